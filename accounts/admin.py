@@ -1,0 +1,41 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import User
+from tokens import services
+from tokens.models import Session
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_active", "is_staff", "last_login", "live_sessions")
+    list_editable = ("is_active",)
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    search_fields = ("username", "email", "first_name", "last_name")
+    actions = ("disable_and_revoke", "revoke_all_sessions")
+
+    def get_queryset(self, request):
+        now = timezone.now()
+        live = Q(token_sessions__revoked_at__isnull=True, token_sessions__expires_at__gt=now,
+                 token_sessions__refresh_expires_at__gt=now)
+        return super().get_queryset(request).annotate(live_session_count=Count("token_sessions", filter=live))
+
+    @admin.display(description="live sessions", ordering="live_session_count")
+    def live_sessions(self, user):
+        return user.live_session_count
+
+    @admin.action(description="Disable and revoke sessions")
+    def disable_and_revoke(self, request, queryset):
+        count = 0
+        for user in queryset:
+            user.is_active = False
+            user.save()  # the save revokes the user's sessions (tokens.signals)
+            count += 1
+        self.message_user(request, f"Disabled {count} user(s) and revoked their sessions.", messages.SUCCESS)
+
+    @admin.action(description="Revoke all sessions")
+    def revoke_all_sessions(self, request, queryset):
+        revoked = sum(services.revoke_all(user, Session.RevokeReason.ADMIN, request=request) for user in queryset)
+        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

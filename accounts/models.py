@@ -1,0 +1,21 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class User(AbstractUser):
+    """The project's user: Django's, with e-mail addresses unique regardless of case."""
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = (
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="A user with this e-mail address already exists.",
+            ),
+        )

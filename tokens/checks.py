@@ -1,0 +1,28 @@
+"""System checks for the tokens app's settings."""
+
+from django.core import checks
+
+from tokens.conf import token_settings
+
+
+@checks.register(checks.Tags.security)
+def check_signing_keys(app_configs, **kwargs):
+    errors = []
+    access, refresh = token_settings.ACCESS_SIGNING_KEY, token_settings.REFRESH_SIGNING_KEY
+    if not access or not refresh:
+        errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must both be set.",
+                                   id="tokens.E001"))
+    elif access == refresh:
+        errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must differ.", id="tokens.E002"))
+    return errors
+
+
+@checks.register()
+def check_lifetimes(app_configs, **kwargs):
+    errors = []
+    if token_settings.ACCESS_TOKEN_LIFETIME <= 0 or token_settings.REFRESH_TOKEN_LIFETIME <= 0:
+        errors.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
+    if token_settings.ACCESS_TOKEN_LIFETIME >= token_settings.REFRESH_TOKEN_LIFETIME:
+        errors.append(checks.Warning("ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
+                                     id="tokens.W001"))
+    return errors

@@ -1,0 +1,51 @@
+"""The tokens app's settings: defaults here, overrides in ``settings.TOKENS``.
+
+``token_settings`` reads Django's settings at every attribute access, so values are never
+frozen at import time and ``override_settings(TOKENS=...)`` just works in tests.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # HS256 secret for access tokens, used as given.
+    "ACCESS_SIGNING_KEY": None,
+    # HS256 secret for refresh tokens, used as given; must differ from the access key.
+    "REFRESH_SIGNING_KEY": None,
+    # JWS algorithm of both token types.
+    "ALGORITHM": "HS256",
+    # Seconds an access token lives.
+    "ACCESS_TOKEN_LIFETIME": 900,
+    # Seconds of inactivity after which a refresh token expires; each rotation extends it.
+    "REFRESH_TOKEN_LIFETIME": 604800,
+    # Absolute seconds a session (one login) lives; no token outlives it.
+    "SESSION_LIFETIME": 2592000,
+    # Seconds during which a consumed refresh token returns the same successor pair.
+    "ROTATION_GRACE_PERIOD": 10,
+    # Prefix of every Redis key the token store writes.
+    "REDIS_KEY_PREFIX": "jwt",
+    # Set HttpOnly cookies for both tokens on login and refresh, and accept them.
+    "COOKIE_TRANSPORT": True,
+    # Name of the access token cookie.
+    "ACCESS_COOKIE_NAME": "access_token",
+    # Name of the refresh token cookie.
+    "REFRESH_COOKIE_NAME": "refresh_token",
+    # Path the refresh cookie is scoped to.
+    "REFRESH_COOKIE_PATH": "/api/auth/",
+    # Realm named in WWW-Authenticate headers.
+    "WWW_AUTHENTICATE_REALM": "api",
+    # Longest user agent string stored with a session or an auth event.
+    "USER_AGENT_MAX_LENGTH": 512,
+}
+
+
+class TokenSettings:
+    """Attribute access to the tokens app's settings, read when used."""
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown tokens setting {name!r}")
+        overrides = getattr(settings, "TOKENS", {})
+        return overrides.get(name, DEFAULTS[name])
+
+
+token_settings = TokenSettings()

@@ -1,0 +1,22 @@
+"""The REST framework exception handler: every error in the contract's shape."""
+
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tokens.exceptions import to_api_error, www_authenticate
+
+
+def exception_handler(exc, context):
+    """DRF exception handler: ``{"detail", "code"}`` bodies and RFC 6750 headers."""
+    exc = to_api_error(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    response.data = {"detail": str(detail) if detail is not None else str(exc), "code": code}
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = www_authenticate(code)
+    return response

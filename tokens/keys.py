@@ -1,0 +1,21 @@
+"""Every Redis key name the token store uses, built in this one place.
+
+All keys of one user share the hash tag ``{u:<user id>}``, so a user's keys live in one
+Redis Cluster slot and the store's multi-key scripts stay valid on a cluster.
+"""
+
+from tokens.conf import token_settings
+
+
+def _user_tag(user_id) -> str:
+    return f"{token_settings.REDIS_KEY_PREFIX}:{{u:{user_id}}}"
+
+
+def session(user_id, session_id: str) -> str:
+    """Hash of a live session: its current (``r``) and previous (``p``) refresh token ids."""
+    return f"{_user_tag(user_id)}:s:{session_id}"
+
+
+def successor(user_id, session_id: str) -> str:
+    """The pair issued by the last rotation, kept for the grace window only."""
+    return f"{_user_tag(user_id)}:g:{session_id}"

@@ -1,0 +1,26 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from tokens import services
+from tokens.models import Session
+
+
+class Command(BaseCommand):
+    help = "Revoke every open session of a user (or of all users): their tokens stop working at once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username", nargs="?")
+        parser.add_argument("--all-users", action="store_true", help="revoke the sessions of every user")
+
+    def handle(self, *args, username=None, all_users=False, **options):
+        users = get_user_model()._default_manager
+        if all_users == bool(username):
+            raise CommandError("Give a USERNAME or --all-users (not both).")
+        if all_users:
+            targets = users.filter(pk__in=Session.objects.filter(revoked_at__isnull=True).values("user_id"))
+        else:
+            targets = users.filter(**{users.model.USERNAME_FIELD: username})
+            if not targets.exists():
+                raise CommandError(f"No user named {username!r}.")
+        revoked = sum(services.revoke_all(user, Session.RevokeReason.COMMAND) for user in targets)
+        self.stdout.write(f"Revoked {revoked} session(s).")

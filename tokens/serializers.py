@@ -1,0 +1,79 @@
+"""Request validation for the auth endpoints (no side effects here)."""
+
+from django.contrib.auth import get_user_model, password_validation
+from rest_framework import serializers
+
+# Generous bounds: long enough for any real credential or token, short enough to refuse junk early.
+MAX_CREDENTIAL_LENGTH = 256
+MAX_PASSWORD_LENGTH = 4096
+MAX_TOKEN_LENGTH = 8192
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(required=False, max_length=MAX_CREDENTIAL_LENGTH, trim_whitespace=True)
+    email = serializers.EmailField(required=False, max_length=MAX_CREDENTIAL_LENGTH)
+    password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+    def validate(self, attrs):
+        if not attrs.get("username") and not attrs.get("email"):
+            raise serializers.ValidationError({"username": ["Give a username or an e-mail address."]})
+        return attrs
+
+    @property
+    def identifier(self) -> str:
+        return self.validated_data.get("username") or self.validated_data["email"]
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(required=False, max_length=MAX_TOKEN_LENGTH)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username", "email")
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """``me/``: read the profile; only e-mail and names are writable."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
+        read_only_fields = ("id", "username", "date_joined")
+
+    def validate_email(self, value):
+        users = get_user_model()._default_manager.filter(email__iexact=value).exclude(pk=self.instance.pk)
+        if value and users.exists():
+            raise serializers.ValidationError("A user with this e-mail address already exists.")
+        return value
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
+                                         style={"input_type": "password"})
+    new_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
+                                         style={"input_type": "password"})
+
+    def validate_old_password(self, value):
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("The current password is not correct.")
+        return value
+
+    def validate_new_password(self, value):
+        password_validation.validate_password(value, self.context["user"])
+        return value
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(source="ends_at")
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+    current = serializers.SerializerMethodField()
+
+    def get_current(self, session) -> bool:
+        return str(session.id) == self.context.get("current_session_id")

@@ -1,0 +1,110 @@
+"""The live state of sessions, in Redis through django-redis.
+
+A session is live exactly while its hash exists; revoking it deletes the hash. Since a
+token is honoured only while its session's hash exists, losing Redis's data revokes
+everything (fail-safe) and never brings a revoked or consumed token back. Every key
+carries an expiry, so the store never grows without bound. Single use of refresh tokens
+is one Lua script: atomic, one round trip, no read-then-write race.
+"""
+
+from contextlib import contextmanager
+
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+
+from tokens import keys
+from tokens.exceptions import StoreUnavailableError
+
+# KEYS: session hash, successor key. ARGV: presented jti, new jti, session ttl, grace, successor.
+# Returns {"rotated"}, {"grace", successor}, {"reused"} or {"revoked"}.
+_ROTATE = """
+local current = redis.call('HGET', KEYS[1], 'r')
+if not current then
+  return {'revoked'}
+end
+if current == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'r', ARGV[2], 'p', ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  if tonumber(ARGV[4]) > 0 then
+    redis.call('SET', KEYS[2], ARGV[5], 'EX', ARGV[4])
+  end
+  return {'rotated'}
+end
+if redis.call('HGET', KEYS[1], 'p') == ARGV[1] then
+  local successor = redis.call('GET', KEYS[2])
+  if successor then
+    return {'grace', successor}
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return {'reused'}
+"""
+
+ROTATED = "rotated"
+GRACE = "grace"
+REUSED = "reused"
+REVOKED = "revoked"
+
+
+def _connection():
+    return get_redis_connection("default")
+
+
+@contextmanager
+def unavailable():
+    """Turn any Redis failure into the domain's ``StoreUnavailableError``."""
+    try:
+        yield
+    except RedisError as exc:
+        raise StoreUnavailableError(str(exc)) from exc
+
+
+_scripts = {}
+
+
+def _script(source: str):
+    connection = _connection()
+    key = (id(connection), source)
+    if key not in _scripts:
+        _scripts[key] = connection.register_script(source)
+    return _scripts[key]
+
+
+def open_session(user_id, session_id: str, refresh_jti: str, ttl: int) -> None:
+    """Mark a new session live with its first refresh token id."""
+    key = keys.session(user_id, session_id)
+    with unavailable():
+        pipe = _connection().pipeline(transaction=True)
+        pipe.hset(key, "r", refresh_jti)
+        pipe.expire(key, max(ttl, 1))
+        pipe.execute()
+
+
+def is_live(user_id, session_id: str) -> bool:
+    with unavailable():
+        return bool(_connection().exists(keys.session(user_id, session_id)))
+
+
+def rotate(user_id, session_id: str, presented_jti: str, new_jti: str, ttl: int, grace: int,
+           successor: str) -> tuple[str, str | None]:
+    """Consume ``presented_jti`` atomically; return the outcome and, in grace, the successor."""
+    with unavailable():
+        result = _script(_ROTATE)(
+            keys=[keys.session(user_id, session_id), keys.successor(user_id, session_id)],
+            args=[presented_jti, new_jti, max(ttl, 1), grace, successor],
+        )
+    outcome = result[0].decode()
+    payload = result[1].decode() if len(result) > 1 else None
+    return outcome, payload
+
+
+def revoke(user_id, session_ids) -> None:
+    """Make sessions not live, at once, in one round trip."""
+    names = []
+    for session_id in session_ids:
+        names += [keys.session(user_id, str(session_id)), keys.successor(user_id, str(session_id))]
+    if not names:
+        return
+    with unavailable():
+        # One DEL: every name carries the user's hash tag, so this is valid on a cluster too.
+        _connection().delete(*names)

@@ -1,0 +1,124 @@
+"""Access and refresh tokens: claims, a signing key per type, verification.
+
+Built on djangorestframework-simplejwt's ``Token``; each class signs and verifies with its
+own key (``get_token_backend``), so a token of one type never verifies as the other.
+No HTTP and no Redis here.
+"""
+
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any, ClassVar
+
+import jwt
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
+from rest_framework_simplejwt.tokens import Token
+
+from tokens import clock
+from tokens.conf import token_settings
+from tokens.exceptions import TokenError, TokenExpiredError, TokenWrongTypeError
+
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+class SignatureBackend(TokenBackend):
+    """simplejwt's backend, verifying signature and algorithm only.
+
+    Expiry is checked by ``BaseToken.verify`` against ``clock.now()``, so time has a
+    single seam; PyJWT's own ``exp``/``iat`` checks would read the wall clock.
+    """
+
+    def decode(self, token, verify: bool = True) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                self.get_verifying_key(token),
+                algorithms=[self.algorithm],
+                options={"verify_signature": verify, "verify_exp": False, "verify_iat": False,
+                         "verify_nbf": False, "verify_aud": False, "verify_iss": False},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise TokenBackendError("Token is invalid") from exc
+
+
+@lru_cache(maxsize=16)
+def _backend(algorithm: str, key: str) -> SignatureBackend:
+    return SignatureBackend(algorithm, signing_key=key)
+
+
+class BaseToken(Token):
+    """A JWT of one type, signed with that type's own key."""
+
+    signing_key_setting: str
+    lifetime_setting: str
+    required_claims: ClassVar[dict[str, type]] = {"sub": str, "sid": str, "jti": str, "iat": int, "exp": int}
+
+    @property
+    def lifetime(self) -> timedelta:
+        return timedelta(seconds=getattr(token_settings, self.lifetime_setting))
+
+    def get_token_backend(self) -> TokenBackend:
+        return _backend(token_settings.ALGORITHM, getattr(token_settings, self.signing_key_setting))
+
+    def verify(self) -> None:
+        """Check claims, type and expiry (``clock.now()``) after the signature was verified."""
+        for claim, kind in self.required_claims.items():
+            value = self.payload.get(claim)
+            if not isinstance(value, kind) or isinstance(value, bool) or value == "":
+                raise TokenError(f"claim {claim!r} is missing or malformed")
+        try:
+            uuid.UUID(self.payload["sid"])
+        except ValueError as exc:
+            raise TokenError("claim 'sid' is not a session id") from exc
+        if self.payload.get("token_type") != self.token_type:
+            raise TokenWrongTypeError("token of the wrong type")
+        if self.payload["exp"] <= clock.now():
+            raise TokenExpiredError("token expired")
+
+
+class AccessToken(BaseToken):
+    token_type = ACCESS
+    signing_key_setting = "ACCESS_SIGNING_KEY"
+    lifetime_setting = "ACCESS_TOKEN_LIFETIME"
+    required_claims: ClassVar[dict[str, type]] = {**BaseToken.required_claims, "username": str}
+
+
+class RefreshToken(BaseToken):
+    token_type = REFRESH
+    signing_key_setting = "REFRESH_SIGNING_KEY"
+    lifetime_setting = "REFRESH_TOKEN_LIFETIME"
+
+
+TOKEN_CLASSES = {ACCESS: AccessToken, REFRESH: RefreshToken}
+
+
+def decode(raw: str, expected_type: str) -> BaseToken:
+    """Verify ``raw`` and return it as a token of ``expected_type``.
+
+    The unverified ``token_type`` picks the key to verify with, so a genuine token of the
+    other type is told apart (``token_wrong_type``) from a forged one (``token_invalid``).
+    """
+    try:
+        claimed_type = jwt.decode(raw, options={"verify_signature": False}).get("token_type")
+    except (jwt.InvalidTokenError, AttributeError, TypeError, ValueError) as exc:
+        raise TokenError("malformed token") from exc
+    token_class = TOKEN_CLASSES.get(claimed_type) if isinstance(claimed_type, str) else None
+    if token_class is None:
+        raise TokenError("unknown token type")
+    try:
+        token = token_class(raw)
+    except SimpleJWTTokenError as exc:
+        raise TokenError("bad signature or algorithm") from exc
+    if claimed_type != expected_type:
+        raise TokenWrongTypeError(f"a {claimed_type} token where a {expected_type} token is needed")
+    return token
+
+
+def encode(token_class: type[BaseToken], claims: dict[str, Any]) -> str:
+    """Sign a new token of ``token_class`` carrying exactly ``claims`` and its type."""
+    token = token_class()
+    token.payload = {"token_type": token_class.token_type, **claims}
+    return str(token)

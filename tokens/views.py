@@ -1,0 +1,183 @@
+"""The auth endpoints of the API contract. Thin: validation in serializers, work in services."""
+
+import uuid
+
+from django.contrib.auth import authenticate
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from rest_framework import generics, status
+from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tokens import services
+from tokens.authentication import AccessTokenAuthentication, bearer_token
+from tokens.conf import token_settings
+from tokens.cookies import clear_token_cookies, set_token_cookies
+from tokens.exceptions import InvalidCredentialsError, www_authenticate
+from tokens.models import AuthEvent, Session
+from tokens.serializers import (
+    LoginSerializer,
+    PasswordChangeSerializer,
+    ProfileSerializer,
+    RefreshSerializer,
+    SessionSerializer,
+    UserSerializer,
+)
+from tokens.throttling import LoginIPThrottle, LoginUsernameThrottle, RefreshIPThrottle
+
+
+class AuthAPIView(APIView):
+    """Base of the views that take credentials or tokens themselves."""
+
+    def get_authenticate_header(self, request):
+        # Always name the scheme, so DRF keeps a failed authentication a 401 (RFC 6750).
+        return www_authenticate()
+
+    def presented_token(self, request, *cookie_names: str) -> str:
+        """A token from the body, else the Authorization header, else a cookie (CSRF-checked)."""
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = serializer.validated_data.get("refresh_token") or bearer_token(request)
+        if token:
+            return token
+        if token_settings.COOKIE_TRANSPORT:
+            for name in cookie_names:
+                if request.COOKIES.get(name):
+                    AccessTokenAuthentication().enforce_csrf(request)
+                    return request.COOKIES[name]
+        raise NotAuthenticated("No token was presented.")
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginView(AuthAPIView):
+    """Log in with a username or e-mail address and a password; returns a token pair."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (LoginIPThrottle, LoginUsernameThrottle)
+    serializer_class = LoginSerializer
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request, username=serializer.identifier,
+                            password=serializer.validated_data["password"])
+        if user is None:
+            raise InvalidCredentialsError("login failed")
+        pair = services.login(request, user)
+        body = {**pair.body(), "user": UserSerializer(user).data}
+        response = Response(body)
+        set_token_cookies(response, body)
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class RefreshView(AuthAPIView):
+    """Exchange a refresh token for a new pair (rotation); the presented token is consumed."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (RefreshIPThrottle,)
+    serializer_class = RefreshSerializer
+
+    def post(self, request):
+        raw = self.presented_token(request, token_settings.REFRESH_COOKIE_NAME)
+        body = services.rotate(request, raw).body()
+        response = Response(body)
+        set_token_cookies(response, body)
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class LogoutView(AuthAPIView):
+    """End this session: its access and refresh tokens are refused from the next request on."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    def post(self, request):
+        raw = self.presented_token(request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME)
+        session, _ = services.session_of(raw)
+        services.logout(request, session)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_token_cookies(response)
+        return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class LogoutAllView(AuthAPIView):
+    """End every session of the user, this one included."""
+
+    permission_classes = (IsAuthenticated,)
+
+    def post(self, request):
+        services.revoke_all(request.user, Session.RevokeReason.LOGOUT_ALL, request=request)
+        services.record_event(AuthEvent.Kind.LOGOUT, request, request.user, detail="everywhere")
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_token_cookies(response)
+        return response
+
+
+class SessionListView(AuthAPIView):
+    """The user's live sessions (devices); ``current`` marks the one making this request."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = SessionSerializer
+
+    def get(self, request):
+        sessions = Session.objects.live().filter(user=request.user)
+        context = {"current_session_id": request.auth["sid"]}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
+
+
+class SessionDetailView(AuthAPIView):
+    """Revoke one of the user's own sessions; any other id is 404."""
+
+    permission_classes = (IsAuthenticated,)
+
+    def delete(self, request, session_id: str):
+        session = Session.objects.filter(user=request.user, revoked_at__isnull=True,
+                                         pk=_uuid_or_none(session_id)).first()
+        if session is None or session.state != "live":
+            raise NotFound("No such session.")
+        services.revoke_sessions(request.user, [session.pk], Session.RevokeReason.USER_REVOKED)
+        services.record_event(AuthEvent.Kind.REVOKED, request, request.user, session_id=session.pk,
+                              detail="revoked by its user")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
+    """The signed-in user's profile; PATCH changes e-mail and names."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = ProfileSerializer
+    http_method_names = ("get", "patch", "head", "options")
+
+    def get_object(self):
+        return self.request.user
+
+
+class PasswordView(AuthAPIView):
+    """Change the password; every other session of the user is revoked."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = PasswordChangeSerializer
+
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        request.user.set_password(serializer.validated_data["new_password"])
+        request.user.save(update_fields=["password"])
+        services.revoke_all(request.user, Session.RevokeReason.PASSWORD_CHANGED,
+                            keep_session_id=request.auth["sid"], request=request)
+        services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
