@@ -48,11 +48,11 @@ TESTING = sys.argv[1:2] == ["test"] or "PYTEST_VERSION" in os.environ
 
 
 def required_secret(name: str, dev_value: str) -> str:
-    """Return a secret from the environment; only a DEBUG run may fall back to a dev value."""
+    """Return a secret from the environment; only DEBUG and test runs may fall back to a dev value."""
     value = os.environ.get(name, "")
     if value:
         return value
-    if DEBUG:
+    if DEBUG or TESTING:
         return dev_value
     raise ImproperlyConfigured(
         f"{name} is not set. It is required when DEBUG is off; "
@@ -61,8 +61,8 @@ def required_secret(name: str, dev_value: str) -> str:
 
 
 SECRET_KEY = required_secret("SECRET_KEY", "dev-only-secret-key-not-for-production-use-0123456789")
-ACCESS_SIGNING_KEY = required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-0123456789abcdef")
-REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-0123456789abcdef")
+ACCESS_SIGNING_KEY = required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-0123456789abcdef")
+REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-0123456789abcdef")
 if ACCESS_SIGNING_KEY == REFRESH_SIGNING_KEY:
     raise ImproperlyConfigured(
         "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY are equal: they must differ, "
@@ -187,7 +187,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Production hardening (python manage.py check --deploy). Each can be turned off from the
 # environment, e.g. SECURE_SSL_REDIRECT=0 behind a proxy that already redirects.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not (DEBUG or TESTING))
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

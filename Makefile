@@ -1,0 +1,44 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# `make run` is for development: DEBUG on unless the environment says otherwise.
+RUN_DEBUG ?= 1
+
+.PHONY: install run test migrate static lint check redis-stop bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(INSTALLED): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(INSTALLED)
+
+static: install
+	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+migrate: install
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py migrate --noinput
+
+run: migrate static
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py create_demo_users
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: static
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+redis-stop: install
+	$(BIN)/python -c "from config import embedded_redis; embedded_redis.stop('var')"
+
+clean: redis-stop
+	rm -rf $(VENV) var staticfiles db.sqlite3

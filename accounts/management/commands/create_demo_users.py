@@ -1,0 +1,25 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+DEMO_USERS = (
+    # username, e-mail, password, staff and superuser
+    ("demo", "demo@example.com", "demo-password-1", False),
+    ("admin", "admin@example.com", "admin-password-1", True),
+)
+
+
+class Command(BaseCommand):
+    help = "Create a demo user and a superuser when the database has no user yet; print their credentials."
+
+    def handle(self, *args, **options):
+        users = get_user_model()._default_manager
+        if users.exists():
+            self.stdout.write("Users exist already; no demo users created.")
+            return
+        for username, email, password, is_superuser in DEMO_USERS:
+            if is_superuser:
+                users.create_superuser(username, email, password)
+            else:
+                users.create_user(username, email, password)
+            role = "superuser (admin at /admin/)" if is_superuser else "user"
+            self.stdout.write(f"Created {role}: username {username!r}, e-mail {email!r}, password {password!r}")

@@ -1,0 +1,92 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+PROJECT = Path(__file__).resolve().parents[2]
+GOOD_KEYS = {
+    "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-settings-tests-0123456789",
+    "ACCESS_SIGNING_KEY": "a" * 64,
+    "REFRESH_SIGNING_KEY": "r" * 64,
+}
+REPORT = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'engine': s.DATABASES['default']['ENGINE'], "
+    "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
+    "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
+    "'hashers': s.PASSWORD_HASHERS[0]}))"
+)
+VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
+             "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
+             "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
+
+
+def run_python(code, **env_vars):
+    """Run ``code`` in a fresh interpreter with only the given configuration variables."""
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_vars)
+    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+class SettingsFromEnvironmentTests(SimpleTestCase):
+    def report(self, **env_vars):
+        result = run_python(REPORT, **env_vars)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def test_defaults_without_the_environment(self):
+        settings = self.report(DEBUG="1")
+        self.assertTrue(settings["debug"])
+        self.assertEqual(settings["hosts"], ["localhost", "127.0.0.1"])
+        self.assertEqual(settings["engine"], "django.db.backends.sqlite3")
+        self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 900, "REFRESH_TOKEN_LIFETIME": 604800,
+                                              "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10})
+        self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
+        if "REDIS_URL" not in os.environ:
+            self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
+
+    def test_every_variable_is_read(self):
+        settings = self.report(
+            **GOOD_KEYS, DEBUG="0", ALLOWED_HOSTS="api.example.com, example.com",
+            DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
+            ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
+            ROTATION_GRACE_PERIOD="0",
+        )
+        self.assertFalse(settings["debug"])
+        self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
+        self.assertEqual(settings["engine"], "django.db.backends.postgresql")
+        self.assertEqual(settings["db_name"], "auth")
+        self.assertEqual(settings["redis"], "redis://127.0.0.1:6379/3")
+        self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
+                                              "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0})
+
+    def test_bad_numbers_stop_start_up_with_a_clear_message(self):
+        result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ACCESS_TOKEN_LIFETIME", result.stderr)
+
+
+class ProductionStartTests(SimpleTestCase):
+    def test_missing_secrets_stop_start_up(self):
+        for missing in GOOD_KEYS:
+            with self.subTest(missing=missing):
+                env = {k: v for k, v in GOOD_KEYS.items() if k != missing}
+                result = run_python(REPORT, DEBUG="0", **env)
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(f"{missing} is not set", result.stderr)
+
+    def test_equal_signing_keys_stop_start_up(self):
+        result = run_python(REPORT, DEBUG="0", **{**GOOD_KEYS, "REFRESH_SIGNING_KEY": GOOD_KEYS["ACCESS_SIGNING_KEY"]})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("must differ", result.stderr)
+
+    def test_check_deploy_is_clean(self):
+        code = "import sys; from django.core.management import execute_from_command_line as r; " \
+               "r(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+        result = run_python(code, DEBUG="0", **GOOD_KEYS)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("no issues", result.stdout)

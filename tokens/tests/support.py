@@ -1,0 +1,86 @@
+"""Shared helpers for the test cases (not a test module: neither runner collects it)."""
+
+import base64
+import json
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import override_settings
+from django_redis import get_redis_connection
+from rest_framework.test import APITestCase
+
+PASSWORD = "correct-horse-battery-9"
+
+
+def claims(token: str) -> dict:
+    """The payload of a JWT, read without verifying it."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def make_user(username="alice", email=None, password=PASSWORD, **extra):
+    email = f"{username}@example.com" if email is None else email
+    return get_user_model().objects.create_user(username, email, password, **extra)
+
+
+class RealRedisMixin:
+    """Start every test with an empty Redis database (the real server, never a fake)."""
+
+    def setUp(self):
+        super().setUp()
+        get_redis_connection("default").flushdb()
+
+
+class AuthAPITestCase(RealRedisMixin, APITestCase):
+    """API tests: a user ``alice`` and helpers for the token flows."""
+
+    def setUp(self):
+        super().setUp()
+        self.user = make_user()
+
+    def login(self, username="alice", password=PASSWORD, **headers) -> dict:
+        response = self.client.post("/api/auth/login/", {"username": username, "password": password},
+                                    format="json", **headers)
+        self.assertEqual(response.status_code, 200, response.content)
+        # Header (or body) tokens only, unless a test asks for cookies explicitly.
+        self.client.cookies.clear()
+        return response.json()
+
+    def refresh(self, refresh_token, **headers):
+        return self.client.post("/api/auth/refresh/", {"refresh_token": refresh_token}, format="json", **headers)
+
+    def me(self, access_token):
+        return self.client.get("/api/auth/me/", **bearer(access_token))
+
+    def assertError(self, response, status_code, code):
+        self.assertEqual(response.status_code, status_code, response.content)
+        body = response.json()
+        self.assertEqual(body["code"], code, body)
+        self.assertIsInstance(body["detail"], str)
+        if status_code == 401:
+            self.assertTrue(response["WWW-Authenticate"].startswith('Bearer realm="api"'))
+            if code.startswith("token_") or code == "user_inactive":
+                self.assertIn('error="invalid_token"', response["WWW-Authenticate"])
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+class FrozenClock:
+    """Patch target for ``tokens.clock.now``: a clock the test moves by hand."""
+
+    def __init__(self, start=None):
+        self.current = int(time.time()) if start is None else start
+
+    def __call__(self):
+        return self.current
+
+    def advance(self, seconds: int):
+        self.current += seconds
+
+
+def token_settings(**overrides):
+    """``override_settings`` for some keys of ``settings.TOKENS``, keeping the others."""
+    return override_settings(TOKENS={**settings.TOKENS, **overrides})

@@ -1,0 +1,102 @@
+import threading
+
+from django.db import connections
+from django.test import RequestFactory, TransactionTestCase
+from django_redis import get_redis_connection
+
+from tokens import services
+from tokens.exceptions import TokenReusedError, TokenRevokedError
+from tokens.tests.support import (
+    AuthAPITestCase,
+    RealRedisMixin,
+    bearer,
+    claims,
+    make_user,
+    token_settings,
+)
+
+
+def _request():
+    return RequestFactory().post("/api/auth/refresh/", HTTP_USER_AGENT="race-test")
+
+
+class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
+    """Twenty threads present one refresh token at the same moment."""
+
+    threads = 20
+
+    def race(self, raw_refresh):
+        barrier = threading.Barrier(self.threads)
+        results = []
+
+        def refresh():
+            barrier.wait()
+            try:
+                results.append(services.rotate(_request(), raw_refresh))
+            except (TokenReusedError, TokenRevokedError) as exc:
+                results.append(exc)
+            finally:
+                connections.close_all()
+
+        workers = [threading.Thread(target=refresh) for _ in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        self.assertEqual(len(results), self.threads)
+        return results
+
+    def test_with_the_grace_window_every_racer_gets_the_one_successor(self):
+        pair = services.login(_request(), make_user())
+        results = self.race(pair.refresh_token)
+        successors = {result.refresh_token for result in results if isinstance(result, services.TokenPair)}
+        self.assertEqual(len(successors), 1, results)
+        self.assertEqual(sum(isinstance(result, services.TokenPair) for result in results), self.threads)
+        self.assertEqual(services.rotate(_request(), successors.pop()).session_id, pair.session_id)
+
+    @token_settings(ROTATION_GRACE_PERIOD=0)
+    def test_without_it_exactly_one_racer_wins_and_no_second_session_lives(self):
+        pair = services.login(_request(), make_user())
+        results = self.race(pair.refresh_token)
+        winners = [result for result in results if isinstance(result, services.TokenPair)]
+        self.assertEqual(len(winners), 1, results)
+        # The losers presented a consumed token: reuse, so the session (winner included) is revoked.
+        self.assertTrue(all(isinstance(result, TokenReusedError | TokenRevokedError)
+                            for result in results if result is not winners[0]))
+        with self.assertRaises(TokenRevokedError):
+            services.rotate(_request(), winners[0].refresh_token)
+
+
+class FailSafeTests(AuthAPITestCase):
+    def test_after_flushall_no_earlier_token_is_accepted(self):
+        first = self.login()
+        rotated = self.refresh(first["refresh_token"]).json()
+        get_redis_connection("default").flushall()
+        for token in (first["access_token"], rotated["access_token"]):
+            self.assertError(self.me(token), 401, "token_revoked")
+        for token in (first["refresh_token"], rotated["refresh_token"]):
+            self.assertError(self.refresh(token), 401, "token_revoked")
+        self.assertEqual(self.me(self.login()["access_token"]).status_code, 200)
+
+    def test_every_key_has_an_expiry_and_the_user_hash_tag(self):
+        pair = self.login()
+        self.refresh(pair["refresh_token"])
+        redis = get_redis_connection("default")
+        names = [name.decode() for name in redis.scan_iter("jwt:*")]
+        self.assertGreaterEqual(len(names), 2)
+        for name in names:
+            with self.subTest(key=name):
+                self.assertIn(f"{{u:{self.user.pk}}}", name)
+                self.assertGreater(redis.ttl(name), 0)
+
+    def test_session_key_lives_as_long_as_the_refresh_token(self):
+        pair = self.login()
+        redis = get_redis_connection("default")
+        [name] = [n for n in redis.scan_iter("jwt:*:s:*")]
+        refresh_exp = claims(pair["refresh_token"])["exp"]
+        self.assertAlmostEqual(redis.ttl(name), refresh_exp - claims(pair["refresh_token"])["iat"], delta=2)
+
+    def test_logout_deletes_the_session_keys(self):
+        pair = self.login()
+        self.client.post("/api/auth/logout/", **bearer(pair["access_token"]))
+        self.assertEqual(list(get_redis_connection("default").scan_iter("jwt:*")), [])
