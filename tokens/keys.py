@@ -12,7 +12,7 @@ def _user_tag(user_id) -> str:
 
 
 def session(user_id, session_id: str) -> str:
-    """Hash of a live session: its current (``r``) and previous (``p``) refresh token ids."""
+    """Hash of a live session: current (``r``) and previous (``p``) refresh token ids, grace end (``g``)."""
     return f"{_user_tag(user_id)}:s:{session_id}"
 
 

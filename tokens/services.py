@@ -111,7 +111,7 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     outcome, successor = store.rotate(
         user.pk, presented["sid"], presented["jti"], refresh_jti,
         ttl=pair.refresh_expires_at - now, grace=token_settings.ROTATION_GRACE_PERIOD,
-        successor=json.dumps(asdict(pair)),
+        successor=json.dumps(asdict(pair)), now=now,
     )
     if outcome == store.ROTATED:
         Session.objects.filter(pk=session.pk).update(

@@ -15,22 +15,29 @@ from redis.exceptions import RedisError
 from tokens import keys
 from tokens.exceptions import StoreUnavailableError
 
-# KEYS: session hash, successor key. ARGV: presented jti, new jti, session ttl, grace, successor.
-# Returns {"rotated"}, {"grace", successor}, {"reused"} or {"revoked"}.
+# KEYS: session hash, successor key.
+# ARGV: presented jti, new jti, session ttl, grace seconds, successor, now (epoch seconds).
+# The session hash holds the current refresh jti (r), the one it replaced (p) and the end
+# of that one's grace window (g). Returns {"rotated"}, {"grace", successor}, {"reused"} or
+# {"revoked"}. "now" comes from the caller so that time has a single seam (tokens.clock).
 _ROTATE = """
-local current = redis.call('HGET', KEYS[1], 'r')
-if not current then
+local session = redis.call('HMGET', KEYS[1], 'r', 'p', 'g')
+if not session[1] then
   return {'revoked'}
 end
-if current == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'r', ARGV[2], 'p', ARGV[1])
+local now = tonumber(ARGV[6])
+if session[1] == ARGV[1] then
+  local grace = tonumber(ARGV[4])
+  redis.call('HSET', KEYS[1], 'r', ARGV[2], 'p', ARGV[1], 'g', now + grace)
   redis.call('EXPIRE', KEYS[1], ARGV[3])
-  if tonumber(ARGV[4]) > 0 then
-    redis.call('SET', KEYS[2], ARGV[5], 'EX', ARGV[4])
+  if grace > 0 then
+    redis.call('SET', KEYS[2], ARGV[5], 'EX', grace + 1)
+  else
+    redis.call('DEL', KEYS[2])
   end
   return {'rotated'}
 end
-if redis.call('HGET', KEYS[1], 'p') == ARGV[1] then
+if session[2] == ARGV[1] and now <= tonumber(session[3]) then
   local successor = redis.call('GET', KEYS[2])
   if successor then
     return {'grace', successor}
@@ -85,13 +92,13 @@ def is_live(user_id, session_id: str) -> bool:
         return bool(_connection().exists(keys.session(user_id, session_id)))
 
 
-def rotate(user_id, session_id: str, presented_jti: str, new_jti: str, ttl: int, grace: int,
-           successor: str) -> tuple[str, str | None]:
+def rotate(user_id, session_id: str, presented_jti: str, new_jti: str, *, ttl: int, grace: int,
+           successor: str, now: int) -> tuple[str, str | None]:
     """Consume ``presented_jti`` atomically; return the outcome and, in grace, the successor."""
     with unavailable():
         result = _script(_ROTATE)(
             keys=[keys.session(user_id, session_id), keys.successor(user_id, session_id)],
-            args=[presented_jti, new_jti, max(ttl, 1), grace, successor],
+            args=[presented_jti, new_jti, max(ttl, 1), grace, successor, now],
         )
     outcome = result[0].decode()
     payload = result[1].decode() if len(result) > 1 else None

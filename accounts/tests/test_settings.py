@@ -28,7 +28,7 @@ def run_python(code, **env_vars):
     """Run ``code`` in a fresh interpreter with only the given configuration variables."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_vars)
-    return subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True, text=True,
                           timeout=120)
 
 

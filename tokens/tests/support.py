@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django_redis import get_redis_connection
-from rest_framework.test import APITestCase
+from rest_framework.test import APITestCase, APITransactionTestCase
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -32,7 +32,7 @@ class RealRedisMixin:
         get_redis_connection("default").flushdb()
 
 
-class AuthAPITestCase(RealRedisMixin, APITestCase):
+class AuthAPIMixin(RealRedisMixin):
     """API tests: a user ``alice`` and helpers for the token flows."""
 
     def setUp(self):
@@ -62,6 +62,14 @@ class AuthAPITestCase(RealRedisMixin, APITestCase):
             self.assertTrue(response["WWW-Authenticate"].startswith('Bearer realm="api"'))
             if code.startswith("token_") or code == "user_inactive":
                 self.assertIn('error="invalid_token"', response["WWW-Authenticate"])
+
+
+class AuthAPITestCase(AuthAPIMixin, APITestCase):
+    """Each test in a transaction that is rolled back."""
+
+
+class AuthAPITransactionTestCase(AuthAPIMixin, APITransactionTestCase):
+    """Data really committed, for servers in other processes to see."""
 
 
 def bearer(token: str) -> dict:

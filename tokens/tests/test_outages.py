@@ -1,0 +1,65 @@
+import time
+
+from django.conf import settings
+from django.test import override_settings
+
+from tokens.tests.servers import PrivateRedis
+from tokens.tests.support import PASSWORD, AuthAPITestCase, bearer
+
+# "Within about a second": the socket timeouts are 0.5 s; allow for a slow, shared machine.
+DEADLINE = 1.5
+
+
+class RedisOutageTests(AuthAPITestCase):
+    """The app on a real Redis process of the test's own, paused (SIGSTOP) or stopped."""
+
+    def setUp(self):
+        self.redis = PrivateRedis().start()
+        self.addCleanup(self.redis.stop)
+        caches = {"default": {**settings.CACHES["default"], "LOCATION": self.redis.url}}
+        override = override_settings(CACHES=caches)
+        override.enable()
+        self.addCleanup(override.disable)
+        super().setUp()
+        self.pair = self.login()
+
+    def timed(self, call):
+        started = time.monotonic()
+        response = call()
+        return response, time.monotonic() - started
+
+    def calls(self):
+        return {
+            "login": lambda: self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
+                                              format="json"),
+            "refresh": lambda: self.refresh(self.pair["refresh_token"]),
+            "logout": lambda: self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"])),
+            "me": lambda: self.me(self.pair["access_token"]),
+        }
+
+    def assertAllUnavailable(self):
+        sessions_before = self.user.token_sessions.count()
+        for name, call in self.calls().items():
+            with self.subTest(call=name):
+                response, elapsed = self.timed(call)
+                self.assertError(response, 503, "service_unavailable")
+                self.assertLess(elapsed, DEADLINE)
+        self.assertEqual(self.user.token_sessions.count(), sessions_before, "nothing may be issued")
+
+    def test_a_hanging_redis_gives_503_quickly_and_service_resumes(self):
+        self.redis.pause()
+        try:
+            self.assertAllUnavailable()
+        finally:
+            self.redis.resume()
+        self.assertEqual(self.me(self.pair["access_token"]).status_code, 200)
+        self.assertEqual(self.refresh(self.pair["refresh_token"]).status_code, 200)
+
+    def test_a_stopped_redis_gives_503_and_a_restarted_one_serves_again(self):
+        self.redis.stop()
+        self.assertAllUnavailable()
+        self.redis.start()
+        # This private server keeps nothing on disk: its sessions are gone, so their tokens are refused.
+        self.assertError(self.me(self.pair["access_token"]), 401, "token_revoked")
+        pair = self.login()
+        self.assertEqual(self.me(pair["access_token"]).status_code, 200)

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.test import override_settings
+
+from tokens.tests.support import PASSWORD, AuthAPITestCase
+
+
+def rates(**overrides):
+    rest = settings.REST_FRAMEWORK
+    return override_settings(REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": {
+        **rest["DEFAULT_THROTTLE_RATES"], **overrides}})
+
+
+class ThrottlingTests(AuthAPITestCase):
+    def attempt(self, username="alice", password="wrong", ip="10.0.0.1"):
+        return self.client.post("/api/auth/login/", {"username": username, "password": password}, format="json",
+                                REMOTE_ADDR=ip)
+
+    def assertThrottled(self, response):
+        self.assertError(response, 429, "throttled")
+        self.assertGreater(int(response["Retry-After"]), 0)
+
+    @rates(login_ip="3/min", login_username="100/min")
+    def test_login_per_ip(self):
+        for _ in range(3):
+            self.assertEqual(self.attempt(username="someone").status_code, 401)
+        self.assertThrottled(self.attempt(username="alice", password=PASSWORD))
+        self.assertEqual(self.attempt(ip="10.0.0.2", password=PASSWORD).status_code, 200)
+
+    @rates(login_ip="100/min", login_username="2/min")
+    def test_login_per_username_across_addresses(self):
+        self.assertEqual(self.attempt(ip="10.0.0.1").status_code, 401)
+        self.assertEqual(self.attempt(username="ALICE", ip="10.0.0.2").status_code, 401)
+        self.assertThrottled(self.attempt(ip="10.0.0.3", password=PASSWORD))
+        self.assertEqual(self.attempt(username="bob", ip="10.0.0.4").status_code, 401)
+
+    @rates(refresh_ip="2/min")
+    def test_refresh_per_ip(self):
+        pair = self.login()
+        first = self.refresh(pair["refresh_token"], REMOTE_ADDR="10.0.0.9")
+        self.assertEqual(first.status_code, 200)
+        self.assertEqual(self.refresh(first.json()["refresh_token"], REMOTE_ADDR="10.0.0.9").status_code, 200)
+        self.assertThrottled(self.refresh("anything", REMOTE_ADDR="10.0.0.9"))
