@@ -43,7 +43,7 @@ class SessionAdmin(ReadOnlyAdmin):
         revoked = 0
         for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
             revoked += services.revoke_sessions(session.user, [session.pk], Session.RevokeReason.ADMIN)
-            services.record_event(services.AuthEvent.Kind.REVOKED, request, session.user,
+            services.record_event(AuthEvent.Kind.REVOKED, request, session.user,
                                   session_id=session.pk, detail="revoked by staff")
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 

@@ -3,8 +3,10 @@
 import uuid
 
 from django.contrib.auth import authenticate
+from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -181,3 +183,18 @@ def _uuid_or_none(value: str):
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+def api_not_found(request, exception=None):
+    """Unknown paths under /api/ answer in the API's error shape; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)
+
+
+def api_server_error(request):
+    """Paths under /api/ get the API's error shape even for an unexpected failure."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error.", "code": "server_error"},
+                            status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return server_error(request)

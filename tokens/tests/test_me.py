@@ -41,3 +41,11 @@ class MeTests(AuthAPITestCase):
     def test_put_and_delete_are_not_allowed(self):
         self.assertError(self.client.put("/api/auth/me/", {}, format="json", **self.auth), 405, "method_not_allowed")
         self.assertError(self.client.delete("/api/auth/me/", **self.auth), 405, "method_not_allowed")
+
+
+class UnknownPathTests(AuthAPITestCase):
+    def test_unknown_api_paths_answer_in_the_error_shape(self):
+        response = self.client.get("/api/auth/nothing-here/")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.json()["code"], "not_found")
+        self.assertEqual(self.client.get("/no-such-page/").status_code, 404)
