@@ -63,3 +63,13 @@ class RedisOutageTests(AuthAPITestCase):
         self.assertError(self.me(self.pair["access_token"]), 401, "token_revoked")
         pair = self.login()
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+
+    def test_a_login_that_reaches_the_store_is_rolled_back(self):
+        # Without rate limits the first Redis call of a login is the store's own.
+        rest = settings.REST_FRAMEWORK
+        no_limits = {**rest, "DEFAULT_THROTTLE_RATES": dict.fromkeys(rest["DEFAULT_THROTTLE_RATES"])}
+        self.redis.stop()
+        with override_settings(REST_FRAMEWORK=no_limits):
+            response = self.calls()["login"]()
+        self.assertError(response, 503, "service_unavailable")
+        self.assertEqual(self.user.token_sessions.count(), 1)  # only setUp's login
