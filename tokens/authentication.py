@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
-from tokens import store, tokens
+from tokens import binding, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     REDIS_FAILURES,
@@ -45,6 +45,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             return None
         try:
             token = tokens.decode(raw, tokens.ACCESS)
+            binding.verify(request, token.payload)
             user = self.get_live_user(token)
         except (AuthError, *REDIS_FAILURES) as exc:
             raise to_api_error(exc) from exc
