@@ -32,7 +32,8 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
     """Verify the access token, check its session in one Redis round trip, load the user.
 
     A header token always wins over the cookie. Cookie-authenticated unsafe requests must
-    pass Django's CSRF check, as with DRF's ``SessionAuthentication``.
+    pass Django's CSRF check, as with DRF's ``SessionAuthentication``. With device binding on,
+    the token must also match the request's fingerprint cookie (``tokens.binding``).
     """
 
     def authenticate(self, request):
