@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
-from tokens import store, tokens
+from tokens import binding, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     REDIS_FAILURES,
@@ -32,7 +32,8 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
     """Verify the access token, check its session in one Redis round trip, load the user.
 
     A header token always wins over the cookie. Cookie-authenticated unsafe requests must
-    pass Django's CSRF check, as with DRF's ``SessionAuthentication``.
+    pass Django's CSRF check, as with DRF's ``SessionAuthentication``. With device binding on,
+    the token must also match the request's fingerprint cookie (``tokens.binding``).
     """
 
     def authenticate(self, request):
@@ -45,6 +46,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             return None
         try:
             token = tokens.decode(raw, tokens.ACCESS)
+            binding.verify(request, token.payload)
             user = self.get_live_user(token)
         except (AuthError, *REDIS_FAILURES) as exc:
             raise to_api_error(exc) from exc

@@ -31,6 +31,10 @@ DEFAULTS = {
     "REFRESH_COOKIE_NAME": "refresh_token",
     # Path the refresh cookie is scoped to.
     "REFRESH_COOKIE_PATH": "/api/auth/",
+    # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token carries.
+    "DEVICE_BINDING": False,
+    # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).
+    "FINGERPRINT_COOKIE_NAME": "fgp",
     # Realm named in WWW-Authenticate headers.
     "WWW_AUTHENTICATE_REALM": "api",
     # Longest user agent string stored with a session or an auth event.

@@ -8,7 +8,7 @@ from django.contrib.auth import user_logged_in, user_logged_out
 from django.db import transaction
 from django.utils import timezone
 
-from tokens import clock, store, tokens
+from tokens import binding, clock, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     TokenError,
@@ -59,12 +59,15 @@ def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
     return AuthEvent.objects.create(kind=kind, user=user, **fields)
 
 
-def _mint(user, session_id: str, now: int, session_end: int) -> tuple[TokenPair, str]:
+def _mint(user, session_id: str, now: int, session_end: int,
+          fingerprint_digest: str | None = None) -> tuple[TokenPair, str]:
     """Sign a new pair for the session; return it and its refresh token id."""
     access_exp = min(now + token_settings.ACCESS_TOKEN_LIFETIME, session_end)
     refresh_exp = min(now + token_settings.REFRESH_TOKEN_LIFETIME, session_end)
     refresh_jti = uuid.uuid4().hex
     common = {"sub": str(user.pk), "sid": session_id, "iat": now}
+    if fingerprint_digest:
+        common[binding.CLAIM] = fingerprint_digest
     access = tokens.encode(tokens.AccessToken, {
         **common, "jti": uuid.uuid4().hex, "exp": access_exp, "username": user.get_username(),
     })
@@ -72,12 +75,12 @@ def _mint(user, session_id: str, now: int, session_end: int) -> tuple[TokenPair,
     return TokenPair(access, refresh, access_exp, refresh_exp, session_id), refresh_jti
 
 
-def login(request, user) -> TokenPair:
-    """Open a session for an authenticated user and issue its first pair."""
+def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
+    """Open a session for an authenticated user and issue its first pair (bound to a device if given)."""
     now = clock.now()
     session_end = now + token_settings.SESSION_LIFETIME
     session_id = str(uuid.uuid4())
-    pair, refresh_jti = _mint(user, session_id, now, session_end)
+    pair, refresh_jti = _mint(user, session_id, now, session_end, fingerprint_digest)
     with transaction.atomic():
         Session.objects.create(
             id=session_id, user=user, created_at=clock.to_datetime(now), last_used_at=clock.to_datetime(now),
@@ -97,6 +100,7 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     a racing tab succeeds; after it, presenting it again revokes the whole session.
     """
     presented = tokens.decode(raw_refresh, tokens.REFRESH)
+    binding.verify(request, presented.payload)
     session = Session.objects.select_related("user").filter(pk=presented["sid"]).first()
     if session is None or str(session.user_id) != presented["sub"]:
         raise TokenRevokedError("no such session")
@@ -107,7 +111,7 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     session_end = int(session.expires_at.timestamp())
     if session_end <= now:
         raise TokenExpiredError("session ended")
-    pair, refresh_jti = _mint(user, presented["sid"], now, session_end)
+    pair, refresh_jti = _mint(user, presented["sid"], now, session_end, presented.payload.get(binding.CLAIM))
     outcome, successor = store.rotate(
         user.pk, presented["sid"], presented["jti"], refresh_jti,
         ttl=pair.refresh_expires_at - now, grace=token_settings.ROTATION_GRACE_PERIOD,

@@ -13,10 +13,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import services
+from tokens import binding, services
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
-from tokens.cookies import clear_token_cookies, set_token_cookies
+from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.models import AuthEvent, Session
 from tokens.serializers import (
@@ -68,10 +68,11 @@ class LoginView(AuthAPIView):
                             password=serializer.validated_data["password"])
         if user is None:
             raise InvalidCredentialsError("login failed")
-        pair = services.login(request, user)
+        fingerprint = binding.new_fingerprint() if binding.enabled() else None
+        pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
-        set_token_cookies(response, body)
+        set_login_cookies(request, response, body, fingerprint)
         return response
 
 
@@ -98,10 +99,12 @@ class LogoutView(AuthAPIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    serializer_class = RefreshSerializer
 
     def post(self, request):
         raw = self.presented_token(request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME)
-        session, _ = services.session_of(raw)
+        session, payload = services.session_of(raw)
+        binding.verify(request, payload)
         services.logout(request, session)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)

@@ -1,0 +1,158 @@
+/*
+ * A browser client for the token API, on the cookie transport.
+ *
+ * The tokens live in HttpOnly cookies that the browser attaches by itself; script never sees them.
+ * Unsafe requests carry Django's CSRF token (X-CSRFToken, read from the csrftoken cookie).
+ * On a 401 the client refreshes once and retries once; concurrent 401s share one refresh
+ * (single flight), and a 401 to a request sent before a newer refresh just retries.
+ * Tabs share the cookie jar; a BroadcastChannel tells the other tabs of a login, a refresh
+ * or a logout so they update without a refresh of their own.
+ */
+(function (global) {
+  "use strict";
+
+  const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+  const EXPIRY_KEY = "auth.accessExpiresAt";
+  const USER_KEY = "auth.user";
+
+  function readCookie(name) {
+    const prefix = name + "=";
+    for (const part of document.cookie.split(";")) {
+      const item = part.trim();
+      if (item.startsWith(prefix)) return decodeURIComponent(item.slice(prefix.length));
+    }
+    return null;
+  }
+
+  class AuthClient extends EventTarget {
+    constructor(options = {}) {
+      super();
+      this.base = options.base || "/api/auth/";
+      this.csrfCookieName = options.csrfCookieName || "csrftoken";
+      this.generation = 0;      // bumped by every refresh, here or in another tab
+      this.refreshing = null;   // the refresh in flight, shared by every caller
+      this.user = JSON.parse(localStorage.getItem(USER_KEY) || "null");
+      this.accessExpiresAt = Number(localStorage.getItem(EXPIRY_KEY)) || null;
+      this.channel = new BroadcastChannel(options.channelName || "auth");
+      this.channel.onmessage = (event) => this.onMessage(event.data);
+    }
+
+    emit(type, detail) {
+      this.dispatchEvent(new CustomEvent(type, { detail }));
+    }
+
+    send(path, { method = "GET", body } = {}) {
+      const headers = { Accept: "application/json" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (UNSAFE.has(method)) headers["X-CSRFToken"] = readCookie(this.csrfCookieName) || "";
+      return fetch(this.base + path, {
+        method, headers, credentials: "same-origin",
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    }
+
+    /** Send a request; on a 401 refresh (once, shared) and retry once. */
+    async request(path, options = {}) {
+      const sentAt = this.generation;
+      const response = await this.send(path, options);
+      if (response.status !== 401) return response;
+      if (this.generation === sentAt && !(await this.refresh("401 from " + path))) return response;
+      return this.send(path, options);
+    }
+
+    /** Refresh the pair; every caller during one refresh gets the same promise (single flight). */
+    refresh(reason) {
+      if (!this.refreshing) {
+        this.refreshing = this.doRefresh(reason).finally(() => { this.refreshing = null; });
+      }
+      return this.refreshing;
+    }
+
+    async doRefresh(reason) {
+      let response;
+      try {
+        response = await this.send("refresh/", { method: "POST" });
+      } catch (error) {
+        this.emit("error", { message: "refresh failed: " + error });
+        return false;
+      }
+      if (response.ok) {
+        const body = await response.json();
+        this.adopt(this.user, body.expires_in);
+        this.emit("refresh", { reason, expiresAt: this.accessExpiresAt, here: true });
+        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, reason });
+        return true;
+      }
+      if (response.status >= 500) {
+        this.emit("error", { message: "refresh failed with " + response.status });
+        return false;
+      }
+      // Back to the login form; a first visit, signed in nowhere, has nothing to announce.
+      if (this.user !== null) this.signedOut("refresh failed (" + response.status + ")", true);
+      return false;
+    }
+
+    async login(username, password) {
+      const response = await this.send("login/", { method: "POST", body: { username, password } });
+      const body = await response.json();
+      if (!response.ok) return { ok: false, body };
+      this.adopt(body.user, body.expires_in);
+      this.emit("login", { user: this.user });
+      this.channel.postMessage({ type: "login", user: this.user, expiresAt: this.accessExpiresAt });
+      return { ok: true, body };
+    }
+
+    async logout(path = "logout/") {
+      const response = await this.request(path, { method: "POST" });
+      this.signedOut(path === "logout/" ? "logged out" : "logged out everywhere", true);
+      return response;
+    }
+
+    /** On page load: are the cookies still good for someone? (refreshes through request() if needed) */
+    async restore() {
+      const response = await this.request("me/");
+      if (!response.ok) {
+        if (this.user !== null) this.signedOut("not signed in", false);
+        return false;
+      }
+      const me = await response.json();
+      this.adopt({ id: me.id, username: me.username, email: me.email }, null);
+      this.emit("login", { user: this.user, restored: true });
+      return true;
+    }
+
+    adopt(user, expiresIn) {
+      this.generation += 1;
+      this.user = user;
+      if (expiresIn !== null) this.accessExpiresAt = Date.now() + expiresIn * 1000;
+      localStorage.setItem(USER_KEY, JSON.stringify(user));
+      localStorage.setItem(EXPIRY_KEY, String(this.accessExpiresAt || ""));
+    }
+
+    signedOut(reason, tellOthers) {
+      this.user = null;
+      this.accessExpiresAt = null;
+      localStorage.removeItem(USER_KEY);
+      localStorage.removeItem(EXPIRY_KEY);
+      this.emit("logout", { reason });
+      if (tellOthers) this.channel.postMessage({ type: "logout", reason });
+    }
+
+    onMessage(message) {
+      if (message.type === "login") {
+        this.generation += 1;
+        this.user = message.user;
+        this.accessExpiresAt = message.expiresAt;
+        this.emit("login", { user: this.user, fromOtherTab: true });
+      } else if (message.type === "refresh") {
+        this.generation += 1;
+        this.accessExpiresAt = message.expiresAt;
+        this.emit("refresh", { reason: "another tab: " + message.reason, expiresAt: message.expiresAt, here: false });
+      } else if (message.type === "logout") {
+        this.signedOut("another tab: " + message.reason, false);
+      }
+    }
+  }
+
+  global.AuthClient = AuthClient;
+})(window);

@@ -1,0 +1,95 @@
+"""Headless Chromium (Debian's ``chromium`` package) driven by Playwright, against Django's live server."""
+
+import importlib.util
+import os
+import unittest
+from pathlib import Path
+
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django_redis import get_redis_connection
+
+from tokens.tests.support import PASSWORD
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+# Milliseconds a page may take to show what a test waits for.
+TIMEOUT_MS = 10_000
+
+requires_chromium = unittest.skipUnless(
+    CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None,
+    f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium) and the playwright package",
+)
+
+
+class BrowserTestCase(StaticLiveServerTestCase):
+    """One Chromium per class, a fresh browser context (cookies, storage) per test."""
+
+    @classmethod
+    def setUpClass(cls):
+        # Playwright's sync API keeps an event loop in this thread; Django's guard would then refuse the
+        # test's own (synchronous, safe) ORM calls.
+        cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+        if cls._async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls._async_unsafe
+
+    def setUp(self):
+        super().setUp()
+        get_redis_connection("default").flushdb()
+        self.context = self.browser.new_context()
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.addCleanup(self.context.close)
+
+    def open(self, path: str):
+        page = self.context.new_page()
+        page.goto(self.live_server_url + path)
+        return page
+
+    def open_demo(self):
+        """The demo page, once it has found out whether the browser is signed in."""
+        page = self.open("/")
+        page.evaluate("window.demo.ready")
+        return page
+
+    def cookie(self, name: str) -> dict | None:
+        return next((cookie for cookie in self.context.cookies() if cookie["name"] == name), None)
+
+
+class RequestLog:
+    """Requests a page sent to one path, counted through Playwright's request events."""
+
+    def __init__(self, page, path: str):
+        self.path = path
+        self.requests = []
+        page.on("request", self.record)
+
+    def record(self, request):
+        if request.url.split("?")[0].endswith(self.path):
+            self.requests.append(request)
+
+    def __len__(self):
+        return len(self.requests)
+
+
+def demo_login(page, username="alice", password=PASSWORD):
+    """Log in through the demo page's form and wait until it shows the signed-in user."""
+    page.fill("#login-username", username)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_selector("#app-view:not([hidden])")

@@ -1,0 +1,158 @@
+"""Real-browser tests: the browsable API and the demo page in headless Chromium (see browser.py)."""
+
+from unittest import mock
+
+from django.test import Client
+
+from tokens.models import Session
+from tokens.tests.browser import (
+    BrowserTestCase,
+    RequestLog,
+    demo_login,
+    requires_chromium,
+)
+from tokens.tests.support import PASSWORD, FrozenClock, make_user, token_settings
+
+
+@requires_chromium
+class BrowsableAPITests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.user = make_user()
+
+    def test_log_in_browse_revoke_refresh_and_log_out(self):
+        page = self.open("/api/auth/login/")
+        page.wait_for_selector("#login-link")
+        form = page.locator("#post-object-form form")
+        form.locator("input[name=username]").fill("alice")
+        form.locator("input[name=password]").fill(PASSWORD)
+        form.locator("button.btn-primary").click()
+        page.wait_for_selector("text=access_token")
+        self.assertIsNotNone(self.cookie("access_token"))
+        self.assertTrue(self.cookie("access_token")["httpOnly"])
+
+        page.goto(self.live_server_url + "/api/auth/me/")
+        self.assertEqual(page.locator("#signed-in-user").inner_text().strip(), "alice")
+        self.assertIn("alice@example.com", page.locator(".response-info").inner_text())
+
+        # A second session of alice's, from elsewhere, to revoke from the browser.
+        other = Client().post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
+                              content_type="application/json").json()["session_id"]
+        page.goto(self.live_server_url + "/api/auth/sessions/")
+        self.assertIn(other, page.locator(".response-info").inner_text())
+        page.goto(self.live_server_url + f"/api/auth/sessions/{other}/")
+        page.locator("button[data-target='#deleteModal']").click()
+        page.locator("#deleteModal form button.btn-danger").click()
+        page.wait_for_selector("text=HTTP 204 No Content")
+        self.assertEqual(Session.objects.get(pk=other).state, "revoked")
+
+        before = self.cookie("refresh_token")["value"]
+        page.goto(self.live_server_url + "/api/auth/refresh/")
+        page.locator("#post-object-form form button.btn-primary").click()
+        page.wait_for_selector("text=HTTP 200 OK")
+        self.assertNotEqual(self.cookie("refresh_token")["value"], before)
+
+        page.goto(self.live_server_url + "/api/auth/me/")
+        page.locator("#signed-in-user").click()
+        page.locator("#logout-link").click()
+        page.wait_for_selector("#login-link")
+        self.assertIsNone(self.cookie("access_token"))
+        self.assertIsNone(self.cookie("refresh_token"))
+        page.goto(self.live_server_url + "/api/auth/me/")
+        self.assertIn("not_authenticated", page.locator(".response-info").inner_text())
+        self.assertEqual(page.locator("#login-link").get_attribute("href"), "/api/auth/login/")
+
+
+@requires_chromium
+class DemoPageTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.user = make_user()
+        self.clock = FrozenClock()
+        patcher = mock.patch("tokens.clock.now", self.clock)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_log_in_call_the_api_and_log_out(self):
+        page = self.open_demo()
+        demo_login(page)
+        self.assertEqual(page.inner_text("#username"), "alice")
+        self.assertIsNone(page.evaluate("document.cookie.match(/access_token/)"))
+        page.click("#btn-me")
+        page.wait_for_selector("#output:has-text('alice@example.com')")
+        page.click("#btn-sessions")
+        page.wait_for_selector("#sessions button.revoke")
+        self.assertIn("this one", page.inner_text("#sessions"))
+        page.click("#btn-logout")
+        page.wait_for_selector("#login-view:not([hidden])")
+        self.assertEqual(Session.objects.get().state, "revoked")
+
+    def test_a_wrong_password_stays_on_the_form(self):
+        page = self.open_demo()
+        page.fill("#login-username", "alice")
+        page.fill("#login-password", "wrong")
+        page.click("#login-submit")
+        page.wait_for_selector("#login-error:not(:empty)")
+        self.assertTrue(page.locator("#app-view").is_hidden())
+
+    @token_settings(ACCESS_TOKEN_LIFETIME=2)
+    def test_parallel_calls_after_expiry_share_one_refresh(self):
+        page = self.open_demo()
+        demo_login(page)
+        refreshes, calls = RequestLog(page, "/api/auth/refresh/"), RequestLog(page, "/api/auth/me/")
+        self.clock.advance(3)
+        page.click("#btn-parallel")
+        page.wait_for_selector("#output:has-text('5 of 5 succeeded')")
+        self.assertEqual(len(refreshes), 1)
+        statuses = sorted(request.response().status for request in calls.requests)
+        self.assertEqual(statuses, [200] * 5 + [401] * 5)
+        self.assertEqual(page.locator("#refresh-log li:has-text('silent refresh')").count(), 1)
+
+    def test_a_failed_refresh_returns_to_the_login_form(self):
+        page = self.open_demo()
+        demo_login(page)
+        refreshes = RequestLog(page, "/api/auth/refresh/")
+        # The session is revoked behind the page's back (say, from another device).
+        response = Client().post("/api/auth/logout-all/",
+                                 HTTP_AUTHORIZATION="Bearer " + self.cookie("access_token")["value"])
+        self.assertEqual(response.status_code, 204)
+        page.click("#btn-me")
+        page.wait_for_selector("#login-view:not([hidden])")
+        self.assertEqual([request.response().status for request in refreshes.requests], [401])
+
+    @token_settings(ACCESS_TOKEN_LIFETIME=2)
+    def test_another_tab_sees_a_refresh_without_refreshing_itself(self):
+        first, second = self.open_demo(), self.open_demo()
+        second_refreshes = RequestLog(second, "/api/auth/refresh/")
+        demo_login(first)
+        second.wait_for_selector("#app-view:not([hidden])")
+        self.clock.advance(3)
+        first.click("#btn-me")
+        first.wait_for_selector("#output:has-text('alice@example.com')")
+        second.wait_for_selector("#refresh-log li:has-text('another tab')")
+        second.click("#btn-me")
+        second.wait_for_selector("#output:has-text('alice@example.com')")
+        self.assertEqual(len(second_refreshes), 0)
+
+    def test_another_tab_sees_a_logout(self):
+        first, second = self.open_demo(), self.open_demo()
+        demo_login(first)
+        second.wait_for_selector("#app-view:not([hidden])")
+        self.assertEqual(second.inner_text("#username"), "alice")
+        second_refreshes = RequestLog(second, "/api/auth/refresh/")
+        first.click("#btn-logout")
+        second.wait_for_selector("#login-view:not([hidden])")
+        self.assertIn("another tab", second.inner_text("#refresh-log"))
+        self.assertEqual(len(second_refreshes), 0)
+
+    @token_settings(DEVICE_BINDING=True, ACCESS_TOKEN_LIFETIME=2)
+    def test_device_binding_in_a_browser(self):
+        page = self.open_demo()
+        demo_login(page)
+        fingerprint = self.cookie("__Secure-fgp")
+        self.assertTrue(fingerprint["httpOnly"])
+        self.assertEqual(fingerprint["sameSite"], "Strict")
+        self.clock.advance(3)
+        page.click("#btn-me")
+        page.wait_for_selector("#output:has-text('alice@example.com')")
+        self.assertEqual(page.locator("#refresh-log li:has-text('silent refresh')").count(), 1)

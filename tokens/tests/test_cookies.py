@@ -1,0 +1,219 @@
+"""Cookie transport: cookie attributes, CSRF as DRF's SessionAuthentication, header over cookie."""
+
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from tokens.models import Session
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    bearer,
+    make_user,
+    token_settings,
+)
+
+ME = "/api/auth/me/"
+
+
+class CookieTestMixin:
+    def cookie_login(self, client=None, username="alice"):
+        """Log in and keep the cookies the response set (as a browser does)."""
+        client = client or self.client
+        response = client.post("/api/auth/login/", {"username": username, "password": PASSWORD}, format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        return response
+
+    def csrf_client(self):
+        """A client that enforces CSRF, as a browser's requests are checked."""
+        return APIClient(enforce_csrf_checks=True)
+
+    def csrf_header(self, client):
+        return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
+    def test_login_sets_httponly_lax_secure_cookies(self):
+        response = self.cookie_login()
+        body = response.json()
+        access, refresh = response.cookies["access_token"], response.cookies["refresh_token"]
+        self.assertEqual(access.value, body["access_token"])
+        self.assertEqual(refresh.value, body["refresh_token"])
+        for cookie in (access, refresh):
+            self.assertTrue(cookie["httponly"])
+            self.assertTrue(cookie["secure"])
+            self.assertEqual(cookie["samesite"], "Lax")
+        self.assertEqual(access["path"], "/")
+        self.assertEqual(refresh["path"], "/api/auth/")
+        self.assertEqual(access["max-age"], body["expires_in"])
+        self.assertEqual(refresh["max-age"], body["refresh_expires_in"])
+
+    @override_settings(DEBUG=True)
+    def test_cookies_are_not_secure_under_debug(self):
+        response = self.cookie_login()
+        self.assertFalse(response.cookies["access_token"]["secure"])
+        self.assertFalse(response.cookies["refresh_token"]["secure"])
+
+    def test_login_hands_out_a_new_csrf_token(self):
+        self.client.get("/")
+        before = self.client.cookies["csrftoken"].value
+        response = self.cookie_login()
+        self.assertIn("csrftoken", response.cookies)
+        self.assertNotEqual(response.cookies["csrftoken"].value, before)
+
+    def test_refresh_by_cookie_rotates_both_cookies(self):
+        login = self.cookie_login().json()
+        response = self.client.post("/api/auth/refresh/")
+        self.assertEqual(response.status_code, 200)
+        body = response.json()
+        self.assertEqual(response.cookies["access_token"].value, body["access_token"])
+        self.assertEqual(response.cookies["refresh_token"].value, body["refresh_token"])
+        self.assertEqual(response.cookies["refresh_token"]["path"], "/api/auth/")
+        self.assertNotEqual(body["refresh_token"], login["refresh_token"])
+        self.assertEqual(body["session_id"], login["session_id"])
+        # The client now holds the rotated cookies: they work, and they rotate again.
+        self.assertEqual(self.client.get(ME).status_code, 200)
+        self.assertEqual(self.client.post("/api/auth/refresh/").json()["session_id"], login["session_id"])
+
+    @token_settings(ROTATION_GRACE_PERIOD=0)
+    def test_a_rotated_refresh_cookie_is_single_use(self):
+        old = self.cookie_login().cookies["refresh_token"].value
+        self.assertEqual(self.client.post("/api/auth/refresh/").status_code, 200)
+        self.client.cookies["refresh_token"] = old
+        self.assertError(self.client.post("/api/auth/refresh/"), 401, "token_reused")
+
+    def test_logout_clears_both_cookies(self):
+        self.cookie_login()
+        response = self.client.post("/api/auth/logout/")
+        self.assertEqual(response.status_code, 204)
+        self.assertCleared(response)
+        self.assertError(self.client.get(ME), 401, "not_authenticated")
+
+    def test_logout_everywhere_clears_both_cookies(self):
+        self.cookie_login()
+        response = self.client.post("/api/auth/logout-all/")
+        self.assertEqual(response.status_code, 204)
+        self.assertCleared(response)
+
+    def test_a_logged_out_cookie_is_refused(self):
+        access = self.cookie_login().cookies["access_token"].value
+        self.client.post("/api/auth/logout/")
+        self.client.cookies["access_token"] = access
+        self.assertError(self.client.get(ME), 401, "token_revoked")
+
+    def assertCleared(self, response):
+        for name, path in (("access_token", "/"), ("refresh_token", "/api/auth/")):
+            cookie = response.cookies[name]
+            self.assertEqual(cookie.value, "")
+            self.assertEqual(cookie["max-age"], 0)
+            self.assertEqual(cookie["path"], path)
+
+    @token_settings(COOKIE_TRANSPORT=False)
+    def test_cookie_transport_off(self):
+        response = self.cookie_login()
+        self.assertNotIn("access_token", response.cookies)
+        self.assertNotIn("refresh_token", response.cookies)
+        pair = response.json()
+        self.client.cookies["access_token"] = pair["access_token"]
+        self.client.cookies["refresh_token"] = pair["refresh_token"]
+        self.assertError(self.client.get(ME), 401, "not_authenticated")
+        self.assertError(self.client.post("/api/auth/refresh/"), 401, "not_authenticated")
+        self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+
+
+class HeaderBeatsCookieTests(CookieTestMixin, AuthAPITestCase):
+    def setUp(self):
+        super().setUp()
+        make_user("bob")
+
+    def test_a_header_token_wins_over_the_cookie(self):
+        bob = self.login("bob")
+        self.cookie_login(username="alice")
+        response = self.client.get(ME, **bearer(bob["access_token"]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["username"], "bob")
+
+    def test_a_bad_header_token_is_refused_even_with_a_good_cookie(self):
+        self.cookie_login()
+        self.assertError(self.client.get(ME, **bearer("garbage")), 401, "token_invalid")
+
+    def test_a_header_authenticated_unsafe_request_needs_no_csrf_token(self):
+        client = self.csrf_client()
+        pair = self.cookie_login(client).json()
+        response = client.patch(ME, {"first_name": "Alice"}, format="json", **bearer(pair["access_token"]))
+        self.assertEqual(response.status_code, 200)
+
+    def test_a_body_refresh_token_wins_over_the_cookie(self):
+        bob = self.login("bob")
+        self.cookie_login(username="alice")
+        response = self.client.post("/api/auth/refresh/", {"refresh_token": bob["refresh_token"]}, format="json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["session_id"], bob["session_id"])
+
+
+class CsrfTests(CookieTestMixin, AuthAPITestCase):
+    """Cookie-authenticated unsafe requests pass Django's CSRF check or get 403 ``csrf_failed``."""
+
+    def setUp(self):
+        super().setUp()
+        self.browser = self.csrf_client()
+        self.pair = self.cookie_login(self.browser).json()
+
+    def test_safe_methods_need_no_csrf_token(self):
+        self.assertEqual(self.browser.get(ME).status_code, 200)
+        self.assertEqual(self.browser.get("/api/auth/sessions/").status_code, 200)
+
+    def test_unsafe_methods_without_a_csrf_token_are_refused(self):
+        requests = {
+            "PATCH me/": lambda: self.browser.patch(ME, {"first_name": "Eve"}, format="json"),
+            "POST logout-all/": lambda: self.browser.post("/api/auth/logout-all/"),
+            "DELETE sessions/<id>/": lambda: self.browser.delete(f"/api/auth/sessions/{self.pair['session_id']}/"),
+            "POST refresh/": lambda: self.browser.post("/api/auth/refresh/"),
+            "POST logout/": lambda: self.browser.post("/api/auth/logout/"),
+            "POST password/": lambda: self.browser.post(
+                "/api/auth/password/", {"old_password": PASSWORD, "new_password": "another-horse-77"}, format="json"),
+        }
+        for name, send in requests.items():
+            with self.subTest(request=name):
+                self.assertError(send(), 403, "csrf_failed")
+        # Nothing happened: the session lives, the refresh cookie was not consumed, the profile is unchanged.
+        self.assertEqual(Session.objects.get(pk=self.pair["session_id"]).state, "live")
+        self.assertEqual(self.browser.get(ME).json()["first_name"], "")
+        self.assertEqual(self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code, 200)
+
+    def test_a_wrong_csrf_token_is_refused(self):
+        response = self.browser.patch(ME, {"first_name": "Eve"}, format="json", HTTP_X_CSRFTOKEN="x" * 32)
+        self.assertError(response, 403, "csrf_failed")
+
+    def test_the_csrf_header_lets_unsafe_requests_through(self):
+        header = self.csrf_header(self.browser)
+        self.assertEqual(self.browser.patch(ME, {"first_name": "Alice"}, format="json", **header).status_code, 200)
+        self.assertEqual(self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code, 200)
+        self.assertEqual(self.browser.post("/api/auth/logout/", **self.csrf_header(self.browser)).status_code, 204)
+
+    def test_the_csrf_form_field_lets_form_posts_through(self):
+        token = self.browser.cookies["csrftoken"].value
+        response = self.browser.post("/api/auth/logout/", {"csrfmiddlewaretoken": token})
+        self.assertEqual(response.status_code, 204)
+
+    def test_a_cross_origin_request_is_refused(self):
+        response = self.browser.patch(ME, {"first_name": "Eve"}, format="json", HTTP_ORIGIN="https://evil.example",
+                                      **self.csrf_header(self.browser))
+        self.assertError(response, 403, "csrf_failed")
+
+    def test_login_itself_is_not_csrf_checked(self):
+        client = self.csrf_client()
+        self.assertEqual(self.cookie_login(client).status_code, 200)
+
+
+class CsrfCookieTests(AuthAPITestCase):
+    """Browsers get the csrftoken cookie from the pages they start on."""
+
+    def test_the_demo_page_sets_the_csrf_cookie(self):
+        response = self.client.get("/")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("csrftoken", response.cookies)
+        self.assertFalse(response.cookies["csrftoken"]["httponly"])
+
+    def test_browsable_api_pages_set_the_csrf_cookie(self):
+        response = self.client.get("/api/auth/login/", HTTP_ACCEPT="text/html")
+        self.assertIn("csrftoken", response.cookies)

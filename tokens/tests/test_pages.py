@@ -1,0 +1,59 @@
+"""The pages for people: the demo page and the browsable API's navbar, without a browser."""
+
+from django.contrib.staticfiles import finders
+from rest_framework.test import APIClient
+
+from tokens.tests.support import PASSWORD, AuthAPITestCase
+
+HTML = {"HTTP_ACCEPT": "text/html"}
+
+
+class DemoPageTests(AuthAPITestCase):
+    def test_the_demo_page_loads_its_client(self):
+        response = self.client.get("/")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="login-form"')
+        self.assertContains(response, "tokens/auth-client.js")
+        self.assertContains(response, "tokens/demo.js")
+
+    def test_the_scripts_are_static_files_of_the_app(self):
+        for name in ("auth-client.js", "demo.js"):
+            with self.subTest(name=name):
+                self.assertIsNotNone(finders.find(f"tokens/{name}"))
+
+
+class BrowsableAPINavbarTests(AuthAPITestCase):
+    def browser_login(self):
+        response = self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, **HTML)
+        self.assertEqual(response.status_code, 200)
+        return response
+
+    def test_signed_out_the_navbar_links_to_our_login(self):
+        response = self.client.get("/api/auth/me/", **HTML)
+        self.assertEqual(response.status_code, 401)
+        self.assertContains(response, 'href="/api/auth/login/" id="login-link"', status_code=401)
+        self.assertNotContains(response, "api-auth", status_code=401)
+
+    def test_the_login_page_renders_its_form_for_nobody_signed_in(self):
+        response = self.client.get("/api/auth/login/", **HTML)
+        self.assertContains(response, 'id="login-link"', status_code=405)
+        self.assertContains(response, 'name="password"', status_code=405)
+
+    def test_signed_in_by_cookie_the_navbar_shows_the_user_and_our_logout(self):
+        self.browser_login()
+        response = self.client.get("/api/auth/me/", **HTML)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'id="signed-in-user"')
+        self.assertContains(response, 'action="/api/auth/logout/"')
+        self.assertContains(response, 'name="csrfmiddlewaretoken"')
+        self.assertNotContains(response, 'id="login-link"')
+
+    def test_the_navbar_logout_form_logs_out(self):
+        self.client = APIClient(enforce_csrf_checks=True)
+        self.browser_login()
+        page = self.client.get("/api/auth/sessions/", **HTML)
+        token = page.context["csrf_token"]
+        response = self.client.post("/api/auth/logout/", {"csrfmiddlewaretoken": str(token)}, **HTML)
+        self.assertEqual(response.status_code, 200)  # the browsable API shows a 204 as a page
+        self.assertEqual(response.cookies["access_token"].value, "")
+        self.assertEqual(self.client.get("/api/auth/me/").status_code, 401)
