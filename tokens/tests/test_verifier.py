@@ -2,10 +2,9 @@ import shutil
 import tempfile
 
 import jwt
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from tokens import signing_keys
-from tokens.tests.servers import AppServer
+from tokens.tests.servers import AppServer, set_server_password
 from tokens.tests.support import PASSWORD, AuthAPITransactionTestCase, claims
 from tokens.verifier import AccessTokenVerifier, InvalidToken
 
@@ -17,9 +16,7 @@ class StandaloneVerifierTests(AuthAPITransactionTestCase):
 
     def setUp(self):
         super().setUp()
-        # A hash the server process can check (the test runner's own hasher is not configured there).
-        self.user.password = PBKDF2PasswordHasher().encode(PASSWORD, "verifier-test-salt", iterations=1000)
-        self.user.save(update_fields=["password"])
+        set_server_password(self.user, PASSWORD)
         self.key_dir = tempfile.mkdtemp(prefix="signing-keys-")
         self.addCleanup(shutil.rmtree, self.key_dir, True)
         self.keys = signing_keys.KeyDirectory(self.key_dir)
