@@ -61,7 +61,14 @@ def required_secret(name: str, dev_value: str) -> str:
 
 
 SECRET_KEY = required_secret("SECRET_KEY", "dev-only-secret-key-not-for-production-use-0123456789")
-ACCESS_SIGNING_KEY = required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-0123456789abcdef")
+# HS256 (a shared secret) or an asymmetric algorithm whose public keys /.well-known/jwks.json publishes.
+ACCESS_ALGORITHM = os.environ.get("ACCESS_ALGORITHM", "") or "HS256"
+if ACCESS_ALGORITHM not in {"HS256", "RS256", "ES256", "EdDSA"}:
+    raise ImproperlyConfigured(f"ACCESS_ALGORITHM must be HS256, RS256, ES256 or EdDSA, not {ACCESS_ALGORITHM!r}")
+ACCESS_SIGNING_KEY = (
+    required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-0123456789abcdef")
+    if ACCESS_ALGORITHM == "HS256" else os.environ.get("ACCESS_SIGNING_KEY", "")
+)
 REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-0123456789abcdef")
 if ACCESS_SIGNING_KEY == REFRESH_SIGNING_KEY:
     raise ImproperlyConfigured(
@@ -80,6 +87,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "tokens",
 ]
@@ -148,6 +157,9 @@ CACHES = {
         },
     }
 }
+# REDIS_URL names one node of a Redis Cluster: django-redis then connects through redis-py's RedisCluster.
+if env_bool("REDIS_CLUSTER", False):
+    CACHES["default"]["OPTIONS"]["CONNECTION_FACTORY"] = "config.redis_cluster.ClusterConnectionFactory"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -207,6 +219,26 @@ REST_FRAMEWORK = {
         "refresh_ip": os.environ.get("THROTTLE_REFRESH_IP", "120/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI at /api/schema/, Swagger UI at /api/docs/ with its assets served from here (no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dual-token JWT authentication",
+    "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection (RFC 7662).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PairTokenTypeEnum": "tokens.schema.PAIR_TOKEN_TYPES",
+        "IntrospectedTokenTypeEnum": "tokens.schema.INTROSPECTED_TOKEN_TYPES",
+    },
 }
 
 # The tokens app reads every one of these through tokens.conf.token_settings.
@@ -217,6 +249,9 @@ TOKENS = {
     "REFRESH_TOKEN_LIFETIME": env_int("REFRESH_TOKEN_LIFETIME", 604800),
     "SESSION_LIFETIME": env_int("SESSION_LIFETIME", 2592000),
     "ROTATION_GRACE_PERIOD": env_int("ROTATION_GRACE_PERIOD", 10),
+    "ACCESS_ALGORITHM": ACCESS_ALGORITHM,
+    "ACCESS_PRIVATE_KEY": os.environ.get("ACCESS_PRIVATE_KEY", "").replace("\\n", "\n"),
+    "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
 }
 
 LOGGING = {

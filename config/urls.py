@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tokens.oauth import JWKSView
 
 urlpatterns = [
     # The demo page; it hands browsers the csrftoken cookie their cookie-authenticated requests need.
     path("", ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html")), name="demo"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
 ]
 
 handler404 = "tokens.views.api_not_found"

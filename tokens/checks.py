@@ -1,7 +1,9 @@
 """System checks for the tokens app's settings."""
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
+from tokens import signing_keys
 from tokens.conf import token_settings
 
 
@@ -9,11 +11,24 @@ from tokens.conf import token_settings
 def check_signing_keys(app_configs, **kwargs):
     errors = []
     access, refresh = token_settings.ACCESS_SIGNING_KEY, token_settings.REFRESH_SIGNING_KEY
+    if token_settings.ACCESS_ALGORITHM != signing_keys.HS256:
+        return _check_asymmetric_keys(refresh)
     if not access or not refresh:
         errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must both be set.",
                                    id="tokens.E001"))
     elif access == refresh:
         errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must differ.", id="tokens.E002"))
+    return errors
+
+
+def _check_asymmetric_keys(refresh):
+    errors = []
+    if not refresh:
+        errors.append(checks.Error("REFRESH_SIGNING_KEY must be set.", id="tokens.E001"))
+    try:
+        signing_keys.keyring().signing_key()
+    except ImproperlyConfigured as exc:
+        errors.append(checks.Error(str(exc), id="tokens.E004"))
     return errors
 
 

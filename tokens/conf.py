@@ -7,11 +7,17 @@ frozen at import time and ``override_settings(TOKENS=...)`` just works in tests.
 from django.conf import settings
 
 DEFAULTS = {
-    # HS256 secret for access tokens, used as given.
+    # HS256 secret for access tokens, used as given (only when ACCESS_ALGORITHM is HS256).
     "ACCESS_SIGNING_KEY": None,
+    # JWS algorithm of access tokens: HS256, or RS256, ES256 or EdDSA for keys others can verify.
+    "ACCESS_ALGORITHM": "HS256",
+    # PEM private key that signs access tokens (asymmetric algorithms); overrides the key directory's.
+    "ACCESS_PRIVATE_KEY": "",
+    # Directory of asymmetric signing keys (PEM files and a manifest), managed by `manage.py signing_keys`.
+    "SIGNING_KEYS_DIR": None,
     # HS256 secret for refresh tokens, used as given; must differ from the access key.
     "REFRESH_SIGNING_KEY": None,
-    # JWS algorithm of both token types.
+    # JWS algorithm of refresh tokens (only this service reads them, so a shared secret suffices).
     "ALGORITHM": "HS256",
     # Seconds an access token lives.
     "ACCESS_TOKEN_LIFETIME": 900,

@@ -47,6 +47,8 @@ class Session(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        # Granted to services (or their users) that may call the introspection endpoint (RFC 7662).
+        permissions = (("introspect_token", "Can introspect tokens"),)
         indexes = (
             models.Index(fields=["user", "created_at"]),
             models.Index(fields=["user"], condition=Q(revoked_at__isnull=True), name="tokens_session_open_idx"),

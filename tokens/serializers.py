@@ -77,3 +77,11 @@ class SessionSerializer(serializers.Serializer):
 
     def get_current(self, session) -> bool:
         return str(session.id) == self.context.get("current_session_id")
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """RFC 7009 and RFC 7662 requests: the token, and a hint this service may ignore."""
+
+    token = serializers.CharField(max_length=MAX_TOKEN_LENGTH, trim_whitespace=True)
+    token_type_hint = serializers.CharField(required=False, max_length=64, allow_blank=True,
+                                            help_text="access_token or refresh_token; any other value is ignored")

@@ -92,6 +92,13 @@ def is_live(user_id, session_id: str) -> bool:
         return bool(_connection().exists(keys.session(user_id, session_id)))
 
 
+def current_refresh_jti(user_id, session_id: str) -> str | None:
+    """The id of the session's one usable refresh token; None when the session is not live."""
+    with unavailable():
+        jti = _connection().hget(keys.session(user_id, session_id), "r")
+    return jti.decode() if jti is not None else None
+
+
 def rotate(user_id, session_id: str, presented_jti: str, new_jti: str, *, ttl: int, grace: int,
            successor: str, now: int) -> tuple[str, str | None]:
     """Consume ``presented_jti`` atomically; return the outcome and, in grace, the successor."""

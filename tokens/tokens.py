@@ -1,7 +1,9 @@
 """Access and refresh tokens: claims, a signing key per type, verification.
 
 Built on djangorestframework-simplejwt's ``Token``; each class signs and verifies with its
-own key (``get_token_backend``), so a token of one type never verifies as the other.
+own key (``get_token_backend``), so a token of one type never verifies as the other. Access
+tokens use the key ring of ``tokens.signing_keys`` (a ``kid`` per key, HS256 or asymmetric);
+refresh tokens one HS256 secret, since only this service reads them.
 No HTTP and no Redis here.
 """
 
@@ -16,7 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 from rest_framework_simplejwt.tokens import Token
 
-from tokens import clock
+from tokens import clock, signing_keys
 from tokens.conf import token_settings
 from tokens.exceptions import TokenError, TokenExpiredError, TokenWrongTypeError
 
@@ -81,9 +83,12 @@ class BaseToken(Token):
 
 class AccessToken(BaseToken):
     token_type = ACCESS
-    signing_key_setting = "ACCESS_SIGNING_KEY"
     lifetime_setting = "ACCESS_TOKEN_LIFETIME"
     required_claims: ClassVar[dict[str, type]] = {**BaseToken.required_claims, "username": str}
+
+    def get_token_backend(self) -> signing_keys.KeyRingBackend:
+        """Sign with the active access key and a ``kid`` header; verify with the key that ``kid`` names."""
+        return signing_keys.keyring().backend
 
 
 class RefreshToken(BaseToken):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tokens import views
+from tokens import oauth, views
 
 app_name = "tokens"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("sessions/<str:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("me/", views.MeView.as_view(), name="me"),
     path("password/", views.PasswordView.as_view(), name="password"),
+    path("revoke/", oauth.RevokeView.as_view(), name="revoke"),
+    path("introspect/", oauth.IntrospectView.as_view(), name="introspect"),
 ]

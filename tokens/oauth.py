@@ -1,0 +1,120 @@
+"""Endpoints for other services: revocation (RFC 7009), introspection (RFC 7662) and the JWKS.
+
+Both token endpoints read the same sessions as every other endpoint: a token is active only
+while its session is live in Redis, and revoking a token revokes its whole session.
+"""
+
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from tokens import services, signing_keys, store, tokens
+from tokens.authentication import AccessTokenAuthentication
+from tokens.exceptions import (
+    AuthError,
+    StoreUnavailableError,
+    TokenError,
+    TokenWrongTypeError,
+)
+from tokens.models import AuthEvent, Session
+from tokens.serializers import TokenRequestSerializer
+from tokens.views import AuthAPIView
+
+# The RFC 7009 section 2.1 hint values this service knows; the hint never changes the outcome.
+TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
+
+
+class CanIntrospect(BasePermission):
+    """Staff, or users granted ``tokens.introspect_token``."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_staff or user.has_perm("tokens.introspect_token")))
+
+
+def verified_token(raw: str) -> tokens.BaseToken | None:
+    """``raw`` verified as an access or a refresh token (signature, claims, expiry), else None.
+
+    The token says its own type, so a ``token_type_hint`` is not needed to find it (RFC 7009 2.1).
+    """
+    try:
+        try:
+            return tokens.decode(raw, tokens.ACCESS)
+        except TokenWrongTypeError:
+            return tokens.decode(raw, tokens.REFRESH)
+    except TokenError:
+        return None
+
+
+@method_decorator(never_cache, name="dispatch")
+class RevokeView(AuthAPIView):
+    """RFC 7009: revoke the session of an access or refresh token; 200 whatever the token was."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = verified_token(serializer.validated_data["token"])
+        session = None
+        if token is not None:
+            session = Session.objects.select_related("user").filter(pk=token["sid"], revoked_at__isnull=True).first()
+        if session is not None and str(session.user_id) == token["sub"]:
+            services.revoke_sessions(session.user, [session.pk], Session.RevokeReason.RFC7009)
+            services.record_event(AuthEvent.Kind.REVOKED, request, session.user, session_id=session.pk,
+                                  detail="revoked through the revocation endpoint")
+        # RFC 7009 section 2.2: an invalid or unknown token is answered with 200 too.
+        return Response(status=200)
+
+
+@method_decorator(never_cache, name="dispatch")
+class IntrospectView(AuthAPIView):
+    """RFC 7662: whether a token is live now and, if so, its claims."""
+
+    permission_classes = (CanIntrospect,)
+    serializer_class = TokenRequestSerializer
+
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(introspection(serializer.validated_data["token"]))
+
+
+def introspection(raw: str) -> dict:
+    """The RFC 7662 response for ``raw``: ``{"active": false}`` unless it would be honoured now."""
+    inactive = {"active": False}
+    try:
+        token = verified_token(raw)
+        if token is None:
+            return inactive
+        # The same checks as an authenticated request: session live in Redis, user active.
+        user = AccessTokenAuthentication().get_live_user(token)
+    except StoreUnavailableError:
+        raise
+    except AuthError:
+        return inactive
+    if token["token_type"] == tokens.REFRESH and store.current_refresh_jti(user.pk, token["sid"]) != token["jti"]:
+        # Consumed by a rotation: only the newest refresh token of a session is usable.
+        return inactive
+    return {
+        "active": True, "token_type": token["token_type"], "sub": token["sub"], "username": user.get_username(),
+        "sid": token["sid"], "iat": token["iat"], "exp": token["exp"],
+    }
+
+
+class JWKSView(AuthAPIView):
+    """The public keys that verify access tokens (RFC 7517); an empty set with HS256."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    renderer_classes = (JSONRenderer,)
+
+    def get(self, request):
+        response = Response(signing_keys.keyring().jwks())
+        # Short: after a rotation verifiers fetch again anyway when they meet an unknown kid.
+        response["Cache-Control"] = "public, max-age=60"
+        return response

@@ -1,0 +1,60 @@
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.validation import validate_schema
+from rest_framework.test import APITestCase
+
+from tokens.tests.support import RealRedisMixin
+
+
+def api_paths(patterns=None, prefix="") -> set[str]:
+    """Every URL of the API contract (the admin, the demo page and the document's own pages left out)."""
+    paths = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if not route.startswith("admin/"):
+                paths |= api_paths(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern) and route not in {"", "api/schema/", "api/docs/"}:
+            paths.add("/" + route.replace("<str:session_id>", "{session_id}"))
+    return paths
+
+
+class OpenAPITests(RealRedisMixin, APITestCase):
+    def schema(self) -> dict:
+        response = self.client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
+    def test_the_document_is_valid_and_covers_every_endpoint(self):
+        schema = self.schema()
+        validate_schema(schema)
+        self.assertEqual(set(schema["paths"]), api_paths())
+
+    def test_the_bearer_scheme_is_declared_for_protected_endpoints(self):
+        schema = self.schema()
+        self.assertEqual(schema["components"]["securitySchemes"]["bearerAuth"],
+                         {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                          "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]})
+        self.assertIn({"bearerAuth": []}, schema["paths"]["/api/auth/me/"]["get"]["security"])
+        self.assertNotIn({"bearerAuth": []}, schema["paths"]["/api/auth/login/"]["post"]["security"])
+
+    def test_every_operation_documents_its_errors(self):
+        error = {"$ref": "#/components/schemas/Error"}
+        for path, operations in self.schema()["paths"].items():
+            for method, operation in operations.items():
+                with self.subTest(f"{method} {path}"):
+                    responses = operation["responses"]
+                    if path != "/.well-known/jwks.json":
+                        self.assertEqual(responses["503"]["content"]["application/json"]["schema"], error)
+                    if {"bearerAuth": []} in operation.get("security", ()):
+                        for status in ("401", "403"):
+                            self.assertEqual(responses[status]["content"]["application/json"]["schema"], error)
+                    if "requestBody" in operation:
+                        self.assertIn("400", responses)
+
+    def test_swagger_ui_is_served_without_a_cdn(self):
+        response = self.client.get("/api/docs/")
+        self.assertEqual(response.status_code, 200)
+        page = response.content.decode()
+        self.assertIn("/static/drf_spectacular_sidecar/swagger-ui-dist/", page)
+        self.assertNotIn("cdn.", page)
+        self.assertNotIn("unpkg", page)
