@@ -66,10 +66,10 @@ ACCESS_ALGORITHM = os.environ.get("ACCESS_ALGORITHM", "") or "HS256"
 if ACCESS_ALGORITHM not in {"HS256", "RS256", "ES256", "EdDSA"}:
     raise ImproperlyConfigured(f"ACCESS_ALGORITHM must be HS256, RS256, ES256 or EdDSA, not {ACCESS_ALGORITHM!r}")
 ACCESS_SIGNING_KEY = (
-    required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-0123456789abcdef")
+    required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-use-0123456789abcdef0123")
     if ACCESS_ALGORITHM == "HS256" else os.environ.get("ACCESS_SIGNING_KEY", "")
 )
-REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-0123456789abcdef")
+REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012")
 if ACCESS_SIGNING_KEY == REFRESH_SIGNING_KEY:
     raise ImproperlyConfigured(
         "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY are equal: they must differ, "
@@ -252,6 +252,8 @@ TOKENS = {
     "ACCESS_ALGORITHM": ACCESS_ALGORITHM,
     "ACCESS_PRIVATE_KEY": os.environ.get("ACCESS_PRIVATE_KEY", "").replace("\\n", "\n"),
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
+    "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
+    "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
 }
 
 LOGGING = {
