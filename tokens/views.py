@@ -126,7 +126,7 @@ class LogoutAllView(AuthAPIView):
 
 
 class SessionListView(AuthAPIView):
-    """The user's live sessions (devices); ``current`` marks the one making this request."""
+    """The user's live sessions (devices); "current" marks the one making this request."""
 
     permission_classes = (IsAuthenticated,)
     serializer_class = SessionSerializer
