@@ -150,6 +150,7 @@ def wrk(target: Target, mode: str, path: str, seconds: float, connections: int =
     seconds_run = result["duration_us"] / 1e6
     codes = {int(k): v for k, v in result["codes"].items()}
     result.update(
+        load1=os.getloadavg()[0],
         rps=result["requests"] / seconds_run if seconds_run else 0.0,
         p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
         non2xx=sum(v for k, v in codes.items() if not 200 <= k < 300),
@@ -212,16 +213,19 @@ def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dic
     results = []
     for round_index in range(rounds):
         runs = {}
-        for target in targets:
-            for scenario, (mode, path, env) in SCENARIOS[target.kind].items():
-                files = token_files[target.name]
-                tokens_file = files.get((round_index, scenario)) or files[(round_index, "me")]
-                result = wrk(target, mode, path, seconds, BENCH_TOKENS=tokens_file, **env)
-                runs[f"{target.name}/{scenario}"] = result
-                log(f"round {round_index + 1} {target.name:15} {scenario:8} {result['rps']:8.1f} req/s "
-                    f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms non-2xx {result['non2xx']}"
-                    f"{' broken ' + str(result['broken']) if result['broken'] else ''}"
-                    f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}")
+        # Scenario by scenario, each across the targets: the runs a ratio compares are neighbours in time.
+        order = [(target, scenario) for scenario in ("floor", "me", "refresh", "login", "logout")
+                 for target in targets if scenario in SCENARIOS[target.kind]]
+        for target, scenario in order:
+            mode, path, env = SCENARIOS[target.kind][scenario]
+            files = token_files[target.name]
+            tokens_file = files.get((round_index, scenario)) or files[(round_index, "me")]
+            result = wrk(target, mode, path, seconds, BENCH_TOKENS=tokens_file, **env)
+            runs[f"{target.name}/{scenario}"] = result
+            log(f"round {round_index + 1} {target.name:15} {scenario:8} {result['rps']:8.1f} req/s "
+                f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms non-2xx {result['non2xx']}"
+                f"{' broken ' + str(result['broken']) if result['broken'] else ''}"
+                f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}")
         ratios = {}
         for database in ("sqlite", "postgres"):
             project = runs.get(f"project-{database}/me")

@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 
 PASSWORD = "bench-password-1"
 USERNAME = "bench-{}"
+USERS_FOR_PROFILE = 50
 # Filler sessions belong to user ids from here on, far above any real bench user.
 FILLER_USER_BASE = 10_000_000
 # Filler session ids are fixed (derived from their index), so they can be removed again exactly.

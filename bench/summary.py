@@ -7,6 +7,8 @@ import json
 import statistics
 import sys
 
+SCENARIO_ORDER = ("floor", "me", "refresh", "login", "logout")
+
 
 def _median(values):
     values = [v for v in values if v is not None]
@@ -19,9 +21,9 @@ def _met(ok: bool) -> str:
 
 def throughput_table(throughput: dict) -> list[str]:
     rounds = throughput["rounds"]
-    names = list(rounds[0]["runs"])
-    lines = ["| target / scenario | req/s (median of 3) | req/s per round | p50 ms | p99 ms | non-2xx (all rounds) |",
-             "| --- | ---: | --- | ---: | ---: | ---: |"]
+    names = sorted(rounds[0]["runs"], key=lambda name: (name.split("/")[0], SCENARIO_ORDER.index(name.split("/")[1])))
+    lines = ["| target / scenario | req/s (median of 3) | req/s per round | p50 ms | p99 ms | non-2xx (all rounds) | load1 |",
+             "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
     for name in names:
         runs = [r["runs"][name] for r in rounds]
         extra = sum(run["broken"] for run in runs)
@@ -29,7 +31,8 @@ def throughput_table(throughput: dict) -> list[str]:
             f"| {name} | {_median([x['rps'] for x in runs]):.1f} | "
             f"{' / '.join(format(x['rps'], '.0f') for x in runs)} | {_median([x['p50_ms'] for x in runs]):.1f} | "
             f"{_median([x['p99_ms'] for x in runs]):.1f} | {sum(x['non2xx'] + x['socket_errors'] for x in runs)}"
-            f"{f' ({extra} chains broken)' if extra else ''} |")
+            f"{f' ({extra} chains broken)' if extra else ''} | "
+            f"{' / '.join(format(x.get('load1', 0), '.1f') for x in runs)} |")
     lines += ["", "| ratio (taken within each round) | median | per round |", "| --- | ---: | --- |"]
     for key in rounds[0]["ratios"]:
         values = [r["ratios"][key] for r in rounds]
