@@ -24,7 +24,7 @@ RESULTS = BENCH / "results"
 TOOLS = RESULTS / "tools"
 BATCH = 300
 
-RESULTS.mkdir(parents=True, exist_ok=True)
+(RESULTS / "static").mkdir(parents=True, exist_ok=True)
 os.environ.update({
     "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECRET_KEY": secrets.token_urlsafe(48), "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),

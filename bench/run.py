@@ -311,7 +311,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave servers and Redis running (for profiling)")
     args = parser.parse_args()
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "static").mkdir(parents=True, exist_ok=True)
     report = {"machine": machine(), "wrk": ensure_wrk(), "quick": args.quick}
     redis_dir = RESULTS / "redis"
     embedded_redis.stop(redis_dir)
