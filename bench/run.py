@@ -248,9 +248,15 @@ def memory_study(project: Target, sessions: int) -> dict:
 
 
 def scale_study(project: Target, levels: list[int], rounds: int, seconds: float) -> dict:
-    """me/ latency and throughput (and the floor beside it) as live sessions grow."""
+    """me/ latency and throughput (and the floor beside it) as live sessions grow.
+
+    Starts from an empty Redis database (the throughput rounds leave thousands of sessions in
+    it), then opens one session per connection for me/ to use, then adds filler sessions.
+    """
     connection = redis.Redis.from_url(project.env["REDIS_URL"])
-    tokens_file = write_lines(RESULTS / "scale.tokens", (RESULTS / f"{project.name}.me.0.tokens").read_text().split("\n")[:CONNECTIONS])
+    connection.flushdb()
+    tokens_file = str(RESULTS / "scale.tokens")
+    project.seed("project-sessions", str(CONNECTIONS), tokens_file)
     out = []
     try:
         for level in levels:
@@ -310,6 +316,9 @@ def main() -> None:
     parser.add_argument("--soak-database", choices=("sqlite", "postgres"), default="postgres")
     parser.add_argument("--keep", action="store_true", help="leave servers and Redis running (for profiling)")
     args = parser.parse_args()
+    # Stop cleanly (servers, Redis) on SIGTERM, and on SIGINT even when started in the background.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     (RESULTS / "static").mkdir(parents=True, exist_ok=True)
     report = {"machine": machine(), "wrk": ensure_wrk(), "quick": args.quick}
