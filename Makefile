@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 # `make run` is for development: DEBUG on unless the environment says otherwise.
 RUN_DEBUG ?= 1
 
-.PHONY: install run test migrate static lint check redis-stop bench clean
+.PHONY: install run test migrate static lint check redis-stop bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ check: install
 
 redis-stop: install
 	$(BIN)/python -c "from config import embedded_redis; embedded_redis.stop('var')"
+
+# Benchmarks against a stock simplejwt project (bench/README.md); BENCH_QUICK=1 for a short run.
+bench: install
+	$(BIN)/python -m bench.run $(if $(BENCH_QUICK),--quick)
+
+soak: install
+	$(BIN)/python -m bench.run --soak
 
 clean: redis-stop
 	rm -rf $(VENV) var staticfiles db.sqlite3

@@ -1,0 +1,1 @@
+"""A stock djangorestframework-simplejwt project: the yardstick for the project's refresh."""
