@@ -19,3 +19,8 @@ def session(user_id, session_id: str) -> str:
 def successor(user_id, session_id: str) -> str:
     """The pair issued by the last rotation, kept for the grace window only."""
     return f"{_user_tag(user_id)}:g:{session_id}"
+
+
+def throttle(scope: str, ident: str) -> str:
+    """Request counter of one client (address or account) in one rate-limit window."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:t:{scope}:{ident}"

@@ -50,6 +50,21 @@ class ProfileSerializer(serializers.ModelSerializer):
         return value
 
 
+class ProfileReadSerializer(serializers.Serializer):
+    """``GET me/``: the profile with declared fields.
+
+    The hot path reads the profile on every call; a ModelSerializer would rebuild its fields
+    from the model on each one. ``ProfileSerializer`` (used for PATCH) gives the same output.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+
+
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
                                          style={"input_type": "password"})

@@ -149,8 +149,10 @@ def session_of(raw_token: str) -> tuple[Session, dict]:
 
 
 def logout(request, session: Session) -> None:
-    revoke_sessions(session.user, [session.pk], Session.RevokeReason.LOGOUT)
-    user_logged_out.send(sender=session.user.__class__, request=request, user=session.user)
+    # One commit for the revocation record and the event (the Redis revocation comes first).
+    with transaction.atomic():
+        revoke_sessions(session.user, [session.pk], Session.RevokeReason.LOGOUT)
+        user_logged_out.send(sender=session.user.__class__, request=request, user=session.user)
 
 
 def _mark_revoked(queryset, reason: str) -> int:

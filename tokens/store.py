@@ -47,6 +47,16 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return {'reused'}
 """
 
+# KEYS: a counter. ARGV: the window in seconds. Counts one hit; returns the count and the
+# seconds left in the window (the window starts at its first hit).
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return {count, redis.call('TTL', KEYS[1])}
+"""
+
 ROTATED = "rotated"
 GRACE = "grace"
 REUSED = "reused"
@@ -122,3 +132,10 @@ def revoke(user_id, session_ids) -> None:
     with unavailable():
         # One DEL: every name carries the user's hash tag, so this is valid on a cluster too.
         _connection().delete(*names)
+
+
+def hit(key: str, window: int) -> tuple[int, int]:
+    """Count one request against a rate-limit window; return (requests so far, seconds left)."""
+    with unavailable():
+        count, ttl = _script(_HIT)(keys=[key], args=[window])
+    return int(count), int(ttl)

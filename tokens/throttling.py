@@ -1,24 +1,52 @@
-"""Rate limits on the Redis cache (DRF throttles); rates come from DEFAULT_THROTTLE_RATES."""
+"""Rate limits: DRF throttles (rates from DEFAULT_THROTTLE_RATES) counted in Redis.
+
+DRF's ``SimpleRateThrottle`` keeps the time of every request in the window as a list in the
+cache and reads and rewrites it whole on each request, so its cost grows with the rate. These
+throttles keep DRF's rate syntax, hooks and ``Retry-After``, but count in a fixed window: one
+small Redis key per client and scope, one atomic round trip per request.
+"""
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from tokens import keys, store
 
-class RateFromSettingsThrottle(SimpleRateThrottle):
-    """Read the rate when used, so changed settings (and tests) take effect at once."""
+
+class RedisCounterThrottle(SimpleRateThrottle):
+    """A fixed-window counter: at most ``num_requests`` per ``duration`` seconds per key."""
+
+    retry_after = None
 
     def get_rate(self):
+        # Read when used, so changed settings (and tests) take effect at once.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def allow_request(self, request, view):
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        count, ttl = store.hit(keys.throttle(self.scope, ident), self.duration)
+        if count <= self.num_requests:
+            return True
+        self.retry_after = max(ttl, 1)
+        return False
 
-class LoginIPThrottle(RateFromSettingsThrottle):
+    def wait(self):
+        return self.retry_after
+
+
+class LoginIPThrottle(RedisCounterThrottle):
     scope = "login_ip"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)
 
 
-class LoginUsernameThrottle(RateFromSettingsThrottle):
+class LoginUsernameThrottle(RedisCounterThrottle):
     """Per account, whichever address the attempts come from (credential stuffing)."""
 
     scope = "login_username"
@@ -28,7 +56,7 @@ class LoginUsernameThrottle(RateFromSettingsThrottle):
         identifier = data.get("username") or data.get("email")
         if not isinstance(identifier, str) or not identifier.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": identifier.strip().lower()[:256]}
+        return identifier.strip().lower()[:256]
 
 
 class RefreshIPThrottle(LoginIPThrottle):

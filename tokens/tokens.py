@@ -76,7 +76,8 @@ class BaseToken(Token):
         except ValueError as exc:
             raise TokenError("claim 'sid' is not a session id") from exc
         if self.payload.get("token_type") != self.token_type:
-            raise TokenWrongTypeError("token of the wrong type")
+            # Signed with this type's key but claiming another type: forged, never genuine.
+            raise TokenError("token type does not match its key")
         if self.payload["exp"] <= clock.now():
             raise TokenExpiredError("token expired")
 
@@ -103,23 +104,27 @@ TOKEN_CLASSES = {ACCESS: AccessToken, REFRESH: RefreshToken}
 def decode(raw: str, expected_type: str) -> BaseToken:
     """Verify ``raw`` and return it as a token of ``expected_type``.
 
-    The unverified ``token_type`` picks the key to verify with, so a genuine token of the
-    other type is told apart (``token_wrong_type``) from a forged one (``token_invalid``).
+    A token is first verified with the key of the expected type (the common case, one
+    signature check). Only when that fails does its unverified ``token_type`` pick the other
+    key, so a genuine token of the other type is told apart (``token_wrong_type``) from a forged
+    or damaged one (``token_invalid``).
     """
+    try:
+        return TOKEN_CLASSES[expected_type](raw)
+    except SimpleJWTTokenError:
+        pass
     try:
         claimed_type = jwt.decode(raw, options={"verify_signature": False}).get("token_type")
     except (jwt.InvalidTokenError, AttributeError, TypeError, ValueError) as exc:
         raise TokenError("malformed token") from exc
-    token_class = TOKEN_CLASSES.get(claimed_type) if isinstance(claimed_type, str) else None
-    if token_class is None:
-        raise TokenError("unknown token type")
+    other_class = TOKEN_CLASSES.get(claimed_type) if isinstance(claimed_type, str) else None
+    if other_class is None or claimed_type == expected_type:
+        raise TokenError("bad signature, algorithm or type")
     try:
-        token = token_class(raw)
+        other_class(raw)
     except SimpleJWTTokenError as exc:
         raise TokenError("bad signature or algorithm") from exc
-    if claimed_type != expected_type:
-        raise TokenWrongTypeError(f"a {claimed_type} token where a {expected_type} token is needed")
-    return token
+    raise TokenWrongTypeError(f"a {claimed_type} token where a {expected_type} token is needed")
 
 
 def encode(token_class: type[BaseToken], claims: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +22,7 @@ from tokens.models import AuthEvent, Session
 from tokens.serializers import (
     LoginSerializer,
     PasswordChangeSerializer,
+    ProfileReadSerializer,
     ProfileSerializer,
     RefreshSerializer,
     SessionSerializer,
@@ -159,6 +160,9 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     permission_classes = (IsAuthenticated,)
     serializer_class = ProfileSerializer
     http_method_names = ("get", "patch", "head", "options")
+
+    def get_serializer_class(self):
+        return ProfileReadSerializer if self.request.method in SAFE_METHODS else ProfileSerializer
 
     def get_object(self):
         return self.request.user

@@ -12,6 +12,12 @@ class MeTests(AuthAPITestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(set(response.json()), {"id", "username", "email", "first_name", "last_name", "date_joined"})
 
+    def test_read_and_write_serializers_give_the_same_profile(self):
+        from tokens.serializers import ProfileReadSerializer, ProfileSerializer
+
+        self.user.first_name = "Alice"
+        self.assertEqual(dict(ProfileReadSerializer(self.user).data), dict(ProfileSerializer(self.user).data))
+
     def test_patch_changes_email_and_names_only(self):
         response = self.client.patch("/api/auth/me/", {"email": "new@example.com", "first_name": "Alice",
                                                       "last_name": "Liddell", "username": "mallory"},

@@ -40,3 +40,17 @@ class ThrottlingTests(AuthAPITestCase):
         self.assertEqual(first.status_code, 200)
         self.assertEqual(self.refresh(first.json()["refresh_token"], REMOTE_ADDR="10.0.0.9").status_code, 200)
         self.assertThrottled(self.refresh("anything", REMOTE_ADDR="10.0.0.9"))
+
+    @rates(login_ip="2/min", login_username=None)
+    def test_a_window_is_one_small_counter_key_with_an_expiry(self):
+        from django_redis import get_redis_connection
+
+        for _ in range(5):
+            self.attempt(ip="10.0.0.7")
+        redis = get_redis_connection("default")
+        names = [name.decode() for name in redis.scan_iter("jwt:t:*")]
+        self.assertEqual(names, ["jwt:t:login_ip:10.0.0.7"])
+        self.assertEqual(int(redis.get(names[0])), 5)
+        self.assertTrue(0 < redis.ttl(names[0]) <= 60)
+        response = self.attempt(ip="10.0.0.7")
+        self.assertLessEqual(int(response["Retry-After"]), 60)
