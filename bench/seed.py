@@ -118,7 +118,8 @@ def memory(count: int, expiry_wait: float) -> dict:
     rotated = []
     for user_id, session_id, jti in sessions:
         new_jti = uuid.uuid4().hex
-        outcome, _ = store.rotate(user_id, session_id, jti, new_jti, ttl=604800, grace=0, successor="")
+        outcome, _ = store.rotate(user_id, session_id, jti, new_jti, ttl=604800, grace=0, successor="",
+                                  now=clock.now())
         assert outcome == store.ROTATED, outcome
         rotated.append((user_id, session_id, new_jti))
     rotated_memory = _used_memory(connection)
@@ -129,7 +130,7 @@ def memory(count: int, expiry_wait: float) -> dict:
     now = clock.now()
     pair, new_jti = services._mint(user, rotated[0][1], now, now + 3600)
     store.rotate(rotated[0][0], rotated[0][1], rotated[0][2], new_jti, ttl=3600, grace=10,
-                 successor=json.dumps(asdict(pair)))
+                 successor=json.dumps(asdict(pair)), now=now)
     successor_bytes = connection.memory_usage(keys.successor(*rotated[0][:2]), samples=0)
 
     for user_id, session_id, _ in rotated:
