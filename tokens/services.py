@@ -5,7 +5,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth import user_logged_in, user_logged_out
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tokens import binding, clock, store, tokens
@@ -118,9 +118,7 @@ def rotate(request, raw_refresh: str) -> TokenPair:
         successor=json.dumps(asdict(pair)), now=now,
     )
     if outcome == store.ROTATED:
-        Session.objects.filter(pk=session.pk).update(
-            last_used_at=clock.to_datetime(now), refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
-        )
+        _record_use(session.pk, now, pair.refresh_expires_at)
         return pair
     if outcome == store.GRACE:
         return TokenPair(**json.loads(successor))
@@ -130,6 +128,24 @@ def rotate(request, raw_refresh: str) -> TokenPair:
                      detail="a consumed refresh token was presented after the grace window")
         raise TokenReusedError("refresh token reuse")
     raise TokenRevokedError("session revoked")
+
+
+def _record_use(session_id, now: int, refresh_expires_at: int) -> None:
+    """Note a rotation on the session's record: the one SQL write of a refresh.
+
+    The record is informational (Redis alone decides whether a session is live), so on
+    PostgreSQL this commit does not wait for the WAL flush; a crash may lose the last few
+    of these timestamps, never a revocation (PostgreSQL docs, "Asynchronous Commit").
+    """
+    sessions = Session.objects.filter(pk=session_id)
+    fields = {"last_used_at": clock.to_datetime(now), "refresh_expires_at": clock.to_datetime(refresh_expires_at)}
+    if connection.vendor != "postgresql":
+        sessions.update(**fields)
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        sessions.update(**fields)
 
 
 def session_of(raw_token: str) -> tuple[Session, dict]:
