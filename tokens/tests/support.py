@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -87,6 +88,13 @@ class FrozenClock:
 
     def advance(self, seconds: int):
         self.current += seconds
+
+    def install(self, testcase):
+        """Make this the clock of ``testcase`` until it ends; return the clock."""
+        patcher = mock.patch("tokens.clock.now", self)
+        patcher.start()
+        testcase.addCleanup(patcher.stop)
+        return self
 
 
 def token_settings(**overrides):

@@ -1,6 +1,5 @@
 """Real-browser tests: the browsable API and the demo page in headless Chromium (see browser.py)."""
 
-from unittest import mock
 
 from django.test import Client
 
@@ -68,10 +67,7 @@ class DemoPageTests(BrowserTestCase):
     def setUp(self):
         super().setUp()
         self.user = make_user()
-        self.clock = FrozenClock()
-        patcher = mock.patch("tokens.clock.now", self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.clock = FrozenClock().install(self)
 
     def test_log_in_call_the_api_and_log_out(self):
         page = self.open_demo()

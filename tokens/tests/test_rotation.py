@@ -1,4 +1,3 @@
-from unittest import mock
 
 from tokens.models import AuthEvent, Session
 from tokens.tests.support import AuthAPITestCase, FrozenClock, claims, token_settings
@@ -9,10 +8,7 @@ class GraceWindowTests(AuthAPITestCase):
 
     def setUp(self):
         super().setUp()
-        self.clock = FrozenClock()
-        patcher = mock.patch("tokens.clock.now", self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.clock = FrozenClock().install(self)
         self.pair = self.login()
         self.successor = self.refresh(self.pair["refresh_token"]).json()
 
@@ -57,10 +53,7 @@ class GraceWindowTests(AuthAPITestCase):
 class LifetimeTests(AuthAPITestCase):
     def setUp(self):
         super().setUp()
-        self.clock = FrozenClock(start=1_900_000_000)
-        patcher = mock.patch("tokens.clock.now", self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.clock = FrozenClock(start=1_900_000_000).install(self)
         self.pair = self.login()
         self.start = self.clock.current
 

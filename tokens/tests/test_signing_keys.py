@@ -1,7 +1,6 @@
 import io
 import shutil
 import tempfile
-from unittest import mock
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -24,10 +23,7 @@ class KeyDirectoryMixin:
 
     def setUp(self):
         super().setUp()
-        self.clock = FrozenClock()
-        patcher = mock.patch("tokens.clock.now", self.clock)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.clock = FrozenClock().install(self)
         self.key_dir = tempfile.mkdtemp(prefix="signing-keys-")
         self.addCleanup(shutil.rmtree, self.key_dir, True)
         self.keys = signing_keys.KeyDirectory(self.key_dir)
