@@ -16,7 +16,6 @@ from tokens.exceptions import (
     AuthError,
     StoreUnavailableError,
     TokenError,
-    TokenWrongTypeError,
 )
 from tokens.models import AuthEvent, Session
 from tokens.serializers import TokenRequestSerializer
@@ -40,10 +39,7 @@ def verified_token(raw: str) -> tokens.BaseToken | None:
     The token says its own type, so a ``token_type_hint`` is not needed to find it (RFC 7009 2.1).
     """
     try:
-        try:
-            return tokens.decode(raw, tokens.ACCESS)
-        except TokenWrongTypeError:
-            return tokens.decode(raw, tokens.REFRESH)
+        return tokens.decode_either(raw)
     except TokenError:
         return None
 

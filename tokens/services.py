@@ -11,11 +11,9 @@ from django.utils import timezone
 from tokens import binding, clock, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
-    TokenError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
-    TokenWrongTypeError,
     UserInactiveError,
 )
 from tokens.models import AuthEvent, Session
@@ -150,12 +148,7 @@ def _record_use(session_id, now: int, refresh_expires_at: int) -> None:
 
 def session_of(raw_token: str) -> tuple[Session, dict]:
     """Return the live session a token (access or refresh) belongs to, for logout."""
-    try:
-        token = tokens.decode(raw_token, tokens.ACCESS)
-    except TokenError as exc:
-        if not isinstance(exc, TokenWrongTypeError):
-            raise
-        token = tokens.decode(raw_token, tokens.REFRESH)
+    token = tokens.decode_either(raw_token)
     if not store.is_live(token["sub"], token["sid"]):
         raise TokenRevokedError("session revoked")
     session = Session.objects.select_related("user").filter(pk=token["sid"]).first()

@@ -127,6 +127,14 @@ def decode(raw: str, expected_type: str) -> BaseToken:
     raise TokenWrongTypeError(f"a {claimed_type} token where a {expected_type} token is needed")
 
 
+def decode_either(raw: str) -> BaseToken:
+    """Verify ``raw`` as whichever type it is, access or refresh (logout, RFC 7009, RFC 7662)."""
+    try:
+        return decode(raw, ACCESS)
+    except TokenWrongTypeError:
+        return decode(raw, REFRESH)
+
+
 def encode(token_class: type[BaseToken], claims: dict[str, Any]) -> str:
     """Sign a new token of ``token_class`` carrying exactly ``claims`` and its type."""
     token = token_class()
