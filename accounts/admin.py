@@ -1,15 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
 from tokens import services
+from tokens.admin import StoreErrorsAsMessages
 from tokens.models import Session
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
     list_display = ("username", "email", "is_active", "is_staff", "last_login", "live_sessions")
     list_editable = ("is_active",)
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
@@ -28,14 +30,16 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Disable and revoke sessions")
     def disable_and_revoke(self, request, queryset):
-        count = 0
-        for user in queryset:
-            user.is_active = False
-            user.save()  # the save revokes the user's sessions (tokens.signals)
-            count += 1
-        self.message_user(request, f"Disabled {count} user(s) and revoked their sessions.", messages.SUCCESS)
+        # All or nothing: one user that cannot be revoked leaves every selected user as they were.
+        with transaction.atomic():
+            users = list(queryset)
+            for user in users:
+                user.is_active = False
+                user.save()  # the save revokes the user's sessions first (tokens.signals)
+        self.message_user(request, f"Disabled {len(users)} user(s) and revoked their sessions.", messages.SUCCESS)
 
     @admin.action(description="Revoke all sessions")
     def revoke_all_sessions(self, request, queryset):
-        revoked = sum(services.revoke_all(user, Session.RevokeReason.ADMIN, request=request) for user in queryset)
+        revoked = services.revoke(Session.objects.filter(user__in=queryset.values("pk")), Session.RevokeReason.ADMIN,
+                                  request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

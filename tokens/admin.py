@@ -1,7 +1,35 @@
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 
 from tokens import services
+from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
+
+
+class StoreErrorsAsMessages:
+    """Admin views that revoke: when Redis cannot be reached, a message instead of a bare 500.
+
+    The view's transaction has rolled back by the time the error arrives here, so the page is
+    shown again with nothing changed.
+    """
+
+    store_unavailable_message = "Nothing was changed: the token store (Redis) cannot be reached. Try again shortly."
+
+    def _retry_page(self, request, view, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except StoreUnavailableError:
+            self.message_user(request, self.store_unavailable_message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        return self._retry_page(request, super().changelist_view, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._retry_page(request, super().changeform_view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._retry_page(request, super().delete_view, object_id, extra_context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -16,7 +44,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin):
+class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
     list_display = ("user", "created_at", "last_used_at", "ends_at", "ip_address", "short_user_agent", "state")
     list_filter = ("revoked_reason", "created_at")
     search_fields = ("user__username", "user__email", "ip_address", "id")
@@ -40,11 +68,7 @@ class SessionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected sessions", permissions=["view"])
     def revoke_selected(self, request, queryset):
-        revoked = 0
-        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
-            revoked += services.revoke_sessions(session.user, [session.pk], Session.RevokeReason.ADMIN)
-            services.record_event(AuthEvent.Kind.REVOKED, request, session.user,
-                                  session_id=session.pk, detail="revoked by staff")
+        revoked = services.revoke(queryset, Session.RevokeReason.ADMIN, request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
 

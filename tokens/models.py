@@ -1,21 +1,90 @@
 """Sessions (one per login) and the auth event log.
 
-The database is the record; whether a session is live right now is Redis's word
-(see ``tokens.store``), so a token is honoured only while both agree.
+A session's row is the durable record of everything that decides it: owner, ends, the
+current refresh token id (and the one it replaced, with the end of its grace window),
+the device binding, and when and why it was revoked. Redis (``tokens.store``) holds a
+copy for the hot path that may be lost at any moment; a miss is answered from this row.
 """
 
 import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db import connections, models
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Least
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
+
+
+def owner_is_active():
+    """A boolean expression on sessions: their owner is active (a user model without ``is_active`` always is)."""
+    user_model = get_user_model()
+    if not any(field.name == "is_active" for field in user_model._meta.concrete_fields):
+        return Value(True, output_field=models.BooleanField())
+    return Exists(user_model._default_manager.filter(pk=OuterRef("user_id"), is_active=True))
+
+
+def owner_name():
+    """The owner's username (its ``USERNAME_FIELD``), for reading it alongside a session."""
+    return F(f"user__{get_user_model().USERNAME_FIELD}")
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """What the rotation statement returns: enough to sign the successor pair."""
+
+    username: str
+    expires_at: datetime
+    refresh_expires_at: datetime
+
+
+def _as_datetime(value) -> datetime:
+    """A datetime read back from RETURNING: aware from PostgreSQL, text from SQLite."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class SessionQuerySet(models.QuerySet):
     def live(self, at=None):
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at, refresh_expires_at__gt=at)
+
+    def rotate(self, session_id, presented_jti: str, new_jti: str, *, now: datetime, idle_end: datetime,
+               grace_end: datetime) -> Rotation | None:
+        """Consume ``presented_jti`` in one conditional UPDATE; None when this call did not win.
+
+        It wins only while the presented id is the session's current one, the session is open
+        and its owner active, so it refuses a second winner and a disabled owner in the same
+        statement that durably records the rotation. ``RETURNING`` hands back the username and
+        the ends, so a refresh costs this one statement and no read.
+        """
+        user_model = get_user_model()
+        matching = self.filter(owner_is_active(), pk=session_id, refresh_jti=presented_jti,
+                               revoked_at__isnull=True, expires_at__gt=now)
+        query = matching.query.chain(UpdateQuery)
+        query.add_update_values({
+            "refresh_jti": new_jti, "previous_jti": presented_jti, "grace_ends_at": grace_end, "last_used_at": now,
+            "refresh_expires_at": Least(F("expires_at"), Value(idle_end, output_field=models.DateTimeField())),
+        })
+        statement, params = query.get_compiler(self.db).as_sql()
+        quote = connections[self.db].ops.quote_name
+        users, sessions = user_model._meta, self.model._meta
+        username = users.get_field(user_model.USERNAME_FIELD).column
+        returning = (
+            f" RETURNING (SELECT {quote(username)} FROM {quote(users.db_table)}"
+            f" WHERE {quote(users.pk.column)} = {quote(sessions.db_table)}.{quote(sessions.get_field('user').column)}),"
+            f" {quote('expires_at')}, {quote('refresh_expires_at')}"
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(statement + returning, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]))
 
 
 class Session(models.Model):
@@ -31,6 +100,7 @@ class Session(models.Model):
         USER_DISABLED = "user_disabled", "user disabled"
         RFC7009 = "rfc7009", "revoked through the revocation endpoint"
         COMMAND = "command", "revoked by a management command"
+        USER_DELETED = "user_deleted", "user deleted"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions")
@@ -40,6 +110,11 @@ class Session(models.Model):
     refresh_expires_at = models.DateTimeField(help_text="Idle end: the current refresh token's expiry.")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
+    refresh_jti = models.CharField(max_length=64, help_text="Id of the one refresh token that may be used next.")
+    previous_jti = models.CharField(max_length=64, blank=True, help_text="Id of the refresh token it replaced.")
+    grace_ends_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="Until then the replaced token returns the same successor.")
+    fingerprint_digest = models.CharField(max_length=64, blank=True, help_text="Device binding (SHA-256 hex).")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
 

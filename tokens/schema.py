@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 
 from tokens.serializers import (
+    CurrentSessionSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
     ProfileSerializer,
@@ -134,6 +135,10 @@ VIEWS = {
     )},
     "tokens.views.SessionDetailView": {"delete": extend_schema(
         tags=AUTH, responses=responses(NO_CONTENT, 401, 403, 404, 503), summary="Revoke one of the user's sessions",
+    )},
+    "tokens.views.SessionView": {"get": extend_schema(
+        tags=AUTH, responses=responses({200: CurrentSessionSerializer}, 401, 403, 503),
+        summary="The current session, from the token and Redis alone (no SQL)",
     )},
     "tokens.views.MeView": {
         "get": extend_schema(tags=AUTH, responses=responses({200: ProfileSerializer}, 401, 403, 503),

@@ -1,7 +1,10 @@
 """Request validation for the auth endpoints (no side effects here)."""
 
 from django.contrib.auth import get_user_model, password_validation
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from tokens.users import pk_json
 
 # Generous bounds: long enough for any real credential or token, short enough to refuse junk early.
 MAX_CREDENTIAL_LENGTH = 256
@@ -50,6 +53,19 @@ class ProfileSerializer(serializers.ModelSerializer):
         return value
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
+                      "description": "The user's primary key: a number, or a string (a UUID)."})
+class PrimaryKeyField(serializers.Field):
+    """A user's primary key in its JSON form, whatever its type."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return pk_json(value)
+
+
 class ProfileReadSerializer(serializers.Serializer):
     """``GET me/``: the profile with declared fields.
 
@@ -57,7 +73,7 @@ class ProfileReadSerializer(serializers.Serializer):
     from the model on each one. ``ProfileSerializer`` (used for PATCH) gives the same output.
     """
 
-    id = serializers.IntegerField(read_only=True)
+    id = PrimaryKeyField()
     username = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
     first_name = serializers.CharField(read_only=True)
@@ -92,6 +108,20 @@ class SessionSerializer(serializers.Serializer):
 
     def get_current(self, session) -> bool:
         return str(session.id) == self.context.get("current_session_id")
+
+
+class SessionUserSerializer(serializers.Serializer):
+    id = PrimaryKeyField()
+    username = serializers.CharField()
+
+
+class CurrentSessionSerializer(serializers.Serializer):
+    """``GET session/``: the session of the presented access token, from the token and Redis alone."""
+
+    session_id = serializers.UUIDField()
+    user = SessionUserSerializer()
+    access_expires_at = serializers.DateTimeField()
+    session_expires_at = serializers.DateTimeField(help_text="When the session ends unless refreshed first.")
 
 
 class TokenRequestSerializer(serializers.Serializer):

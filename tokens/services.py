@@ -1,12 +1,19 @@
-"""Issue, rotate and revoke: the one place that combines tokens, the store and the database."""
+"""Issue, rotate, find and revoke sessions: the one place that combines tokens, the store and the database.
+
+The database row is the record and Redis a copy (``tokens.store``). Every decision is written
+to the record and the copy inside one database transaction, the copy last, just before the
+commit: if Redis fails, the transaction rolls back and nothing was decided. The order of
+the writes and what a crash between two of them leaves behind is in docs/internals.md.
+"""
 
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 
-from django.contrib.auth import user_logged_in, user_logged_out
-from django.db import connection, transaction
-from django.utils import timezone
+from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
+from django.db import transaction
+from django.db.models import QuerySet
 
 from tokens import binding, clock, store, tokens
 from tokens.conf import token_settings
@@ -16,7 +23,17 @@ from tokens.exceptions import (
     TokenRevokedError,
     UserInactiveError,
 )
-from tokens.models import AuthEvent, Session
+from tokens.models import AuthEvent, Session, owner_is_active, owner_name
+from tokens.users import TokenUser, user_pk
+
+# The event each revocation reason is logged as; any other reason is logged as "revoked".
+_REASON_EVENTS = {
+    Session.RevokeReason.LOGOUT: AuthEvent.Kind.LOGOUT,
+    Session.RevokeReason.REUSE_DETECTED: AuthEvent.Kind.REUSE_DETECTED,
+}
+
+# Revocation reasons that mean the owner is gone: their tokens are refused as ``user_inactive``.
+_OWNER_GONE = frozenset({Session.RevokeReason.USER_DISABLED, Session.RevokeReason.USER_DELETED})
 
 
 @dataclass(frozen=True)
@@ -54,23 +71,27 @@ def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
         fields.setdefault("user_agent", client_user_agent(request))
     if user is not None:
         fields.setdefault("username", user.get_username())
-    return AuthEvent.objects.create(kind=kind, user=user, **fields)
+        fields.setdefault("user_id", user.pk)
+    return AuthEvent.objects.create(kind=kind, **fields)
 
 
-def _mint(user, session_id: str, now: int, session_end: int,
-          fingerprint_digest: str | None = None) -> tuple[TokenPair, str]:
-    """Sign a new pair for the session; return it and its refresh token id."""
+def _epoch(moment) -> int:
+    return int(moment.timestamp())
+
+
+def _mint(user_id, username: str, session_id: str, refresh_jti: str, now: int, session_end: int,
+          fingerprint_digest: str = "") -> TokenPair:
+    """Sign a new pair for the session, its refresh token with the id ``refresh_jti``."""
     access_exp = min(now + token_settings.ACCESS_TOKEN_LIFETIME, session_end)
     refresh_exp = min(now + token_settings.REFRESH_TOKEN_LIFETIME, session_end)
-    refresh_jti = uuid.uuid4().hex
-    common = {"sub": str(user.pk), "sid": session_id, "iat": now}
+    common = {"sub": str(user_id), "sid": session_id, "iat": now}
     if fingerprint_digest:
         common[binding.CLAIM] = fingerprint_digest
     access = tokens.encode(tokens.AccessToken, {
-        **common, "jti": uuid.uuid4().hex, "exp": access_exp, "username": user.get_username(),
+        **common, "jti": uuid.uuid4().hex, "exp": access_exp, "username": username,
     })
     refresh = tokens.encode(tokens.RefreshToken, {**common, "jti": refresh_jti, "exp": refresh_exp})
-    return TokenPair(access, refresh, access_exp, refresh_exp, session_id), refresh_jti
+    return TokenPair(access, refresh, access_exp, refresh_exp, session_id)
 
 
 def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
@@ -78,15 +99,21 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
     now = clock.now()
     session_end = now + token_settings.SESSION_LIFETIME
     session_id = str(uuid.uuid4())
-    pair, refresh_jti = _mint(user, session_id, now, session_end, fingerprint_digest)
+    fingerprint_digest = fingerprint_digest or ""
+    refresh_jti = uuid.uuid4().hex
+    pair = _mint(user.pk, user.get_username(), session_id, refresh_jti, now, session_end, fingerprint_digest)
     with transaction.atomic():
         Session.objects.create(
             id=session_id, user=user, created_at=clock.to_datetime(now), last_used_at=clock.to_datetime(now),
             expires_at=clock.to_datetime(session_end), refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
+            refresh_jti=refresh_jti, fingerprint_digest=fingerprint_digest,
             ip_address=client_ip(request), user_agent=client_user_agent(request),
         )
-        # Inside the transaction: if Redis fails, the session row is rolled back and nothing is issued.
-        store.open_session(user.pk, session_id, refresh_jti, pair.refresh_expires_at - now)
+        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is issued.
+        store.write(user.pk, session_id, store.live_fields(
+            user.pk, user.get_username(), session_end, pair.refresh_expires_at, refresh_jti,
+            fingerprint_digest=fingerprint_digest,
+        ), ttl=pair.refresh_expires_at - now)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
 
@@ -99,89 +126,186 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     """
     presented = tokens.decode(raw_refresh, tokens.REFRESH)
     binding.verify(request, presented.payload)
-    session = Session.objects.select_related("user").filter(pk=presented["sid"]).first()
-    if session is None or str(session.user_id) != presented["sub"]:
-        raise TokenRevokedError("no such session")
-    user = session.user
-    if not user.is_active:
-        raise UserInactiveError("user disabled")
-    now = clock.now()
-    session_end = int(session.expires_at.timestamp())
-    if session_end <= now:
-        raise TokenExpiredError("session ended")
-    pair, refresh_jti = _mint(user, presented["sid"], now, session_end, presented.payload.get(binding.CLAIM))
-    outcome, successor = store.rotate(
-        user.pk, presented["sid"], presented["jti"], refresh_jti,
-        ttl=pair.refresh_expires_at - now, grace=token_settings.ROTATION_GRACE_PERIOD,
-        successor=json.dumps(asdict(pair)), now=now,
-    )
-    if outcome == store.ROTATED:
-        _record_use(session.pk, now, pair.refresh_expires_at)
-        return pair
-    if outcome == store.GRACE:
-        return TokenPair(**json.loads(successor))
-    if outcome == store.REUSED:
-        _mark_revoked(Session.objects.filter(pk=session.pk), Session.RevokeReason.REUSE_DETECTED)
-        record_event(AuthEvent.Kind.REUSE_DETECTED, request, user, session_id=session.pk,
-                     detail="a consumed refresh token was presented after the grace window")
-        raise TokenReusedError("refresh token reuse")
-    raise TokenRevokedError("session revoked")
+    for _attempt in range(2):
+        pair = _rotate_current(presented)
+        if pair is not None:
+            return pair
+        pair = _answer_not_current(request, presented)
+        if pair is not None:
+            return pair
+    raise TokenRevokedError("the session changed while it was being refreshed")
 
 
-def _record_use(session_id, now: int, refresh_expires_at: int) -> None:
-    """Note a rotation on the session's record: the one SQL write of a refresh.
+def _rotate_current(presented) -> TokenPair | None:
+    """Rotate when ``presented`` is the session's current token: one statement, one Redis round trip."""
+    sub, session_id, now = presented["sub"], presented["sid"], clock.now()
+    new_jti, grace = uuid.uuid4().hex, token_settings.ROTATION_GRACE_PERIOD
+    with transaction.atomic():
+        rotation = Session.objects.rotate(
+            session_id, presented["jti"], new_jti, now=clock.to_datetime(now),
+            idle_end=clock.to_datetime(now + token_settings.REFRESH_TOKEN_LIFETIME),
+            grace_end=clock.to_datetime(now + grace),
+        )
+        if rotation is None:
+            return None
+        fingerprint = presented.payload.get(binding.CLAIM) or ""
+        session_end = _epoch(rotation.expires_at)
+        pair = _mint(sub, rotation.username, session_id, new_jti, now, session_end, fingerprint)
+        written = store.write(sub, session_id, store.live_fields(
+            sub, rotation.username, session_end, _epoch(rotation.refresh_expires_at), new_jti,
+            previous_jti=presented["jti"], grace_ends_at=now + grace, fingerprint_digest=fingerprint,
+        ), ttl=_epoch(rotation.refresh_expires_at) - now, successor=json.dumps(asdict(pair)),
+            successor_ttl=grace + 1 if grace > 0 else 0)
+        if not written:
+            # A tombstone the record does not know of (a revocation that failed to commit) wins:
+            # raising rolls the rotation back, so nothing is issued.
+            raise TokenRevokedError("session revoked")
+    return pair
 
-    The record is informational (Redis alone decides whether a session is live), so on
-    PostgreSQL this commit does not wait for the WAL flush; a crash may lose the last few
-    of these timestamps, never a revocation (PostgreSQL docs, "Asynchronous Commit").
+
+def _answer_not_current(request, presented) -> TokenPair | None:
+    """A refresh token that is not the current one: grace, expiry, revocation or reuse.
+
+    Returns the successor pair within the grace window, None when the token turned out to be
+    current after all (a rotation that rolled back meanwhile: try again), and raises otherwise.
     """
-    sessions = Session.objects.filter(pk=session_id)
-    fields = {"last_used_at": clock.to_datetime(now), "refresh_expires_at": clock.to_datetime(refresh_expires_at)}
-    if connection.vendor != "postgresql":
-        sessions.update(**fields)
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        sessions.update(**fields)
-
-
-def session_of(raw_token: str) -> tuple[Session, dict]:
-    """Return the live session a token (access or refresh) belongs to, for logout."""
-    token = tokens.decode_either(raw_token)
-    if not store.is_live(token["sub"], token["sid"]):
-        raise TokenRevokedError("session revoked")
-    session = Session.objects.select_related("user").filter(pk=token["sid"]).first()
-    if session is None:
+    sub, session_id, jti, now = presented["sub"], presented["sid"], presented["jti"], clock.now()
+    successor = store.successor(sub, session_id, jti, now)
+    if successor is not None:
+        return TokenPair(**json.loads(successor))
+    record = _record(sub, session_id)
+    if record is None:
         raise TokenRevokedError("no such session")
-    return session, token.payload
+    if not record["owner_active"]:
+        # Says why, even once the sessions are revoked; catches a user disabled by raw SQL too.
+        revoke(Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED)
+        raise UserInactiveError("user disabled")
+    if record["revoked_at"] is not None:
+        raise TokenRevokedError("session revoked")
+    if min(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
+        raise TokenExpiredError("session ended")
+    if record["refresh_jti"] == jti:
+        return None
+    if record["previous_jti"] == jti and record["grace_ends_at"] and clock.to_datetime(now) < record["grace_ends_at"]:
+        # Within the window, but Redis lost the successor pair: it cannot be given out again, and
+        # issuing another would make a second live successor. The session itself stays live.
+        raise TokenRevokedError("the successor pair is no longer available")
+    revoke(Session.objects.filter(pk=session_id), Session.RevokeReason.REUSE_DETECTED, request)
+    raise TokenReusedError("refresh token reuse")
 
 
-def logout(request, session: Session) -> None:
-    # One commit for the revocation record and the event (the Redis revocation comes first).
+def _record(sub: str, session_id: str) -> dict | None:
+    """The session's row (and whether its owner is active): one read, for a miss or an odd refresh."""
+    return (
+        Session.objects.filter(pk=session_id, user_id=user_pk(sub))
+        .annotate(owner_active=owner_is_active(), owner_name=owner_name())
+        .values("user_id", "owner_name", "owner_active", "expires_at", "refresh_expires_at", "refresh_jti",
+                "previous_jti", "grace_ends_at", "fingerprint_digest", "revoked_at", "revoked_reason")
+        .first()
+    )
+
+
+def live_session(token) -> store.Copy:
+    """The live session of a verified token (access or refresh), or raise: the one way to find it.
+
+    One Redis round trip in steady state. A tombstone is refused without SQL; a miss (Redis lost
+    the key) reads the record once and seeds the copy again, or the tombstone.
+    """
+    sub, session_id, now = token["sub"], token["sid"], clock.now()
+    found = store.lookup(sub, session_id)
+    if isinstance(found, store.Tombstone):
+        raise _refusal(found)
+    if found is None:
+        found = _reseed(sub, session_id, now)
+    if min(found.ends_at, found.idle_ends_at) <= now:
+        raise TokenExpiredError("session ended")
+    return found
+
+
+def _refusal(reason: str) -> Exception:
+    """The error for a token of a revoked session: ``user_inactive`` when its owner was disabled or deleted."""
+    if reason in _OWNER_GONE:
+        return UserInactiveError("user disabled or deleted")
+    return TokenRevokedError("session revoked")
+
+
+def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
+    """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no SQL."""
+    record = _record(sub, session_id)
+    if record is None:
+        raise TokenRevokedError("no such session")
+    ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
+    if record["revoked_at"] is not None:
+        store.tombstone(sub, [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))], record["revoked_reason"])
+        raise _refusal(record["revoked_reason"])
+    if not record["owner_active"]:
+        revoke(Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED)
+        raise UserInactiveError("user disabled")
+    grace_ends_at = _epoch(record["grace_ends_at"]) if record["grace_ends_at"] else None
+    fields = store.live_fields(sub, str(record["owner_name"]), ends_at, idle_ends_at, record["refresh_jti"],
+                               record["previous_jti"], grace_ends_at, record["fingerprint_digest"])
+    store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
+    return store.Copy(sub, str(record["owner_name"]), ends_at, idle_ends_at, record["refresh_jti"],
+                      record["fingerprint_digest"])
+
+
+def _tombstone_ttl(ends_at: int, idle_ends_at: int, now: int) -> int:
+    """Seconds any token of a session can still be valid: a refresh token until the idle end, an access
+    token at most one access lifetime past it, neither past the session's absolute end."""
+    return min(ends_at, idle_ends_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
+
+
+def logout(request, token) -> None:
+    """End the session of a verified token (access or refresh)."""
+    copy = live_session(token)
+    revoke(Session.objects.filter(pk=token["sid"]), Session.RevokeReason.LOGOUT, request)
+    user_logged_out.send(sender=get_user_model(), request=request, user=TokenUser(token["sub"], copy.username))
+
+
+def revoke(sessions: QuerySet, reason: str, request=None) -> int:
+    """Revoke the open sessions among ``sessions``, in the record and in Redis, or not at all.
+
+    The rows are marked first and the tombstones written last, inside one transaction: if
+    Redis fails, nothing is committed and ``StoreUnavailableError`` is raised. One auth event
+    per user records the reason. Returns how many sessions were revoked.
+    """
+    now = clock.now()
     with transaction.atomic():
-        revoke_sessions(session.user, [session.pk], Session.RevokeReason.LOGOUT)
-        user_logged_out.send(sender=session.user.__class__, request=request, user=session.user)
+        rows = list(
+            sessions.filter(revoked_at__isnull=True).order_by("pk").select_for_update(of=("self",))
+            .annotate(owner_name=owner_name())
+            .values_list("pk", "user_id", "owner_name", "expires_at", "refresh_expires_at")
+        )
+        if not rows:
+            return 0
+        Session.objects.filter(pk__in=[row[0] for row in rows]).update(
+            revoked_at=clock.to_datetime(now), revoked_reason=reason,
+        )
+        by_owner = defaultdict(list)
+        for session_id, user_id, username, expires_at, refresh_expires_at in rows:
+            by_owner[(user_id, username)].append(
+                (session_id, _tombstone_ttl(_epoch(expires_at), _epoch(refresh_expires_at), now))
+            )
+        for (user_id, username), owned in by_owner.items():
+            store.tombstone(user_id, owned, reason)
+            _record_revocation(request, user_id, username, owned, reason)
+    return len(rows)
 
 
-def _mark_revoked(queryset, reason: str) -> int:
-    return queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_reason=reason)
-
-
-def revoke_sessions(user, session_ids, reason: str) -> int:
-    """Revoke the given sessions of ``user``: Redis first (takes effect at once), then the record."""
-    session_ids = [str(session_id) for session_id in session_ids]
-    store.revoke(user.pk, session_ids)
-    return _mark_revoked(Session.objects.filter(user=user, pk__in=session_ids), reason)
+def _record_revocation(request, user_id, username: str, sessions: list, reason: str) -> None:
+    label = Session.RevokeReason(reason).label
+    record_event(
+        _REASON_EVENTS.get(reason, AuthEvent.Kind.REVOKED), request,
+        # A user being deleted cannot be referred to by a row written in its own deletion.
+        user_id=None if reason == Session.RevokeReason.USER_DELETED else user_id, username=str(username),
+        session_id=sessions[0][0] if len(sessions) == 1 else None,
+        detail=label if len(sessions) == 1 else f"{len(sessions)} sessions: {label}",
+    )
 
 
 def revoke_all(user, reason: str, keep_session_id=None, request=None) -> int:
     """Revoke every open session of ``user`` (except ``keep_session_id``); return how many."""
-    open_sessions = Session.objects.filter(user=user, revoked_at__isnull=True)
+    sessions = Session.objects.filter(user_id=user.pk)
     if keep_session_id is not None:
-        open_sessions = open_sessions.exclude(pk=keep_session_id)
-    session_ids = list(open_sessions.values_list("pk", flat=True))
-    count = revoke_sessions(user, session_ids, reason) if session_ids else 0
-    if count:
-        record_event(AuthEvent.Kind.REVOKED, request, user, detail=f"{count} session(s): {reason}")
-    return count
+        sessions = sessions.exclude(pk=keep_session_id)
+    return revoke(sessions, reason, request)

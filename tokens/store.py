@@ -1,50 +1,81 @@
-"""The live state of sessions, in Redis through django-redis.
+"""The fast copy of sessions in Redis, through django-redis: live state and tombstones.
 
-A session is live exactly while its hash exists; revoking it deletes the hash. Since a
-token is honoured only while its session's hash exists, losing Redis's data revokes
-everything (fail-safe) and never brings a revoked or consumed token back. Every key
-carries an expiry, so the store never grows without bound. Single use of refresh tokens
-is one Lua script: atomic, one round trip, no read-then-write race.
+The database row (``tokens.models.Session``) is the record; this is a copy that may lose any
+key at any moment (restart, ``FLUSHALL``, eviction). Each session has one hash, in one of
+two forms:
+
+- live: what the hot path needs, owner id (``u``), username (``n``), absolute end (``e``),
+  idle end (``i``), current (``r``) and previous (``p``) refresh token ids, the end of the
+  previous one's grace window (``g``) and the device binding digest (``f``);
+- tombstone: only the revocation reason (``x``), kept until every token of the session has
+  expired, so a revoked session is refused without asking the database.
+
+A missing hash is a miss, never a verdict: the caller reads the record and seeds the copy
+(``seed``), which never overwrites a hash that is there. Every key carries an expiry.
 """
 
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
-from tokens import keys
+from tokens import redis_keys
 from tokens.exceptions import StoreUnavailableError
 
-# KEYS: session hash, successor key.
-# ARGV: presented jti, new jti, session ttl, grace seconds, successor, now (epoch seconds).
-# The session hash holds the current refresh jti (r), the one it replaced (p) and the end
-# of that one's grace window (g). Returns {"rotated"}, {"grace", successor}, {"reused"} or
-# {"revoked"}. "now" comes from the caller so that time has a single seam (tokens.clock).
-_ROTATE = """
-local session = redis.call('HMGET', KEYS[1], 'r', 'p', 'g')
-if not session[1] then
-  return {'revoked'}
+# Field names of the session hash (one letter each: a hash per session adds up).
+OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
+CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
+_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED)
+
+# KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
+# then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
+# Returns 1 when written, 0 when a tombstone was found (and left as it is).
+_WRITE = """
+if redis.call('HEXISTS', KEYS[1], 'x') == 1 then
+  return 0
 end
-local now = tonumber(ARGV[6])
-if session[1] == ARGV[1] then
-  local grace = tonumber(ARGV[4])
-  redis.call('HSET', KEYS[1], 'r', ARGV[2], 'p', ARGV[1], 'g', now + grace)
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  if grace > 0 then
-    redis.call('SET', KEYS[2], ARGV[5], 'EX', grace + 1)
-  else
-    redis.call('DEL', KEYS[2])
-  end
-  return {'rotated'}
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+else
+  redis.call('DEL', KEYS[2])
 end
-if session[2] == ARGV[1] and now <= tonumber(session[3]) then
-  local successor = redis.call('GET', KEYS[2])
-  if successor then
-    return {'grace', successor}
-  end
+return 1
+"""
+
+# KEYS: session hash. ARGV: ttl, then field/value pairs. Fills a miss; never overwrites.
+_SEED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
 end
-redis.call('DEL', KEYS[1], KEYS[2])
-return {'reused'}
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+
+# KEYS: pairs of (session hash, successor key), all of one user. ARGV: reason, then one ttl
+# per pair. Replaces each session's copy by its tombstone and drops its successor.
+_TOMBSTONE = """
+for index = 1, #KEYS, 2 do
+  redis.call('DEL', KEYS[index], KEYS[index + 1])
+  redis.call('HSET', KEYS[index], 'x', ARGV[1])
+  redis.call('EXPIRE', KEYS[index], ARGV[(index + 1) / 2 + 1])
+end
+return #KEYS / 2
+"""
+
+# KEYS: session hash, successor key. ARGV: presented refresh id, now (epoch seconds).
+# The successor pair when the presented id is the previous one and its grace window is open.
+_SUCCESSOR = """
+local session = redis.call('HMGET', KEYS[1], 'p', 'g')
+if session[1] == ARGV[1] and tonumber(ARGV[2]) < tonumber(session[2]) then
+  return redis.call('GET', KEYS[2])
+end
+return false
 """
 
 # KEYS: a counter. ARGV: the window in seconds. Counts one hit; returns the count and the
@@ -57,10 +88,21 @@ end
 return {count, redis.call('TTL', KEYS[1])}
 """
 
-ROTATED = "rotated"
-GRACE = "grace"
-REUSED = "reused"
-REVOKED = "revoked"
+
+@dataclass(frozen=True)
+class Copy:
+    """A session's live copy, as the hot path reads it."""
+
+    user_id: str
+    username: str
+    ends_at: int
+    idle_ends_at: int
+    refresh_jti: str
+    fingerprint_digest: str
+
+
+class Tombstone(str):
+    """A revoked session's tombstone: the revocation reason."""
 
 
 def _connection():
@@ -87,51 +129,69 @@ def _script(source: str):
     return _scripts[key]
 
 
-def open_session(user_id, session_id: str, refresh_jti: str, ttl: int) -> None:
-    """Mark a new session live with its first refresh token id."""
-    key = keys.session(user_id, session_id)
+def _pairs(fields: Mapping[str, object]) -> list:
+    return [item for name, value in fields.items() if value not in (None, "") for item in (name, value)]
+
+
+def live_fields(user_id, username: str, ends_at: int, idle_ends_at: int, refresh_jti: str,
+                previous_jti: str = "", grace_ends_at: int | None = None, fingerprint_digest: str = "") -> dict:
+    """The live copy's hash fields (empty ones are left out)."""
+    return {OWNER: str(user_id), USERNAME: username, ENDS: ends_at, IDLE_ENDS: idle_ends_at,
+            CURRENT: refresh_jti, PREVIOUS: previous_jti, GRACE_ENDS: grace_ends_at, FINGERPRINT: fingerprint_digest}
+
+
+def write(user_id, session_id, fields: Mapping[str, object], *, ttl: int, successor: str = "",
+          successor_ttl: int = 0) -> bool:
+    """Replace a session's copy after a login or rotation; False when a tombstone is there."""
     with unavailable():
-        pipe = _connection().pipeline(transaction=True)
-        pipe.hset(key, "r", refresh_jti)
-        pipe.expire(key, max(ttl, 1))
-        pipe.execute()
-
-
-def is_live(user_id, session_id: str) -> bool:
-    with unavailable():
-        return bool(_connection().exists(keys.session(user_id, session_id)))
-
-
-def current_refresh_jti(user_id, session_id: str) -> str | None:
-    """The id of the session's one usable refresh token; None when the session is not live."""
-    with unavailable():
-        jti = _connection().hget(keys.session(user_id, session_id), "r")
-    return jti.decode() if jti is not None else None
-
-
-def rotate(user_id, session_id: str, presented_jti: str, new_jti: str, *, ttl: int, grace: int,
-           successor: str, now: int) -> tuple[str, str | None]:
-    """Consume ``presented_jti`` atomically; return the outcome and, in grace, the successor."""
-    with unavailable():
-        result = _script(_ROTATE)(
-            keys=[keys.session(user_id, session_id), keys.successor(user_id, session_id)],
-            args=[presented_jti, new_jti, max(ttl, 1), grace, successor, now],
+        written = _script(_WRITE)(
+            keys=[redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)],
+            args=[max(ttl, 1), successor_ttl, successor, *_pairs(fields)],
         )
-    outcome = result[0].decode()
-    payload = result[1].decode() if len(result) > 1 else None
-    return outcome, payload
+    return bool(written)
 
 
-def revoke(user_id, session_ids) -> None:
-    """Make sessions not live, at once, in one round trip."""
-    names = []
-    for session_id in session_ids:
-        names += [keys.session(user_id, str(session_id)), keys.successor(user_id, str(session_id))]
+def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None:
+    """Fill a miss from the record; a copy or tombstone written meanwhile wins."""
+    with unavailable():
+        _script(_SEED)(keys=[redis_keys.session(user_id, session_id)], args=[max(ttl, 1), *_pairs(fields)])
+
+
+def lookup(user_id, session_id) -> Copy | Tombstone | None:
+    """One round trip: the session's live copy, its tombstone, or None on a miss."""
+    with unavailable():
+        values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
+    owner, username, ends, idle_ends, current, fingerprint, revoked = (
+        value.decode() if value is not None else None for value in values
+    )
+    if revoked is not None:
+        return Tombstone(revoked)
+    if owner is None or ends is None or idle_ends is None:
+        return None
+    return Copy(owner, username or "", int(ends), int(idle_ends), current or "", fingerprint or "")
+
+
+def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> None:
+    """Replace the copies of ``sessions`` (``(session id, ttl)`` pairs, one user's) by tombstones."""
+    names, ttls = [], []
+    for session_id, ttl in sessions:
+        names += [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
+        ttls.append(max(ttl, 1))
     if not names:
         return
     with unavailable():
-        # One DEL: every name carries the user's hash tag, so this is valid on a cluster too.
-        _connection().delete(*names)
+        # One script: every name carries the user's hash tag, so this is valid on a cluster too.
+        _script(_TOMBSTONE)(keys=names, args=[reason, *ttls])
+
+
+def successor(user_id, session_id, presented_jti: str, now: int) -> str | None:
+    """The successor pair of ``presented_jti`` while its grace window is open, if Redis still has it."""
+    with unavailable():
+        value = _script(_SUCCESSOR)(
+            keys=[redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)],
+            args=[presented_jti, now],
+        )
+    return value.decode() if value else None
 
 
 def hit(key: str, window: int) -> tuple[int, int]:

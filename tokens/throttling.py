@@ -9,7 +9,7 @@ small Redis key per client and scope, one atomic round trip per request.
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from tokens import keys, store
+from tokens import redis_keys, store
 
 
 class RedisCounterThrottle(SimpleRateThrottle):
@@ -29,7 +29,7 @@ class RedisCounterThrottle(SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
-        count, ttl = store.hit(keys.throttle(self.scope, ident), self.duration)
+        count, ttl = store.hit(redis_keys.throttle(self.scope, ident), self.duration)
         if count <= self.num_requests:
             return True
         self.retry_after = max(ttl, 1)

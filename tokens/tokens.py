@@ -57,6 +57,8 @@ class BaseToken(Token):
     signing_key_setting: str
     lifetime_setting: str
     required_claims: ClassVar[dict[str, type]] = {"sub": str, "sid": str, "jti": str, "iat": int, "exp": int}
+    # The session's live copy, set by whoever looked it up (``services.live_session``).
+    session: Any = None
 
     @property
     def lifetime(self) -> timedelta:

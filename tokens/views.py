@@ -1,8 +1,7 @@
 """The auth endpoints of the API contract. Thin: validation in serializers, work in services."""
 
-import uuid
-
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -13,13 +12,14 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, services
+from tokens import binding, clock, services, tokens
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.models import AuthEvent, Session
 from tokens.serializers import (
+    CurrentSessionSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
     ProfileReadSerializer,
@@ -104,9 +104,9 @@ class LogoutView(AuthAPIView):
 
     def post(self, request):
         raw = self.presented_token(request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME)
-        session, payload = services.session_of(raw)
-        binding.verify(request, payload)
-        services.logout(request, session)
+        token = tokens.decode_either(raw)
+        binding.verify(request, token.payload)
+        services.logout(request, token)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response
@@ -120,7 +120,6 @@ class LogoutAllView(AuthAPIView):
 
     def post(self, request):
         services.revoke_all(request.user, Session.RevokeReason.LOGOUT_ALL, request=request)
-        services.record_event(AuthEvent.Kind.LOGOUT, request, request.user, detail="everywhere")
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response
@@ -133,7 +132,7 @@ class SessionListView(AuthAPIView):
     serializer_class = SessionSerializer
 
     def get(self, request):
-        sessions = Session.objects.live().filter(user=request.user)
+        sessions = Session.objects.live().filter(user_id=request.user.pk)
         context = {"current_session_id": request.auth["sid"]}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
@@ -143,15 +142,28 @@ class SessionDetailView(AuthAPIView):
 
     permission_classes = (IsAuthenticated,)
 
-    def delete(self, request, session_id: str):
-        session = Session.objects.filter(user=request.user, revoked_at__isnull=True,
-                                         pk=_uuid_or_none(session_id)).first()
-        if session is None or session.state != "live":
+    def delete(self, request, session_id):
+        own = Session.objects.live().filter(user_id=request.user.pk, pk=session_id)
+        if not services.revoke(own, Session.RevokeReason.USER_REVOKED, request):
             raise NotFound("No such session.")
-        services.revoke_sessions(request.user, [session.pk], Session.RevokeReason.USER_REVOKED)
-        services.record_event(AuthEvent.Kind.REVOKED, request, request.user, session_id=session.pk,
-                              detail="revoked by its user")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionView(AuthAPIView):
+    """The session of this access token: answered from the token and Redis, without SQL."""
+
+    permission_classes = (IsAuthenticated,)
+    serializer_class = CurrentSessionSerializer
+
+    def get(self, request):
+        token, copy = request.auth, request.auth.session
+        body = {
+            "session_id": token["sid"],
+            "user": {"id": request.user.pk, "username": request.user.get_username()},
+            "access_expires_at": clock.to_datetime(token["exp"]),
+            "session_expires_at": clock.to_datetime(min(copy.ends_at, copy.idle_ends_at)),
+        }
+        return Response(CurrentSessionSerializer(body).data)
 
 
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
@@ -177,19 +189,14 @@ class PasswordView(AuthAPIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        request.user.set_password(serializer.validated_data["new_password"])
-        request.user.save(update_fields=["password"])
-        services.revoke_all(request.user, Session.RevokeReason.PASSWORD_CHANGED,
-                            keep_session_id=request.auth["sid"], request=request)
-        services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
+        # One transaction: if the other sessions cannot be revoked, the password is not changed either.
+        with transaction.atomic():
+            request.user.set_password(serializer.validated_data["new_password"])
+            request.user.save(update_fields=["password"])
+            services.revoke_all(request.user, Session.RevokeReason.PASSWORD_CHANGED,
+                                keep_session_id=request.auth["sid"], request=request)
+            services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _uuid_or_none(value: str):
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def api_not_found(request, exception=None):

@@ -14,10 +14,11 @@ class UserAdminTests(AuthAPITestCase):
         self.client.force_login(self.staff)
 
     def assertAllRevoked(self, disabled=True):
-        # The sessions are revoked; a refresh token of a disabled user says why it is refused.
+        # The sessions are revoked; the tokens of a disabled user say why they are refused.
+        code = "user_inactive" if disabled else "token_revoked"
         for pair in self.pairs:
-            self.assertError(self.me(pair["access_token"]), 401, "token_revoked")
-            self.assertError(self.refresh(pair["refresh_token"]), 401, "user_inactive" if disabled else "token_revoked")
+            self.assertError(self.me(pair["access_token"]), 401, code)
+            self.assertError(self.refresh(pair["refresh_token"]), 401, code)
 
     def test_the_list_shows_live_session_counts(self):
         response = self.client.get(self.changelist)

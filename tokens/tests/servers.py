@@ -59,9 +59,10 @@ def set_server_password(user, password: str) -> None:
 class PrivateRedis:
     """A redis-server of the test's own on a loopback port, so it can be paused and stopped."""
 
-    def __init__(self):
+    def __init__(self, *options: str):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="private-redis-")
+        self.options = options  # more redis-server options, e.g. "--maxmemory", "2mb"
         self.process = None
 
     @property
@@ -71,7 +72,7 @@ class PrivateRedis:
     def start(self):
         self.process = subprocess.Popen(
             [str(embedded_redis.redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.dir],
+             "--save", "", "--appendonly", "no", "--dir", self.dir, *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
@@ -211,3 +212,15 @@ class LocalRedisCluster:
             if process.poll() is None:
                 process.terminate()
                 process.wait(timeout=10)
+
+
+def use_private_redis(testcase, *options: str) -> PrivateRedis:
+    """Start a private Redis and point the app's cache at it until ``testcase`` ends."""
+    from django.test import override_settings
+
+    server = PrivateRedis(*options).start()
+    testcase.addCleanup(server.stop)
+    override = override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": server.url}})
+    override.enable()
+    testcase.addCleanup(override.disable)
+    return server

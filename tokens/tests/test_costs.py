@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
 
 from tokens.tests.support import AuthAPITestCase, bearer
@@ -32,6 +33,12 @@ def without_rate_limits():
     return override_settings(REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": rates})
 
 
+def data_statements(queries) -> list[str]:
+    """The reads and writes among captured queries; transaction control is neither."""
+    statements = [query["sql"].split()[0].upper() for query in queries]
+    return [statement for statement in statements if statement in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+
+
 @without_rate_limits()
 class HotPathCostTests(AuthAPITestCase):
     """The work per request that the design promises, on the real Redis and database."""
@@ -39,23 +46,48 @@ class HotPathCostTests(AuthAPITestCase):
     def setUp(self):
         super().setUp()
         self.pair = self.login()
-        self.me(self.pair["access_token"])  # warm up: connections open, Lua script loaded
+        self.me(self.pair["access_token"])  # warm up: connections open
 
-    def test_an_authenticated_request_is_one_redis_round_trip_and_one_query(self):
+    def measure(self, call):
         with count_redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
-            response = self.client.get("/api/auth/me/", **bearer(self.pair["access_token"]))
+            response = call()
+        return response, sent, [query["sql"] for query in queries]
+
+    def session(self, access_token):
+        return self.client.get("/api/auth/session/", **bearer(access_token))
+
+    def test_a_view_that_needs_only_the_token_is_one_round_trip_and_no_sql(self):
+        response, sent, queries = self.measure(lambda: self.session(self.pair["access_token"]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(sent), 1, sent)
-        self.assertEqual(len(queries), 1, [q["sql"] for q in queries])
+        self.assertEqual(queries, [])
 
-    def test_a_refresh_is_one_round_trip_one_read_and_one_write(self):
-        self.refresh(self.refresh(self.pair["refresh_token"]).json()["refresh_token"])  # script cached
+    def test_me_reads_the_user_row_once(self):
+        response, sent, queries = self.measure(lambda: self.me(self.pair["access_token"]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(sent), 1, sent)
+        self.assertEqual(len(queries), 1, queries)
+
+    def test_a_refresh_is_one_round_trip_and_one_statement(self):
+        self.refresh(self.refresh(self.pair["refresh_token"]).json()["refresh_token"])  # scripts cached
         token = self.login()["refresh_token"]
         with count_redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
             response = self.refresh(token)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(sent), 1, sent)
-        # Reads and writes; transaction control (and PostgreSQL's SET LOCAL) is neither.
-        statements = [q["sql"].split()[0].upper() for q in queries]
-        data = [statement for statement in statements if statement in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
-        self.assertEqual(data, ["SELECT", "UPDATE"], [q["sql"] for q in queries])
+        self.assertEqual(data_statements(queries), ["UPDATE"], [q["sql"] for q in queries])
+
+    def test_a_miss_costs_one_read_once_per_session(self):
+        self.session(self.pair["access_token"])  # the lookup and seed scripts are cached
+        get_redis_connection("default").flushall()
+        first, _, first_queries = self.measure(lambda: self.session(self.pair["access_token"]))
+        second, sent, second_queries = self.measure(lambda: self.session(self.pair["access_token"]))
+        self.assertEqual((first.status_code, second.status_code), (200, 200))
+        self.assertEqual(data_statements([{"sql": sql} for sql in first_queries]), ["SELECT"], first_queries)
+        self.assertEqual((len(sent), second_queries), (1, []))
+
+    def test_a_revoked_session_is_refused_without_sql(self):
+        self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"]))
+        response, sent, queries = self.measure(lambda: self.session(self.pair["access_token"]))
+        self.assertError(response, 401, "token_revoked")
+        self.assertEqual((len(sent), queries), (1, []))

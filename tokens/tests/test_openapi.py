@@ -14,7 +14,7 @@ def api_paths(patterns=None, prefix="") -> set[str]:
             if not route.startswith("admin/"):
                 paths |= api_paths(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern) and route not in {"", "api/schema/", "api/docs/"}:
-            paths.add("/" + route.replace("<str:session_id>", "{session_id}"))
+            paths.add("/" + route.replace("<uuid:session_id>", "{session_id}"))
     return paths
 
 

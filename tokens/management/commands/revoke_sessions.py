@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens import services
+from tokens.exceptions import StoreUnavailableError
 from tokens.models import Session
 
 
@@ -16,11 +17,14 @@ class Command(BaseCommand):
         users = get_user_model()._default_manager
         if all_users == bool(username):
             raise CommandError("Give a USERNAME or --all-users (not both).")
-        if all_users:
-            targets = users.filter(pk__in=Session.objects.filter(revoked_at__isnull=True).values("user_id"))
-        else:
+        sessions = Session.objects.all()
+        if not all_users:
             targets = users.filter(**{users.model.USERNAME_FIELD: username})
             if not targets.exists():
                 raise CommandError(f"No user named {username!r}.")
-        revoked = sum(services.revoke_all(user, Session.RevokeReason.COMMAND) for user in targets)
+            sessions = sessions.filter(user__in=targets)
+        try:
+            revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
+        except StoreUnavailableError as exc:
+            raise CommandError(f"Nothing was revoked: the token store (Redis) cannot be reached ({exc}).") from exc
         self.stdout.write(f"Revoked {revoked} session(s).")

@@ -11,12 +11,12 @@ def _user_tag(user_id) -> str:
     return f"{token_settings.REDIS_KEY_PREFIX}:{{u:{user_id}}}"
 
 
-def session(user_id, session_id: str) -> str:
-    """Hash of a live session: current (``r``) and previous (``p``) refresh token ids, grace end (``g``)."""
+def session(user_id, session_id) -> str:
+    """Hash holding a session's copy for the hot path, or its tombstone once revoked (``tokens.store``)."""
     return f"{_user_tag(user_id)}:s:{session_id}"
 
 
-def successor(user_id, session_id: str) -> str:
+def successor(user_id, session_id) -> str:
     """The pair issued by the last rotation, kept for the grace window only."""
     return f"{_user_tag(user_id)}:g:{session_id}"
 
