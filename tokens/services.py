@@ -154,7 +154,9 @@ def _rotate_current(presented) -> TokenPair | None:
         written = store.write(sub, session_id, store.live_fields(
             sub, rotation.username, session_end, _epoch(rotation.refresh_expires_at), new_jti,
             previous_jti=presented["jti"], grace_ends_at=now + grace, fingerprint_digest=fingerprint,
-        ), ttl=_epoch(rotation.refresh_expires_at) - now, successor=json.dumps(asdict(pair)),
+        ), ttl=_epoch(rotation.refresh_expires_at) - now,
+            # Self-describing, so the grace window holds even if the session's hash is evicted.
+            successor=json.dumps({"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}),
             successor_ttl=grace + 1 if grace > 0 else 0)
         if not written:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
@@ -170,18 +172,18 @@ def _answer_not_current(request, presented) -> TokenPair | None:
     current after all (a rotation that rolled back meanwhile: try again), and raises otherwise.
     """
     sub, session_id, jti, now = presented["sub"], presented["sid"], presented["jti"], clock.now()
-    successor = store.successor(sub, session_id, jti, now)
-    if successor is not None:
-        return TokenPair(**json.loads(successor))
+    successor = store.successor(sub, session_id)
+    if successor is not None and successor["replaces"] == jti and now < successor["until"]:
+        return TokenPair(**successor["pair"])
     record = _record(sub, session_id)
     if record is None:
-        raise TokenRevokedError("no such session")
+        raise _missing(sub)
     if not record["owner_active"]:
         # Says why, even once the sessions are revoked; catches a user disabled by raw SQL too.
         revoke(Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     if record["revoked_at"] is not None:
-        raise TokenRevokedError("session revoked")
+        raise _refusal(record["revoked_reason"])
     if min(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
         raise TokenExpiredError("session ended")
     if record["refresh_jti"] == jti:
@@ -229,11 +231,18 @@ def _refusal(reason: str) -> Exception:
     return TokenRevokedError("session revoked")
 
 
+def _missing(sub: str) -> Exception:
+    """The error for a token whose session has no row: its owner was deleted, or it never existed."""
+    if not get_user_model()._default_manager.filter(pk=user_pk(sub)).exists():
+        return UserInactiveError("user deleted")
+    return TokenRevokedError("no such session")
+
+
 def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no SQL."""
     record = _record(sub, session_id)
     if record is None:
-        raise TokenRevokedError("no such session")
+        raise _missing(sub)
     ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
     if record["revoked_at"] is not None:
         store.tombstone(sub, [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))], record["revoked_reason"])

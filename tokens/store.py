@@ -14,6 +14,7 @@ A missing hash is a miss, never a verdict: the caller reads the record and seeds
 (``seed``), which never overwrites a hash that is there. Every key carries an expiry.
 """
 
+import json
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,16 +67,6 @@ for index = 1, #KEYS, 2 do
   redis.call('EXPIRE', KEYS[index], ARGV[(index + 1) / 2 + 1])
 end
 return #KEYS / 2
-"""
-
-# KEYS: session hash, successor key. ARGV: presented refresh id, now (epoch seconds).
-# The successor pair when the presented id is the previous one and its grace window is open.
-_SUCCESSOR = """
-local session = redis.call('HMGET', KEYS[1], 'p', 'g')
-if session[1] == ARGV[1] and tonumber(ARGV[2]) < tonumber(session[2]) then
-  return redis.call('GET', KEYS[2])
-end
-return false
 """
 
 # KEYS: a counter. ARGV: the window in seconds. Counts one hit; returns the count and the
@@ -184,14 +175,11 @@ def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> N
         _script(_TOMBSTONE)(keys=names, args=[reason, *ttls])
 
 
-def successor(user_id, session_id, presented_jti: str, now: int) -> str | None:
-    """The successor pair of ``presented_jti`` while its grace window is open, if Redis still has it."""
+def successor(user_id, session_id) -> dict | None:
+    """The last rotation's successor: ``{"replaces", "until", "pair"}``, while Redis keeps it."""
     with unavailable():
-        value = _script(_SUCCESSOR)(
-            keys=[redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)],
-            args=[presented_jti, now],
-        )
-    return value.decode() if value else None
+        value = _connection().get(redis_keys.successor(user_id, session_id))
+    return json.loads(value) if value is not None else None
 
 
 def hit(key: str, window: int) -> tuple[int, int]:

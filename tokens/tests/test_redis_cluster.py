@@ -47,7 +47,7 @@ class RedisClusterTests(AuthAPITestCase):
         rotated = self.refresh(pair["refresh_token"]).json()
         # The script's successor key was written next to the session hash.
         successor = get_redis_connection("default").get(redis_keys.successor(self.user.pk, pair["session_id"]))
-        self.assertEqual(json.loads(successor)["refresh_token"], rotated["refresh_token"])
+        self.assertEqual(json.loads(successor)["pair"]["refresh_token"], rotated["refresh_token"])
         self.assertEqual(self.refresh(pair["refresh_token"]).json()["refresh_token"], rotated["refresh_token"])
         self.assertEqual(self.client.post("/api/auth/logout/", **bearer(rotated["access_token"])).status_code, 204)
         self.assertError(self.me(rotated["access_token"]), 401, "token_revoked")

@@ -16,7 +16,7 @@ class TwoProcessTests(AuthAPITransactionTestCase):
         self.assertEqual((status, body["username"]), (200, "alice"))
         self.client.post("/api/auth/logout/", **bearer(pair["access_token"]))
         status, body = self.other.request("GET", "/api/auth/me/", token=pair["access_token"])
-        self.assertEqual((status, body["code"]), (401, "user_inactive"))
+        self.assertEqual((status, body["code"]), (401, "token_revoked"))
 
     def test_logout_there_is_honoured_here(self):
         pair = self.login()

@@ -1,0 +1,273 @@
+"""Every revocation completes in the record and in Redis, or fails whole; disabling revokes at once."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django_redis import get_redis_connection
+
+from tokens import redis_keys
+from tokens.exceptions import StoreUnavailableError, UserInactive
+from tokens.models import AuthEvent, Session
+from tokens.tests.servers import PROJECT, database_url, use_private_redis
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    AuthAPITransactionTestCase,
+    FrozenClock,
+    bearer,
+    make_user,
+)
+from tokens.users import TokenUser
+
+
+class HalfDoneTests(AuthAPITestCase):
+    """Each revocation while Redis hangs (SIGSTOP): an error, nothing committed, the tokens still work."""
+
+    def setUp(self):
+        self.redis = use_private_redis(self)
+        super().setUp()
+        self.pair = self.login()
+        self.other = self.login()
+        self.staff = make_user("staff", is_staff=True, is_superuser=True)
+
+    def record(self):
+        user = get_user_model().objects.get(pk=self.user.pk)
+        revoked = set(Session.objects.filter(revoked_at__isnull=False).values_list("pk", flat=True))
+        return user.is_active, user.password, revoked, AuthEvent.objects.count()
+
+    def assertNothingChanged(self, before):
+        self.assertEqual(self.record(), before)
+        for pair in (self.pair, self.other):
+            self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+
+    def while_paused(self, action):
+        before = self.record()
+        self.redis.pause()
+        try:
+            result = action()
+        finally:
+            self.redis.resume()
+        self.assertNothingChanged(before)
+        return result
+
+    def test_api_revocations_answer_503_and_commit_nothing(self):
+        token, sid = self.pair["access_token"], self.other["session_id"]
+        calls = {
+            "logout": lambda: self.client.post("/api/auth/logout/", **bearer(token)),
+            "logout-all": lambda: self.client.post("/api/auth/logout-all/", **bearer(token)),
+            "delete a session": lambda: self.client.delete(f"/api/auth/sessions/{sid}/", **bearer(token)),
+            "password": lambda: self.client.post("/api/auth/password/", {
+                "old_password": PASSWORD, "new_password": "an-entirely-new-passphrase-42"}, **bearer(token)),
+            "RFC 7009 revoke": lambda: self.client.post("/api/auth/revoke/", {"token": token}),
+        }
+        for name, call in calls.items():
+            with self.subTest(call=name):
+                # The access token is checked against Redis first, so the 503 can come from there too;
+                # either way nothing may be committed.
+                response = self.while_paused(call)
+                self.assertError(response, 503, "service_unavailable")
+
+    def test_reuse_detection_answers_503_and_revokes_nothing(self):
+        clock = FrozenClock().install(self)
+        successor = self.refresh(self.pair["refresh_token"]).json()
+        clock.advance(11)
+        response = self.while_paused(lambda: self.refresh(self.pair["refresh_token"]))
+        self.assertError(response, 503, "service_unavailable")
+        self.assertError(self.refresh(self.pair["refresh_token"]), 401, "token_reused")
+        self.assertError(self.me(successor["access_token"]), 401, "token_revoked")
+
+    def test_orm_disabling_and_deleting_raise_and_commit_nothing(self):
+        users = get_user_model().objects
+        changes = {
+            "save": lambda: _disabled(users.get(pk=self.user.pk)).save(),
+            "bulk update": lambda: users.filter(pk=self.user.pk).update(is_active=False),
+            "bulk delete": lambda: users.filter(pk=self.user.pk).delete(),
+        }
+        for name, change in changes.items():
+            with self.subTest(change=name):
+                self.assertRaisesUnavailable(lambda change=change: self.while_paused(change))
+
+    def assertRaisesUnavailable(self, call):
+        with self.assertRaises(StoreUnavailableError):
+            call()
+
+    def test_the_admin_shows_a_message_and_leaves_the_user_as_they_were(self):
+        self.client.force_login(self.staff)
+        changelist = "/admin/accounts/user/"
+        posts = {
+            "action": (changelist, {"action": "disable_and_revoke", "_selected_action": [self.user.pk]}),
+            "revoke action": (changelist, {"action": "revoke_all_sessions", "_selected_action": [self.user.pk]}),
+            "change form": (f"{changelist}{self.user.pk}/change/", self.change_form_data()),
+            "session action": ("/admin/tokens/session/", {"action": "revoke_selected",
+                                                          "_selected_action": [self.pair["session_id"]]}),
+        }
+        for name, (url, data) in posts.items():
+            with self.subTest(post=name):
+                response = self.while_paused(lambda url=url, data=data: self.client.post(url, data, follow=True))
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "token store (Redis) cannot be reached")
+
+    def change_form_data(self):
+        user = self.user
+        return {"username": user.username, "email": user.email, "first_name": "", "last_name": "",
+                "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+                "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+                "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+                "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S")}  # is_active left out: unticked
+
+
+def _disabled(user):
+    user.is_active = False
+    return user
+
+
+class DisablingTests(AuthAPITestCase):
+    """Disabling or deleting through the ORM is refused on the very next request."""
+
+    def setUp(self):
+        super().setUp()
+        self.pair = self.login()
+        self.users = get_user_model().objects
+
+    def assertRefused(self, code):
+        self.assertError(self.me(self.pair["access_token"]), 401, code)
+        self.assertError(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])), 401, code)
+        self.assertError(self.refresh(self.pair["refresh_token"]), 401, code)
+
+    def test_a_bulk_update_revokes_and_logs_once_per_user(self):
+        make_user("bob")
+        self.users.filter(username__in=["alice", "bob"]).update(is_active=False)
+        self.assertRefused("user_inactive")
+        self.assertEqual(AuthEvent.objects.filter(kind="user_disabled").count(), 2)
+        self.assertEqual(Session.objects.get(pk=self.pair["session_id"]).revoked_reason, "user_disabled")
+
+    def test_an_update_that_enables_revokes_nothing(self):
+        self.users.filter(pk=self.user.pk).update(is_active=True, first_name="Alice")
+        self.assertEqual(self.me(self.pair["access_token"]).status_code, 200)
+
+    def test_a_queryset_delete_revokes(self):
+        self.users.filter(pk=self.user.pk).delete()
+        self.assertRefused("user_inactive")
+        self.assertEqual(list(get_redis_connection("default").hgetall(
+            redis_keys.session(self.user.pk, self.pair["session_id"]))), [b"x"])
+
+    def test_a_user_enabled_again_never_gets_an_old_session_back(self):
+        self.user.is_active = False
+        self.user.save()
+        self.users.filter(pk=self.user.pk).update(is_active=True)
+        self.assertRefused("user_inactive")
+        get_redis_connection("default").flushall()  # and not after losing the tombstones either
+        self.assertRefused("user_inactive")
+        self.assertEqual(self.me(self.login()["access_token"]).status_code, 200)
+
+    def test_raw_sql_is_caught_at_the_next_refresh(self):
+        table, column = self.user._meta.db_table, self.user._meta.get_field("is_active").column
+        with connection.cursor() as cursor:
+            cursor.execute(f'UPDATE "{table}" SET "{column}" = %s WHERE "id" = %s', [False, self.user.pk])
+        # The access token alone is not checked against the row (no SQL on the hot path) ...
+        self.assertEqual(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])).status_code, 200)
+        # ... but loading the row refuses it, and the refresh revokes every session of the user.
+        self.assertError(self.me(self.pair["access_token"]), 401, "user_inactive")
+        self.assertError(self.refresh(self.pair["refresh_token"]), 401, "user_inactive")
+        self.assertError(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])),
+                         401, "user_inactive")
+
+
+class GraceAfterLossTests(AuthAPITestCase):
+    """A retry within the grace window whose successor pair Redis lost never mints a second successor."""
+
+    def test_the_retry_is_refused_and_the_session_lives_on(self):
+        clock = FrozenClock().install(self)
+        pair = self.login()
+        successor = self.refresh(pair["refresh_token"]).json()
+        get_redis_connection("default").flushall()
+        clock.advance(5)
+        self.assertError(self.refresh(pair["refresh_token"]), 401, "token_revoked")
+        self.assertEqual(Session.objects.get(pk=pair["session_id"]).revoked_at, None)
+        self.assertEqual(self.refresh(successor["refresh_token"]).status_code, 200)
+
+    def test_within_the_window_an_evicted_copy_does_not_lose_the_successor(self):
+        pair = self.login()
+        successor = self.refresh(pair["refresh_token"]).json()
+        get_redis_connection("default").delete(redis_keys.session(self.user.pk, pair["session_id"]))
+        retry = self.refresh(pair["refresh_token"])
+        self.assertEqual(retry.status_code, 200)
+        self.assertEqual(retry.json()["refresh_token"], successor["refresh_token"])
+
+
+class SessionEndpointTests(AuthAPITestCase):
+    def test_the_current_session_from_the_token_and_redis(self):
+        clock = FrozenClock(start=1_900_000_000).install(self)
+        pair = self.login()
+        response = self.client.get("/api/auth/session/", **bearer(pair["access_token"]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {
+            "session_id": pair["session_id"],
+            "user": {"id": self.user.pk, "username": "alice"},
+            "access_expires_at": _iso(clock.current + 900),
+            "session_expires_at": _iso(clock.current + 604800),  # the idle end comes before the absolute one
+        })
+
+    def test_it_needs_an_access_token(self):
+        self.assertError(self.client.get("/api/auth/session/"), 401, "not_authenticated")
+        pair = self.login()
+        self.assertError(self.client.get("/api/auth/session/", **bearer(pair["refresh_token"])),
+                         401, "token_wrong_type")
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class TokenUserTests(AuthAPITestCase):
+    """``request.user``: what the token carries costs nothing, anything else loads the row once."""
+
+    def test_the_token_carries_id_and_username(self):
+        user = TokenUser(str(self.user.pk), "alice")
+        with self.assertNumQueries(0):
+            self.assertTrue(user)
+            self.assertTrue(user.is_authenticated)
+            self.assertFalse(user.is_anonymous)
+            self.assertEqual((user.pk, user.id, user.username, user.get_username()), (self.user.pk,) * 2 + ("alice",) * 2)
+        with self.assertNumQueries(1):
+            self.assertEqual(user.email, "alice@example.com")
+            self.assertEqual(user.date_joined, self.user.date_joined)
+        self.assertEqual(user, self.user)
+
+    def test_a_row_gone_or_disabled_behind_the_orms_back_is_refused(self):
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(self.user._meta.db_table)
+            cursor.execute(f"UPDATE {table} SET is_active = %s WHERE id = %s", [False, self.user.pk])
+        with self.assertRaises(UserInactive):
+            TokenUser(str(self.user.pk), "alice").email  # noqa: B018
+
+
+class ManagePyTests(AuthAPITransactionTestCase):
+    """``revoke_sessions`` as a person types it: through manage.py, system checks and all."""
+
+    def manage(self, *args):
+        environment = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(),
+                       "REDIS_URL": settings.CACHES["default"]["LOCATION"]}
+        environment.pop("PYTEST_VERSION", None)
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, capture_output=True, text=True,
+                              env=environment, timeout=120, check=False)
+
+    def test_revoke_sessions_of_one_user(self):
+        make_user("bob")
+        alice, bob = self.login(), self.login("bob")
+        result = self.manage("revoke_sessions", "alice")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "Revoked 1 session(s).")
+        self.assertError(self.me(alice["access_token"]), 401, "token_revoked")
+        self.assertEqual(self.me(bob["access_token"]).status_code, 200)
+        self.assertEqual(Session.objects.get(pk=alice["session_id"]).revoked_reason, "command")
+
+    def test_an_unknown_user_is_an_error(self):
+        result = self.manage("revoke_sessions", "nobody")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("No user named 'nobody'", result.stderr)
