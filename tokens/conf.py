@@ -18,7 +18,7 @@ DEFAULTS = {
     # HS256 secret for refresh tokens, used as given; must differ from the access key.
     "REFRESH_SIGNING_KEY": None,
     # JWS algorithm of refresh tokens (only this service reads them, so a shared secret suffices).
-    "ALGORITHM": "HS256",
+    "REFRESH_ALGORITHM": "HS256",
     # Seconds an access token lives.
     "ACCESS_TOKEN_LIFETIME": 900,
     # Seconds of inactivity after which a refresh token expires; each rotation extends it.

@@ -14,8 +14,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Least
-from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 
@@ -62,29 +60,52 @@ class SessionQuerySet(models.QuerySet):
         statement that durably records the rotation. ``RETURNING`` hands back the username and
         the ends, so a refresh costs this one statement and no read.
         """
-        user_model = get_user_model()
-        matching = self.filter(owner_is_active(), pk=session_id, refresh_jti=presented_jti,
-                               revoked_at__isnull=True, expires_at__gt=now)
-        query = matching.query.chain(UpdateQuery)
-        query.add_update_values({
-            "refresh_jti": new_jti, "previous_jti": presented_jti, "grace_ends_at": grace_end, "last_used_at": now,
-            "refresh_expires_at": Least(F("expires_at"), Value(idle_end, output_field=models.DateTimeField())),
-        })
-        statement, params = query.get_compiler(self.db).as_sql()
-        quote = connections[self.db].ops.quote_name
-        users, sessions = user_model._meta, self.model._meta
-        username = users.get_field(user_model.USERNAME_FIELD).column
-        returning = (
-            f" RETURNING (SELECT {quote(username)} FROM {quote(users.db_table)}"
-            f" WHERE {quote(users.pk.column)} = {quote(sessions.db_table)}.{quote(sessions.get_field('user').column)}),"
-            f" {quote('expires_at')}, {quote('refresh_expires_at')}"
-        )
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(statement + returning, params)
+        connection = connections[self.db]
+        moment = connection.ops.adapt_datetimefield_value
+        session_id = self.model._meta.pk.get_db_prep_value(session_id, connection)
+        idle_end, now = moment(idle_end), moment(now)
+        params = [new_jti, presented_jti, moment(grace_end), now, idle_end, idle_end,
+                  session_id, presented_jti, now]
+        with connection.cursor() as cursor:
+            cursor.execute(_rotation_statement(connection), params)
             row = cursor.fetchone()
         if row is None:
             return None
         return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]))
+
+
+def _rotation_statement(connection) -> str:
+    """The SQL of ``SessionQuerySet.rotate`` for this database and user model, built once.
+
+    Written out rather than compiled by the ORM on every refresh: compiling the query cost
+    more than running it. ``UPDATE ... RETURNING`` runs on PostgreSQL and SQLite 3.35+.
+    """
+    user_model = get_user_model()
+    key = (connection.alias, connection.vendor, user_model._meta.label)
+    if key not in _ROTATION_STATEMENTS:
+        quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
+        table, owner = quote(sessions.db_table), quote(sessions.get_field("user").column)
+        owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
+        active = ""
+        if any(field.name == "is_active" for field in users.concrete_fields):
+            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(users.get_field('is_active').column)})"
+        column = {name: quote(sessions.get_field(name).column) for name in (
+            "id", "refresh_jti", "previous_jti", "grace_ends_at", "last_used_at", "expires_at",
+            "refresh_expires_at", "revoked_at")}
+        username = quote(users.get_field(user_model.USERNAME_FIELD).column)
+        _ROTATION_STATEMENTS[key] = (
+            f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
+            f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
+            f"{column['refresh_expires_at']} = CASE WHEN {column['expires_at']} < %s "
+            f"THEN {column['expires_at']} ELSE %s END "
+            f"WHERE {column['id']} = %s AND {column['refresh_jti']} = %s AND {column['revoked_at']} IS NULL "
+            f"AND {column['expires_at']} > %s{active} "
+            f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, {column['refresh_expires_at']}"
+        )
+    return _ROTATION_STATEMENTS[key]
+
+
+_ROTATION_STATEMENTS: dict[tuple, str] = {}
 
 
 class Session(models.Model):

@@ -168,8 +168,13 @@ class KeyRingBackend:
 
     def decode(self, token, verify: bool = True) -> dict:
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = self.ring.find(kid) if kid is None or isinstance(kid, str) else None
+            if self.ring.algorithm == HS256:
+                # One secret, never rotated: no need to parse the header for its kid first (a token
+                # this secret verifies was signed with it, and only this service holds it).
+                key = self.ring.verification_keys()[0]
+            else:
+                kid = jwt.get_unverified_header(token).get("kid")
+                key = self.ring.find(kid) if kid is None or isinstance(kid, str) else None
             if key is None:
                 raise TokenBackendError("unknown signing key")
             return jwt.decode(

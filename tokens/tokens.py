@@ -65,7 +65,7 @@ class BaseToken(Token):
         return timedelta(seconds=getattr(token_settings, self.lifetime_setting))
 
     def get_token_backend(self) -> TokenBackend:
-        return _backend(token_settings.ALGORITHM, getattr(token_settings, self.signing_key_setting))
+        return _backend(token_settings.REFRESH_ALGORITHM, getattr(token_settings, self.signing_key_setting))
 
     def verify(self) -> None:
         """Check claims, type and expiry (``clock.now()``) after the signature was verified."""
