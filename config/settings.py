@@ -1,4 +1,4 @@
-"""Django settings, read from the environment (see README.md and .env.example)."""
+"""Django settings, read from the environment (see docs/configuration.md and .env.example)."""
 
 import os
 import sys

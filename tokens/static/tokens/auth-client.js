@@ -108,15 +108,17 @@
       return response;
     }
 
-    /** On page load: are the cookies still good for someone? (refreshes through request() if needed) */
+    /** On page load: are the cookies still good for someone? (refreshes through request() if needed)
+     * ``session/`` answers from the token and Redis alone, with the access token's real expiry. */
     async restore() {
-      const response = await this.request("me/");
+      const response = await this.request("session/");
       if (!response.ok) {
         if (this.user !== null) this.signedOut("not signed in", false);
         return false;
       }
-      const me = await response.json();
-      this.adopt({ id: me.id, username: me.username, email: me.email }, null);
+      const session = await response.json();
+      this.accessExpiresAt = Date.parse(session.access_expires_at);
+      this.adopt(session.user, null);
       this.emit("login", { user: this.user, restored: true });
       return true;
     }
