@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from io import StringIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django_redis import get_redis_connection
 
@@ -105,12 +107,29 @@ class HalfDoneTests(AuthAPITestCase):
             "change form": (f"{changelist}{self.user.pk}/change/", self.change_form_data()),
             "session action": ("/admin/tokens/session/", {"action": "revoke_selected",
                                                           "_selected_action": [self.pair["session_id"]]}),
+            "list edit": (changelist, self.list_edit_data()),
         }
         for name, (url, data) in posts.items():
             with self.subTest(post=name):
                 response = self.while_paused(lambda url=url, data=data: self.client.post(url, data, follow=True))
                 self.assertEqual(response.status_code, 200)
                 self.assertContains(response, "token store (Redis) cannot be reached")
+
+    def list_edit_data(self):
+        users = list(get_user_model().objects.order_by("-username"))
+        data = {"form-TOTAL_FORMS": str(len(users)), "form-INITIAL_FORMS": str(len(users)), "_save": "Save"}
+        for index, user in enumerate(users):
+            data[f"form-{index}-id"] = str(user.pk)
+            if user.pk != self.user.pk:
+                data[f"form-{index}-is_active"] = "on"
+        return data
+
+    def test_revoke_sessions_fails_with_a_message_and_revokes_nothing(self):
+        def command():
+            with self.assertRaisesMessage(CommandError, "Nothing was revoked"):
+                call_command("revoke_sessions", "--all-users", stdout=StringIO())
+
+        self.while_paused(command)
 
     def change_form_data(self):
         user = self.user
