@@ -87,6 +87,9 @@ def main() -> None:
     def me():
         return call("GET", "/api/auth/me/", token=access)
 
+    def session():
+        return call("GET", "/api/auth/session/", token=access)
+
     def rotate():
         status, content = call("POST", "/api/auth/refresh/", {"refresh_token": chain["refresh"]})
         chain["refresh"] = json.loads(content)["refresh_token"]
@@ -95,7 +98,7 @@ def main() -> None:
     def logout():
         return call("POST", "/api/auth/logout/", {"refresh_token": next(logouts)[1]})
 
-    scenarios = {"floor": floor, "me": me, "refresh": rotate, "logout": logout}
+    scenarios = {"floor": floor, "session": session, "me": me, "refresh": rotate, "logout": logout}
     report = {}
     for name, scenario in scenarios.items():
         batches = 5 if name != "logout" else 2

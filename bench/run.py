@@ -6,8 +6,10 @@ Every loop here is bounded in count or time; everything listens on 127.0.0.1 or 
 """
 
 import argparse
+import concurrent.futures
 import contextlib
 import json
+import math
 import os
 import platform
 import secrets
@@ -38,6 +40,7 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/{}"
 CONNECTIONS = 4  # wrk threads = connections: one refresh chain per connection
 USERS = 50
 LOGOUT_POOL_PER_SECOND = 800  # logout tokens seeded per second of run; more than one server can use
+REVOKE_SHARE = 0.1  # memory study: share of the opened sessions revoked (their tombstones are counted)
 
 THROTTLES = {name: "100000000/min" for name in ("THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP")}
 
@@ -88,6 +91,7 @@ class Target:
                     "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
                     "DJANGO_SETTINGS_MODULE": "bench.settings" if kind == "project" else "bench.anchor.settings"}
         self.process = None
+        self.settings = {}
 
     def django(self, *args: str, env: dict | None = None) -> str:
         result = subprocess.run([PYTHON, *args], check=False, cwd=ROOT, env={**self.env, **(env or {})},
@@ -102,6 +106,7 @@ class Target:
     def prepare(self) -> None:
         self.django("-m", "django", "migrate", "--noinput", "--verbosity", "0")
         self.seed("users", str(USERS))
+        self.settings = self.seed("settings")  # what the served settings give: DEBUG, journal mode, ...
 
     def start(self) -> None:
         wsgi = "config.wsgi:application" if self.kind == "project" else "bench.anchor.wsgi:application"
@@ -165,31 +170,51 @@ def write_lines(path: Path, lines: list[str]) -> str:
     return str(path)
 
 
-# Scenarios: name -> (kind, mode, path, extra wrk environment) ---------------------------------------------------
+# Scenarios: kind -> name -> (mode, path, extra wrk environment) --------------------------------------------------
+BEARER = {"BENCH_BEARER": "1"}
 SCENARIOS = {
     "project": {
         "floor": ("get", "/bench/floor/", {}),
-        "me": ("get", "/api/auth/me/", {"BENCH_BEARER": "1"}),
+        "me": ("get", "/api/auth/me/", BEARER),  # verify, one Redis round trip, one SQL query (the user)
+        "session": ("get", "/api/auth/session/", BEARER),  # verify, one Redis round trip, no SQL
         "refresh": ("chain", "/api/auth/refresh/", {}),
         "login": ("login", "/api/auth/login/", {}),
         "logout": ("logout", "/api/auth/logout/", {}),
     },
     "anchor": {
         "floor": ("get", "/bench/floor/", {}),
+        "me": ("get", "/api/auth/me/", BEARER),  # JWTAuthentication: verify, one SQL query (the user)
+        "me-stateless": ("get", "/api/auth/me-stateless/", BEARER),  # JWTStatelessUserAuthentication: verify only
         "refresh": ("chain", "/api/token/refresh/", {"BENCH_REFRESH_FIELD": "refresh", "BENCH_RESPONSE_FIELD": "refresh"}),
         "login": ("login", "/api/token/", {}),
     },
 }
+# The order of a round: group by group, and within a group database by database, project then anchor, so
+# that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are neighbours in time.
+SCENARIO_GROUPS = (("floor",), ("me",), ("session", "me-stateless"), ("refresh",), ("login",), ("logout",))
+# Scenarios whose wrk run reads seeded tokens: one session per connection (the logout pool is sized apart).
+TOKEN_SCENARIOS = ("me", "session", "me-stateless", "refresh")
+
+
+def round_order(targets: list["Target"]) -> list[tuple["Target", str]]:
+    order = []
+    for group in SCENARIO_GROUPS:
+        for database in ("sqlite", "postgres"):
+            for kind in ("project", "anchor"):
+                order += [(target, scenario) for scenario in group for target in targets
+                          if target.database == database and target.kind == kind and scenario in SCENARIOS[kind]]
+    return order
 
 
 def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
     """Per round and scenario, the token file each wrk run reads (sessions made before the clock starts)."""
-    plan = {"me": CONNECTIONS, "refresh": CONNECTIONS}
+    plan = {scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in SCENARIOS[target.kind]}
     if target.kind == "project":
         plan["logout"] = int(seconds * LOGOUT_POOL_PER_SECOND)
     total = sum(plan.values()) * rounds
     source = RESULTS / f"{target.name}.tokens"
-    target.seed(f"{target.kind}-sessions", str(total), str(source))
+    seeded = target.seed(f"{target.kind}-sessions", str(total), str(source))
+    log(f"{target.name}: {total} sessions seeded {json.dumps(seeded)}")
     lines = source.read_text().split()
     pairs = [f"{a} {r}" for a, r in zip(lines[::2], lines[1::2], strict=True)]
     files, start = {}, 0
@@ -206,45 +231,90 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def smoke(targets: list[Target], token_files: dict) -> dict:
+    """One request per GET scenario and target before the clock starts: status and the start of the body."""
+    out = {}
+    for target in targets:
+        access = Path(token_files[target.name][(0, "me")]).read_text().split()[0]
+        for scenario, (mode, path, env) in SCENARIOS[target.kind].items():
+            if mode != "get":
+                continue
+            request = urllib.request.Request(f"{target.url}{path}")
+            if env.get("BENCH_BEARER"):
+                request.add_header("Authorization", f"Bearer {access}")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status, body = response.status, response.read(300)
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read(300)
+            except OSError as exc:
+                status, body = None, str(exc).encode()
+            out[f"{target.name}/{scenario}"] = {"status": status, "body": body.decode(errors="replace")}
+            if status != 200:
+                log(f"SMOKE {target.name} GET {path}: {status} {body[:200]!r}")
+    return out
+
+
 def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dict:
-    token_files = {target.name: seed_tokens(target, rounds, seconds) for target in targets}
+    # The targets' databases and Redis databases are separate: seed them all at once.
+    with concurrent.futures.ThreadPoolExecutor(len(targets)) as pool:
+        seeding = {target.name: pool.submit(seed_tokens, target, rounds, seconds) for target in targets}
+        token_files = {name: future.result() for name, future in seeding.items()}
+    checks = smoke(targets, token_files)
     for target in targets:  # warm-up, not measured: imports, connections, caches
         wrk(target, "get", "/bench/floor/", 2)
     results = []
     for round_index in range(rounds):
         runs = {}
-        # Scenario by scenario, each across the targets: the runs a ratio compares are neighbours in time.
-        order = [(target, scenario) for scenario in ("floor", "me", "refresh", "login", "logout")
-                 for target in targets if scenario in SCENARIOS[target.kind]]
-        for target, scenario in order:
+        for target, scenario in round_order(targets):
             mode, path, env = SCENARIOS[target.kind][scenario]
             files = token_files[target.name]
             tokens_file = files.get((round_index, scenario)) or files[(round_index, "me")]
             result = wrk(target, mode, path, seconds, BENCH_TOKENS=tokens_file, **env)
             runs[f"{target.name}/{scenario}"] = result
-            log(f"round {round_index + 1} {target.name:15} {scenario:8} {result['rps']:8.1f} req/s "
+            log(f"round {round_index + 1} {target.name:16} {scenario:12} {result['rps']:8.1f} req/s "
                 f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms non-2xx {result['non2xx']}"
                 f"{' broken ' + str(result['broken']) if result['broken'] else ''}"
                 f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}")
-        ratios = {}
-        for database in ("sqlite", "postgres"):
-            project = runs.get(f"project-{database}/me")
-            if project:
-                ratios[f"me/floor {database}"] = project["rps"] / runs[f"project-{database}/floor"]["rps"]
-            anchor = runs.get(f"anchor-{database}/refresh")
-            if project and anchor:
-                ratios[f"refresh project/anchor {database}"] = (
-                    runs[f"project-{database}/refresh"]["rps"] / anchor["rps"])
-                ratios[f"login project/anchor {database}"] = (
-                    runs[f"project-{database}/login"]["rps"] / runs[f"anchor-{database}/login"]["rps"])
-        results.append({"runs": runs, "ratios": ratios})
-    return {"rounds": results}
+        results.append({"runs": runs, "ratios": round_ratios(runs)})
+    return {"rounds": results, "smoke": checks}
 
 
-def memory_study(project: Target, sessions: int) -> dict:
-    """Bytes per live session and key count back to baseline, on a Redis database of its own."""
-    redis_url = project.env["REDIS_URL"].rsplit("?db=", 1)[0] + "?db=2"
-    return project.seed("memory", str(sessions), env={"REDIS_URL": redis_url})
+# name -> (numerator run, denominator run), "{db}" standing for sqlite or postgres.
+RATIOS = {
+    "me/floor {db}": ("project-{db}/me", "project-{db}/floor"),
+    "session/floor {db}": ("project-{db}/session", "project-{db}/floor"),
+    "session project/anchor me-stateless {db}": ("project-{db}/session", "anchor-{db}/me-stateless"),
+    "me project/anchor {db}": ("project-{db}/me", "anchor-{db}/me"),
+    "refresh project/anchor {db}": ("project-{db}/refresh", "anchor-{db}/refresh"),
+    "login project/anchor {db}": ("project-{db}/login", "anchor-{db}/login"),
+}
+
+
+def round_ratios(runs: dict) -> dict:
+    """The ratios of one round (requests per second), for the runs that exist and served 2xx."""
+    ratios = {}
+    for database in ("sqlite", "postgres"):
+        for name, (top, bottom) in RATIOS.items():
+            top, bottom = runs.get(top.format(db=database)), runs.get(bottom.format(db=database))
+            if top and bottom and bottom["rps"]:
+                ratios[name.format(db=database)] = top["rps"] / bottom["rps"]
+    return ratios
+
+
+def memory_study(project: Target, sessions: int, rotate_sample: int, expiry_sessions: int) -> dict:
+    """Bytes per live session (tombstones included) on Redis db 2; key count back to baseline after expiry on db 3.
+
+    Both through the project's services (bench/seed.py). The short lifetimes of the expiry check
+    are sized to outlast the opening of its sessions at the rate the first part measured.
+    """
+    base = project.env["REDIS_URL"].rsplit("?db=", 1)[0]
+    result = project.seed("memory", str(sessions), "--revoke-share", str(REVOKE_SHARE),
+                          "--rotate-sample", str(rotate_sample), env={"REDIS_URL": f"{base}?db=2"})
+    lifetime = math.ceil(expiry_sessions * (1 + REVOKE_SHARE) / result["open_per_second"] * 1.5) + 3
+    result.update(project.seed("expiry", str(expiry_sessions), "--revoke-share", str(REVOKE_SHARE),
+                               "--lifetime", str(lifetime), env={"REDIS_URL": f"{base}?db=3"}))
+    return result
 
 
 def scale_study(project: Target, levels: list[int], rounds: int, seconds: float) -> dict:
@@ -266,9 +336,12 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
             for _ in range(rounds):
                 floor = wrk(project, "get", "/bench/floor/", seconds)
                 me = wrk(project, "get", "/api/auth/me/", seconds, BENCH_TOKENS=tokens_file, BENCH_BEARER="1")
-                level_runs.append({"floor": floor, "me": me, "me/floor": me["rps"] / floor["rps"]})
+                session = wrk(project, "get", "/api/auth/session/", seconds, BENCH_TOKENS=tokens_file, BENCH_BEARER="1")
+                level_runs.append({"floor": floor, "me": me, "me/floor": me["rps"] / floor["rps"],
+                                   "session": session, "session/floor": session["rps"] / floor["rps"]})
                 log(f"{level:>9} filler sessions: me {me['rps']:.1f} req/s p50 {me['p50_ms']:.1f} ms "
-                    f"p99 {me['p99_ms']:.1f} ms, floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']}")
+                    f"p99 {me['p99_ms']:.1f} ms, session {session['rps']:.1f} req/s p50 {session['p50_ms']:.1f} ms, "
+                    f"floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']} / {session['non2xx']}")
             out.append({"filler": level, "keys": live, "fill_seconds": filled["seconds"],
                         "used_memory": filled["used_memory"], "runs": level_runs})
     finally:
@@ -338,6 +411,7 @@ def main() -> None:
             targets.append(project)
             project.prepare()
             project.start()
+            report["settings"] = {project.name: project.settings}
             log(f"soak: {args.soak_seconds} s, 16 clients, {project.name}")
             report["soak"] = soak(project, args.soak_seconds, 16)
             report["soak"]["database"] = args.soak_database
@@ -350,13 +424,16 @@ def main() -> None:
                 log(f"preparing {target.name}")
                 target.prepare()
                 target.start()
+                log(f"{target.name} settings: {json.dumps(target.settings)}")
+            report["settings"] = {target.name: target.settings for target in targets}
             report["seconds_per_run"] = seconds
             report["throughput"] = throughput_rounds(targets, rounds, seconds)
             for target in targets[1:]:
                 if not args.keep:
                     target.stop()
             log("memory study")
-            report["memory"] = memory_study(targets[0], 10_000 if args.quick else 100_000)
+            report["memory"] = memory_study(targets[0], 10_000 if args.quick else 100_000,
+                                            2_000 if args.quick else 10_000, 2_000 if args.quick else 10_000)
             log(json.dumps(report["memory"]))
             levels = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
             report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)

@@ -7,7 +7,8 @@ import json
 import statistics
 import sys
 
-SCENARIO_ORDER = ("floor", "me", "refresh", "login", "logout")
+SCENARIO_ORDER = ("floor", "me", "session", "me-stateless", "refresh", "login", "logout")
+DATABASES = ("sqlite", "postgres")
 
 
 def _median(values):
@@ -19,9 +20,14 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
+def _order(name: str):
+    scenario = name.split("/")[1]
+    return name.split("/")[0], SCENARIO_ORDER.index(scenario) if scenario in SCENARIO_ORDER else len(SCENARIO_ORDER)
+
+
 def throughput_table(throughput: dict) -> list[str]:
     rounds = throughput["rounds"]
-    names = sorted(rounds[0]["runs"], key=lambda name: (name.split("/")[0], SCENARIO_ORDER.index(name.split("/")[1])))
+    names = sorted(rounds[0]["runs"], key=_order)
     lines = ["| target / scenario | req/s (median of 3) | req/s per round | p50 ms | p99 ms | non-2xx (all rounds) | load1 |",
              "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
     for name in names:
@@ -35,8 +41,71 @@ def throughput_table(throughput: dict) -> list[str]:
             f"{' / '.join(format(x.get('load1', 0), '.1f') for x in runs)} |")
     lines += ["", "| ratio (taken within each round) | median | per round |", "| --- | ---: | --- |"]
     for key in rounds[0]["ratios"]:
-        values = [r["ratios"][key] for r in rounds]
-        lines.append(f"| {key} | {_median(values):.2f} | {' / '.join(f'{v:.2f}' for v in values)} |")
+        values = [r["ratios"].get(key) for r in rounds]
+        lines.append(f"| {key} | {_median(values):.2f} | "
+                     f"{' / '.join('-' if v is None else f'{v:.2f}' for v in values)} |")
+    smoke = throughput.get("smoke") or {}
+    failed = {name: check for name, check in smoke.items() if check["status"] != 200}
+    if failed:
+        lines += ["", "Requests that did not answer 200 before the clock started:", ""]
+        lines += [f"- {name}: {check['status']} `{check['body'][:160]}`" for name, check in sorted(failed.items())]
+    return lines
+
+
+# (label, ratio name with {db}, target, databases): the throughput targets, each a median over the rounds.
+RATIO_TARGETS = (
+    ("`GET me/` >= 0.6 x floor", "me/floor {db}", {"sqlite": 0.6, "postgres": 0.6}),
+    ("`GET session/` >= {t} x anchor `me-stateless/`", "session project/anchor me-stateless {db}",
+     {"sqlite": 0.9, "postgres": 0.9}),
+    ("`GET session/` >= {t} x floor", "session/floor {db}", {"sqlite": 0.7, "postgres": 0.7}),
+    ("`GET me/` >= {t} x anchor `me/`", "me project/anchor {db}", {"sqlite": 0.9, "postgres": 0.9}),
+    ("refresh >= {t} x anchor refresh", "refresh project/anchor {db}", {"sqlite": 4, "postgres": 3}),
+)
+
+
+def _ratio_targets(rounds: list) -> list[str]:
+    lines = []
+    for label, ratio, goals in RATIO_TARGETS:
+        for database in DATABASES:
+            key = ratio.format(db=database)
+            values = [r["ratios"].get(key) for r in rounds]
+            title = f"{label.format(t=goals[database])} ({database})"
+            if all(v is None for v in values):
+                lines.append(f"| {title} | not measured | NOT met |")
+                continue
+            value = _median(values)
+            per_round = " / ".join("-" if v is None else f"{v:.2f}" for v in values)
+            lines.append(f"| {title} | {value:.2f} x (rounds {per_round}) | {_met(value >= goals[database])} |")
+    return lines
+
+
+def _memory_targets(memory: dict) -> list[str]:
+    if "bytes_per_live_session" not in memory:  # a report from before tombstones: the older study
+        lines = [(f"| Redis bytes per live session at {memory['sessions']:,} sessions | "
+                 f"{memory['bytes_per_session_open']:.0f} B after login, "
+                 f"{memory['bytes_per_session_rotated']:.0f} B after a rotation (INFO used_memory delta) | measured |")]
+        back = memory["keys_after_revoke"] == memory["baseline_keys"] and memory["keys_after_expiry"] == memory["baseline_keys"]
+        lines.append(f"| key count back to baseline | baseline {memory['baseline_keys']}, "
+                     f"{memory['keys_open']:,} open, {memory['keys_after_revoke']} after revoking all, "
+                     f"{memory['keys_after_expiry']} {memory['expiry_seconds']} s after all expired | {_met(back)} |")
+        return lines
+    tombstone = memory.get("bytes_per_tombstone")
+    lines = [
+        (f"| Redis bytes per live session at {memory['sessions']:,} live sessions, tombstones included | "
+        f"**{memory['bytes_per_live_session']:.0f} B** ({memory['opened']:,} opened, {memory['revoked']:,} "
+        f"({memory['revoke_share']:.0%}) revoked: their tombstones counted; "
+        f"{memory['bytes_per_session_open']:.0f} B per session before any revocation, "
+        f"{'?' if tombstone is None else format(tombstone, '.0f')} B per tombstone, "
+        f"+{memory['bytes_per_rotation']:.0f} B once rotated; INFO used_memory deltas; "
+        f"keys {memory['keys_open']:,} open, {memory['keys_after_revoke']:,} after the revocations) | measured |")]
+    if "keys_after_expiry" in memory:
+        back = memory["keys_after_expiry"] == 0
+        lines.append(
+            f"| key count back to baseline after expiry | {memory['expiry_sessions']:,} sessions with "
+            f"{memory['expiry_lifetime']} s lifetimes, {memory['expiry_revoked']:,} of them revoked: baseline "
+            f"{memory['expiry_baseline_keys']}, +{memory['expiry_keys_open']:,} keys open, "
+            f"+{memory['keys_while_expiring']:,} after the revocations, +{memory['keys_after_expiry']} "
+            f"{memory['expiry_seconds']} s after the last lifetime ended | {_met(back)} |")
     return lines
 
 
@@ -44,21 +113,10 @@ def targets(report: dict) -> list[str]:
     lines = ["| target | measured | result |", "| --- | --- | --- |"]
     rounds = report.get("throughput", {}).get("rounds")
     if rounds:
-        for database in ("sqlite", "postgres"):
-            me = _median([r["ratios"][f"me/floor {database}"] for r in rounds])
-            lines.append(f"| `GET me/` >= 0.6 x floor ({database}) | {me:.2f} x | {_met(me >= 0.6)} |")
-        for database in ("sqlite", "postgres"):
-            ratio = _median([r["ratios"][f"refresh project/anchor {database}"] for r in rounds])
-            lines.append(f"| refresh >= 3 x anchor refresh ({database}) | {ratio:.2f} x | {_met(ratio >= 3)} |")
+        lines += _ratio_targets(rounds)
     memory = report.get("memory")
     if memory:
-        lines.append(f"| Redis bytes per live session at {memory['sessions']:,} sessions | "
-                     f"{memory['bytes_per_session_open']:.0f} B after login, "
-                     f"{memory['bytes_per_session_rotated']:.0f} B after a rotation (INFO used_memory delta) | measured |")
-        back = memory["keys_after_revoke"] == memory["baseline_keys"] and memory["keys_after_expiry"] == memory["baseline_keys"]
-        lines.append(f"| key count back to baseline | baseline {memory['baseline_keys']}, "
-                     f"{memory['keys_open']:,} open, {memory['keys_after_revoke']} after revoking all, "
-                     f"{memory['keys_after_expiry']} {memory['expiry_seconds']} s after all expired | {_met(back)} |")
+        lines += _memory_targets(memory)
     scale = report.get("scale")
     if scale:
         first, last = scale["levels"][0], scale["levels"][-1]
@@ -88,6 +146,13 @@ def summarize(report: dict) -> str:
               f"Python {machine['python']}, Redis {report['redis']}, {report['wrk']}; "
               f"load average before {machine['load_before'][0]:.2f}.")
     lines = [header, ""]
+    if report.get("settings"):
+        lines += ["Served settings, as each target's own process reads them: " + "; ".join(
+            f"{name}: DEBUG {'on' if s.get('debug') else 'off'}, CONN_MAX_AGE {s.get('conn_max_age')}"
+            + (f", journal_mode {s.get('journal_mode')}, synchronous {s.get('synchronous')}, "
+               f"transaction_mode {s.get('options', {}).get('transaction_mode')}" if s.get("vendor") == "sqlite" else
+               f", synchronous_commit {s.get('synchronous_commit')}")
+            for name, s in report["settings"].items()) + ".", ""]
     lines += ["### Targets", "", *targets(report), ""]
     if "throughput" in report:
         lines += [f"### Throughput ({report['seconds_per_run']} s per run, {4} connections, 3 rounds)", "",
@@ -95,14 +160,23 @@ def summarize(report: dict) -> str:
     if "memory" in report:
         lines += ["### Redis memory", "", "```", *(f"{k}: {v}" for k, v in report["memory"].items()), "```", ""]
     if "scale" in report:
-        lines += ["### `me/` as live sessions grow (project on SQLite)", "",
-                  "| Redis keys | me req/s | me p50 ms | me p99 ms | floor req/s | me/floor |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-        for level in report["scale"]["levels"]:
+        levels = report["scale"]["levels"]
+        with_session = all("session" in r for level in levels for r in level["runs"])
+        lines += ["### `me/` and `session/` as live sessions grow (project on SQLite)" if with_session
+                  else "### `me/` as live sessions grow (project on SQLite)", "",
+                  "| Redis keys | me req/s | me p50 ms | me p99 ms | floor req/s | me/floor |"
+                  + (" session req/s | session p50 ms | session/floor |" if with_session else ""),
+                  "| ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: |" if with_session else "")]
+        for level in levels:
             runs = level["runs"]
-            lines.append(f"| {level['keys']:,} | {_median([r['me']['rps'] for r in runs]):.1f} | "
-                         f"{_median([r['me']['p50_ms'] for r in runs]):.1f} | {_median([r['me']['p99_ms'] for r in runs]):.1f} | "
-                         f"{_median([r['floor']['rps'] for r in runs]):.1f} | {_median([r['me/floor'] for r in runs]):.2f} |")
+            line = (f"| {level['keys']:,} | {_median([r['me']['rps'] for r in runs]):.1f} | "
+                    f"{_median([r['me']['p50_ms'] for r in runs]):.1f} | {_median([r['me']['p99_ms'] for r in runs]):.1f} | "
+                    f"{_median([r['floor']['rps'] for r in runs]):.1f} | {_median([r['me/floor'] for r in runs]):.2f} |")
+            if with_session:
+                line += (f" {_median([r['session']['rps'] for r in runs]):.1f} | "
+                         f"{_median([r['session']['p50_ms'] for r in runs]):.1f} | "
+                         f"{_median([r['session/floor'] for r in runs]):.2f} |")
+            lines.append(line)
         lines.append("")
     if "soak" in report:
         soak = report["soak"]

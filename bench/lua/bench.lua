@@ -1,5 +1,6 @@
 -- One wrk script for every scenario; BENCH_MODE picks it (see bench/README.md).
 --   get     GET BENCH_PATH, with "Authorization: Bearer <access>" when BENCH_BEARER=1
+--           (floor; me/ and session/ on the project; me/ and me-stateless/ on the anchor)
 --   chain   POST BENCH_PATH with this connection's refresh token; the response's refresh
 --           token is the next request's (rotation chain, one chain per connection)
 --   login   POST BENCH_PATH with username bench-N and the bench password
@@ -17,6 +18,7 @@ local password = os.getenv("BENCH_PASSWORD") or "bench-password-1"
 local refreshes_per_session = tonumber(os.getenv("BENCH_REFRESHES") or "5")
 local mes_per_token = tonumber(os.getenv("BENCH_MES") or "3")
 local threads_total = tonumber(os.getenv("BENCH_THREADS") or "1")
+local use_bearer = os.getenv("BENCH_BEARER") == "1"
 
 local threads = {}
 local started = 0
@@ -79,7 +81,7 @@ end
 
 function request()
   if mode == "get" then
-    if os.getenv("BENCH_BEARER") == "1" then
+    if use_bearer then
       return wrk.format("GET", path, bearer(access))
     end
     return wrk.format("GET", path)
