@@ -50,7 +50,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
                                               "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False})
-        self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
+        self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
 
