@@ -226,9 +226,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tokens.handlers.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
-        "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/min"),
+        # Failed logins at one name from clients without its device cookie (tokens.throttling).
+        "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/hour"),
         "refresh_ip": os.environ.get("THROTTLE_REFRESH_IP", "120/min"),
     },
+    # The client address of rate limits is REMOTE_ADDR, or the one this many proxies in front saw
+    # (from X-Forwarded-For); DRF's default, the whole header, would let a client pick its own.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -265,6 +269,8 @@ TOKENS = {
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
     "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
+    "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", 1),
+    "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", 300),
 }
 
 LOGGING = {

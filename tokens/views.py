@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, clock, services, tokens
+from tokens import binding, clock, device_cookies, services, tokens
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
@@ -28,7 +28,7 @@ from tokens.serializers import (
     SessionSerializer,
     UserSerializer,
 )
-from tokens.throttling import LoginIPThrottle, LoginUsernameThrottle, RefreshIPThrottle
+from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPThrottle
 
 
 class AuthAPIView(APIView):
@@ -59,21 +59,24 @@ class LoginView(AuthAPIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    throttle_classes = (LoginIPThrottle, LoginUsernameThrottle)
+    throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
     serializer_class = LoginSerializer
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, username=serializer.identifier,
-                            password=serializer.validated_data["password"])
+        name = serializer.identifier
+        user = authenticate(request, username=name, password=serializer.validated_data["password"])
         if user is None:
+            LoginFailureThrottle().failed(request, name)
             raise InvalidCredentialsError("login failed")
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
+        LoginFailureThrottle().succeeded(request, name)
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
         set_login_cookies(request, response, body, fingerprint)
+        device_cookies.set_cookie(response, user)
         return response
 
 
