@@ -224,6 +224,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tokens.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "tokens.handlers.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "tokens.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
         # Failed logins at one name from clients without its device cookie (tokens.throttling).

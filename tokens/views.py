@@ -5,7 +5,7 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -202,6 +202,13 @@ class PasswordView(AuthAPIView):
                                 keep_session_id=request.auth["sid"], request=request)
             services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def api_bad_request(request, exception=None):
+    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST)
+    return bad_request(request, exception)
 
 
 def api_not_found(request, exception=None):
