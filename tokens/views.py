@@ -9,6 +9,7 @@ from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +19,7 @@ from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.models import AuthEvent, Session
+from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
     CurrentSessionSerializer,
     LoginSerializer,
@@ -60,6 +62,7 @@ class LoginView(AuthAPIView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
+    renderer_classes = (JSONRenderer, LoginPageRenderer)
     serializer_class = LoginSerializer
 
     def post(self, request):
@@ -73,6 +76,8 @@ class LoginView(AuthAPIView):
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
         LoginFailureThrottle().succeeded(request, name)
+        # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it at once.
+        request.user = user
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
         set_login_cookies(request, response, body, fingerprint)
