@@ -174,7 +174,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id with OWASP's parameters; older hashes (Django's Argon2 defaults, PBKDF2) are
+    # upgraded to it at login.
+    "accounts.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -222,11 +224,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tokens.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "tokens.handlers.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "tokens.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
-        "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/min"),
+        # Failed logins at one name from clients without its device cookie (tokens.throttling).
+        "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/hour"),
         "refresh_ip": os.environ.get("THROTTLE_REFRESH_IP", "120/min"),
     },
+    # The client address of rate limits is REMOTE_ADDR, or the one this many proxies in front saw
+    # (from X-Forwarded-For); DRF's default, the whole header, would let a client pick its own.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -263,6 +274,8 @@ TOKENS = {
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
     "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
+    "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", 1),
+    "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", 300),
 }
 
 LOGGING = {

@@ -2,19 +2,20 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokens.oauth import JWKSView
+from tokens.schema import SchemaView, SwaggerView
 
 urlpatterns = [
     # The demo page; it hands browsers the csrftoken cookie their cookie-authenticated requests need.
     path("", ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html")), name="demo"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
 ]
 
+handler400 = "tokens.views.api_bad_request"
 handler404 = "tokens.views.api_not_found"
 handler500 = "tokens.views.api_server_error"

@@ -6,6 +6,11 @@ the status and the machine code of the API contract. ``exception_handler`` trans
 first into the second and gives every error body the ``{"detail", "code"}`` shape.
 """
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -104,6 +109,17 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is larger than this service accepts.")
+    default_code = "request_too_large"
+
+
+class TooManyFields(exceptions.ParseError):
+    default_detail = _("The request body has more fields than this service accepts.")
+    default_code = "too_many_fields"
+
+
 API_ERRORS = {
     "token_invalid": TokenInvalid,
     "token_expired": TokenExpired,
@@ -125,11 +141,17 @@ REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError
 
 
 def to_api_error(exc: Exception) -> Exception:
-    """Translate a domain or Redis error into the API error of the contract."""
+    """Translate a domain, Redis or request-size error into the API error of the contract."""
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
     if isinstance(exc, REDIS_FAILURES):
         return ServiceUnavailable()
+    # Django's limits on a body (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS and
+    # _FILES) raise SuspiciousOperations that DRF leaves to Django, which answers with an HTML 400.
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return TooManyFields()
     return exc
 
 

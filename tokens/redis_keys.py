@@ -1,7 +1,9 @@
 """Every Redis key name the token store uses, built in this one place.
 
 All keys of one user share the hash tag ``{u:<user id>}``, so a user's keys live in one
-Redis Cluster slot and the store's multi-key scripts stay valid on a cluster.
+Redis Cluster slot and the store's multi-key scripts stay valid on a cluster. The failed-login
+keys of one login name share ``{l:<digest of the name>}`` in the same way: they are counted for
+names nobody has too, so before any user is known.
 """
 
 from tokens.conf import token_settings
@@ -24,3 +26,22 @@ def successor(user_id, session_id) -> str:
 def throttle(scope: str, ident: str) -> str:
     """Request counter of one client (address or account) in one rate-limit window."""
     return f"{token_settings.REDIS_KEY_PREFIX}:t:{scope}:{ident}"
+
+
+def _login_name_tag(name_digest: str) -> str:
+    return f"{token_settings.REDIS_KEY_PREFIX}:{{l:{name_digest}}}"
+
+
+def login_address_failures(name_digest: str, address: str) -> str:
+    """Failed logins at one name from one client address without its device cookie: the growing delay."""
+    return f"{_login_name_tag(name_digest)}:a:{address}"
+
+
+def login_device_failures(name_digest: str, device_id: str) -> str:
+    """Failed logins at one name from one device cookie of that name: the device's own growing delay."""
+    return f"{_login_name_tag(name_digest)}:d:{device_id}"
+
+
+def login_name_failures(name_digest: str) -> str:
+    """Failed logins at one name from every client without its device cookie, in one window."""
+    return f"{_login_name_tag(name_digest)}:f"

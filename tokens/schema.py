@@ -10,7 +10,9 @@ from drf_spectacular.extensions import (
     OpenApiViewExtension,
 )
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from tokens.serializers import (
     CurrentSessionSerializer,
@@ -179,3 +181,25 @@ def _view_extension(path: str, methods: dict) -> type[OpenApiViewExtension]:
 
 
 EXTENSIONS = tuple(_view_extension(path, methods) for path, methods in VIEWS.items())
+
+
+class JSONUnlessReadingMixin:
+    """The document's views render YAML or an HTML template; anything but GET and HEAD gets JSON.
+
+    ``OPTIONS`` (DRF's metadata) and the 405 of other methods would otherwise go through the
+    page's renderer: Swagger UI's template renderer fails on them (a 500), the YAML renderer
+    answers an error in YAML instead of the contract's JSON body.
+    """
+
+    def get_renderers(self):
+        if self.request.method in ("GET", "HEAD"):
+            return super().get_renderers()
+        return [JSONRenderer()]
+
+
+class SchemaView(JSONUnlessReadingMixin, SpectacularAPIView):
+    """``/api/schema/``: the OpenAPI document."""
+
+
+class SwaggerView(JSONUnlessReadingMixin, SpectacularSwaggerView):
+    """``/api/docs/``: Swagger UI over the document."""

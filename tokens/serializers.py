@@ -28,6 +28,14 @@ class LoginSerializer(serializers.Serializer):
         return self.validated_data.get("username") or self.validated_data["email"]
 
 
+class LoginFormSerializer(serializers.Serializer):
+    """The browsable API's login form: what a person expects; the request it sends is LoginSerializer's."""
+
+    username = serializers.CharField(label="Username or e-mail", max_length=MAX_CREDENTIAL_LENGTH)
+    password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+
 class RefreshSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(required=False, max_length=MAX_TOKEN_LENGTH)
 

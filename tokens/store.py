@@ -79,6 +79,51 @@ end
 return {count, redis.call('TTL', KEYS[1])}
 """
 
+# Failed logins (tokens.throttling.LoginFailureThrottle). A client's record is a hash: ``n``
+# failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. A name's
+# count of failures from clients without its device cookie is a hash: ``c`` failures in the
+# window ending at ``e``. Times are ``tokens.clock`` seconds, passed in, so tests can move them.
+
+# KEYS: the client's record, then the name's count (when it applies to the client).
+# ARGV: now, the name's limit. Returns the seconds to wait; 0 lets the attempt through.
+_LOGIN_WAIT = """
+local now = tonumber(ARGV[1])
+local wait = tonumber(redis.call('HGET', KEYS[1], 't') or '0') - now
+if KEYS[2] then
+  local count = redis.call('HMGET', KEYS[2], 'c', 'e')
+  local ends = tonumber(count[2] or '0')
+  if ends > now and tonumber(count[1] or '0') >= tonumber(ARGV[2]) then
+    wait = math.max(wait, ends - now)
+  end
+end
+return math.max(wait, 0)
+"""
+
+# KEYS: as for _LOGIN_WAIT. ARGV: now, first delay, longest delay, memory, the name's window.
+# Counts one failure; returns the client's new wait in seconds.
+_LOGIN_FAILED = """
+local now = tonumber(ARGV[1])
+local record = redis.call('HMGET', KEYS[1], 'n', 't')
+local failures = tonumber(record[1] or '0')
+if now >= tonumber(record[2] or '0') + tonumber(ARGV[4]) then
+  failures = 0
+end
+failures = failures + 1
+local wait = math.min(tonumber(ARGV[2]) * 2 ^ (failures - 1), tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], 'n', failures, 't', now + wait)
+redis.call('EXPIRE', KEYS[1], math.max(math.ceil(wait + tonumber(ARGV[4])), 1))
+if KEYS[2] then
+  local window = tonumber(ARGV[5])
+  if now >= tonumber(redis.call('HGET', KEYS[2], 'e') or '0') then
+    redis.call('HSET', KEYS[2], 'c', 1, 'e', now + window)
+    redis.call('EXPIRE', KEYS[2], math.max(window, 1))
+  else
+    redis.call('HINCRBY', KEYS[2], 'c', 1)
+  end
+end
+return wait
+"""
+
 
 @dataclass(frozen=True)
 class Copy:
@@ -187,3 +232,24 @@ def hit(key: str, window: int) -> tuple[int, int]:
     with unavailable():
         count, ttl = _script(_HIT)(keys=[key], args=[window])
     return int(count), int(ttl)
+
+
+def login_wait(client_key: str, name_key: str | None, now: int, name_limit: int) -> int:
+    """One round trip: seconds before a client may try a name again (0: now)."""
+    keys = [client_key] if name_key is None else [client_key, name_key]
+    with unavailable():
+        return int(_script(_LOGIN_WAIT)(keys=keys, args=[now, name_limit]))
+
+
+def login_failed(client_key: str, name_key: str | None, now: int, *, delay: int, max_delay: int, memory: int,
+                 window: int) -> int:
+    """Count a failed login of a client (and at its name, when given); return the client's new wait."""
+    keys = [client_key] if name_key is None else [client_key, name_key]
+    with unavailable():
+        return int(_script(_LOGIN_FAILED)(keys=keys, args=[now, delay, max_delay, memory, window]))
+
+
+def login_succeeded(client_key: str) -> None:
+    """Forget a client's failures at a name once it has logged in there."""
+    with unavailable():
+        _connection().delete(client_key)

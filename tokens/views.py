@@ -5,19 +5,21 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, clock, services, tokens
+from tokens import binding, clock, device_cookies, services, tokens
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.models import AuthEvent, Session
+from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
     CurrentSessionSerializer,
     LoginSerializer,
@@ -28,7 +30,7 @@ from tokens.serializers import (
     SessionSerializer,
     UserSerializer,
 )
-from tokens.throttling import LoginIPThrottle, LoginUsernameThrottle, RefreshIPThrottle
+from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPThrottle
 
 
 class AuthAPIView(APIView):
@@ -59,21 +61,27 @@ class LoginView(AuthAPIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    throttle_classes = (LoginIPThrottle, LoginUsernameThrottle)
+    throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
+    renderer_classes = (JSONRenderer, LoginPageRenderer)
     serializer_class = LoginSerializer
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, username=serializer.identifier,
-                            password=serializer.validated_data["password"])
+        name = serializer.identifier
+        user = authenticate(request, username=name, password=serializer.validated_data["password"])
         if user is None:
+            LoginFailureThrottle().failed(request, name)
             raise InvalidCredentialsError("login failed")
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
+        LoginFailureThrottle().succeeded(request, name)
+        # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it at once.
+        request.user = user
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
         set_login_cookies(request, response, body, fingerprint)
+        device_cookies.set_cookie(response, user)
         return response
 
 
@@ -199,6 +207,13 @@ class PasswordView(AuthAPIView):
                                 keep_session_id=request.auth["sid"], request=request)
             services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def api_bad_request(request, exception=None):
+    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST)
+    return bad_request(request, exception)
 
 
 def api_not_found(request, exception=None):

@@ -17,12 +17,12 @@ REPORT = (
     "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'engine': s.DATABASES['default']['ENGINE'], "
     "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
     "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
-    "'hashers': s.PASSWORD_HASHERS[0]}))"
+    "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES']}))"
 )
 VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
-             "COOKIE_TRANSPORT", "DEVICE_BINDING",
+             "COOKIE_TRANSPORT", "DEVICE_BINDING", "LOGIN_FAILURE_DELAY", "LOGIN_FAILURE_MAX_DELAY", "NUM_PROXIES",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -49,8 +49,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
-                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False})
-        self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
+                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False,
+                                              "LOGIN_FAILURE_DELAY": 1, "LOGIN_FAILURE_MAX_DELAY": 300})
+        self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
+        self.assertEqual(settings["proxies"], 0)
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
 
@@ -60,7 +62,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
-            COOKIE_TRANSPORT="0", DEVICE_BINDING="1",
+            COOKIE_TRANSPORT="0", DEVICE_BINDING="1", LOGIN_FAILURE_DELAY="2", LOGIN_FAILURE_MAX_DELAY="600",
+            NUM_PROXIES="1",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -70,7 +73,9 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
                                               "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
                                               "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
-                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True})
+                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True,
+                                              "LOGIN_FAILURE_DELAY": 2, "LOGIN_FAILURE_MAX_DELAY": 600})
+        self.assertEqual(settings["proxies"], 1)
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")

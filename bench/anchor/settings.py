@@ -1,10 +1,11 @@
 """Stock simplejwt: TokenObtainPairView and TokenRefreshView, rotation and blacklist on.
 
 Middleware and apps are those of ``django-admin startproject`` plus DRF and simplejwt.
-Only the password hasher list is the project's (Argon2 first), so that login compares
-token work rather than two hashers. Production settings as the project's: DEBUG off,
-persistent connections, SQLite in WAL mode. Two read views for the comparison of reads
-(``bench/anchor/views.py``): ``api/auth/me/`` and ``api/auth/me-stateless/``.
+The hasher is Django's Argon2 at its default parameters, the project's own before it moved to
+OWASP's cheaper Argon2id (accounts/hashers.py): login project/anchor measures that change.
+Production settings as the project's: DEBUG off, persistent connections, SQLite in WAL mode.
+Two read views for the comparison of reads (``bench/anchor/views.py``): ``api/auth/me/`` and
+``api/auth/me-stateless/``.
 """
 
 import os

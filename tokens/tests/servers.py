@@ -1,5 +1,6 @@
 """Real servers for the tests: a private redis-server to pause or stop, and the app under gunicorn."""
 
+import http.client
 import json
 import os
 import signal
@@ -155,6 +156,20 @@ class AppServer:
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
         return status, json.loads(raw) if raw else None
+
+    def send(self, method: str, path: str, body: dict | None = None, *, source: str = "127.0.0.1",
+             headers: dict | None = None):
+        """Send one request from the loopback address ``source``; return ``(status, headers, JSON body or None)``."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(source, 0))
+        try:
+            connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                               headers={"Content-Type": "application/json", "Accept": "application/json",
+                                        **(headers or {})})
+            response = connection.getresponse()
+            raw = response.read()
+        finally:
+            connection.close()
+        return response.status, response.headers, json.loads(raw) if raw else None
 
 
 class LocalRedisCluster:

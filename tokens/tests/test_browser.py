@@ -22,11 +22,17 @@ class BrowsableAPITests(BrowserTestCase):
     def test_log_in_browse_revoke_refresh_and_log_out(self):
         page = self.open("/api/auth/login/")
         page.wait_for_selector("#login-link")
+        self.assertEqual(page.locator("h1").inner_text().strip(), "Log in")
+        self.assertNotIn("405", page.content())
         form = page.locator("#post-object-form form")
+        self.assertEqual(form.locator("input:not([type=hidden])").count(), 2)
+        self.assertIn("Username or e-mail", form.inner_text())
         form.locator("input[name=username]").fill("alice")
         form.locator("input[name=password]").fill(PASSWORD)
-        form.locator("button.btn-primary").click()
+        form.locator("#login-submit").click()
         page.wait_for_selector("text=access_token")
+        # The page answering the login already shows alice signed in.
+        self.assertEqual(page.locator("#signed-in-user").inner_text().strip(), "alice")
         self.assertIsNotNone(self.cookie("access_token"))
         self.assertTrue(self.cookie("access_token")["httpOnly"])
 

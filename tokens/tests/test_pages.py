@@ -34,10 +34,36 @@ class BrowsableAPINavbarTests(AuthAPITestCase):
         self.assertContains(response, 'href="/api/auth/login/" id="login-link"', status_code=401)
         self.assertNotContains(response, "api-auth", status_code=401)
 
-    def test_the_login_page_renders_its_form_for_nobody_signed_in(self):
+    def test_the_login_page_is_a_login_form_not_a_405(self):
         response = self.client.get("/api/auth/login/", **HTML)
-        self.assertContains(response, 'id="login-link"', status_code=405)
-        self.assertContains(response, 'name="password"', status_code=405)
+        self.assertEqual(response.status_code, 200)
+        page = response.content.decode()
+        self.assertNotIn("405", page)
+        self.assertNotIn("Method Not Allowed", page)
+        self.assertInHTML("<h1>Log in</h1>", page)
+        self.assertEqual(page.count("<input"), 3, page)  # the CSRF token, the name, the password
+        self.assertIn('name="username"', page)
+        self.assertIn("Username or e-mail", page)
+        self.assertIn('type="password"', page)
+        self.assertNotIn('name="email"', page)
+        self.assertIn('id="login-link"', page)
+
+    def test_json_clients_still_get_the_405(self):
+        response = self.client.get("/api/auth/login/", HTTP_ACCEPT="application/json")
+        self.assertError(response, 405, "method_not_allowed")
+        self.assertEqual(response["Allow"], "POST, OPTIONS")
+
+    def test_the_page_after_logging_in_shows_the_user_signed_in(self):
+        response = self.client.post("/api/auth/login/", {"username": "alice@example.com", "password": PASSWORD}, **HTML)
+        self.assertContains(response, 'id="signed-in-user"')
+        self.assertContains(response, "access_token")
+        self.assertNotContains(response, 'id="login-link"')
+
+    def test_a_failed_login_shows_the_error_and_the_form_again(self):
+        response = self.client.post("/api/auth/login/", {"username": "alice", "password": "wrong"}, **HTML)
+        self.assertContains(response, "invalid_credentials", status_code=401)
+        self.assertContains(response, 'id="login-submit"', status_code=401)
+        self.assertContains(response, 'id="login-link"', status_code=401)
 
     def test_signed_in_by_cookie_the_navbar_shows_the_user_and_our_logout(self):
         self.browser_login()

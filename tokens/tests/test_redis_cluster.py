@@ -6,9 +6,9 @@ from django.test import override_settings
 from django_redis import get_redis_connection
 from redis.cluster import RedisCluster, key_slot
 
-from tokens import redis_keys
+from tokens import device_cookies, redis_keys
 from tokens.tests.servers import LocalRedisCluster
-from tokens.tests.support import AuthAPITestCase, FrozenClock, bearer
+from tokens.tests.support import PASSWORD, AuthAPITestCase, FrozenClock, bearer
 
 
 class RedisClusterTests(AuthAPITestCase):
@@ -71,3 +71,17 @@ class RedisClusterTests(AuthAPITestCase):
             self.assertFalse(connection.exists(redis_keys.successor(self.user.pk, pair["session_id"])))
             self.assertEqual(connection.hgetall(redis_keys.session(self.user.pk, pair["session_id"])),
                              {b"x": b"logout_all"})
+
+    def test_failed_logins_are_counted_in_one_slot_on_the_cluster(self):
+        def attempt(password, ip):
+            return self.client.post("/api/auth/login/", {"username": "alice", "password": password}, format="json",
+                                    REMOTE_ADDR=ip)
+
+        self.assertError(attempt("wrong", "10.0.0.1"), 401, "invalid_credentials")
+        self.assertError(attempt("wrong", "10.0.0.1"), 429, "throttled")
+        self.assertEqual(attempt(PASSWORD, "10.0.0.2").status_code, 200)
+        connection = get_redis_connection("default")
+        names = [redis_keys.login_address_failures(device_cookies.name_digest("alice"), "10.0.0.1"),
+                 redis_keys.login_name_failures(device_cookies.name_digest("alice"))]
+        self.assertEqual(len({key_slot(name.encode()) for name in names}), 1)
+        self.assertEqual(connection.hget(names[1], "c"), b"1")

@@ -1,7 +1,21 @@
+import http.cookies
+
 from django.conf import settings
 from django.test import override_settings
+from django_redis import get_redis_connection
+from redis.cluster import key_slot
 
-from tokens.tests.support import PASSWORD, AuthAPITestCase
+from tokens.models import AuthEvent
+from tokens.tests.servers import AppServer, set_server_password
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    AuthAPITransactionTestCase,
+    FrozenClock,
+    make_user,
+    token_settings,
+)
+from tokens.tests.test_costs import count_redis_round_trips
 
 
 def rates(**overrides):
@@ -10,28 +24,25 @@ def rates(**overrides):
         **rest["DEFAULT_THROTTLE_RATES"], **overrides}})
 
 
-class ThrottlingTests(AuthAPITestCase):
+class ThrottleAssertions:
+    def assertThrottled(self, response, retry_after=None):
+        self.assertError(response, 429, "throttled")
+        self.assertGreater(int(response["Retry-After"]), 0)
+        if retry_after is not None:
+            self.assertEqual(int(response["Retry-After"]), retry_after)
+
+
+class ThrottlingTests(ThrottleAssertions, AuthAPITestCase):
     def attempt(self, username="alice", password="wrong", ip="10.0.0.1"):
         return self.client.post("/api/auth/login/", {"username": username, "password": password}, format="json",
                                 REMOTE_ADDR=ip)
 
-    def assertThrottled(self, response):
-        self.assertError(response, 429, "throttled")
-        self.assertGreater(int(response["Retry-After"]), 0)
-
     @rates(login_ip="3/min", login_username="100/min")
     def test_login_per_ip(self):
-        for _ in range(3):
-            self.assertEqual(self.attempt(username="someone").status_code, 401)
+        for number in range(3):
+            self.assertEqual(self.attempt(username=f"someone-{number}").status_code, 401)
         self.assertThrottled(self.attempt(username="alice", password=PASSWORD))
         self.assertEqual(self.attempt(ip="10.0.0.2", password=PASSWORD).status_code, 200)
-
-    @rates(login_ip="100/min", login_username="2/min")
-    def test_login_per_username_across_addresses(self):
-        self.assertEqual(self.attempt(ip="10.0.0.1").status_code, 401)
-        self.assertEqual(self.attempt(username="ALICE", ip="10.0.0.2").status_code, 401)
-        self.assertThrottled(self.attempt(ip="10.0.0.3", password=PASSWORD))
-        self.assertEqual(self.attempt(username="bob", ip="10.0.0.4").status_code, 401)
 
     @rates(refresh_ip="2/min")
     def test_refresh_per_ip(self):
@@ -43,10 +54,8 @@ class ThrottlingTests(AuthAPITestCase):
 
     @rates(login_ip="2/min", login_username=None)
     def test_a_window_is_one_small_counter_key_with_an_expiry(self):
-        from django_redis import get_redis_connection
-
-        for _ in range(5):
-            self.attempt(ip="10.0.0.7")
+        for number in range(5):
+            self.attempt(username=f"someone-{number}", ip="10.0.0.7")
         redis = get_redis_connection("default")
         names = [name.decode() for name in redis.scan_iter("jwt:t:*")]
         self.assertEqual(names, ["jwt:t:login_ip:10.0.0.7"])
@@ -54,3 +63,200 @@ class ThrottlingTests(AuthAPITestCase):
         self.assertTrue(0 < redis.ttl(names[0]) <= 60)
         response = self.attempt(ip="10.0.0.7")
         self.assertLessEqual(int(response["Retry-After"]), 60)
+
+
+@rates(login_ip="1000/min", login_username="100/hour")
+class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
+    """Failed logins slow their client down; the owner's device cookie keeps it out of the others' limits."""
+
+    def setUp(self):
+        super().setUp()
+        self.clock = FrozenClock().install(self)
+
+    def attempt(self, username="alice", password="wrong", ip="10.0.0.1", device=None):
+        self.client.cookies.clear()
+        if device is not None:
+            self.client.cookies["login_device"] = device
+        return self.client.post("/api/auth/login/", {"username": username, "password": password}, format="json",
+                                REMOTE_ADDR=ip)
+
+    def device_cookie(self, username="alice", ip="10.0.0.200") -> str:
+        """Log in as ``username`` and return the value of the device cookie it set."""
+        response = self.attempt(username=username, password=PASSWORD, ip=ip)
+        self.assertEqual(response.status_code, 200, response.content)
+        return response.cookies["login_device"].value
+
+    @token_settings(LOGIN_FAILURE_MAX_DELAY=8)
+    def test_each_failure_doubles_the_clients_wait_up_to_the_cap(self):
+        for wait in (1, 2, 4, 8, 8):
+            self.assertError(self.attempt(username="carol"), 401, "invalid_credentials")
+            self.assertThrottled(self.attempt(username="carol"), retry_after=wait)
+            self.clock.advance(wait - 1)
+            self.assertThrottled(self.attempt(username="carol"), retry_after=1)
+            self.clock.advance(1)
+
+    def test_the_wait_holds_the_right_password_too_and_is_per_name_and_address(self):
+        self.assertEqual(self.attempt().status_code, 401)
+        self.assertThrottled(self.attempt(password=PASSWORD), retry_after=1)
+        self.assertEqual(self.attempt(password=PASSWORD, ip="10.0.0.2").status_code, 200)
+        make_user("bob")
+        self.assertEqual(self.attempt(username="bob", password=PASSWORD).status_code, 200)
+        # Case and surrounding blanks do not make another name.
+        self.assertThrottled(self.attempt(username=" ALICE "), retry_after=1)
+
+    def test_failures_are_forgotten_an_hour_after_the_wait(self):
+        for wait in (1, 2):
+            self.attempt()
+            self.clock.advance(wait)
+        self.attempt()
+        self.assertThrottled(self.attempt(), retry_after=4)
+        self.clock.advance(4 + 3600)
+        self.attempt()
+        self.assertThrottled(self.attempt(), retry_after=1)
+
+    def test_successes_never_count_and_clear_the_clients_own_failures(self):
+        for _ in range(20):
+            self.assertEqual(self.attempt(password=PASSWORD).status_code, 200)
+        self.attempt()
+        self.clock.advance(1)
+        self.assertEqual(self.attempt(password=PASSWORD).status_code, 200)
+        self.attempt()
+        self.assertThrottled(self.attempt(), retry_after=1)
+
+    @rates(login_ip="1000/min", login_username="3/hour")
+    def test_past_the_names_limit_only_its_device_cookie_gets_through(self):
+        device = self.device_cookie()
+        for number in range(3):
+            self.assertEqual(self.attempt(ip=f"10.0.1.{number}").status_code, 401)
+        self.assertThrottled(self.attempt(password=PASSWORD, ip="10.0.1.9"), retry_after=3600)
+        self.assertThrottled(self.attempt(password=PASSWORD, ip="10.0.0.200"), retry_after=3600)
+        self.assertEqual(self.attempt(password=PASSWORD, ip="10.0.1.9", device=device).status_code, 200)
+        self.clock.advance(3600)
+        self.assertEqual(self.attempt(password=PASSWORD, ip="10.0.1.9").status_code, 200)
+
+    @rates(login_ip="1000/min", login_username="3/hour")
+    def test_a_device_is_limited_by_its_own_failures_only(self):
+        first, second = self.device_cookie(), self.device_cookie()
+        self.assertNotEqual(first, second)
+        for wait in (1, 2):
+            self.assertEqual(self.attempt(device=first).status_code, 401)
+            self.assertThrottled(self.attempt(device=first), retry_after=wait)
+            self.clock.advance(wait)
+        self.assertEqual(self.attempt(device=first).status_code, 401)
+        self.assertThrottled(self.attempt(password=PASSWORD, device=first), retry_after=4)
+        # Neither the other device, nor the same address without the cookie, nor the name's limit
+        # for clients without it (3 failures) counted those.
+        self.assertEqual(self.attempt(password=PASSWORD, device=second).status_code, 200)
+        self.assertEqual(self.attempt(password=PASSWORD).status_code, 200)
+
+    @rates(login_ip="1000/min", login_username="3/hour")
+    def test_a_device_cookie_counts_for_the_names_of_its_own_user_only(self):
+        make_user("bob")
+        device = self.device_cookie()
+        for number in range(3):
+            self.attempt(username="bob", ip=f"10.0.1.{number}")
+        self.assertThrottled(self.attempt(username="bob", password=PASSWORD, device=device))
+        for number in range(3):
+            self.attempt(ip=f"10.0.2.{number}")
+        # Logging in by e-mail address is the same user.
+        self.assertEqual(self.attempt(username="Alice@Example.com", password=PASSWORD, device=device).status_code,
+                         200)
+
+    @rates(login_ip="1000/min", login_username="3/hour")
+    def test_a_forged_or_expired_device_cookie_counts_for_nothing(self):
+        device = self.device_cookie()
+        for number in range(3):
+            self.attempt(ip=f"10.0.1.{number}")
+        value, signature = device.rsplit(":", 1)
+        for forged in (value + ":" + signature[::-1], value[:-2] + ":" + signature, "garbage", "a:b:c"):
+            with self.subTest(forged=forged):
+                self.assertThrottled(self.attempt(password=PASSWORD, device=forged))
+        self.assertEqual(self.attempt(password=PASSWORD, device=device).status_code, 200)
+        self.clock.advance(365 * 24 * 3600 + 1)
+        for number in range(3):
+            self.attempt(ip=f"10.0.3.{number}")
+        self.assertThrottled(self.attempt(password=PASSWORD, device=device))
+
+    def test_the_device_cookie_is_signed_httponly_and_scoped_to_login(self):
+        response = self.attempt(password=PASSWORD)
+        cookie = response.cookies["login_device"]
+        self.assertTrue(cookie["httponly"])
+        self.assertTrue(cookie["secure"])
+        self.assertEqual(cookie["samesite"], "Strict")
+        self.assertEqual(cookie["path"], "/api/auth/login/")
+        self.assertEqual(cookie["max-age"], 365 * 24 * 3600)
+        self.assertNotIn("alice", cookie.value)
+        self.assertNotIn("login_device", self.attempt().cookies)
+
+    def test_a_forwarded_for_header_does_not_make_another_client(self):
+        self.attempt(username="carol")
+        response = self.client.post("/api/auth/login/", {"username": "carol", "password": "wrong"}, format="json",
+                                    REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+        self.assertThrottled(response, retry_after=1)
+
+    def test_every_key_expires_and_a_names_keys_share_one_cluster_slot(self):
+        device = self.device_cookie()
+        self.attempt()
+        self.attempt(device=device)
+        redis = get_redis_connection("default")
+        names = [name.decode() for name in redis.scan_iter("jwt:{l:*")]
+        self.assertEqual(len(names), 3)  # the address, the device, the name's count
+        self.assertEqual(len({key_slot(name.encode()) for name in names}), 1)
+        for name in names:
+            self.assertNotIn("alice", name)
+            self.assertTrue(0 < redis.ttl(name) <= 3600 + 1, name)
+
+    def test_a_check_is_one_round_trip(self):
+        self.attempt()
+        self.clock.advance(1)
+        with count_redis_round_trips() as sent:
+            self.assertEqual(self.attempt().status_code, 401)
+        self.assertEqual(len(sent), 3)  # the address counter, the check, the failure
+        with count_redis_round_trips() as sent:
+            self.assertThrottled(self.attempt())
+        self.assertEqual(len(sent), 2)  # the address counter, the check
+
+
+class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTestCase):
+    """Guesses from four loopback addresses at a gunicorn server, while the owner logs in from a fifth."""
+
+    def setUp(self):
+        super().setUp()
+        set_server_password(self.user, PASSWORD)
+        # Three failures from clients without the device cookie close the name to them for an hour.
+        self.server = AppServer(THROTTLE_LOGIN_USERNAME="3/hour").start()
+        self.addCleanup(self.server.stop)
+
+    def login_from(self, source, password, device=None):
+        headers = {"Cookie": f"login_device={device}"} if device else {}
+        return self.server.send("POST", "/api/auth/login/", {"username": "alice", "password": password},
+                                source=source, headers=headers)
+
+    def test_the_owner_with_its_device_cookie_logs_in_while_guesses_are_throttled(self):
+        status, headers, _ = self.login_from("127.0.0.9", PASSWORD)
+        self.assertEqual(status, 200)
+        cookies = http.cookies.SimpleCookie()
+        for header in headers.get_all("Set-Cookie"):
+            cookies.load(header)
+        device = cookies["login_device"].value
+
+        answers = [self.login_from(f"127.0.0.{5 + number % 4}", f"guess-{number}") for number in range(60)]
+        statuses = [status for status, _, _ in answers]
+        self.assertEqual(statuses, [401] * 3 + [429] * 57)
+        for status, headers, body in answers[3:]:
+            self.assertEqual(body["code"], "throttled")
+            self.assertGreater(int(headers["Retry-After"]), 0)
+
+        status, headers, body = self.login_from("127.0.0.9", PASSWORD)
+        self.assertEqual((status, body["code"]), (429, "throttled"))
+        self.assertGreater(int(headers["Retry-After"]), 3000)
+
+        status, _, body = self.login_from("127.0.0.9", PASSWORD, device=device)
+        self.assertEqual(status, 200)
+        self.assertEqual(body["user"]["username"], "alice")
+
+        # The server saw each guess's real source address.
+        failed = AuthEvent.objects.filter(kind="login_failed").values_list("ip_address", flat=True)
+        self.assertEqual(sorted(failed), ["127.0.0.5", "127.0.0.6", "127.0.0.7"])
+        succeeded = AuthEvent.objects.filter(kind="login_succeeded").values_list("ip_address", flat=True)
+        self.assertEqual(set(succeeded), {"127.0.0.9"})
