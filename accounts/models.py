@@ -1,36 +1,13 @@
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-
-class UserQuerySet(models.QuerySet):
-    """Bulk changes that disable users revoke their sessions, as ``save()`` does (tokens.signals).
-
-    ``QuerySet.update()`` sends no signal, so it is caught here; ``delete()`` sends
-    ``pre_delete`` for every user, which the tokens app already answers.
-    """
-
-    def update(self, **kwargs):
-        if "is_active" not in kwargs or kwargs["is_active"]:
-            return super().update(**kwargs)
-        from tokens import (
-            services,  # the tokens app imports models of its own: import it when used
-        )
-        from tokens.models import AuthEvent, Session
-
-        with transaction.atomic(using=self.db):
-            users = self.values("pk")
-            disabled = list(self.filter(is_active=True))
-            services.revoke(Session.objects.filter(user__in=users), Session.RevokeReason.USER_DISABLED)
-            updated = super().update(**kwargs)
-            for user in disabled:
-                services.record_event(AuthEvent.Kind.USER_DISABLED, None, user)
-        return updated
+from tokens.users import RevokingUserQuerySet
 
 
-class RevokingUserManager(UserManager.from_queryset(UserQuerySet)):
-    """Django's ``UserManager`` over ``UserQuerySet``."""
+class RevokingUserManager(UserManager.from_queryset(RevokingUserQuerySet)):
+    """Django's ``UserManager`` whose bulk disable revokes sessions (``tokens.users.RevokingUserQuerySet``)."""
 
 
 class User(AbstractUser):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from tokens.tests.servers import use_private_redis
-from tokens.tests.support import PASSWORD, AuthAPITestCase, bearer
+from tokens.tests.support import PASSWORD, AuthAPITestCase, bearer, login_name
 
 # "Within about a second": the socket timeouts are 0.5 s; allow for a slow, shared machine.
 DEADLINE = 1.5
@@ -25,7 +25,7 @@ class RedisOutageTests(AuthAPITestCase):
 
     def calls(self):
         return {
-            "login": lambda: self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
+            "login": lambda: self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD},
                                               format="json"),
             "refresh": lambda: self.refresh(self.pair["refresh_token"]),
             "logout": lambda: self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"])),

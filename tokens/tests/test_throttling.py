@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.test import override_settings
 
-from tokens.tests.support import PASSWORD, AuthAPITestCase
+from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 
 def rates(**overrides):
@@ -12,7 +12,7 @@ def rates(**overrides):
 
 class ThrottlingTests(AuthAPITestCase):
     def attempt(self, username="alice", password="wrong", ip="10.0.0.1"):
-        return self.client.post("/api/auth/login/", {"username": username, "password": password}, format="json",
+        return self.client.post("/api/auth/login/", {"username": login_name(username), "password": password}, format="json",
                                 REMOTE_ADDR=ip)
 
     def assertThrottled(self, response):
