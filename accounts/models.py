@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -6,14 +8,17 @@ from django.db.models.functions import Lower
 from tokens.users import RevokingUserQuerySet
 
 
-class RevokingUserManager(UserManager.from_queryset(RevokingUserQuerySet)):
+RevokingUserManagerBase = UserManager.from_queryset(RevokingUserQuerySet)
+
+
+class RevokingUserManager(RevokingUserManagerBase):
     """Django's ``UserManager`` whose bulk disable revokes sessions (``tokens.users.RevokingUserQuerySet``)."""
 
 
 class User(AbstractUser):
     """The project's user: Django's, with e-mail addresses unique regardless of case."""
 
-    objects = RevokingUserManager()
+    objects: ClassVar[RevokingUserManager] = RevokingUserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -1,6 +1,7 @@
 """Django settings, read from the environment (see docs/configuration.md and .env.example)."""
 
 import os
+from typing import Any
 import sys
 from pathlib import Path
 
@@ -69,7 +70,9 @@ ACCESS_SIGNING_KEY = (
     required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-use-0123456789abcdef0123")
     if ACCESS_ALGORITHM == "HS256" else os.environ.get("ACCESS_SIGNING_KEY", "")
 )
-REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012")
+REFRESH_SIGNING_KEY = required_secret(
+    "REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012"
+)
 if ACCESS_SIGNING_KEY == REFRESH_SIGNING_KEY:
     raise ImproperlyConfigured(
         "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY are equal: they must differ, "
@@ -154,7 +157,7 @@ if not REDIS_URL:
 # Short timeouts: an unreachable or hanging Redis must be noticed within about a second.
 REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
 
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,

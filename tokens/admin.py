@@ -7,7 +7,7 @@ from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
 
 
-class StoreErrorsAsMessages:
+class StoreErrorsAsMessages(admin.ModelAdmin):
     """Admin views that revoke: when Redis cannot be reached, a message instead of a bare 500.
 
     The view's transaction has rolled back by the time the error arrives here, so the page is

@@ -55,7 +55,7 @@ def user_fields() -> set[str]:
 PROFILE_FIELDS = ("email", "first_name", "last_name", "date_joined")
 
 
-class UserFieldsMixin:
+class UserFieldsMixin(serializers.Serializer):
     """Leave out the declared fields the user model lacks; ``email`` reads its ``EMAIL_FIELD``."""
 
     def get_fields(self):
@@ -88,7 +88,9 @@ class ProfileSerializer(UserFieldsMixin, serializers.ModelSerializer):
 
     def validate_email(self, value):
         lookup = f"{get_user_model().get_email_field_name()}__iexact"
-        users = get_user_model()._default_manager.filter(**{lookup: value}).exclude(pk=self.instance.pk)
+        users = get_user_model()._default_manager.filter(**{lookup: value})
+        if self.instance is not None:
+            users = users.exclude(pk=self.instance.pk)
         if value and users.exists():
             raise serializers.ValidationError("A user with this e-mail address already exists.")
         return value

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
@@ -109,7 +110,7 @@ def unavailable():
         raise StoreUnavailableError(str(exc)) from exc
 
 
-_scripts = {}
+_scripts: dict[tuple[int, str], Any] = {}
 
 
 def _script(source: str):

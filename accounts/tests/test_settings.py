@@ -30,8 +30,8 @@ def run_python(code, **env_vars):
     """Run ``code`` in a fresh interpreter with only the given configuration variables."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_vars)
-    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True,
+                          text=True, timeout=120)
 
 
 class SettingsFromEnvironmentTests(SimpleTestCase):

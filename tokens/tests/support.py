@@ -25,7 +25,7 @@ def make_user(username="alice", email=None, password=PASSWORD, **extra):
     """A user of whatever the user model is; one that logs in by e-mail gets ``<username>@example.com``."""
     model = get_user_model()
     email = f"{username}@example.com" if email is None else email
-    if model.USERNAME_FIELD == model.get_email_field_name():
+    if model.get_email_field_name() == model.USERNAME_FIELD:
         fields = {field.name for field in model._meta.get_fields()}
         return model._default_manager.create_user(email, password,
                                                    **{k: v for k, v in extra.items() if k in fields})
@@ -35,7 +35,7 @@ def make_user(username="alice", email=None, password=PASSWORD, **extra):
 def login_name(username: str) -> str:
     """What the user ``make_user(username)`` logs in with: its username, or its e-mail address."""
     model = get_user_model()
-    return f"{username}@example.com" if model.USERNAME_FIELD == model.get_email_field_name() else username
+    return f"{username}@example.com" if model.get_email_field_name() == model.USERNAME_FIELD else username
 
 
 def disable_by_raw_sql(user) -> None:

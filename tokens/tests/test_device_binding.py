@@ -27,7 +27,7 @@ def sha256(value: str) -> str:
 class DeviceBindingTests(AuthAPITestCase):
     def bound_login(self):
         """Log in; keep only the fingerprint cookie, so tokens travel in the header or body."""
-        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertEqual(response.status_code, 200, response.content)
         self.fingerprint = response.cookies[SECURE_COOKIE].value
         self.client.cookies.clear()
@@ -44,7 +44,7 @@ class DeviceBindingTests(AuthAPITestCase):
 
     @override_settings(DEBUG=True)
     def test_without_https_the_cookie_has_no_secure_prefix(self):
-        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)
         self.assertFalse(response.cookies["fgp"]["secure"])
         self.assertEqual(response.cookies["fgp"]["samesite"], "Strict")
@@ -141,9 +141,14 @@ class DeviceBindingTests(AuthAPITestCase):
             self.assertError(self.me(pair["access_token"]), 401, "token_expired")
 
 
+def alice_credentials() -> dict:
+    """What alice logs in with, whatever the user model."""
+    return {"username": login_name("alice"), "password": PASSWORD}
+
+
 class BindingOffTests(AuthAPITestCase):
     def test_off_by_default_no_cookie_and_no_claim(self):
-        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)
         self.assertNotIn("fgp", response.cookies)
         self.assertNotIn("fgp", claims(response.json()["access_token"]))

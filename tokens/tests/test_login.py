@@ -75,7 +75,8 @@ class LoginTests(AuthAPITestCase):
 
     def test_login_opens_a_session_updates_last_login_and_records_an_event(self):
         self.assertIsNone(self.user.last_login)
-        body = self.post({"username": login_name("alice"), "password": PASSWORD}, HTTP_USER_AGENT="TestAgent/1.0").json()
+        credentials = {"username": login_name("alice"), "password": PASSWORD}
+        body = self.post(credentials, HTTP_USER_AGENT="TestAgent/1.0").json()
         session = Session.objects.get(pk=body["session_id"])
         self.assertEqual(session.user, self.user)
         self.assertEqual(session.user_agent, "TestAgent/1.0")

@@ -47,8 +47,8 @@ class MeTests(AuthAPITestCase):
 
     def test_patch_changes_the_email_and_nothing_read_only(self):
         before = self.client.get("/api/auth/me/", **self.auth).json()
-        response = self.client.patch("/api/auth/me/", {"email": "new@example.com", "id": 7, "date_joined": "2000-01-01"},
-                                     format="json", **self.auth)
+        change = {"email": "new@example.com", "id": 7, "date_joined": "2000-01-01"}
+        response = self.client.patch("/api/auth/me/", change, format="json", **self.auth)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json(), {**before, "email": "new@example.com",
                                            **({} if uses_accounts() else {"username": "new@example.com"})})

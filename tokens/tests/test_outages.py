@@ -25,8 +25,8 @@ class RedisOutageTests(AuthAPITestCase):
 
     def calls(self):
         return {
-            "login": lambda: self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD},
-                                              format="json"),
+            "login": lambda: self.client.post("/api/auth/login/",
+                                              {"username": login_name("alice"), "password": PASSWORD}, format="json"),
             "refresh": lambda: self.refresh(self.pair["refresh_token"]),
             "logout": lambda: self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"])),
             "me": lambda: self.me(self.pair["access_token"]),

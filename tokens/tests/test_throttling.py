@@ -12,8 +12,8 @@ def rates(**overrides):
 
 class ThrottlingTests(AuthAPITestCase):
     def attempt(self, username="alice", password="wrong", ip="10.0.0.1"):
-        return self.client.post("/api/auth/login/", {"username": login_name(username), "password": password}, format="json",
-                                REMOTE_ADDR=ip)
+        credentials = {"username": login_name(username), "password": password}
+        return self.client.post("/api/auth/login/", credentials, format="json", REMOTE_ADDR=ip)
 
     def assertThrottled(self, response):
         self.assertError(response, 429, "throttled")

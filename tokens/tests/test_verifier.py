@@ -31,7 +31,8 @@ class StandaloneVerifierTests(AuthAPITransactionTestCase):
         self.verifier = AccessTokenVerifier(f"{self.server.base_url}/.well-known/jwks.json", refetch_cooldown=0)
 
     def server_login(self) -> dict:
-        status, body = self.server.request("POST", "/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD})
+        credentials = {"username": login_name("alice"), "password": PASSWORD}
+        status, body = self.server.request("POST", "/api/auth/login/", credentials)
         self.assertEqual(status, 200, body)
         return body
 
