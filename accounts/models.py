@@ -7,7 +7,6 @@ from django.db.models.functions import Lower
 
 from tokens.users import RevokingUserQuerySet
 
-
 RevokingUserManagerBase = UserManager.from_queryset(RevokingUserQuerySet)
 
 

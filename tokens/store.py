@@ -24,6 +24,7 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 from tokens import redis_keys
+from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
 
 # Field names of the session hash (one letter each: a hash per session adds up).
@@ -98,7 +99,7 @@ class Tombstone(str):
 
 
 def _connection():
-    return get_redis_connection("default")
+    return get_redis_connection(token_settings.CACHE_ALIAS)
 
 
 @contextmanager

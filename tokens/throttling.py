@@ -1,4 +1,4 @@
-"""Rate limits: DRF throttles (rates from DEFAULT_THROTTLE_RATES) counted in Redis.
+"""Rate limits: DRF throttles (rates from ``TOKENS["THROTTLE_RATES"]``) counted in Redis.
 
 DRF's ``SimpleRateThrottle`` keeps the time of every request in the window as a list in the
 cache and reads and rewrites it whole on each request, so its cost grows with the rate. These
@@ -6,10 +6,10 @@ throttles keep DRF's rate syntax, hooks and ``Retry-After``, but count in a fixe
 small Redis key per client and scope, one atomic round trip per request.
 """
 
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from tokens import redis_keys, store
+from tokens.conf import token_settings
 
 
 class RedisCounterThrottle(SimpleRateThrottle):
@@ -19,7 +19,7 @@ class RedisCounterThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         # Read when used, so changed settings (and tests) take effect at once.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return token_settings.THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
         self.rate = self.get_rate()

@@ -22,7 +22,7 @@ REPORT = (
 VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
-             "COOKIE_TRANSPORT", "DEVICE_BINDING",
+             "COOKIE_TRANSPORT", "DEVICE_BINDING", "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -49,7 +49,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
-                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False})
+                                              "COOKIE_TRANSPORT": True, "COOKIE_SECURE": False,
+                                              "DEVICE_BINDING": False,
+                                              "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/min",
+                                                                 "refresh_ip": "120/min"}})
         self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
@@ -60,7 +63,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
-            COOKIE_TRANSPORT="0", DEVICE_BINDING="1",
+            COOKIE_TRANSPORT="0", DEVICE_BINDING="1", THROTTLE_LOGIN_IP="5/min", THROTTLE_LOGIN_USERNAME="6/hour",
+            THROTTLE_REFRESH_IP="7/min",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -70,7 +74,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
                                               "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
                                               "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
-                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True})
+                                              "COOKIE_TRANSPORT": False, "COOKIE_SECURE": True,
+                                              "DEVICE_BINDING": True,
+                                              "THROTTLE_RATES": {"login_ip": "5/min", "login_username": "6/hour",
+                                                                 "refresh_ip": "7/min"}})
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")

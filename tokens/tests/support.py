@@ -129,3 +129,13 @@ class FrozenClock:
 def token_settings(**overrides):
     """``override_settings`` for some keys of ``settings.TOKENS``, keeping the others."""
     return override_settings(TOKENS={**settings.TOKENS, **overrides})
+
+
+def rate_limits(**rates):
+    """``override_settings`` for some throttle rates of ``TOKENS["THROTTLE_RATES"]``, keeping the others."""
+    return token_settings(THROTTLE_RATES={**settings.TOKENS["THROTTLE_RATES"], **rates})
+
+
+def without_rate_limits():
+    """Every throttle of the app off (``None`` rates)."""
+    return token_settings(THROTTLE_RATES=dict.fromkeys(settings.TOKENS["THROTTLE_RATES"]))

@@ -1,6 +1,5 @@
 """Cookie transport: cookie attributes, CSRF as DRF's SessionAuthentication, header over cookie."""
 
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tokens.models import Session
@@ -49,8 +48,8 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
         self.assertEqual(access["max-age"], body["expires_in"])
         self.assertEqual(refresh["max-age"], body["refresh_expires_in"])
 
-    @override_settings(DEBUG=True)
-    def test_cookies_are_not_secure_under_debug(self):
+    @token_settings(COOKIE_SECURE=False)
+    def test_cookies_are_not_secure_when_the_setting_says_so(self):
         response = self.cookie_login()
         self.assertFalse(response.cookies["access_token"]["secure"])
         self.assertFalse(response.cookies["refresh_token"]["secure"])

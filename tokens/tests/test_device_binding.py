@@ -3,8 +3,6 @@
 import hashlib
 from unittest import mock
 
-from django.test import override_settings
-
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -42,7 +40,7 @@ class DeviceBindingTests(AuthAPITestCase):
         self.assertEqual(cookie["path"], "/")
         self.assertGreaterEqual(len(cookie.value), 32)
 
-    @override_settings(DEBUG=True)
+    @token_settings(DEVICE_BINDING=True, COOKIE_SECURE=False)
     def test_without_https_the_cookie_has_no_secure_prefix(self):
         response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)

@@ -1,13 +1,4 @@
-from django.conf import settings
-from django.test import override_settings
-
-from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
-
-
-def rates(**overrides):
-    rest = settings.REST_FRAMEWORK
-    return override_settings(REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": {
-        **rest["DEFAULT_THROTTLE_RATES"], **overrides}})
+from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, rate_limits
 
 
 class ThrottlingTests(AuthAPITestCase):
@@ -19,21 +10,21 @@ class ThrottlingTests(AuthAPITestCase):
         self.assertError(response, 429, "throttled")
         self.assertGreater(int(response["Retry-After"]), 0)
 
-    @rates(login_ip="3/min", login_username="100/min")
+    @rate_limits(login_ip="3/min", login_username="100/min")
     def test_login_per_ip(self):
         for _ in range(3):
             self.assertEqual(self.attempt(username="someone").status_code, 401)
         self.assertThrottled(self.attempt(username="alice", password=PASSWORD))
         self.assertEqual(self.attempt(ip="10.0.0.2", password=PASSWORD).status_code, 200)
 
-    @rates(login_ip="100/min", login_username="2/min")
+    @rate_limits(login_ip="100/min", login_username="2/min")
     def test_login_per_username_across_addresses(self):
         self.assertEqual(self.attempt(ip="10.0.0.1").status_code, 401)
         self.assertEqual(self.attempt(username="ALICE", ip="10.0.0.2").status_code, 401)
         self.assertThrottled(self.attempt(ip="10.0.0.3", password=PASSWORD))
         self.assertEqual(self.attempt(username="bob", ip="10.0.0.4").status_code, 401)
 
-    @rates(refresh_ip="2/min")
+    @rate_limits(refresh_ip="2/min")
     def test_refresh_per_ip(self):
         pair = self.login()
         first = self.refresh(pair["refresh_token"], REMOTE_ADDR="10.0.0.9")
@@ -41,7 +32,7 @@ class ThrottlingTests(AuthAPITestCase):
         self.assertEqual(self.refresh(first.json()["refresh_token"], REMOTE_ADDR="10.0.0.9").status_code, 200)
         self.assertThrottled(self.refresh("anything", REMOTE_ADDR="10.0.0.9"))
 
-    @rates(login_ip="2/min", login_username=None)
+    @rate_limits(login_ip="2/min", login_username=None)
     def test_a_window_is_one_small_counter_key_with_an_expiry(self):
         from django_redis import get_redis_connection
 
