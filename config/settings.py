@@ -3,11 +3,13 @@
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded_redis
+from tokens.conf import DEFAULTS as TOKEN_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -62,14 +64,16 @@ def required_secret(name: str, dev_value: str) -> str:
 
 SECRET_KEY = required_secret("SECRET_KEY", "dev-only-secret-key-not-for-production-use-0123456789")
 # HS256 (a shared secret) or an asymmetric algorithm whose public keys /.well-known/jwks.json publishes.
-ACCESS_ALGORITHM = os.environ.get("ACCESS_ALGORITHM", "") or "HS256"
+ACCESS_ALGORITHM = os.environ.get("ACCESS_ALGORITHM", "") or TOKEN_DEFAULTS["ACCESS_ALGORITHM"]
 if ACCESS_ALGORITHM not in {"HS256", "RS256", "ES256", "EdDSA"}:
     raise ImproperlyConfigured(f"ACCESS_ALGORITHM must be HS256, RS256, ES256 or EdDSA, not {ACCESS_ALGORITHM!r}")
 ACCESS_SIGNING_KEY = (
     required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-use-0123456789abcdef0123")
     if ACCESS_ALGORITHM == "HS256" else os.environ.get("ACCESS_SIGNING_KEY", "")
 )
-REFRESH_SIGNING_KEY = required_secret("REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012")
+REFRESH_SIGNING_KEY = required_secret(
+    "REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012"
+)
 if ACCESS_SIGNING_KEY == REFRESH_SIGNING_KEY:
     raise ImproperlyConfigured(
         "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY are equal: they must differ, "
@@ -154,7 +158,7 @@ if not REDIS_URL:
 # Short timeouts: an unreachable or hanging Redis must be noticed within about a second.
 REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "0.5"))
 
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
@@ -229,12 +233,6 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_RATES": {
-        "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
-        # Failed logins at one name from clients without its device cookie (tokens.throttling).
-        "login_username": os.environ.get("THROTTLE_LOGIN_USERNAME", "10/hour"),
-        "refresh_ip": os.environ.get("THROTTLE_REFRESH_IP", "120/min"),
-    },
     # The client address of rate limits is REMOTE_ADDR, or the one this many proxies in front saw
     # (from X-Forwarded-For); DRF's default, the whole header, would let a client pick its own.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
@@ -262,20 +260,26 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The tokens app reads every one of these through tokens.conf.token_settings.
+# Defaults come from the app (tokens.conf.DEFAULTS), written there once.
 TOKENS = {
     "ACCESS_SIGNING_KEY": ACCESS_SIGNING_KEY,
     "REFRESH_SIGNING_KEY": REFRESH_SIGNING_KEY,
-    "ACCESS_TOKEN_LIFETIME": env_int("ACCESS_TOKEN_LIFETIME", 900),
-    "REFRESH_TOKEN_LIFETIME": env_int("REFRESH_TOKEN_LIFETIME", 604800),
-    "SESSION_LIFETIME": env_int("SESSION_LIFETIME", 2592000),
-    "ROTATION_GRACE_PERIOD": env_int("ROTATION_GRACE_PERIOD", 10),
+    "ACCESS_TOKEN_LIFETIME": env_int("ACCESS_TOKEN_LIFETIME", TOKEN_DEFAULTS["ACCESS_TOKEN_LIFETIME"]),
+    "REFRESH_TOKEN_LIFETIME": env_int("REFRESH_TOKEN_LIFETIME", TOKEN_DEFAULTS["REFRESH_TOKEN_LIFETIME"]),
+    "SESSION_LIFETIME": env_int("SESSION_LIFETIME", TOKEN_DEFAULTS["SESSION_LIFETIME"]),
+    "ROTATION_GRACE_PERIOD": env_int("ROTATION_GRACE_PERIOD", TOKEN_DEFAULTS["ROTATION_GRACE_PERIOD"]),
     "ACCESS_ALGORITHM": ACCESS_ALGORITHM,
     "ACCESS_PRIVATE_KEY": os.environ.get("ACCESS_PRIVATE_KEY", "").replace("\\n", "\n"),
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
-    "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
-    "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
-    "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", 1),
-    "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", 300),
+    "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", TOKEN_DEFAULTS["COOKIE_TRANSPORT"]),
+    # Over plain HTTP in development the cookies could not be sent back otherwise.
+    "COOKIE_SECURE": not DEBUG,
+    "DEVICE_BINDING": env_bool("DEVICE_BINDING", TOKEN_DEFAULTS["DEVICE_BINDING"]),
+    "THROTTLE_RATES": {
+        scope: os.environ.get(f"THROTTLE_{scope.upper()}", rate) for scope, rate in TOKEN_DEFAULTS["THROTTLE_RATES"].items()
+    },
+    "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_DELAY"]),
+    "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_MAX_DELAY"]),
 }
 
 LOGGING = {

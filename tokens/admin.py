@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 
 from tokens import services
@@ -6,7 +7,7 @@ from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
 
 
-class StoreErrorsAsMessages:
+class StoreErrorsAsMessages(admin.ModelAdmin):
     """Admin views that revoke: when Redis cannot be reached, a message instead of a bare 500.
 
     The view's transaction has rolled back by the time the error arrives here, so the page is
@@ -47,9 +48,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
     list_display = ("user", "created_at", "last_used_at", "ends_at", "ip_address", "short_user_agent", "state")
     list_filter = ("revoked_reason", "created_at")
-    search_fields = ("user__username", "user__email", "ip_address", "id")
+    search_fields = ("ip_address", "id")
     list_select_related = ("user",)
     actions = ("revoke_selected",)
+
+    def get_search_fields(self, request):
+        return (f"user__{get_user_model().USERNAME_FIELD}", *self.search_fields)
 
     @admin.display(description="expires")
     def ends_at(self, session):
@@ -76,6 +80,9 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
 class AuthEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "kind", "user", "username", "ip_address", "user_agent")
     list_filter = ("kind", "at")
-    search_fields = ("username", "user__username", "ip_address")
+    search_fields = ("username", "ip_address")
     list_select_related = ("user",)
     date_hierarchy = "at"
+
+    def get_search_fields(self, request):
+        return (*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}")

@@ -64,7 +64,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
 
         check = CSRFCheck(dummy_get_response)
         check.process_request(request)
-        reason = check.process_view(request, None, (), {})
+        reason = check.process_view(request, dummy_get_response, (), {})
         if reason:
             raise CsrfFailed(f"CSRF Failed: {reason}")
 

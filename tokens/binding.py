@@ -10,8 +10,6 @@ import hashlib
 import hmac
 import secrets
 
-from django.conf import settings
-
 from tokens.conf import token_settings
 from tokens.exceptions import TokenError
 
@@ -33,14 +31,12 @@ def digest(fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
-def cookie_secure() -> bool:
-    return not settings.DEBUG
 
 
 def cookie_name() -> str:
     """The cookie's name, ``__Secure-`` prefixed when it is sent over HTTPS only (RFC 6265bis 4.1.3.1)."""
     name = token_settings.FINGERPRINT_COOKIE_NAME
-    return SECURE_PREFIX + name if cookie_secure() else name
+    return SECURE_PREFIX + name if token_settings.COOKIE_SECURE else name
 
 
 def verify(request, payload) -> None:
@@ -56,7 +52,7 @@ def verify(request, payload) -> None:
 def set_cookie(response, fingerprint: str) -> None:
     response.set_cookie(
         cookie_name(), fingerprint, max_age=token_settings.SESSION_LIFETIME, path="/",
-        secure=cookie_secure(), httponly=True, samesite="Strict",
+        secure=token_settings.COOKIE_SECURE, httponly=True, samesite="Strict",
     )
 
 

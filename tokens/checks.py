@@ -9,7 +9,7 @@ from tokens.conf import token_settings
 
 @checks.register(checks.Tags.security)
 def check_signing_keys(app_configs, **kwargs):
-    errors = []
+    errors: list[checks.CheckMessage] = []
     access, refresh = token_settings.ACCESS_SIGNING_KEY, token_settings.REFRESH_SIGNING_KEY
     if token_settings.ACCESS_ALGORITHM != signing_keys.HS256:
         return _check_asymmetric_keys(refresh)
@@ -22,7 +22,7 @@ def check_signing_keys(app_configs, **kwargs):
 
 
 def _check_asymmetric_keys(refresh):
-    errors = []
+    errors: list[checks.CheckMessage] = []
     if not refresh:
         errors.append(checks.Error("REFRESH_SIGNING_KEY must be set.", id="tokens.E001"))
     try:
@@ -34,7 +34,7 @@ def _check_asymmetric_keys(refresh):
 
 @checks.register()
 def check_lifetimes(app_configs, **kwargs):
-    errors = []
+    errors: list[checks.CheckMessage] = []
     if token_settings.ACCESS_TOKEN_LIFETIME <= 0 or token_settings.REFRESH_TOKEN_LIFETIME <= 0:
         errors.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
     if token_settings.ACCESS_TOKEN_LIFETIME >= token_settings.REFRESH_TOKEN_LIFETIME:

@@ -29,14 +29,21 @@ DEFAULTS = {
     "ROTATION_GRACE_PERIOD": 10,
     # Prefix of every Redis key the token store writes.
     "REDIS_KEY_PREFIX": "jwt",
+    # The django-redis cache (an alias of settings.CACHES) whose connection the token store uses.
+    "CACHE_ALIAS": "default",
+    # Rate limits in DRF's syntax ("30/min"), by throttle scope; None turns one off. login_username
+    # counts failed logins at one name from clients without its device cookie (tokens.throttling).
+    "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/hour", "refresh_ip": "120/min"},
     # Set HttpOnly cookies for both tokens on login and refresh, and accept them.
     "COOKIE_TRANSPORT": True,
     # Name of the access token cookie.
     "ACCESS_COOKIE_NAME": "access_token",
     # Name of the refresh token cookie.
     "REFRESH_COOKIE_NAME": "refresh_token",
-    # Path the refresh cookie is scoped to.
-    "REFRESH_COOKIE_PATH": "/api/auth/",
+    # Path the refresh cookie is scoped to; None: where the app's URLs are included (e.g. /api/auth/).
+    "REFRESH_COOKIE_PATH": None,
+    # Send the token and fingerprint cookies over HTTPS only; turn off for development over plain HTTP.
+    "COOKIE_SECURE": True,
     # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token carries.
     "DEVICE_BINDING": False,
     # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).

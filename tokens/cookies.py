@@ -1,23 +1,34 @@
 """The cookies for browsers: token cookies set on login and refresh, all cleared on logout."""
 
-from django.conf import settings
 from django.middleware.csrf import rotate_token
+from django.urls import reverse
 
 from tokens import binding
 from tokens.conf import token_settings
 
 
+def refresh_cookie_path() -> str:
+    """Where the refresh cookie goes: the setting, else the path the app's URLs are included under."""
+    return token_settings.REFRESH_COOKIE_PATH or auth_url_prefix()
+
+
+def auth_url_prefix() -> str:
+    """The path the project includes ``tokens.urls`` under, from the URLconf (``/api/auth/`` here)."""
+    login = reverse("tokens:login")
+    return login[: -len("login/")]
+
+
 def set_token_cookies(response, body: dict) -> None:
     if not token_settings.COOKIE_TRANSPORT:
         return
-    secure = not settings.DEBUG
+    secure = token_settings.COOKIE_SECURE
     response.set_cookie(
         token_settings.ACCESS_COOKIE_NAME, body["access_token"], max_age=body["expires_in"],
         path="/", secure=secure, httponly=True, samesite="Lax",
     )
     response.set_cookie(
         token_settings.REFRESH_COOKIE_NAME, body["refresh_token"], max_age=body["refresh_expires_in"],
-        path=token_settings.REFRESH_COOKIE_PATH, secure=secure, httponly=True, samesite="Lax",
+        path=refresh_cookie_path(), secure=secure, httponly=True, samesite="Lax",
     )
 
 
@@ -38,5 +49,5 @@ def clear_token_cookies(response) -> None:
         return
     response.delete_cookie(token_settings.ACCESS_COOKIE_NAME, path="/", samesite="Lax")
     response.delete_cookie(
-        token_settings.REFRESH_COOKIE_NAME, path=token_settings.REFRESH_COOKIE_PATH, samesite="Lax"
+        token_settings.REFRESH_COOKIE_NAME, path=refresh_cookie_path(), samesite="Lax"
     )

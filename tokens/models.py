@@ -63,9 +63,8 @@ class SessionQuerySet(models.QuerySet):
         connection = connections[self.db]
         moment = connection.ops.adapt_datetimefield_value
         session_id = self.model._meta.pk.get_db_prep_value(session_id, connection)
-        idle_end, now = moment(idle_end), moment(now)
-        params = [new_jti, presented_jti, moment(grace_end), now, idle_end, idle_end,
-                  session_id, presented_jti, now]
+        idle, at = moment(idle_end), moment(now)
+        params = [new_jti, presented_jti, moment(grace_end), at, idle, idle, session_id, presented_jti, at]
         with connection.cursor() as cursor:
             cursor.execute(_rotation_statement(connection), params)
             row = cursor.fetchone()
@@ -84,15 +83,15 @@ def _rotation_statement(connection) -> str:
     key = (connection.alias, connection.vendor, user_model._meta.label)
     if key not in _ROTATION_STATEMENTS:
         quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
-        table, owner = quote(sessions.db_table), quote(sessions.get_field("user").column)
+        table, owner = quote(sessions.db_table), quote(_column(sessions, "user"))
         owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
         active = ""
         if any(field.name == "is_active" for field in users.concrete_fields):
-            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(users.get_field('is_active').column)})"
-        column = {name: quote(sessions.get_field(name).column) for name in (
+            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(_column(users, 'is_active'))})"
+        column = {name: quote(_column(sessions, name)) for name in (
             "id", "refresh_jti", "previous_jti", "grace_ends_at", "last_used_at", "expires_at",
             "refresh_expires_at", "revoked_at")}
-        username = quote(users.get_field(user_model.USERNAME_FIELD).column)
+        username = quote(_column(users, user_model.USERNAME_FIELD))
         _ROTATION_STATEMENTS[key] = (
             f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
             f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
@@ -106,6 +105,13 @@ def _rotation_statement(connection) -> str:
 
 
 _ROTATION_STATEMENTS: dict[tuple, str] = {}
+
+
+def _column(meta, name: str) -> str:
+    """The database column of a model's concrete field."""
+    field = meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, name
+    return field.column
 
 
 class Session(models.Model):

@@ -40,27 +40,6 @@ class RefreshSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(required=False, max_length=MAX_TOKEN_LENGTH)
 
 
-class UserSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = get_user_model()
-        fields = ("id", "username", "email")
-
-
-class ProfileSerializer(serializers.ModelSerializer):
-    """``me/``: read the profile; only e-mail and names are writable."""
-
-    class Meta:
-        model = get_user_model()
-        fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
-        read_only_fields = ("id", "username", "date_joined")
-
-    def validate_email(self, value):
-        users = get_user_model()._default_manager.filter(email__iexact=value).exclude(pk=self.instance.pk)
-        if value and users.exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
-        return value
-
-
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
                       "description": "The user's primary key: a number, or a string (a UUID)."})
 class PrimaryKeyField(serializers.Field):
@@ -74,15 +53,66 @@ class PrimaryKeyField(serializers.Field):
         return pk_json(value)
 
 
-class ProfileReadSerializer(serializers.Serializer):
+def user_fields() -> set[str]:
+    """The names of the user model's concrete fields."""
+    return {field.name for field in get_user_model()._meta.concrete_fields}
+
+
+# The profile fields of the API contract after ``id`` and ``username``; a user model without one
+# leaves it out. ``date_joined`` is never writable.
+PROFILE_FIELDS = ("email", "first_name", "last_name", "date_joined")
+
+
+class UserFieldsMixin(serializers.Serializer):
+    """Leave out the declared fields the user model lacks; ``email`` reads its ``EMAIL_FIELD``."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        present, email_field = user_fields(), get_user_model().get_email_field_name()
+        if "email" in fields and email_field != "email":
+            fields["email"].source = email_field
+        return {name: field for name, field in fields.items()
+                if name in {"id", "username"} or (email_field if name == "email" else name) in present}
+
+
+class UserSerializer(UserFieldsMixin, serializers.Serializer):
+    """Login's ``user``: id, username (the value of ``USERNAME_FIELD``) and e-mail."""
+
+    id = PrimaryKeyField(source="pk")
+    username = serializers.CharField(source="get_username", read_only=True)
+    email = serializers.EmailField(read_only=True)
+
+
+class ProfileSerializer(UserFieldsMixin, serializers.ModelSerializer):
+    """``me/``: read the profile; only e-mail and names are writable."""
+
+    id = PrimaryKeyField(source="pk")
+    username = serializers.CharField(source="get_username", read_only=True)
+
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username", *(name for name in PROFILE_FIELDS if name in user_fields()))
+        read_only_fields = ("date_joined",)
+
+    def validate_email(self, value):
+        lookup = f"{get_user_model().get_email_field_name()}__iexact"
+        users = get_user_model()._default_manager.filter(**{lookup: value})
+        if self.instance is not None:
+            users = users.exclude(pk=self.instance.pk)
+        if value and users.exists():
+            raise serializers.ValidationError("A user with this e-mail address already exists.")
+        return value
+
+
+class ProfileReadSerializer(UserFieldsMixin, serializers.Serializer):
     """``GET me/``: the profile with declared fields.
 
     The hot path reads the profile on every call; a ModelSerializer would rebuild its fields
     from the model on each one. ``ProfileSerializer`` (used for PATCH) gives the same output.
     """
 
-    id = PrimaryKeyField()
-    username = serializers.CharField(read_only=True)
+    id = PrimaryKeyField(source="pk")
+    username = serializers.CharField(source="get_username", read_only=True)
     email = serializers.EmailField(read_only=True)
     first_name = serializers.CharField(read_only=True)
     last_name = serializers.CharField(read_only=True)

@@ -9,7 +9,9 @@ the writes and what a crash between two of them leaves behind is in docs/interna
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
@@ -27,7 +29,7 @@ from tokens.models import AuthEvent, Session, owner_is_active, owner_name
 from tokens.users import TokenUser, user_pk
 
 # The event each revocation reason is logged as; any other reason is logged as "revoked".
-_REASON_EVENTS = {
+_REASON_EVENTS: dict[str, str] = {
     Session.RevokeReason.LOGOUT: AuthEvent.Kind.LOGOUT,
     Session.RevokeReason.REUSE_DETECTED: AuthEvent.Kind.REUSE_DETECTED,
 }
@@ -196,7 +198,7 @@ def _answer_not_current(request, presented) -> TokenPair | None:
     raise TokenReusedError("refresh token reuse")
 
 
-def _record(sub: str, session_id: str) -> dict | None:
+def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
     """The session's row (and whether its owner is active): one read, for a miss or an odd refresh."""
     return (
         Session.objects.filter(pk=session_id, user_id=user_pk(sub))

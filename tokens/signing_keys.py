@@ -32,7 +32,7 @@ from tokens.conf import token_settings
 
 HS256 = "HS256"
 # Asymmetric algorithms: the private key type each needs and its JWK serializer.
-ASYMMETRIC = {
+ASYMMETRIC: dict[str, tuple[type, Any]] = {
     "RS256": (rsa.RSAPrivateKey, RSAAlgorithm),
     "ES256": (ec.EllipticCurvePrivateKey, ECAlgorithm),
     "EdDSA": (ed25519.Ed25519PrivateKey, OKPAlgorithm),
@@ -168,6 +168,7 @@ class KeyRingBackend:
 
     def decode(self, token, verify: bool = True) -> dict:
         try:
+            key: SigningKey | None
             if self.ring.algorithm == HS256:
                 # One secret, never rotated: no need to parse the header for its kid first (a token
                 # this secret verifies was signed with it, and only this service holds it).
@@ -267,7 +268,8 @@ class KeyDirectory:
         """
         with self._locked():
             now = clock.now()
-            kept, dropped = [], []
+            kept: list[SigningKey] = []
+            dropped: list[SigningKey] = []
             for key in self.load():
                 key = key if key.retired_at is not None else replace(key, retired_at=now)
                 (kept if key.verifies_at(now) else dropped).append(key)

@@ -18,11 +18,13 @@ import json
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
 from tokens import redis_keys
+from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
 
 # Field names of the session hash (one letter each: a hash per session adds up).
@@ -142,7 +144,7 @@ class Tombstone(str):
 
 
 def _connection():
-    return get_redis_connection("default")
+    return get_redis_connection(token_settings.CACHE_ALIAS)
 
 
 @contextmanager
@@ -154,7 +156,7 @@ def unavailable():
         raise StoreUnavailableError(str(exc)) from exc
 
 
-_scripts = {}
+_scripts: dict[tuple[int, str], Any] = {}
 
 
 def _script(source: str):

@@ -1,4 +1,4 @@
-"""Rate limits: DRF throttles (rates from DEFAULT_THROTTLE_RATES) counted in Redis.
+"""Rate limits: DRF throttles (rates from ``TOKENS["THROTTLE_RATES"]``) counted in Redis.
 
 DRF's ``SimpleRateThrottle`` keeps the time of every request in the window as a list in the
 cache and reads and rewrites it whole on each request, so its cost grows with the rate. These
@@ -11,7 +11,6 @@ device cookies, after OWASP's "Slow Down Online Guessing Attacks with Device Coo
 
 from dataclasses import dataclass
 
-from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from tokens import clock, device_cookies, redis_keys, store
@@ -25,7 +24,7 @@ class RedisCounterThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         # Read when used, so changed settings (and tests) take effect at once.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return token_settings.THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
         self.rate = self.get_rate()

@@ -18,6 +18,7 @@ from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
+from tokens.handlers import exception_handler
 from tokens.models import AuthEvent, Session
 from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
@@ -34,7 +35,14 @@ from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPTh
 
 
 class AuthAPIView(APIView):
-    """Base of the views that take credentials or tokens themselves."""
+    """Base of the app's views: its own authentication and error shape, whatever the project's DRF settings."""
+
+    authentication_classes = (AccessTokenAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    def get_exception_handler(self):
+        # The app's errors keep the contract's {detail, code} shape without the project's EXCEPTION_HANDLER.
+        return exception_handler
 
     def get_authenticate_header(self, request):
         # Always name the scheme, so DRF keeps a failed authentication a 401 (RFC 6750).
@@ -124,8 +132,6 @@ class LogoutView(AuthAPIView):
 class LogoutAllView(AuthAPIView):
     """End every session of the user, this one included."""
 
-    permission_classes = (IsAuthenticated,)
-
     def post(self, request):
         services.revoke_all(request.user, Session.RevokeReason.LOGOUT_ALL, request=request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -136,7 +142,6 @@ class LogoutAllView(AuthAPIView):
 class SessionListView(AuthAPIView):
     """The user's live sessions (devices); "current" marks the one making this request."""
 
-    permission_classes = (IsAuthenticated,)
     serializer_class = SessionSerializer
 
     def get(self, request):
@@ -148,8 +153,6 @@ class SessionListView(AuthAPIView):
 class SessionDetailView(AuthAPIView):
     """Revoke one of the user's own sessions; any other id is 404."""
 
-    permission_classes = (IsAuthenticated,)
-
     def delete(self, request, session_id):
         own = Session.objects.live().filter(user_id=request.user.pk, pk=session_id)
         if not services.revoke(own, Session.RevokeReason.USER_REVOKED, request):
@@ -160,7 +163,6 @@ class SessionDetailView(AuthAPIView):
 class SessionView(AuthAPIView):
     """The session of this access token: answered from the token and Redis, without SQL."""
 
-    permission_classes = (IsAuthenticated,)
     serializer_class = CurrentSessionSerializer
 
     def get(self, request):
@@ -179,7 +181,6 @@ class SessionView(AuthAPIView):
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     """The signed-in user's profile; PATCH changes e-mail and names."""
 
-    permission_classes = (IsAuthenticated,)
     serializer_class = ProfileSerializer
     http_method_names = ("get", "patch", "head", "options")
 
@@ -193,7 +194,6 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
 class PasswordView(AuthAPIView):
     """Change the password; every other session of the user is revoked."""
 
-    permission_classes = (IsAuthenticated,)
     serializer_class = PasswordChangeSerializer
 
     def post(self, request):

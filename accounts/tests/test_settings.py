@@ -23,6 +23,7 @@ VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIG
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
              "COOKIE_TRANSPORT", "DEVICE_BINDING", "LOGIN_FAILURE_DELAY", "LOGIN_FAILURE_MAX_DELAY", "NUM_PROXIES",
+             "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -30,8 +31,8 @@ def run_python(code, **env_vars):
     """Run ``code`` in a fresh interpreter with only the given configuration variables."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_vars)
-    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True,
+                          text=True, timeout=120)
 
 
 class SettingsFromEnvironmentTests(SimpleTestCase):
@@ -49,7 +50,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
-                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False,
+                                              "COOKIE_TRANSPORT": True, "COOKIE_SECURE": False,
+                                              "DEVICE_BINDING": False,
+                                              "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/hour",
+                                                                 "refresh_ip": "120/min"},
                                               "LOGIN_FAILURE_DELAY": 1, "LOGIN_FAILURE_MAX_DELAY": 300})
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
@@ -63,7 +67,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
             COOKIE_TRANSPORT="0", DEVICE_BINDING="1", LOGIN_FAILURE_DELAY="2", LOGIN_FAILURE_MAX_DELAY="600",
-            NUM_PROXIES="1",
+            NUM_PROXIES="1", THROTTLE_LOGIN_IP="5/min", THROTTLE_LOGIN_USERNAME="6/hour", THROTTLE_REFRESH_IP="7/min",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -73,7 +77,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
                                               "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
                                               "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
-                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True,
+                                              "COOKIE_TRANSPORT": False, "COOKIE_SECURE": True,
+                                              "DEVICE_BINDING": True,
+                                              "THROTTLE_RATES": {"login_ip": "5/min", "login_username": "6/hour",
+                                                                 "refresh_ip": "7/min"},
                                               "LOGIN_FAILURE_DELAY": 2, "LOGIN_FAILURE_MAX_DELAY": 600})
         self.assertEqual(settings["proxies"], 1)
 

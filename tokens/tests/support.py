@@ -7,6 +7,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import override_settings
 from django_redis import get_redis_connection
 from rest_framework.test import APITestCase, APITransactionTestCase
@@ -21,8 +22,36 @@ def claims(token: str) -> dict:
 
 
 def make_user(username="alice", email=None, password=PASSWORD, **extra):
+    """A user of whatever the user model is; one that logs in by e-mail gets ``<username>@example.com``."""
+    model = get_user_model()
     email = f"{username}@example.com" if email is None else email
-    return get_user_model().objects.create_user(username, email, password, **extra)
+    if model.get_email_field_name() == model.USERNAME_FIELD:
+        fields = {field.name for field in model._meta.get_fields()}
+        return model._default_manager.create_user(email, password,
+                                                   **{k: v for k, v in extra.items() if k in fields})
+    return model._default_manager.create_user(username, email, password, **extra)
+
+
+def login_name(username: str) -> str:
+    """What the user ``make_user(username)`` logs in with: its username, or its e-mail address."""
+    model = get_user_model()
+    return f"{username}@example.com" if model.get_email_field_name() == model.USERNAME_FIELD else username
+
+
+def disable_by_raw_sql(user) -> None:
+    """Set ``is_active`` false behind the ORM's back: no signal, no queryset sees it."""
+    meta, quote = user._meta, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('is_active').column)} = %s "
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [False, meta.pk.get_db_prep_value(user.pk, connection)],
+        )
+
+
+def uses_accounts() -> bool:
+    """Whether the project's own user model (``accounts.User``) is the configured one."""
+    return settings.AUTH_USER_MODEL == "accounts.User"
 
 
 class RealRedisMixin:
@@ -41,7 +70,7 @@ class AuthAPIMixin(RealRedisMixin):
         self.user = make_user()
 
     def login(self, username="alice", password=PASSWORD, **headers) -> dict:
-        response = self.client.post("/api/auth/login/", {"username": username, "password": password},
+        response = self.client.post("/api/auth/login/", {"username": login_name(username), "password": password},
                                     format="json", **headers)
         self.assertEqual(response.status_code, 200, response.content)
         # Header (or body) tokens only, unless a test asks for cookies explicitly.
@@ -100,3 +129,13 @@ class FrozenClock:
 def token_settings(**overrides):
     """``override_settings`` for some keys of ``settings.TOKENS``, keeping the others."""
     return override_settings(TOKENS={**settings.TOKENS, **overrides})
+
+
+def rate_limits(**rates):
+    """``override_settings`` for some throttle rates of ``TOKENS["THROTTLE_RATES"]``, keeping the others."""
+    return token_settings(THROTTLE_RATES={**settings.TOKENS["THROTTLE_RATES"], **rates})
+
+
+def without_rate_limits():
+    """Every throttle of the app off (``None`` rates)."""
+    return token_settings(THROTTLE_RATES=dict.fromkeys(settings.TOKENS["THROTTLE_RATES"]))

@@ -3,7 +3,7 @@ from io import StringIO
 from django.core.management import CommandError, call_command
 
 from tokens.models import AuthEvent, Session
-from tokens.tests.support import AuthAPITestCase, bearer, make_user
+from tokens.tests.support import AuthAPITestCase, bearer, login_name, make_user
 
 
 class SessionAdminTests(AuthAPITestCase):
@@ -48,7 +48,7 @@ class RevokeSessionsCommandTests(AuthAPITestCase):
         make_user("bob")
         alice, bob = self.login(), self.login("bob")
         out = StringIO()
-        call_command("revoke_sessions", "alice", stdout=out)
+        call_command("revoke_sessions", login_name("alice"), stdout=out)
         self.assertIn("Revoked 1 session", out.getvalue())
         self.assertError(self.me(alice["access_token"]), 401, "token_revoked")
         self.assertEqual(self.me(bob["access_token"]).status_code, 200)

@@ -110,7 +110,7 @@ class NoServerErrorTests(AuthAPITestCase):
         self.assertTrue({"/api/auth/login/", "/api/docs/", "/admin/auth/", "/.well-known/jwks.json"} <= paths)
 
     def test_every_route_and_method_with_and_without_a_token(self):
-        for route, path in routes():
+        for _route, path in routes():
             for method in METHODS:
                 for credentials in ("none", "bearer"):
                     headers = {"HTTP_AUTHORIZATION": f"Bearer {self.access_token()}"} if credentials == "bearer" else {}
@@ -125,7 +125,7 @@ class NoServerErrorTests(AuthAPITestCase):
 
     def test_malformed_bodies_on_every_route(self):
         bodies = malformed_bodies()
-        for route, path in routes():
+        for _route, path in routes():
             token = self.access_token()
             for method in BODY_METHODS:
                 for name, body, content_type in bodies:

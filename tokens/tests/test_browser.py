@@ -10,7 +10,13 @@ from tokens.tests.browser import (
     demo_login,
     requires_chromium,
 )
-from tokens.tests.support import PASSWORD, FrozenClock, make_user, token_settings
+from tokens.tests.support import (
+    PASSWORD,
+    FrozenClock,
+    login_name,
+    make_user,
+    token_settings,
+)
 
 
 @requires_chromium
@@ -41,7 +47,7 @@ class BrowsableAPITests(BrowserTestCase):
         self.assertIn("alice@example.com", page.locator(".response-info").inner_text())
 
         # A second session of alice's, from elsewhere, to revoke from the browser.
-        other = Client().post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
+        other = Client().post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD},
                               content_type="application/json").json()["session_id"]
         page.goto(self.live_server_url + "/api/auth/sessions/")
         self.assertIn(other, page.locator(".response-info").inner_text())

@@ -1,13 +1,11 @@
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
 
-from tokens.tests.support import AuthAPITestCase, bearer
+from tokens.tests.support import AuthAPITestCase, bearer, without_rate_limits
 
 
 @contextmanager
@@ -26,11 +24,6 @@ def count_redis_round_trips():
     finally:
         AbstractConnection.send_packed_command = original
 
-
-def without_rate_limits():
-    rest = settings.REST_FRAMEWORK
-    rates = dict.fromkeys(rest["DEFAULT_THROTTLE_RATES"])
-    return override_settings(REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": rates})
 
 
 def data_statements(queries) -> list[str]:

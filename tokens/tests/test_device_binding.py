@@ -3,14 +3,13 @@
 import hashlib
 from unittest import mock
 
-from django.test import override_settings
-
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
     FrozenClock,
     bearer,
     claims,
+    login_name,
     token_settings,
 )
 
@@ -26,7 +25,7 @@ def sha256(value: str) -> str:
 class DeviceBindingTests(AuthAPITestCase):
     def bound_login(self):
         """Log in; keep only the fingerprint cookie, so tokens travel in the header or body."""
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertEqual(response.status_code, 200, response.content)
         self.fingerprint = response.cookies[SECURE_COOKIE].value
         self.client.cookies.clear()
@@ -41,9 +40,9 @@ class DeviceBindingTests(AuthAPITestCase):
         self.assertEqual(cookie["path"], "/")
         self.assertGreaterEqual(len(cookie.value), 32)
 
-    @override_settings(DEBUG=True)
+    @token_settings(DEVICE_BINDING=True, COOKIE_SECURE=False)
     def test_without_https_the_cookie_has_no_secure_prefix(self):
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)
         self.assertFalse(response.cookies["fgp"]["secure"])
         self.assertEqual(response.cookies["fgp"]["samesite"], "Strict")
@@ -140,9 +139,14 @@ class DeviceBindingTests(AuthAPITestCase):
             self.assertError(self.me(pair["access_token"]), 401, "token_expired")
 
 
+def alice_credentials() -> dict:
+    """What alice logs in with, whatever the user model."""
+    return {"username": login_name("alice"), "password": PASSWORD}
+
+
 class BindingOffTests(AuthAPITestCase):
     def test_off_by_default_no_cookie_and_no_claim(self):
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json")
+        response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)
         self.assertNotIn("fgp", response.cookies)
         self.assertNotIn("fgp", claims(response.json()["access_token"]))

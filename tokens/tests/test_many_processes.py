@@ -1,5 +1,5 @@
 from tokens.tests.servers import AppServer, set_server_password
-from tokens.tests.support import PASSWORD, AuthAPITransactionTestCase
+from tokens.tests.support import PASSWORD, AuthAPITransactionTestCase, login_name
 
 
 class ManyProcessesTests(AuthAPITransactionTestCase):
@@ -14,7 +14,8 @@ class ManyProcessesTests(AuthAPITransactionTestCase):
         self.addCleanup(self.second.stop)
 
     def test_login_here_refresh_there_logout_honoured_everywhere(self):
-        status, pair = self.first.request("POST", "/api/auth/login/", {"username": "alice", "password": PASSWORD})
+        credentials = {"username": login_name("alice"), "password": PASSWORD}
+        status, pair = self.first.request("POST", "/api/auth/login/", credentials)
         self.assertEqual(status, 200, pair)
         status, rotated = self.second.request("POST", "/api/auth/refresh/", {"refresh_token": pair["refresh_token"]})
         self.assertEqual(status, 200, rotated)

@@ -3,7 +3,7 @@
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
-from tokens.tests.support import PASSWORD, AuthAPITestCase
+from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 HTML = {"HTTP_ACCEPT": "text/html"}
 
@@ -24,7 +24,7 @@ class DemoPageTests(AuthAPITestCase):
 
 class BrowsableAPINavbarTests(AuthAPITestCase):
     def browser_login(self):
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, **HTML)
+        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, **HTML)
         self.assertEqual(response.status_code, 200)
         return response
 

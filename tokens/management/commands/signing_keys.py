@@ -44,7 +44,9 @@ class Command(BaseCommand):
             if key.retired_at is None:
                 state = "active"
             elif key.verifies_at(now):
-                state = f"retired, verifies until {clock.to_datetime(key.retired_at + token_settings.ACCESS_TOKEN_LIFETIME):%Y-%m-%d %H:%M:%S}Z"
+                until = clock.to_datetime(key.retired_at + token_settings.ACCESS_TOKEN_LIFETIME)
+                state = f"retired, verifies until {until:%Y-%m-%d %H:%M:%S}Z"
             else:
                 state = "expired (dropped at the next rotation)"
-            self.stdout.write(f"{key.kid}  {key.algorithm:<6} created {clock.to_datetime(key.created_at):%Y-%m-%d %H:%M:%S}Z  {state}")
+            created = clock.to_datetime(key.created_at)
+            self.stdout.write(f"{key.kid}  {key.algorithm:<6} created {created:%Y-%m-%d %H:%M:%S}Z  {state}")
