@@ -253,10 +253,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {
-        "PairTokenTypeEnum": "tokens.schema.PAIR_TOKEN_TYPES",
-        "IntrospectedTokenTypeEnum": "tokens.schema.INTROSPECTED_TOKEN_TYPES",
-    },
 }
 
 # The tokens app reads every one of these through tokens.conf.token_settings.

@@ -3,7 +3,7 @@
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
-from tokens import binding, services, tokens
+from tokens import services, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     REDIS_FAILURES,
@@ -47,8 +47,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
         if raw is None:
             return None
         try:
-            token = tokens.decode(raw, tokens.ACCESS)
-            binding.verify(request, token.payload)
+            token = services.presented(request, raw, tokens.ACCESS)
             token.session = services.live_session(token)
         except (AuthError, *REDIS_FAILURES) as exc:
             raise to_api_error(exc) from exc

@@ -1,10 +1,13 @@
 """System checks for the tokens app's settings."""
 
+import difflib
+
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from tokens import signing_keys
-from tokens.conf import token_settings
+from tokens.conf import DEFAULTS, token_settings
 
 
 @checks.register(checks.Tags.security)
@@ -41,3 +44,33 @@ def check_lifetimes(app_configs, **kwargs):
         errors.append(checks.Warning("ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
                                      id="tokens.W001"))
     return errors
+
+
+@checks.register()
+def check_settings_keys(app_configs, **kwargs):
+    """A misspelt key of ``settings.TOKENS`` would be ignored without a word: name it."""
+    errors: list[checks.CheckMessage] = []
+    for name in getattr(settings, "TOKENS", {}):
+        if name not in DEFAULTS:
+            close = difflib.get_close_matches(name, DEFAULTS, n=1)
+            errors.append(checks.Error(
+                f"TOKENS has an unknown setting {name!r}.",
+                hint=f"Did you mean {close[0]!r}?" if close else "See the settings reference (docs/configuration.md).",
+                id="tokens.E005",
+            ))
+    return errors
+
+
+@checks.register(checks.Tags.caches)
+def check_cache(app_configs, **kwargs):
+    """The token store talks to Redis through django-redis: the cache it names must be one."""
+    alias = token_settings.CACHE_ALIAS
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend != "django_redis.cache.RedisCache":
+        return [checks.Error(
+            f"The cache {alias!r} (TOKENS['CACHE_ALIAS']) is {backend or 'not configured'}, not django-redis.",
+            hint="Set CACHES[alias]['BACKEND'] to 'django_redis.cache.RedisCache' with a LOCATION such as "
+                 "'redis://127.0.0.1:6379/0'.",
+            id="tokens.E006",
+        )]
+    return []

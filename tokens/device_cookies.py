@@ -10,7 +10,6 @@ binding (``tokens.binding``), which ties tokens to a browser.
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
@@ -39,7 +38,7 @@ def set_cookie(response, user) -> None:
     })
     response.set_cookie(
         token_settings.LOGIN_DEVICE_COOKIE_NAME, value, max_age=token_settings.LOGIN_DEVICE_LIFETIME,
-        path=reverse("tokens:login"), secure=not settings.DEBUG, httponly=True, samesite="Strict",
+        path=reverse("tokens:login"), secure=token_settings.COOKIE_SECURE, httponly=True, samesite="Strict",
     )
 
 

@@ -13,7 +13,7 @@ class LoginPageRenderer(BrowsableAPIRenderer):
     is the form, and it is shown as a page (200). Clients of the JSON API still get the 405.
     """
 
-    template = "rest_framework/login.html"
+    template = "tokens/login.html"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         response = renderer_context["response"]

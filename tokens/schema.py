@@ -9,7 +9,7 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiViewExtension,
 )
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -39,8 +39,7 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
 
 # Response bodies (for the document only) ---------------------------------------------------
 
-# The ``token_type`` of a token pair (RFC 6750) and of an introspected token (its claim).
-PAIR_TOKEN_TYPES = ("Bearer",)
+# The ``token_type`` of an introspected token (its claim).
 INTROSPECTED_TOKEN_TYPES = ("access", "refresh")
 
 
@@ -49,10 +48,16 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A machine code of the API contract, e.g. token_expired.")
 
 
+@extend_schema_field({"type": "string", "pattern": "^Bearer$", "description": "Always Bearer (RFC 6750)."})
+class BearerTypeField(serializers.CharField):
+    """The pair's ``token_type``: a pattern, not an enum, so its name cannot collide with the
+    introspected ``token_type`` enum (drf-spectacular names enums by field name)."""
+
+
 class TokenPairSerializer(serializers.Serializer):
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
-    token_type = serializers.ChoiceField(choices=PAIR_TOKEN_TYPES)
+    token_type = BearerTypeField()
     expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
     refresh_expires_in = serializers.IntegerField(help_text="Seconds the refresh token lives unless rotated.")
     session_id = serializers.UUIDField()

@@ -120,19 +120,29 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
     return pair
 
 
+def presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
+    """Verify a token that ``request`` presents, of ``expected_type`` or (None) of either type.
+
+    Signature, claims, type and expiry (``tokens.decode``), then, with device binding on, that
+    the request carries the device's fingerprint cookie: the one place binding is checked.
+    """
+    token = tokens.decode(raw, expected_type) if expected_type else tokens.decode_either(raw)
+    binding.verify(request, token.payload)
+    return token
+
+
 def rotate(request, raw_refresh: str) -> TokenPair:
     """Consume a refresh token and return its successor pair (same session).
 
     Within the grace window the consumed token returns the same successor, so a retry or
     a racing tab succeeds; after it, presenting it again revokes the whole session.
     """
-    presented = tokens.decode(raw_refresh, tokens.REFRESH)
-    binding.verify(request, presented.payload)
+    token = presented(request, raw_refresh, tokens.REFRESH)
     for _attempt in range(2):
-        pair = _rotate_current(presented)
+        pair = _rotate_current(token)
         if pair is not None:
             return pair
-        pair = _answer_not_current(request, presented)
+        pair = _answer_not_current(request, token)
         if pair is not None:
             return pair
     raise TokenRevokedError("the session changed while it was being refreshed")
@@ -266,8 +276,9 @@ def _tombstone_ttl(ends_at: int, idle_ends_at: int, now: int) -> int:
     return min(ends_at, idle_ends_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
 
 
-def logout(request, token) -> None:
-    """End the session of a verified token (access or refresh)."""
+def logout(request, raw: str) -> None:
+    """End the session of a token that ``request`` presents (access or refresh)."""
+    token = presented(request, raw)
     copy = live_session(token)
     revoke(Session.objects.filter(pk=token["sid"]), Session.RevokeReason.LOGOUT, request)
     user_logged_out.send(sender=get_user_model(), request=request, user=TokenUser(token["sub"], copy.username))

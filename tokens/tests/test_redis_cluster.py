@@ -8,13 +8,13 @@ from redis.cluster import RedisCluster, key_slot
 
 from tokens import device_cookies, redis_keys
 from tokens.tests.servers import LocalRedisCluster
-from tokens.tests.support import PASSWORD, AuthAPITestCase, FrozenClock, bearer
+from tokens.tests.support import PASSWORD, AuthAPITestCase, FrozenClock, bearer, login_name
 
 
 class RedisClusterTests(AuthAPITestCase):
     """The store's key design on a real three-master Redis Cluster, through django-redis.
 
-    The rotation script's two keys and the multi-key DEL of a revocation all carry the user's
+    The write script's two keys and the tombstones of a revocation all carry the user's
     hash tag ``{u:<id>}``, so each runs in one slot on one node.
     """
 
@@ -74,14 +74,14 @@ class RedisClusterTests(AuthAPITestCase):
 
     def test_failed_logins_are_counted_in_one_slot_on_the_cluster(self):
         def attempt(password, ip):
-            return self.client.post("/api/auth/login/", {"username": "alice", "password": password}, format="json",
-                                    REMOTE_ADDR=ip)
+            return self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": password},
+                                    format="json", REMOTE_ADDR=ip)
 
         self.assertError(attempt("wrong", "10.0.0.1"), 401, "invalid_credentials")
         self.assertError(attempt("wrong", "10.0.0.1"), 429, "throttled")
         self.assertEqual(attempt(PASSWORD, "10.0.0.2").status_code, 200)
         connection = get_redis_connection("default")
-        names = [redis_keys.login_address_failures(device_cookies.name_digest("alice"), "10.0.0.1"),
-                 redis_keys.login_name_failures(device_cookies.name_digest("alice"))]
+        names = [redis_keys.login_address_failures(device_cookies.name_digest(login_name("alice")), "10.0.0.1"),
+                 redis_keys.login_name_failures(device_cookies.name_digest(login_name("alice")))]
         self.assertEqual(len({key_slot(name.encode()) for name in names}), 1)
         self.assertEqual(connection.hget(names[1], "c"), b"1")
