@@ -3,10 +3,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+TOOLS := $(VENV)/.tools
 # `make run` is for development: DEBUG on unless the environment says otherwise.
 RUN_DEBUG ?= 1
 
-.PHONY: install run test migrate static lint check redis-stop bench soak clean
+.PHONY: install tools run test migrate static lint typecheck check redis-stop bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,13 @@ $(INSTALLED): requirements.txt | $(BIN)/python
 
 install: $(INSTALLED)
 
+# Tests, lint, type checks and the bench's tools, in a file of their own.
+$(TOOLS): .ci/requirements-tools.txt $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -r .ci/requirements-tools.txt
+	touch $@
+
+tools: $(TOOLS)
+
 static: install
 	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
@@ -28,11 +36,14 @@ run: migrate static
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py create_demo_users
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: static
+test: static tools
 	$(BIN)/python -m pytest
 
-lint: install
+lint: tools
 	$(BIN)/ruff check .
+
+typecheck: tools
+	DEBUG=1 $(BIN)/python -m mypy
 
 check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -41,10 +52,10 @@ redis-stop: install
 	$(BIN)/python -c "from config import embedded_redis; embedded_redis.stop('var')"
 
 # Benchmarks against a stock simplejwt project (bench/README.md); BENCH_QUICK=1 for a short run.
-bench: install
+bench: tools
 	$(BIN)/python -m bench.run $(if $(BENCH_QUICK),--quick)
 
-soak: install
+soak: tools
 	$(BIN)/python -m bench.run --soak
 
 clean: redis-stop

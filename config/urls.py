@@ -3,7 +3,6 @@ from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-from tokens.oauth import JWKSView
 from tokens.schema import SchemaView, SwaggerView
 
 urlpatterns = [
@@ -13,7 +12,7 @@ urlpatterns = [
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
-    path(".well-known/jwks.json", JWKSView.as_view(), name="jwks"),
+    path("", include("tokens.well_known_urls")),
 ]
 
 handler400 = "tokens.views.api_bad_request"

@@ -4,9 +4,11 @@
 frozen at import time and ``override_settings(TOKENS=...)`` just works in tests.
 """
 
+from typing import Any
+
 from django.conf import settings
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     # HS256 secret for access tokens, used as given (only when ACCESS_ALGORITHM is HS256).
     "ACCESS_SIGNING_KEY": None,
     # JWS algorithm of access tokens: HS256, or RS256, ES256 or EdDSA for keys others can verify.

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
 
 from tokens.serializers import (
     CurrentSessionSerializer,
@@ -188,7 +189,7 @@ def _view_extension(path: str, methods: dict) -> type[OpenApiViewExtension]:
 EXTENSIONS = tuple(_view_extension(path, methods) for path, methods in VIEWS.items())
 
 
-class JSONUnlessReadingMixin:
+class JSONUnlessReadingMixin(APIView):
     """The document's views render YAML or an HTML template; anything but GET and HEAD gets JSON.
 
     ``OPTIONS`` (DRF's metadata) and the 405 of other methods would otherwise go through the

@@ -30,12 +30,12 @@ class RedisCounterThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         if self.rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
+        num_requests, duration = self.parse_rate(self.rate)
         ident = self.get_cache_key(request, view)
-        if ident is None:
+        if ident is None or num_requests is None or duration is None:
             return True
-        count, ttl = store.hit(redis_keys.throttle(self.scope, ident), self.duration)
-        if count <= self.num_requests:
+        count, ttl = store.hit(redis_keys.throttle(str(self.scope), ident), duration)
+        if count <= num_requests:
             return True
         self.retry_after = max(ttl, 1)
         return False

@@ -1,5 +1,7 @@
 """The auth endpoints of the API contract. Thin: validation in serializers, work in services."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import JsonResponse
@@ -7,8 +9,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound
-from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,8 +40,8 @@ from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPTh
 class AuthAPIView(APIView):
     """Base of the app's views: its own authentication and error shape, whatever the project's DRF settings."""
 
-    authentication_classes = (AccessTokenAuthentication,)
-    permission_classes = (IsAuthenticated,)
+    authentication_classes: Sequence[type[BaseAuthentication]] = (AccessTokenAuthentication,)
+    permission_classes: Sequence[type[BasePermission]] = (IsAuthenticated,)
 
     def get_exception_handler(self):
         # The app's errors keep the contract's {detail, code} shape without the project's EXCEPTION_HANDLER.

@@ -27,7 +27,8 @@
   class AuthClient extends EventTarget {
     constructor(options = {}) {
       super();
-      this.base = options.base || "/api/auth/";
+      if (!options.base) throw new Error("AuthClient needs the auth endpoints' URL prefix (options.base)");
+      this.base = options.base;
       this.csrfCookieName = options.csrfCookieName || "csrftoken";
       this.generation = 0;      // bumped by every refresh, here or in another tab
       this.refreshing = null;   // the refresh in flight, shared by every caller

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  const client = new AuthClient();
+  // The auth endpoints' prefix comes from the URLconf, through the page (``{% auth_url_prefix %}``).
+  const client = new AuthClient({ base: document.body.dataset.authBase });
   const $ = (id) => document.getElementById(id);
 
   function show(signedIn) {
