@@ -26,9 +26,16 @@ def _check_asymmetric_keys(refresh):
     if not refresh:
         errors.append(checks.Error("REFRESH_SIGNING_KEY must be set.", id="tokens.E001"))
     try:
-        signing_keys.keyring().signing_key()
+        ring = signing_keys.keyring()
     except ImproperlyConfigured as exc:
-        errors.append(checks.Error(str(exc), id="tokens.E004"))
+        return [*errors, checks.Error(str(exc), id="tokens.E004")]
+    if ring.active_key() is None:
+        errors.append(checks.Error(
+            f"No active {ring.algorithm} access token signing key in {token_settings.SIGNING_KEYS_DIR}.",
+            hint="Run `python manage.py signing_keys generate` once, with the same ACCESS_ALGORITHM and "
+                 "SIGNING_KEYS_DIR, or set ACCESS_PRIVATE_KEY.",
+            id="tokens.E004",
+        ))
     return errors
 
 
