@@ -45,6 +45,8 @@ DEFAULTS = {
     "WWW_AUTHENTICATE_REALM": "api",
     # Longest user agent string stored with a session or an auth event.
     "USER_AGENT_MAX_LENGTH": 512,
+    # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
+    "READINESS_DATABASE_TIMEOUT": 0.5,
 }
 
 

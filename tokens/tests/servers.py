@@ -120,8 +120,9 @@ class AppServer:
             ACCESS_SIGNING_KEY=settings.TOKENS["ACCESS_SIGNING_KEY"],
             REFRESH_SIGNING_KEY=settings.TOKENS["REFRESH_SIGNING_KEY"],
             DATABASE_URL=database_url(), REDIS_URL=settings.CACHES["default"]["LOCATION"],
-            ALLOWED_HOSTS="127.0.0.1,localhost", **self.extra_env,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
         )
+        env.update(self.extra_env)
         return env
 
     def start(self):

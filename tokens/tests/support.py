@@ -3,12 +3,14 @@
 import base64
 import json
 import time
+from contextlib import contextmanager
 from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django_redis import get_redis_connection
+from redis.connection import AbstractConnection
 from rest_framework.test import APITestCase, APITransactionTestCase
 
 PASSWORD = "correct-horse-battery-9"
@@ -100,3 +102,20 @@ class FrozenClock:
 def token_settings(**overrides):
     """``override_settings`` for some keys of ``settings.TOKENS``, keeping the others."""
     return override_settings(TOKENS={**settings.TOKENS, **overrides})
+
+
+@contextmanager
+def count_redis_round_trips():
+    """Count what the real Redis connections send: one send is one round trip (a pipeline too)."""
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counting
+    try:
+        yield sent
+    finally:
+        AbstractConnection.send_packed_command = original
