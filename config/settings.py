@@ -7,10 +7,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import embedded_redis
+from config import embedded_redis, prometheus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+# prometheus-client's multiprocess mode, chosen when it is imported: so the directory comes first.
+PROMETHEUS_MULTIPROC_DIR = prometheus.multiprocess_dir(VAR_DIR)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -265,6 +267,8 @@ TOKENS = {
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
     "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
+    "METRICS_ACCESS": os.environ.get("METRICS_ACCESS", "") or "staff",
+    "METRICS_BEARER_TOKEN": os.environ.get("METRICS_BEARER_TOKEN", ""),
 }
 
 LOGGING = {

@@ -3,7 +3,7 @@
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from tokens import signing_keys
+from tokens import exposition, signing_keys
 from tokens.conf import token_settings
 
 
@@ -48,3 +48,15 @@ def check_lifetimes(app_configs, **kwargs):
         errors.append(checks.Warning("ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
                                      id="tokens.W001"))
     return errors
+
+
+@checks.register(checks.Tags.security)
+def check_metrics_access(app_configs, **kwargs):
+    mode = token_settings.METRICS_ACCESS
+    if mode not in exposition.ACCESS_MODES:
+        return [checks.Error(f"METRICS_ACCESS must be one of {', '.join(exposition.ACCESS_MODES)}, not {mode!r}.",
+                             id="tokens.E005")]
+    if mode == exposition.BEARER and not token_settings.METRICS_BEARER_TOKEN:
+        return [checks.Error("METRICS_ACCESS is bearer but METRICS_BEARER_TOKEN is empty: nobody could scrape.",
+                             id="tokens.E006")]
+    return []

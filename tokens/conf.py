@@ -45,6 +45,10 @@ DEFAULTS = {
     "WWW_AUTHENTICATE_REALM": "api",
     # Longest user agent string stored with a session or an auth event.
     "USER_AGENT_MAX_LENGTH": 512,
+    # Who may read /metrics: "open" (anyone), "bearer" (METRICS_BEARER_TOKEN) or "staff" (a staff user).
+    "METRICS_ACCESS": "staff",
+    # The secret a scraper presents as "Authorization: Bearer ..." when METRICS_ACCESS is "bearer".
+    "METRICS_BEARER_TOKEN": "",
     # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
     "READINESS_DATABASE_TIMEOUT": 0.5,
 }

@@ -9,6 +9,7 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiViewExtension,
 )
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 
@@ -189,6 +190,16 @@ VIEWS = {
         responses={200: ReadinessSerializer, 503: OpenApiResponse(
             NotReadySerializer, description="service_unavailable: `failed` names what did not answer in time.")},
         summary="Readiness: the database and Redis answer within their timeouts",
+    )},
+    "tokens.exposition.MetricsView": {"get": extend_schema(
+        tags=OPERATIONS, operation_id="metrics",
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition."),
+            (200, "application/openmetrics-text"): OpenApiResponse(
+                OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."),
+            **responses({}, 401, 403, 503),
+        },
+        summary="Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
     )},
 }
 

@@ -15,9 +15,10 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tokens import binding, clock, store, tokens
+from tokens import binding, clock, metrics, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
+    AuthError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
@@ -124,15 +125,27 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     Within the grace window the consumed token returns the same successor, so a retry or
     a racing tab succeeds; after it, presenting it again revokes the whole session.
     """
+    try:
+        pair, outcome = _rotate(request, raw_refresh)
+    except AuthError as exc:
+        if exc.code in metrics.REFRESH_REFUSALS:
+            metrics.REFRESHES.labels(metrics.REFRESH_REFUSALS[exc.code]).inc()
+        raise
+    metrics.REFRESHES.labels(outcome).inc()
+    return pair
+
+
+def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
+    """The successor pair, and whether it was ``rotated`` now or given again within the ``grace`` window."""
     presented = tokens.decode(raw_refresh, tokens.REFRESH)
     binding.verify(request, presented.payload)
     for _attempt in range(2):
         pair = _rotate_current(presented)
         if pair is not None:
-            return pair
+            return pair, "rotated"
         pair = _answer_not_current(request, presented)
         if pair is not None:
-            return pair
+            return pair, "grace"
     raise TokenRevokedError("the session changed while it was being refreshed")
 
 
@@ -240,6 +253,7 @@ def _missing(sub: str) -> Exception:
 
 def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no SQL."""
+    metrics.STORE_MISSES.inc()
     record = _record(sub, session_id)
     if record is None:
         raise _missing(sub)
@@ -298,6 +312,8 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
         for (user_id, username), owned in by_owner.items():
             store.tombstone(user_id, owned, reason)
             _record_revocation(request, user_id, username, owned, reason)
+        # Counted once the revocation is committed: an outer transaction may still roll it back.
+        transaction.on_commit(lambda: metrics.REVOCATIONS.labels(reason).inc(len(rows)))
     return len(rows)
 
 

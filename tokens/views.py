@@ -12,7 +12,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, clock, services, tokens
+from tokens import binding, clock, metrics, services, tokens
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
@@ -68,13 +68,19 @@ class LoginView(AuthAPIView):
         user = authenticate(request, username=serializer.identifier,
                             password=serializer.validated_data["password"])
         if user is None:
+            metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
+        metrics.LOGINS.labels("succeeded").inc()
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
         set_login_cookies(request, response, body, fingerprint)
         return response
+
+    def throttled(self, request, wait):
+        metrics.LOGINS.labels("throttled").inc()
+        super().throttled(request, wait)
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -22,7 +22,7 @@ REPORT = (
 VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
-             "COOKIE_TRANSPORT", "DEVICE_BINDING",
+             "COOKIE_TRANSPORT", "DEVICE_BINDING", "METRICS_ACCESS", "METRICS_BEARER_TOKEN",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -49,7 +49,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
-                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False})
+                                              "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False,
+                                              "METRICS_ACCESS": "staff", "METRICS_BEARER_TOKEN": ""})
         self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
@@ -60,7 +61,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
-            COOKIE_TRANSPORT="0", DEVICE_BINDING="1",
+            COOKIE_TRANSPORT="0", DEVICE_BINDING="1", METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-0123",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -70,7 +71,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
                                               "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
                                               "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
-                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True})
+                                              "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True,
+                                              "METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": "scrape-0123"})
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")
