@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tokens.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -274,6 +275,19 @@ TOKENS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "tokens.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # One line per auth event on stderr: JSON for a log pipeline, readable text under DEBUG.
+        "events": {"class": "logging.StreamHandler", "formatter": "text" if DEBUG else "json"},
+    },
+    "loggers": {
+        # The test runners keep their output for failures (tests capture this logger themselves).
+        "tokens.events": {"handlers": ["events"], "propagate": False,
+                          "level": "WARNING" if TESTING else os.environ.get("AUTH_EVENT_LOG_LEVEL", "INFO")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

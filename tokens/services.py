@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tokens import binding, clock, metrics, store, tokens
+from tokens import binding, clock, logs, metrics, request_ids, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     AuthError,
@@ -67,13 +67,18 @@ def client_user_agent(request) -> str:
 
 
 def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
+    """Add an event to the log table, and write its log line once it is committed."""
     if request is not None:
         fields.setdefault("ip_address", client_ip(request))
         fields.setdefault("user_agent", client_user_agent(request))
     if user is not None:
         fields.setdefault("username", user.get_username())
         fields.setdefault("user_id", user.pk)
-    return AuthEvent.objects.create(kind=kind, **fields)
+    event = AuthEvent.objects.create(kind=kind, **fields)
+    request_id = request_ids.current()
+    # On commit: an event whose transaction rolls back (Redis failed mid-revocation) never happened.
+    transaction.on_commit(lambda: logs.log_event(event, request_id))
+    return event
 
 
 def _epoch(moment) -> int:
