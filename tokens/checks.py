@@ -3,8 +3,12 @@
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from tokens import exposition, signing_keys
+from tokens import exposition, signing_keys, store
 from tokens.conf import token_settings
+from tokens.exceptions import StoreUnavailableError
+
+# The one eviction policy under which Redis drops nothing (docs/operations.md says why).
+EVICTION_POLICY = "noeviction"
 
 
 @checks.register(checks.Tags.security)
@@ -60,3 +64,22 @@ def check_metrics_access(app_configs, **kwargs):
         return [checks.Error("METRICS_ACCESS is bearer but METRICS_BEARER_TOKEN is empty: nobody could scrape.",
                              id="tokens.E006")]
     return []
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_redis_eviction(app_configs, **kwargs):
+    """Warn when a full Redis would drop session copies, tombstones, successors and rate-limit counters."""
+    try:
+        policy = store.eviction_policy()
+    except StoreUnavailableError:
+        # CONFIG refused (managed services often disable it) or Redis not reachable: nothing to judge.
+        return []
+    if policy in (None, EVICTION_POLICY):
+        return []
+    return [checks.Warning(
+        f"Redis's maxmemory-policy is {policy}: when full, it drops session copies, revocation tombstones, "
+        f"grace-window successors and rate-limit counters, silently.",
+        hint=f"Run Redis with maxmemory-policy {EVICTION_POLICY} and a maxmemory sized for the live sessions "
+             f"(docs/operations.md, \"Redis: what to run it with\").",
+        id="tokens.W002",
+    )]

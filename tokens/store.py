@@ -182,6 +182,12 @@ def successor(user_id, session_id) -> dict | None:
     return json.loads(value) if value is not None else None
 
 
+def eviction_policy() -> str | None:
+    """Redis's ``maxmemory-policy``; raises ``StoreUnavailableError`` where ``CONFIG`` is refused or Redis is down."""
+    with unavailable():
+        return _connection().config_get("maxmemory-policy").get("maxmemory-policy")
+
+
 def hit(key: str, window: int) -> tuple[int, int]:
     """Count one request against a rate-limit window; return (requests so far, seconds left)."""
     with unavailable():
