@@ -268,6 +268,7 @@ TOKENS = {
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", True),
     "DEVICE_BINDING": env_bool("DEVICE_BINDING", False),
+    "AUTH_EVENT_RETENTION_DAYS": env_int("AUTH_EVENT_RETENTION_DAYS", 90),
     "METRICS_ACCESS": os.environ.get("METRICS_ACCESS", "") or "staff",
     "METRICS_BEARER_TOKEN": os.environ.get("METRICS_BEARER_TOKEN", ""),
 }

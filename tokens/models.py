@@ -167,8 +167,22 @@ class Session(models.Model):
         return "live"
 
 
+class AuthEventQuerySet(models.QuerySet):
+    def delete_before(self, moment: datetime, batch_size: int) -> int:
+        """Delete the events before ``moment``, oldest first, one short transaction per batch; return how many.
+
+        Batches keep each statement's locks and undo small, so a large backlog never blocks the
+        logins and revocations that insert events meanwhile.
+        """
+        deleted = 0
+        while batch := list(self.filter(at__lt=moment).order_by("at").values_list("pk", flat=True)[:batch_size]):
+            self.model.objects.filter(pk__in=batch).delete()
+            deleted += len(batch)
+        return deleted
+
+
 class AuthEvent(models.Model):
-    """Append-only log of what happened to accounts and sessions."""
+    """Append-only log of what happened to accounts and sessions (pruned by ``manage.py prune_auth_events``)."""
 
     class Kind(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", "login succeeded"
@@ -188,6 +202,8 @@ class AuthEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     detail = models.CharField(max_length=200, blank=True)
+
+    objects = AuthEventQuerySet.as_manager()
 
     class Meta:
         ordering = ("-at",)

@@ -23,6 +23,7 @@ VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIG
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
              "COOKIE_TRANSPORT", "DEVICE_BINDING", "METRICS_ACCESS", "METRICS_BEARER_TOKEN",
+             "AUTH_EVENT_RETENTION_DAYS",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -50,7 +51,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "ACCESS_ALGORITHM": "HS256",
                                               "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
                                               "COOKIE_TRANSPORT": True, "DEVICE_BINDING": False,
-                                              "METRICS_ACCESS": "staff", "METRICS_BEARER_TOKEN": ""})
+                                              "METRICS_ACCESS": "staff", "METRICS_BEARER_TOKEN": "",
+                                              "AUTH_EVENT_RETENTION_DAYS": 90})
         self.assertEqual(settings["hashers"], "django.contrib.auth.hashers.Argon2PasswordHasher")
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
@@ -62,6 +64,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
             COOKIE_TRANSPORT="0", DEVICE_BINDING="1", METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-0123",
+            AUTH_EVENT_RETENTION_DAYS="400",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -72,7 +75,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
                                               "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
                                               "COOKIE_TRANSPORT": False, "DEVICE_BINDING": True,
-                                              "METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": "scrape-0123"})
+                                              "METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": "scrape-0123",
+                                              "AUTH_EVENT_RETENTION_DAYS": 400})
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")
