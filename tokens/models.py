@@ -207,6 +207,10 @@ class AuthEvent(models.Model):
 
     class Meta:
         ordering = ("-at",)
+        indexes = (
+            # The security overview counts events of some kinds over a time range, grouped by hour or day.
+            models.Index(fields=["kind", "at"], name="tokens_authevent_kind_at_idx"),
+        )
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"

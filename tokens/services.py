@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tokens import binding, clock, logs, metrics, request_ids, store, tokens
+from tokens import binding, clock, logs, metrics, redis_keys, request_ids, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     AuthError,
@@ -175,7 +175,7 @@ def _rotate_current(presented) -> TokenPair | None:
         ), ttl=_epoch(rotation.refresh_expires_at) - now,
             # Self-describing, so the grace window holds even if the session's hash is evicted.
             successor=json.dumps({"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}),
-            successor_ttl=grace + 1 if grace > 0 else 0)
+            successor_ttl=grace + 1 if grace > 0 else 0, tally=redis_keys.refresh_tally(now // 3600))
         if not written:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
             # raising rolls the rotation back, so nothing is issued.
