@@ -15,7 +15,6 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.exceptions import www_authenticate
+from tokens.negotiation import FirstRenderer
 
 OPEN, BEARER, STAFF = "open", "bearer", "staff"
 ACCESS_MODES = (OPEN, BEARER, STAFF)
@@ -42,24 +42,15 @@ class MetricsAccess(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff)
 
 
-class ErrorsAsJSON(BaseContentNegotiation):
-    """Errors are JSON whatever the Accept header says; the exposition picks its own format."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 @method_decorator(never_cache, name="dispatch")
 class MetricsView(APIView):
     """Prometheus text (or OpenMetrics, if asked for) of every process of this server, added up."""
 
     permission_classes = (MetricsAccess,)
     throttle_classes = ()
+    # Errors are JSON whatever Accept says; the exposition's own format is chosen in get().
     renderer_classes = (JSONRenderer,)
-    content_negotiation_class = ErrorsAsJSON
+    content_negotiation_class = FirstRenderer
 
     def get_authenticators(self):
         # Only staff mode authenticates users; a metrics bearer secret is not an access token.

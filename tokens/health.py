@@ -15,10 +15,12 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework import status
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.conf import token_settings
+from tokens.negotiation import FirstRenderer
 
 DATABASE, REDIS = "database", "redis"
 
@@ -72,11 +74,13 @@ def redis_answers() -> bool:
 
 
 class ProbeView(APIView):
-    """No authentication, permission or throttle: a probe must cost nothing and need nothing."""
+    """No authentication, permission or throttle, JSON whatever ``Accept`` says: a probe needs nothing."""
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = ()
+    renderer_classes = (JSONRenderer,)
+    content_negotiation_class = FirstRenderer
 
 
 class HealthView(ProbeView):
