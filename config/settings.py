@@ -1,7 +1,10 @@
 """Django settings, read from the environment (see docs/configuration.md and .env.example)."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -11,8 +14,6 @@ from config import embedded_redis, prometheus
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-# prometheus-client's multiprocess mode, chosen when it is imported: so the directory comes first.
-PROMETHEUS_MULTIPROC_DIR = prometheus.multiprocess_dir(VAR_DIR)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -47,6 +48,13 @@ DEBUG = env_bool("DEBUG", False)
 
 # The test runners (``manage.py test`` and pytest) get a fast password hasher.
 TESTING = sys.argv[1:2] == ["test"] or "PYTEST_VERSION" in os.environ
+
+# prometheus-client's multiprocess mode is chosen when it is first imported: the directory comes first.
+# A test run gets a directory of its own, which its subprocesses inherit and which goes with it.
+if TESTING and prometheus.VARIABLE not in os.environ:
+    os.environ[prometheus.VARIABLE] = tempfile.mkdtemp(prefix="test-metrics-")
+    atexit.register(shutil.rmtree, os.environ[prometheus.VARIABLE], True)
+PROMETHEUS_MULTIPROC_DIR = prometheus.multiprocess_dir(VAR_DIR)
 
 
 def required_secret(name: str, dev_value: str) -> str:
