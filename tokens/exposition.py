@@ -29,6 +29,8 @@ ACCESS_MODES = (OPEN, BEARER, STAFF)
 
 
 class MetricsAccess(BasePermission):
+    """``METRICS_ACCESS`` decides; a mode it does not know (check tokens.E005) is treated as staff."""
+
     def has_permission(self, request, view):
         mode = token_settings.METRICS_ACCESS
         if mode == OPEN:
