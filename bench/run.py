@@ -89,6 +89,8 @@ class Target:
             database_url = POSTGRES.format(db_name)
         self.env = {**common_env, "DATABASE_URL": database_url,
                     "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
+                    # Each server empties its metrics directory when it starts (gunicorn.conf.py): one each.
+                    "PROMETHEUS_MULTIPROC_DIR": str(RESULTS / f"{name}.prometheus"),
                     "DJANGO_SETTINGS_MODULE": "bench.settings" if kind == "project" else "bench.anchor.settings"}
         self.process = None
         self.settings = {}

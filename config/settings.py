@@ -1,14 +1,17 @@
 """Django settings, read from the environment (see docs/configuration.md and .env.example)."""
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config import embedded_redis
+from config import embedded_redis, prometheus
 from tokens.conf import DEFAULTS as TOKEN_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +50,13 @@ DEBUG = env_bool("DEBUG", False)
 
 # The test runners (``manage.py test`` and pytest) get a fast password hasher.
 TESTING = sys.argv[1:2] == ["test"] or "PYTEST_VERSION" in os.environ
+
+# prometheus-client's multiprocess mode is chosen when it is first imported: the directory comes first.
+# A test run gets a directory of its own, which its subprocesses inherit and which goes with it.
+if TESTING and prometheus.VARIABLE not in os.environ:
+    os.environ[prometheus.VARIABLE] = tempfile.mkdtemp(prefix="test-metrics-")
+    atexit.register(shutil.rmtree, os.environ[prometheus.VARIABLE], True)
+PROMETHEUS_MULTIPROC_DIR = prometheus.multiprocess_dir(VAR_DIR)
 
 
 def required_secret(name: str, dev_value: str) -> str:
@@ -98,6 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tokens.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -220,6 +231,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Load balancers and orchestrators probe over plain HTTP, often by address: never redirect the probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -276,11 +289,27 @@ TOKENS = {
     },
     "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_DELAY"]),
     "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_MAX_DELAY"]),
+    "AUTH_EVENT_RETENTION_DAYS": env_int("AUTH_EVENT_RETENTION_DAYS", TOKEN_DEFAULTS["AUTH_EVENT_RETENTION_DAYS"]),
+    "METRICS_ACCESS": os.environ.get("METRICS_ACCESS", "") or TOKEN_DEFAULTS["METRICS_ACCESS"],
+    "METRICS_BEARER_TOKEN": os.environ.get("METRICS_BEARER_TOKEN", ""),
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "tokens.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # One line per auth event on stderr: JSON for a log pipeline, readable text under DEBUG.
+        "events": {"class": "logging.StreamHandler", "formatter": "text" if DEBUG else "json"},
+    },
+    "loggers": {
+        # The test runners keep their output for failures (tests capture this logger themselves).
+        "tokens.events": {"handlers": ["events"], "propagate": False,
+                          "level": "WARNING" if TESTING else os.environ.get("AUTH_EVENT_LOG_LEVEL", "INFO")},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
+from tokens.exposition import MetricsView
+from tokens.health import HealthView, ReadyView
 from tokens.schema import SchemaView, SwaggerView
 
 urlpatterns = [
@@ -13,6 +15,9 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("tokens.well_known_urls")),
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("readyz", ReadyView.as_view(), name="readyz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
 ]
 
 handler400 = "tokens.views.api_bad_request"

@@ -1,8 +1,11 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
-from tokens import services
+from tokens import charts, overview, services
 from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
 
@@ -86,3 +89,26 @@ class AuthEventAdmin(ReadOnlyAdmin):
 
     def get_search_fields(self, request):
         return (*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.overview_view)
+        return [path("overview/", view, name="tokens_authevent_overview"), *super().get_urls()]
+
+    def overview_view(self, request):
+        """The security overview: charts of the auth event log, Redis's refresh tallies and the live sessions."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        figures = overview.figures()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Security overview",
+            "opts": self.model._meta,
+            "figures": figures,
+            "hourly": [charts.time_chart(series.title, series.points, "%H:00", 6, "%b %d, %H:00")
+                       for series in figures.hourly],
+            "daily": [charts.time_chart(series.title, series.points, "%b %d", 7, "%b %d")
+                      for series in figures.daily],
+            "by_address": charts.ranked_chart("Failed logins by address", figures.failed_by_address),
+            "by_username": charts.ranked_chart("Failed logins by username", figures.failed_by_username),
+        }
+        return TemplateResponse(request, "admin/tokens/overview.html", context)

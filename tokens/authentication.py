@@ -3,7 +3,7 @@
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
-from tokens import services, tokens
+from tokens import metrics, services, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
     REDIS_FAILURES,
@@ -46,14 +46,15 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             via_cookie = raw is not None
         if raw is None:
             return None
-        try:
-            token = services.presented(request, raw, tokens.ACCESS)
-            token.session = services.live_session(token)
-        except (AuthError, *REDIS_FAILURES) as exc:
-            raise to_api_error(exc) from exc
-        if via_cookie:
-            self.enforce_csrf(request)
-        return TokenUser(token["sub"], token.session.username or token["username"]), token
+        with metrics.AUTHENTICATION_SECONDS.time():
+            try:
+                token = services.presented(request, raw, tokens.ACCESS)
+                token.session = services.live_session(token)
+            except (AuthError, *REDIS_FAILURES) as exc:
+                raise to_api_error(exc) from exc
+            if via_cookie:
+                self.enforce_csrf(request)
+            return TokenUser(token["sub"], token.session.username or token["username"]), token
 
     def enforce_csrf(self, request):
         """Django's CSRF check, exactly as DRF's SessionAuthentication runs it."""

@@ -6,8 +6,12 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from tokens import signing_keys
+from tokens import exposition, signing_keys, store
 from tokens.conf import DEFAULTS, token_settings
+from tokens.exceptions import StoreUnavailableError
+
+# The one eviction policy under which Redis drops nothing (docs/operations.md says why).
+EVICTION_POLICY = "noeviction"
 
 
 @checks.register(checks.Tags.security)
@@ -29,9 +33,16 @@ def _check_asymmetric_keys(refresh):
     if not refresh:
         errors.append(checks.Error("REFRESH_SIGNING_KEY must be set.", id="tokens.E001"))
     try:
-        signing_keys.keyring().signing_key()
+        ring = signing_keys.keyring()
     except ImproperlyConfigured as exc:
-        errors.append(checks.Error(str(exc), id="tokens.E004"))
+        return [*errors, checks.Error(str(exc), id="tokens.E004")]
+    if ring.active_key() is None:
+        errors.append(checks.Error(
+            f"No active {ring.algorithm} access token signing key in {token_settings.SIGNING_KEYS_DIR}.",
+            hint="Run `python manage.py signing_keys generate` once, with the same ACCESS_ALGORITHM and "
+                 "SIGNING_KEYS_DIR, or set ACCESS_PRIVATE_KEY.",
+            id="tokens.E004",
+        ))
     return errors
 
 
@@ -74,3 +85,34 @@ def check_cache(app_configs, **kwargs):
             id="tokens.E006",
         )]
     return []
+
+
+@checks.register(checks.Tags.security)
+def check_metrics_access(app_configs, **kwargs):
+    mode = token_settings.METRICS_ACCESS
+    if mode not in exposition.ACCESS_MODES:
+        return [checks.Error(f"METRICS_ACCESS must be one of {', '.join(exposition.ACCESS_MODES)}, not {mode!r}.",
+                             id="tokens.E007")]
+    if mode == exposition.BEARER and not token_settings.METRICS_BEARER_TOKEN:
+        return [checks.Error("METRICS_ACCESS is bearer but METRICS_BEARER_TOKEN is empty: nobody could scrape.",
+                             id="tokens.E008")]
+    return []
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def check_redis_eviction(app_configs, **kwargs):
+    """Warn when a full Redis would drop session copies, tombstones, successors and rate-limit counters."""
+    try:
+        policy = store.eviction_policy()
+    except StoreUnavailableError:
+        # CONFIG refused (managed services often disable it) or Redis not reachable: nothing to judge.
+        return []
+    if policy in (None, EVICTION_POLICY):
+        return []
+    return [checks.Warning(
+        f"Redis's maxmemory-policy is {policy}: when full, it drops session copies, revocation tombstones, "
+        f"grace-window successors and rate-limit counters, silently.",
+        hint=f"Run Redis with maxmemory-policy {EVICTION_POLICY} and a maxmemory sized for the live sessions "
+             f"(docs/operations.md, \"Redis: what to run it with\").",
+        id="tokens.W002",
+    )]

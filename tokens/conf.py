@@ -64,6 +64,14 @@ DEFAULTS: dict[str, Any] = {
     "WWW_AUTHENTICATE_REALM": "api",
     # Longest user agent string stored with a session or an auth event.
     "USER_AGENT_MAX_LENGTH": 512,
+    # Who may read /metrics: "open" (anyone), "bearer" (METRICS_BEARER_TOKEN) or "staff" (a staff user).
+    "METRICS_ACCESS": "staff",
+    # The secret a scraper presents as "Authorization: Bearer ..." when METRICS_ACCESS is "bearer".
+    "METRICS_BEARER_TOKEN": "",
+    # Days auth events are kept; `manage.py prune_auth_events` deletes older ones (the overview shows 30).
+    "AUTH_EVENT_RETENTION_DAYS": 90,
+    # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
+    "READINESS_DATABASE_TIMEOUT": 0.5,
 }
 
 

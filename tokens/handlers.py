@@ -3,12 +3,15 @@
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tokens.exceptions import to_api_error, www_authenticate
+from tokens import metrics
+from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
 
 
 def exception_handler(exc, context):
     """DRF exception handler: ``{"detail", "code"}`` bodies and RFC 6750 headers."""
-    exc = to_api_error(exc)
+    original, exc = exc, to_api_error(exc)
+    if isinstance(exc, ServiceUnavailable):
+        metrics.UNAVAILABLE.labels(metrics.unavailable_cause(original)).inc()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

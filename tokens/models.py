@@ -83,15 +83,15 @@ def _rotation_statement(connection) -> str:
     key = (connection.alias, connection.vendor, user_model._meta.label)
     if key not in _ROTATION_STATEMENTS:
         quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
-        table, owner = quote(sessions.db_table), quote(_column(sessions, "user"))
+        table, owner = quote(sessions.db_table), quote(column_of(sessions, "user"))
         owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
         active = ""
         if any(field.name == "is_active" for field in users.concrete_fields):
-            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(_column(users, 'is_active'))})"
-        column = {name: quote(_column(sessions, name)) for name in (
+            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(column_of(users, 'is_active'))})"
+        column = {name: quote(column_of(sessions, name)) for name in (
             "id", "refresh_jti", "previous_jti", "grace_ends_at", "last_used_at", "expires_at",
             "refresh_expires_at", "revoked_at")}
-        username = quote(_column(users, user_model.USERNAME_FIELD))
+        username = quote(column_of(users, user_model.USERNAME_FIELD))
         _ROTATION_STATEMENTS[key] = (
             f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
             f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
@@ -107,7 +107,7 @@ def _rotation_statement(connection) -> str:
 _ROTATION_STATEMENTS: dict[tuple, str] = {}
 
 
-def _column(meta, name: str) -> str:
+def column_of(meta, name: str) -> str:
     """The database column of a model's concrete field."""
     field = meta.get_field(name)
     assert isinstance(field, models.Field) and field.column, name
@@ -173,8 +173,22 @@ class Session(models.Model):
         return "live"
 
 
+class AuthEventQuerySet(models.QuerySet):
+    def delete_before(self, moment: datetime, batch_size: int) -> int:
+        """Delete the events before ``moment``, oldest first, one short transaction per batch; return how many.
+
+        Batches keep each statement's locks and undo small, so a large backlog never blocks the
+        logins and revocations that insert events meanwhile.
+        """
+        deleted = 0
+        while batch := list(self.filter(at__lt=moment).order_by("at").values_list("pk", flat=True)[:batch_size]):
+            self.model._default_manager.filter(pk__in=batch).delete()
+            deleted += len(batch)
+        return deleted
+
+
 class AuthEvent(models.Model):
-    """Append-only log of what happened to accounts and sessions."""
+    """Append-only log of what happened to accounts and sessions (pruned by ``manage.py prune_auth_events``)."""
 
     class Kind(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", "login succeeded"
@@ -195,8 +209,14 @@ class AuthEvent(models.Model):
     user_agent = models.CharField(max_length=512, blank=True)
     detail = models.CharField(max_length=200, blank=True)
 
+    objects = AuthEventQuerySet.as_manager()
+
     class Meta:
         ordering = ("-at",)
+        indexes = (
+            # The security overview counts events of some kinds over a time range, grouped by hour or day.
+            models.Index(fields=["kind", "at"], name="tokens_authevent_kind_at_idx"),
+        )
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -23,6 +23,14 @@ def successor(user_id, session_id) -> str:
     return f"{_user_tag(user_id)}:g:{session_id}"
 
 
+def refresh_tally(hour: int) -> str:
+    """Rotations counted in one UTC hour (hours since the epoch), for the admin's security overview.
+
+    All tallies share the hash tag ``{stats}``: one slot, so the overview reads 30 days in one MGET.
+    """
+    return f"{token_settings.REDIS_KEY_PREFIX}:{{stats}}:refreshes:{hour}"
+
+
 def throttle(scope: str, ident: str) -> str:
     """Request counter of one client (address or account) in one rate-limit window."""
     return f"{token_settings.REDIS_KEY_PREFIX}:t:{scope}:{ident}"

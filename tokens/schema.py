@@ -9,6 +9,7 @@ from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiViewExtension,
 )
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
@@ -80,6 +81,20 @@ class IntrospectionSerializer(serializers.Serializer):
     exp = serializers.IntegerField(required=False)
 
 
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=("ok",))
+
+
+class ReadinessSerializer(HealthSerializer):
+    checks = serializers.DictField(child=serializers.ChoiceField(choices=("ok",)),
+                                   help_text="Each dependency that answered: database, redis.")
+
+
+class NotReadySerializer(ErrorSerializer):
+    failed = serializers.ListField(child=serializers.ChoiceField(choices=("database", "redis")),
+                                   help_text="The dependencies that did not answer in time.")
+
+
 class JSONWebKeySerializer(serializers.Serializer):
     kid = serializers.CharField()
     kty = serializers.ChoiceField(choices=("RSA", "EC", "OKP"))
@@ -116,6 +131,7 @@ def responses(success: dict, *statuses: int) -> dict:
 NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
 AUTH = ("auth",)
 OAUTH = ("oauth",)
+OPERATIONS = ("operations",)
 
 # Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
 VIEWS = {
@@ -172,6 +188,26 @@ VIEWS = {
     "tokens.oauth.JWKSView": {"get": extend_schema(
         tags=OAUTH, operation_id="jwks", responses={200: JSONWebKeySetSerializer},
         summary="Public keys of access tokens (empty with HS256)",
+    )},
+    "tokens.health.HealthView": {"get": extend_schema(
+        tags=OPERATIONS, operation_id="healthz", responses={200: HealthSerializer},
+        summary="Liveness: the process answers (touches neither the database nor Redis)",
+    )},
+    "tokens.health.ReadyView": {"get": extend_schema(
+        tags=OPERATIONS, operation_id="readyz",
+        responses={200: ReadinessSerializer, 503: OpenApiResponse(
+            NotReadySerializer, description="service_unavailable: `failed` names what did not answer in time.")},
+        summary="Readiness: the database and Redis answer within their timeouts",
+    )},
+    "tokens.exposition.MetricsView": {"get": extend_schema(
+        tags=OPERATIONS, operation_id="metrics",
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition."),
+            (200, "application/openmetrics-text"): OpenApiResponse(
+                OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."),
+            **responses({}, 401, 403, 503),
+        },
+        summary="Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
     )},
 }
 

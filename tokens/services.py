@@ -17,9 +17,10 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tokens import binding, clock, store, tokens
+from tokens import binding, clock, logs, metrics, redis_keys, request_ids, store, tokens
 from tokens.conf import token_settings
 from tokens.exceptions import (
+    AuthError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
@@ -68,13 +69,18 @@ def client_user_agent(request) -> str:
 
 
 def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
+    """Add an event to the log table, and write its log line once it is committed."""
     if request is not None:
         fields.setdefault("ip_address", client_ip(request))
         fields.setdefault("user_agent", client_user_agent(request))
     if user is not None:
         fields.setdefault("username", user.get_username())
         fields.setdefault("user_id", user.pk)
-    return AuthEvent.objects.create(kind=kind, **fields)
+    event = AuthEvent.objects.create(kind=kind, **fields)
+    request_id = request_ids.current()
+    # On commit: an event whose transaction rolls back (Redis failed mid-revocation) never happened.
+    transaction.on_commit(lambda: logs.log_event(event, request_id))
+    return event
 
 
 def _epoch(moment) -> int:
@@ -137,14 +143,26 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     Within the grace window the consumed token returns the same successor, so a retry or
     a racing tab succeeds; after it, presenting it again revokes the whole session.
     """
+    try:
+        pair, outcome = _rotate(request, raw_refresh)
+    except AuthError as exc:
+        if exc.code in metrics.REFRESH_REFUSALS:
+            metrics.REFRESHES.labels(metrics.REFRESH_REFUSALS[exc.code]).inc()
+        raise
+    metrics.REFRESHES.labels(outcome).inc()
+    return pair
+
+
+def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
+    """The successor pair, and whether it was ``rotated`` now or given again within the ``grace`` window."""
     token = presented(request, raw_refresh, tokens.REFRESH)
     for _attempt in range(2):
         pair = _rotate_current(token)
         if pair is not None:
-            return pair
+            return pair, "rotated"
         pair = _answer_not_current(request, token)
         if pair is not None:
-            return pair
+            return pair, "grace"
     raise TokenRevokedError("the session changed while it was being refreshed")
 
 
@@ -169,7 +187,7 @@ def _rotate_current(presented) -> TokenPair | None:
         ), ttl=_epoch(rotation.refresh_expires_at) - now,
             # Self-describing, so the grace window holds even if the session's hash is evicted.
             successor=json.dumps({"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}),
-            successor_ttl=grace + 1 if grace > 0 else 0)
+            successor_ttl=grace + 1 if grace > 0 else 0, tally=redis_keys.refresh_tally(now // 3600))
         if not written:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
             # raising rolls the rotation back, so nothing is issued.
@@ -252,6 +270,7 @@ def _missing(sub: str) -> Exception:
 
 def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no SQL."""
+    metrics.STORE_MISSES.inc()
     record = _record(sub, session_id)
     if record is None:
         raise _missing(sub)
@@ -311,6 +330,8 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
         for (user_id, username), owned in by_owner.items():
             store.tombstone(user_id, owned, reason)
             _record_revocation(request, user_id, username, owned, reason)
+        # Counted once the revocation is committed: an outer transaction may still roll it back.
+        transaction.on_commit(lambda: metrics.REVOCATIONS.labels(reason).inc(len(rows)))
     return len(rows)
 
 

@@ -123,14 +123,18 @@ class KeyRing:
     algorithm: str
     keys: tuple[SigningKey, ...]
 
+    def active_key(self) -> SigningKey | None:
+        """The newest active key of the configured algorithm, if there is one."""
+        return next((key for key in self.keys if key.retired_at is None and key.algorithm == self.algorithm), None)
+
     def signing_key(self) -> SigningKey:
-        for key in self.keys:
-            if key.retired_at is None and key.algorithm == self.algorithm:
-                return key
-        raise ImproperlyConfigured(
-            f"no active {self.algorithm} signing key: run `python manage.py signing_keys generate` "
-            f"or set ACCESS_PRIVATE_KEY"
-        )
+        key = self.active_key()
+        if key is None:
+            raise ImproperlyConfigured(
+                f"no active {self.algorithm} signing key: run `python manage.py signing_keys generate` "
+                f"or set ACCESS_PRIVATE_KEY"
+            )
+        return key
 
     def verification_keys(self) -> list[SigningKey]:
         now = clock.now()

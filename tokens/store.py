@@ -12,6 +12,9 @@ two forms:
 
 A missing hash is a miss, never a verdict: the caller reads the record and seeds the copy
 (``seed``), which never overwrites a hash that is there. Every key carries an expiry.
+
+Beside the sessions, hourly tallies of rotations feed the admin's security overview: statistics,
+not a record (a refresh writes one SQL statement, and an event row per refresh would double it).
 """
 
 import json
@@ -21,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django_redis import get_redis_connection
-from redis.exceptions import RedisError
+from redis.cluster import RedisCluster
+from redis.exceptions import NoScriptError, RedisError
 
 from tokens import redis_keys
 from tokens.conf import token_settings
@@ -70,6 +74,9 @@ for index = 1, #KEYS, 2 do
 end
 return #KEYS / 2
 """
+
+# Seconds an hourly refresh tally is kept: the overview's 30 days, and a day to spare.
+TALLY_TTL = 31 * 86400
 
 # KEYS: a counter. ARGV: the window in seconds. Counts one hit; returns the count and the
 # seconds left in the window (the window starts at its first hit).
@@ -179,14 +186,49 @@ def live_fields(user_id, username: str, ends_at: int, idle_ends_at: int, refresh
 
 
 def write(user_id, session_id, fields: Mapping[str, object], *, ttl: int, successor: str = "",
-          successor_ttl: int = 0) -> bool:
-    """Replace a session's copy after a login or rotation; False when a tombstone is there."""
+          successor_ttl: int = 0, tally: str = "") -> bool:
+    """Replace a session's copy after a login or rotation, and count it in ``tally`` if given.
+
+    Returns False when a tombstone is there (nothing written, though the tally counts the attempt).
+    """
+    keys = [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
+    args = [max(ttl, 1), successor_ttl, successor, *_pairs(fields)]
     with unavailable():
-        written = _script(_WRITE)(
-            keys=[redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)],
-            args=[max(ttl, 1), successor_ttl, successor, *_pairs(fields)],
-        )
+        written = _write_and_count(keys, args, tally) if tally else _script(_WRITE)(keys=keys, args=args)
     return bool(written)
+
+
+def _write_and_count(keys: list, args: list, tally: str):
+    """The write script and the tally's increment, pipelined: one round trip, as the write alone.
+
+    The script is called by its SHA, not through redis-py's pipeline script support, which would ask
+    ``SCRIPT EXISTS`` first on every call. The tally's key is in another slot than the session's,
+    so it cannot be inside the script; on a cluster it is on another node, and redis-py's cluster
+    pipelines refuse scripts: there the tally is a second round trip, to that node.
+    """
+    script, connection = _script(_WRITE), _connection()
+    if isinstance(connection, RedisCluster):
+        written = script(keys=keys, args=args)
+        connection.pipeline().incr(tally).expire(tally, TALLY_TTL).execute()
+        return written
+    pipeline = connection.pipeline(transaction=False)
+    pipeline.evalsha(script.sha, len(keys), *keys, *args)
+    pipeline.incr(tally)
+    pipeline.expire(tally, TALLY_TTL)
+    written, *counted = pipeline.execute(raise_on_error=False)
+    if isinstance(written, NoScriptError):
+        # The server does not know the script yet (a restart, SCRIPT FLUSH): the call that loads it.
+        written = script(keys=keys, args=args)
+    for result in (written, *counted):
+        if isinstance(result, Exception):
+            raise result
+    return written
+
+
+def tallies(names: list[str]) -> list[int]:
+    """The values of some tallies, in one round trip; 0 for those never counted or expired."""
+    with unavailable():
+        return [int(value or 0) for value in _connection().mget(names)]
 
 
 def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None:
@@ -227,6 +269,12 @@ def successor(user_id, session_id) -> dict | None:
     with unavailable():
         value = _connection().get(redis_keys.successor(user_id, session_id))
     return json.loads(value) if value is not None else None
+
+
+def eviction_policy() -> str | None:
+    """Redis's ``maxmemory-policy``; raises ``StoreUnavailableError`` where ``CONFIG`` is refused or Redis is down."""
+    with unavailable():
+        return _connection().config_get("maxmemory-policy").get("maxmemory-policy")
 
 
 def hit(key: str, window: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, clock, device_cookies, services
+from tokens import binding, clock, device_cookies, metrics, services
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
@@ -83,10 +83,12 @@ class LoginView(AuthAPIView):
         user = authenticate(request, username=name, password=serializer.validated_data["password"])
         if user is None:
             LoginFailureThrottle().failed(request, name)
+            metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
         LoginFailureThrottle().succeeded(request, name)
+        metrics.LOGINS.labels("succeeded").inc()
         # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it at once.
         request.user = user
         body = {**pair.body(), "user": UserSerializer(user).data}
@@ -94,6 +96,10 @@ class LoginView(AuthAPIView):
         set_login_cookies(request, response, body, fingerprint)
         device_cookies.set_cookie(response, user)
         return response
+
+    def throttled(self, request, wait):
+        metrics.LOGINS.labels("throttled").inc()
+        super().throttled(request, wait)
 
 
 @method_decorator(never_cache, name="dispatch")

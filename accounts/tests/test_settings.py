@@ -23,7 +23,8 @@ VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIG
              "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
              "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
              "COOKIE_TRANSPORT", "DEVICE_BINDING", "LOGIN_FAILURE_DELAY", "LOGIN_FAILURE_MAX_DELAY", "NUM_PROXIES",
-             "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP",
+             "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP", "METRICS_ACCESS", "METRICS_BEARER_TOKEN",
+             "AUTH_EVENT_RETENTION_DAYS",
              "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
 
 
@@ -54,7 +55,9 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "DEVICE_BINDING": False,
                                               "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/hour",
                                                                  "refresh_ip": "120/min"},
-                                              "LOGIN_FAILURE_DELAY": 1, "LOGIN_FAILURE_MAX_DELAY": 300})
+                                              "LOGIN_FAILURE_DELAY": 1, "LOGIN_FAILURE_MAX_DELAY": 300,
+                                              "METRICS_ACCESS": "staff", "METRICS_BEARER_TOKEN": "",
+                                              "AUTH_EVENT_RETENTION_DAYS": 90})
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
         if "REDIS_URL" not in os.environ:
@@ -68,6 +71,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
             COOKIE_TRANSPORT="0", DEVICE_BINDING="1", LOGIN_FAILURE_DELAY="2", LOGIN_FAILURE_MAX_DELAY="600",
             NUM_PROXIES="1", THROTTLE_LOGIN_IP="5/min", THROTTLE_LOGIN_USERNAME="6/hour", THROTTLE_REFRESH_IP="7/min",
+            METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-0123", AUTH_EVENT_RETENTION_DAYS="400",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -81,7 +85,9 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                                               "DEVICE_BINDING": True,
                                               "THROTTLE_RATES": {"login_ip": "5/min", "login_username": "6/hour",
                                                                  "refresh_ip": "7/min"},
-                                              "LOGIN_FAILURE_DELAY": 2, "LOGIN_FAILURE_MAX_DELAY": 600})
+                                              "LOGIN_FAILURE_DELAY": 2, "LOGIN_FAILURE_MAX_DELAY": 600,
+                                              "METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": "scrape-0123",
+                                              "AUTH_EVENT_RETENTION_DAYS": 400})
         self.assertEqual(settings["proxies"], 1)
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):

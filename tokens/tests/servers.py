@@ -3,6 +3,7 @@
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -108,6 +109,7 @@ class AppServer:
         self.port = free_port()
         self.workers = workers
         self.extra_env = extra_env
+        self.metrics_dir = tempfile.mkdtemp(prefix="app-server-metrics-")
         self.process = None
 
     @property
@@ -121,8 +123,11 @@ class AppServer:
             ACCESS_SIGNING_KEY=settings.TOKENS["ACCESS_SIGNING_KEY"],
             REFRESH_SIGNING_KEY=settings.TOKENS["REFRESH_SIGNING_KEY"],
             DATABASE_URL=database_url(), REDIS_URL=settings.CACHES["default"]["LOCATION"],
-            ALLOWED_HOSTS="127.0.0.1,localhost", **self.extra_env,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            # Each server empties its metrics directory when it starts (gunicorn.conf.py): one of its own.
+            PROMETHEUS_MULTIPROC_DIR=self.metrics_dir,
         )
+        env.update(self.extra_env)
         return env
 
     def start(self):
@@ -142,6 +147,7 @@ class AppServer:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.communicate(timeout=20)
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def request(self, method: str, path: str, body: dict | None = None, token: str | None = None):
         """Send one request; return ``(status, parsed JSON body or None)``."""

@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from contextlib import contextmanager
 from unittest import mock
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import override_settings
 from django_redis import get_redis_connection
+from redis.connection import AbstractConnection
 from rest_framework.test import APITestCase, APITransactionTestCase
 
 PASSWORD = "correct-horse-battery-9"
@@ -139,3 +141,20 @@ def rate_limits(**rates):
 def without_rate_limits():
     """Every throttle of the app off (``None`` rates)."""
     return token_settings(THROTTLE_RATES=dict.fromkeys(settings.TOKENS["THROTTLE_RATES"]))
+
+
+@contextmanager
+def count_redis_round_trips():
+    """Count what the real Redis connections send: one send is one round trip (a pipeline too)."""
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return original(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counting
+    try:
+        yield sent
+    finally:
+        AbstractConnection.send_packed_command = original

@@ -1,9 +1,12 @@
-"""Real-browser tests: the browsable API and the demo page in headless Chromium (see browser.py)."""
+"""Real-browser tests: the browsable API, the demo page and the admin in headless Chromium (see browser.py)."""
 
+from datetime import timedelta
+from pathlib import Path
 
 from django.test import Client
+from django.utils import timezone
 
-from tokens.models import Session
+from tokens.models import AuthEvent, Session
 from tokens.tests.browser import (
     BrowserTestCase,
     RequestLog,
@@ -17,6 +20,9 @@ from tokens.tests.support import (
     make_user,
     token_settings,
 )
+
+# Screenshots of pages the tests looked at (var/ is ignored by git).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 
 
 @requires_chromium
@@ -164,3 +170,56 @@ class DemoPageTests(BrowserTestCase):
         page.click("#btn-me")
         page.wait_for_selector("#output:has-text('alice@example.com')")
         self.assertEqual(page.locator("#refresh-log li:has-text('silent refresh')").count(), 1)
+
+
+@requires_chromium
+class SecurityOverviewTests(BrowserTestCase):
+    """The admin's security overview as a person sees it; a screenshot is kept in var/test-artifacts/."""
+
+    def setUp(self):
+        super().setUp()
+        self.user = make_user()
+        make_user("admin", is_staff=True, is_superuser=True)
+        now = timezone.now()
+        events = []
+        for day in range(30):
+            for kind, count in ((AuthEvent.Kind.LOGIN_SUCCEEDED, 20 + day % 7 * 3), (AuthEvent.Kind.LOGIN_FAILED, day % 5),
+                                (AuthEvent.Kind.REVOKED, day % 3), (AuthEvent.Kind.REUSE_DETECTED, day % 11 == 0)):
+                events += [AuthEvent(kind=kind, at=now - timedelta(days=day, minutes=37 * index),
+                                     username="alice", ip_address="198.51.100.4") for index in range(int(count))]
+        for index, (address, username) in enumerate((("203.0.113.7", "root"), ("203.0.113.8", "admin"),
+                                                     ("192.0.2.55", "alice"))):
+            events += [AuthEvent(kind=AuthEvent.Kind.LOGIN_FAILED, at=now - timedelta(minutes=5 * attempt),
+                                 ip_address=address, username=username) for attempt in range(12 - 4 * index)]
+        AuthEvent.objects.bulk_create(events)
+        api = Client()
+        refresh = api.post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
+                           content_type="application/json").json()["refresh_token"]
+        for _ in range(3):
+            refresh = api.post("/api/auth/refresh/", {"refresh_token": refresh},
+                               content_type="application/json").json()["refresh_token"]
+
+    def test_charts_drawn_by_the_server_and_nothing_fetched_elsewhere(self):
+        page = self.open("/admin/login/?next=/admin/")
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.click("#security-overview-link a")
+        page.wait_for_selector("#security-overview")
+        requests = RequestLog(page, "")
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.reload()
+        page.wait_for_selector("#security-overview svg")
+        self.assertEqual(page.locator("#security-overview svg[role=img]").count(), 12)
+        self.assertEqual(page.inner_text("#live-sessions"), "1")
+        self.assertIn("(3)", page.locator("#hourly figure").nth(2).inner_text())  # refreshes, this hour
+        self.assertEqual(page.locator("#failed g").first.get_attribute("data-label"), "203.0.113.7")
+        self.assertTrue(page.locator("#daily rect.bar:not(.zero)").first.is_visible())
+        self.assertEqual([request.url for request in requests.requests
+                          if not request.url.startswith(self.live_server_url)], [])
+        self.assertEqual(errors, [])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(ARTIFACTS / "security-overview.png"), full_page=True)
+        self.assertGreater((ARTIFACTS / "security-overview.png").stat().st_size, 10_000)

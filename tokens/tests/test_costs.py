@@ -1,29 +1,8 @@
-from contextlib import contextmanager
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
-from redis.connection import AbstractConnection
 
-from tokens.tests.support import AuthAPITestCase, bearer, without_rate_limits
-
-
-@contextmanager
-def count_redis_round_trips():
-    """Count what the real Redis connections send: one send is one round trip (a pipeline too)."""
-    sent = []
-    original = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    AbstractConnection.send_packed_command = counting
-    try:
-        yield sent
-    finally:
-        AbstractConnection.send_packed_command = original
-
+from tokens.tests.support import AuthAPITestCase, bearer, count_redis_round_trips, without_rate_limits
 
 
 def data_statements(queries) -> list[str]:

@@ -41,6 +41,13 @@ class RedisClusterTests(AuthAPITestCase):
             slots = {key_slot(name.encode()) for name in names}
             self.assertEqual(len(slots), 1)
 
+    def test_refreshes_are_tallied_on_the_node_of_the_tallies(self):
+        clock = FrozenClock().install(self)
+        pair = self.login()
+        self.refresh(self.refresh(pair["refresh_token"]).json()["refresh_token"])
+        tally = redis_keys.refresh_tally(clock.current // 3600)
+        self.assertEqual(int(get_redis_connection("default").get(tally)), 2)
+
     def test_login_refresh_reuse_and_logout(self):
         pair = self.login()
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)

@@ -1,14 +1,19 @@
 import io
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.core import checks
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
 
 from tokens import signing_keys
+from tokens.tests.servers import PROJECT
 from tokens.tests.support import AuthAPITestCase, FrozenClock, claims, token_settings
 
 
@@ -200,3 +205,33 @@ class SigningKeysCommandTests(KeyDirectoryMixin, SimpleTestCase):
         self.run_command("generate")
         (pem,) = [path for path in self.keys.path.iterdir() if path.suffix == ".pem"]
         self.assertEqual(pem.stat().st_mode & 0o777, 0o600)
+
+
+class KeyBootstrapTests(SimpleTestCase):
+    """A new user's first key, typed as they would: through manage.py, with the system checks running."""
+
+    def manage(self, algorithm: str, key_dir: str, *args) -> subprocess.CompletedProcess:
+        environment = {**os.environ, "DEBUG": "1", "ACCESS_ALGORITHM": algorithm, "SIGNING_KEYS_DIR": key_dir,
+                       "REDIS_URL": settings.CACHES["default"]["LOCATION"]}
+        environment.pop("PYTEST_VERSION", None)
+        environment.pop("ACCESS_PRIVATE_KEY", None)
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, capture_output=True, text=True,
+                              env=environment, timeout=120, check=False)
+
+    def test_the_command_the_check_names_is_not_blocked_by_it(self):
+        for algorithm in signing_keys.ASYMMETRIC:
+            with self.subTest(algorithm):
+                key_dir = tempfile.mkdtemp(prefix="signing-keys-")
+                self.addCleanup(shutil.rmtree, key_dir, True)
+                refused = self.manage(algorithm, key_dir, "check")
+                self.assertNotEqual(refused.returncode, 0)
+                self.assertIn("tokens.E004", refused.stderr)
+                self.assertIn("`python manage.py signing_keys generate`", refused.stderr)
+
+                generated = self.manage(algorithm, key_dir, "signing_keys", "generate")
+                self.assertEqual(generated.returncode, 0, generated.stderr)
+                self.assertIn(f"New {algorithm} signing key", generated.stdout)
+
+                checked = self.manage(algorithm, key_dir, "check")
+                self.assertEqual(checked.returncode, 0, checked.stderr)
+                self.assertIn("no issues", checked.stdout)

@@ -1,0 +1,24 @@
+"""gunicorn's settings for this project (read from the working directory): the metrics directory.
+
+prometheus-client's multiprocess mode (``config/prometheus.py``): the master empties the directory
+before it starts workers, so files of an earlier run's processes neither count nor pile up, and
+tells prometheus-client when a worker exits. Each server needs a directory of its own.
+"""
+
+from pathlib import Path
+
+from config import prometheus
+
+_directory = prometheus.multiprocess_dir(Path(__file__).resolve().parent / "var")
+
+
+def on_starting(server):
+    prometheus.clear(_directory)
+
+
+def child_exit(server, worker):
+    # Imported here, after the directory is in the environment: the mode is chosen at import.
+    from prometheus_client import multiprocess
+
+    # Drops the exited worker's live gauges (the "live*" multiprocess modes); its counters stay counted.
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,70 @@
+"""``GET /metrics``: the Prometheus exposition of ``tokens.metrics``, to whom ``METRICS_ACCESS`` allows.
+
+``open``: anyone (restrict it in the network instead); ``bearer``: ``Authorization: Bearer
+<METRICS_BEARER_TOKEN>``, compared in constant time; ``staff``: a staff user, signed in to the
+admin (its session) or presenting an access token.
+"""
+
+import hmac
+
+from django.http import HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from tokens.authentication import AccessTokenAuthentication, bearer_token
+from tokens.conf import token_settings
+from tokens.exceptions import www_authenticate
+from tokens.negotiation import FirstRenderer
+
+OPEN, BEARER, STAFF = "open", "bearer", "staff"
+ACCESS_MODES = (OPEN, BEARER, STAFF)
+
+
+class MetricsAccess(BasePermission):
+    """``METRICS_ACCESS`` decides; a mode it does not know (check tokens.E005) is treated as staff."""
+
+    def has_permission(self, request, view):
+        mode = token_settings.METRICS_ACCESS
+        if mode == OPEN:
+            return True
+        if mode == BEARER:
+            secret, presented = token_settings.METRICS_BEARER_TOKEN, bearer_token(request)
+            if not (secret and presented and hmac.compare_digest(presented.encode(), secret.encode())):
+                raise NotAuthenticated("The metrics bearer token is missing or wrong.")
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+@method_decorator(never_cache, name="dispatch")
+class MetricsView(APIView):
+    """Prometheus text (or OpenMetrics, if asked for) of every process of this server, added up."""
+
+    permission_classes = (MetricsAccess,)
+    throttle_classes = ()
+    # Errors are JSON whatever Accept says; the exposition's own format is chosen in get().
+    renderer_classes = (JSONRenderer,)
+    content_negotiation_class = FirstRenderer
+
+    def get_authenticators(self):
+        # Only staff mode authenticates users; a metrics bearer secret is not an access token.
+        if token_settings.METRICS_ACCESS == STAFF:
+            return [AccessTokenAuthentication(), SessionAuthentication()]
+        return []
+
+    def get_authenticate_header(self, request):
+        return www_authenticate()
+
+    def get(self, request):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        encode, content_type = choose_encoder(request.META.get("HTTP_ACCEPT", ""))
+        return HttpResponse(encode(registry), content_type=content_type)

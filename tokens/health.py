@@ -1,0 +1,108 @@
+"""Liveness and readiness for load balancers and orchestrators: ``/healthz`` and ``/readyz``.
+
+``/healthz`` says the process answers and touches nothing else, so a slow database or Redis
+never gets a healthy process restarted. ``/readyz`` says whether this process can serve: the
+database answers ``SELECT 1`` and Redis answers ``PING``, each within its timeout, so an
+instance that cannot reach them is taken out of rotation within about a second. Neither needs
+credentials, and neither says more than which dependency failed.
+"""
+
+import threading
+import time
+
+from django.db import DatabaseError, connections
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tokens.conf import token_settings
+from tokens.negotiation import FirstRenderer
+
+DATABASE, REDIS = "database", "redis"
+
+
+class _DatabaseProbe:
+    """``SELECT 1`` from a daemon thread of its own, so a hung database costs /readyz its timeout
+    and no more, and never holds up the process's exit."""
+
+    def __init__(self):
+        self.finished = threading.Event()
+        self.ok = False
+        threading.Thread(target=self._run, name="readyz-database", daemon=True).start()
+
+    def _run(self):
+        connection = connections["default"]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            self.ok = True
+        except DatabaseError:
+            pass  # not ready: that is the answer
+        finally:
+            # This thread's own connection: closed, so a broken one is never reused.
+            connection.close()
+            self.finished.set()
+
+    def answered(self, deadline: float) -> bool:
+        return self.finished.wait(max(deadline - time.monotonic(), 0)) and self.ok
+
+
+# While a probe hangs, later requests wait on it instead of starting another: one stuck thread at most.
+_probe_lock = threading.Lock()
+_probe: _DatabaseProbe | None = None
+
+
+def _database_probe() -> _DatabaseProbe:
+    """The probe in flight, or a new one."""
+    global _probe
+    with _probe_lock:
+        if _probe is None or _probe.finished.is_set():
+            _probe = _DatabaseProbe()
+        return _probe
+
+
+def redis_answers() -> bool:
+    """PING on the token store's connection, within its socket timeouts (``REDIS_SOCKET_TIMEOUT``)."""
+    try:
+        return bool(get_redis_connection("default").ping())
+    except RedisError:
+        return False
+
+
+class ProbeView(APIView):
+    """No authentication, permission or throttle, JSON whatever ``Accept`` says: a probe needs nothing."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+    renderer_classes = (JSONRenderer,)
+    content_negotiation_class = FirstRenderer
+
+
+class HealthView(ProbeView):
+    """200 while the process runs; touches neither the database nor Redis."""
+
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+class ReadyView(ProbeView):
+    """200 when the database and Redis answer; 503 ``service_unavailable`` naming those that did not."""
+
+    def get(self, request):
+        deadline = time.monotonic() + token_settings.READINESS_DATABASE_TIMEOUT
+        database = _database_probe()  # runs while Redis is asked
+        redis_ok = redis_answers()
+        database_ok = database.answered(deadline)
+        failed = [name for name, ok in ((DATABASE, database_ok), (REDIS, redis_ok)) if not ok]
+        if failed:
+            return Response({
+                "detail": f"Not ready: {' and '.join(failed)} did not answer in time.",
+                "code": "service_unavailable",
+                "failed": failed,
+            }, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        return Response({"status": "ok", "checks": {DATABASE: "ok", REDIS: "ok"}})

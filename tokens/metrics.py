@@ -1,0 +1,63 @@
+"""The service's Prometheus metrics, defined once and counted where each outcome is decided.
+
+prometheus-client runs in multiprocess mode (``config/prometheus.py``): every process writes to
+its own files and ``/metrics`` (``tokens.exposition``) adds them up, so the workers of a server
+report the same totals.
+"""
+
+from prometheus_client import Counter, Histogram
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+LOGIN_OUTCOMES = ("succeeded", "failed", "throttled")
+REFRESH_OUTCOMES = ("rotated", "grace", "reused", "revoked", "expired", "user_inactive", "invalid")
+
+# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an outcome).
+REFRESH_REFUSALS = {
+    "token_reused": "reused",
+    "token_revoked": "revoked",
+    "token_expired": "expired",
+    "user_inactive": "user_inactive",
+    "token_invalid": "invalid",
+    "token_wrong_type": "invalid",
+}
+
+LOGINS = Counter("auth_logins", "Login attempts, by outcome.", ["outcome"])
+REFRESHES = Counter("auth_refreshes", "Refresh attempts, by outcome (grace: a retry answered with the same "
+                                      "successor pair).", ["outcome"])
+REVOCATIONS = Counter("auth_revocations", "Sessions revoked, by reason.", ["reason"])
+UNAVAILABLE = Counter("auth_unavailable_responses", "503 service_unavailable answers, by cause.", ["cause"])
+STORE_MISSES = Counter("auth_store_misses", "Session lookups Redis could not answer (its key was lost), "
+                                            "answered from the database.")
+AUTHENTICATION_SECONDS = Histogram(
+    "auth_authentication_seconds", "Time to authenticate a request by its access token, refusals included.",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+
+# Every outcome is exposed from the start, at zero, so a rate() over it never has a gap.
+for _outcome in LOGIN_OUTCOMES:
+    LOGINS.labels(_outcome)
+for _outcome in REFRESH_OUTCOMES:
+    REFRESHES.labels(_outcome)
+
+# The cause of a 503, by the Redis failure behind it: the most specific class first.
+_CAUSES = (
+    (RedisTimeoutError, "redis_timeout"),
+    (RedisConnectionError, "redis_connection"),
+    (OutOfMemoryError, "redis_out_of_memory"),
+    (RedisError, "redis_error"),
+)
+
+
+def unavailable_cause(exc: BaseException) -> str:
+    """What a 503 was caused by: the Redis failure found along the exception's chain."""
+    seen = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        for failure, cause in _CAUSES:
+            if isinstance(link, failure):
+                return cause
+        link = link.__cause__ or link.__context__
+    return "redis_unknown"

@@ -1,0 +1,37 @@
+"""A request id for every request: the caller's ``X-Request-ID`` when it is sane, else a new one.
+
+The id is kept in a context variable while the request runs, so a line logged anywhere within it
+(an auth event recorded by a signal receiver, say) names its request, and it is sent back in the
+response's ``X-Request-ID`` so a client or a proxy can quote it.
+"""
+
+import re
+import uuid
+from contextvars import ContextVar
+
+HEADER = "X-Request-ID"
+# A caller's id is kept when it is short and plain; anything else (spaces, quotes, control
+# characters, kilobytes) is replaced, so it can neither forge log structure nor bloat it.
+_ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_current: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current() -> str | None:
+    """The id of the request being served, or None outside a request (a management command)."""
+    return _current.get()
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get(HEADER, "")
+        request_id = given if _ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+        reset = _current.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current.reset(reset)
+        response[HEADER] = request_id
+        return response

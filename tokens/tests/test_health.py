@@ -1,0 +1,96 @@
+import socket
+import time
+
+from django.test import SimpleTestCase
+
+from tokens.tests.servers import AppServer, free_port, use_private_redis
+from tokens.tests.support import AuthAPITestCase, count_redis_round_trips
+
+# "Within about a second": the timeouts are 0.5 s; allow for a slow, shared machine.
+DEADLINE = 1.5
+
+
+class ProbeMixin:
+    def timed_get(self, path, **headers):
+        started = time.monotonic()
+        response = self.client.get(path, **headers)
+        return response, time.monotonic() - started
+
+    def assertNoSecrets(self, response):
+        body = response.content.decode()
+        for secret in ("redis://", "unix://", "postgres", "sqlite", "SECRET", "password"):
+            self.assertNotIn(secret, body)
+
+
+class HealthTests(ProbeMixin, AuthAPITestCase):
+    def test_healthz_answers_without_credentials_and_touches_nothing(self):
+        # A browser's Accept included: it gets JSON, not the browsable API (which would read the session).
+        for accept in ("*/*", "text/html,application/xhtml+xml", "text/plain"):
+            with self.subTest(accept), self.assertNumQueries(0), count_redis_round_trips() as sent:
+                response = self.client.get("/healthz", HTTP_AUTHORIZATION="Bearer not-a-token", HTTP_ACCEPT=accept)
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.json(), {"status": "ok"})
+            self.assertEqual(sent, [])
+
+    def test_probes_are_not_redirected_to_https(self):
+        with self.settings(SECURE_SSL_REDIRECT=True):
+            self.assertEqual(self.client.get("/healthz").status_code, 200)
+            self.assertEqual(self.client.get("/readyz").status_code, 200)
+            self.assertEqual(self.client.get("/api/auth/me/").status_code, 301)
+
+
+class ReadinessTests(ProbeMixin, AuthAPITestCase):
+    def setUp(self):
+        self.redis = use_private_redis(self)
+        super().setUp()
+
+    def test_ready_when_the_database_and_redis_answer(self):
+        response = self.client.get("/readyz")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "ok", "checks": {"database": "ok", "redis": "ok"}})
+
+    def test_a_hanging_redis_is_named_within_about_a_second(self):
+        self.redis.pause()
+        try:
+            for _ in range(2):
+                response, elapsed = self.timed_get("/readyz")
+                self.assertError(response, 503, "service_unavailable")
+                self.assertEqual(response.json()["failed"], ["redis"])
+                self.assertLess(elapsed, DEADLINE)
+                self.assertNoSecrets(response)
+        finally:
+            self.redis.resume()
+        self.assertEqual(self.client.get("/readyz").status_code, 200)
+
+    def test_a_stopped_redis_is_named(self):
+        self.redis.stop()
+        response, elapsed = self.timed_get("/readyz")
+        self.assertError(response, 503, "service_unavailable")
+        self.assertEqual(response.json()["failed"], ["redis"])
+        self.assertLess(elapsed, DEADLINE)
+        self.redis.start()
+        self.assertEqual(self.client.get("/readyz").status_code, 200)
+
+
+class HangingDatabaseTests(SimpleTestCase):
+    """The app under gunicorn with a "PostgreSQL" that accepts connections and never answers."""
+
+    def setUp(self):
+        self.silent = socket.socket()
+        self.silent.bind(("127.0.0.1", free_port()))
+        self.silent.listen(16)  # the kernel completes the handshakes; nothing ever replies
+        self.addCleanup(self.silent.close)
+        port = self.silent.getsockname()[1]
+        self.server = AppServer(DATABASE_URL=f"postgres://probe:hunter2@127.0.0.1:{port}/nothing").start()
+        self.addCleanup(self.server.stop)
+
+    def test_a_hanging_database_is_named_within_about_a_second(self):
+        # The worker's first request loads the app; probes of a running server come after that.
+        self.assertEqual(self.server.request("GET", "/healthz"), (200, {"status": "ok"}))
+        for _ in range(3):
+            started = time.monotonic()
+            status, body = self.server.request("GET", "/readyz")
+            elapsed = time.monotonic() - started
+            self.assertEqual((status, body["code"], body["failed"]), (503, "service_unavailable", ["database"]))
+            self.assertLess(elapsed, DEADLINE)
+            self.assertNotIn("hunter2", str(body))

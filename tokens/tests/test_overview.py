@@ -1,0 +1,157 @@
+from datetime import timedelta
+
+from django.contrib.auth.models import Permission
+from django_redis import get_redis_connection
+
+from tokens import clock, overview, redis_keys
+from tokens.models import AuthEvent
+from tokens.tests.servers import use_private_redis
+from tokens.tests.support import (
+    AuthAPITestCase,
+    FrozenClock,
+    bearer,
+    count_redis_round_trips,
+    make_user,
+)
+
+URL = "/admin/tokens/authevent/overview/"
+# 2026-11-26 14:30:00 UTC: half past the hour, so buckets and their edges are easy to reason about.
+HALF_PAST_TWO = 1_795_703_400
+
+
+def series(figures_series, title) -> list[int]:
+    return next([count for _, count in found.points] for found in figures_series if found.title == title)
+
+
+class OverviewFiguresTests(AuthAPITestCase):
+    """The figures, computed by the database (both backends) and Redis, bucket by bucket."""
+
+    def setUp(self):
+        super().setUp()
+        self.clock = FrozenClock(HALF_PAST_TWO).install(self)
+        self.now = clock.to_datetime(HALF_PAST_TWO)
+
+    def event(self, kind, ago: timedelta, **fields):
+        AuthEvent.objects.create(kind=kind, at=self.now - ago, **fields)
+
+    def test_events_land_in_their_hour_and_day(self):
+        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=10))        # this hour
+        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=31))        # the hour before
+        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=23, minutes=30))  # the first hour charted
+        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=24, minutes=1))   # too old for the hours, not the days
+        self.event(AuthEvent.Kind.REUSE_DETECTED, timedelta(days=29, hours=14))  # the first day charted
+        self.event(AuthEvent.Kind.REVOKED, timedelta(days=30))                   # too old for the days
+        self.event(AuthEvent.Kind.LOGOUT, timedelta(minutes=1))                  # not charted
+        found = overview.figures()
+        self.assertEqual(series(found.hourly, "Logins succeeded")[-2:], [1, 1])
+        self.assertEqual(series(found.hourly, "Logins failed"), [1] + [0] * 23)
+        self.assertEqual(series(found.daily, "Logins succeeded")[-1], 2)
+        self.assertEqual(series(found.daily, "Logins failed")[-2:], [2, 0])  # both yesterday
+        self.assertEqual(series(found.daily, "Reuse detected"), [1] + [0] * 29)
+        self.assertEqual(sum(series(found.daily, "Revocations")), 0)
+        self.assertEqual(found.hourly[0].points[-1][0], self.now.replace(minute=0))
+        self.assertEqual(found.daily[0].points[0][0], self.now.replace(hour=0, minute=0) - timedelta(days=29))
+
+    def test_the_midnight_hour_and_its_day_are_counted_apart(self):
+        self.event(AuthEvent.Kind.REVOKED, timedelta(hours=14, minutes=20))  # 00:10 today
+        self.event(AuthEvent.Kind.REVOKED, timedelta(hours=4))               # 10:30 today
+        found = overview.figures()
+        hourly = dict(next(series for series in found.hourly if series.title == "Revocations").points)
+        self.assertEqual(hourly[self.now.replace(hour=0, minute=0)], 1)
+        self.assertEqual(series(found.daily, "Revocations")[-1], 2)
+
+    def test_refreshes_are_counted_per_hour_in_redis(self):
+        pair = self.login()
+        for _ in range(3):
+            pair = self.refresh(pair["refresh_token"]).json()
+        self.clock.advance(3600)
+        self.refresh(pair["refresh_token"])
+        found = overview.figures()
+        self.assertEqual(series(found.hourly, "Refreshes")[-2:], [3, 1])
+        self.assertEqual(series(found.daily, "Refreshes")[-1], 4)
+        self.assertTrue(found.refreshes_known)
+
+    def test_a_refresh_counts_after_redis_forgot_the_script(self):
+        # (That a refresh is still one round trip, tally included, is test_costs's.)
+        pair = self.refresh(self.login()["refresh_token"]).json()
+        pair = self.refresh(pair["refresh_token"]).json()
+        get_redis_connection("default").script_flush()
+        self.assertEqual(self.refresh(pair["refresh_token"]).status_code, 200)
+        tally = get_redis_connection("default").get(redis_keys.refresh_tally(HALF_PAST_TWO // 3600))
+        self.assertEqual(int(tally), 3)
+
+    def test_most_failed_logins_by_address_and_username(self):
+        for ip, username, times in (("203.0.113.7", "root", 5), ("198.51.100.2", "admin", 3),
+                                    ("198.51.100.2", "root", 1)):
+            for _ in range(times):
+                self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=2), ip_address=ip, username=username)
+        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=25), ip_address="192.0.2.1", username="old")
+        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(hours=1), ip_address="192.0.2.2", username="alice")
+        found = overview.figures()
+        self.assertEqual(found.failed_by_address, [("203.0.113.7", 5), ("198.51.100.2", 4)])
+        self.assertEqual(found.failed_by_username, [("root", 6), ("admin", 3)])
+
+    def test_live_sessions_now(self):
+        bob = make_user("bob")
+        self.login(), self.login()
+        self.client.post("/api/auth/logout/", **bearer(self.login("bob")["access_token"]))
+        self.login("bob")
+        found = overview.figures()
+        self.assertEqual((found.live_sessions, found.users_with_live_sessions), (3, 2))
+        bob.is_active = False
+        bob.save()
+        self.assertEqual(overview.figures().live_sessions, 2)
+
+    def test_a_fixed_number_of_queries_whatever_the_data(self):
+        for days in range(30):
+            for kind in AuthEvent.Kind.values:
+                self.event(kind, timedelta(days=days), ip_address=f"192.0.2.{days}", username=f"user{days}")
+        with self.assertNumQueries(4), count_redis_round_trips() as sent:
+            overview.figures()
+        self.assertEqual(len(sent), 1)
+
+    def test_without_redis_the_rest_is_shown(self):
+        redis = use_private_redis(self)
+        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(minutes=5))
+        redis.stop()
+        found = overview.figures()
+        self.assertFalse(found.refreshes_known)
+        self.assertEqual(series(found.hourly, "Refreshes"), [])
+        self.assertEqual(series(found.hourly, "Logins failed")[-1], 1)
+
+
+class OverviewPageTests(AuthAPITestCase):
+    def setUp(self):
+        super().setUp()
+        self.staff = make_user("staff", is_staff=True, is_superuser=True)
+
+    def test_linked_from_the_admin_index(self):
+        self.client.force_login(self.staff)
+        self.assertContains(self.client.get("/admin/"), f'href="{URL}"')
+
+    def test_the_page_draws_svg_charts_of_everything(self):
+        AuthEvent.objects.create(kind=AuthEvent.Kind.LOGIN_FAILED, username="<script>alert(1)</script>",
+                                 ip_address="203.0.113.7")
+        self.login()
+        self.client.force_login(self.staff)
+        response = self.client.get(URL)
+        self.assertEqual(response.status_code, 200)
+        page = response.content.decode().split('id="security-overview"')[1].split("<!-- END Content -->")[0]
+        self.assertEqual(page.count("<svg viewBox"), 2 * len(overview.SERIES) + 2)
+        self.assertNotIn("<script>alert(1)</script>", page)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)
+        self.assertIn('data-label="203.0.113.7" data-value="1"', page)
+        self.assertEqual(response.context["figures"].live_sessions, 1)
+        for absent in ("<script", "https://", "http://"):  # drawn by the server, nothing fetched
+            self.assertNotIn(absent, page)
+
+    def test_staff_with_the_view_permission_only(self):
+        self.assertRedirects(self.client.get(URL), f"/admin/login/?next={URL}")
+        clerk = make_user("clerk", is_staff=True)
+        self.client.force_login(clerk)
+        self.assertEqual(self.client.get(URL).status_code, 403)
+        self.assertNotContains(self.client.get("/admin/"), URL)
+        clerk.user_permissions.add(Permission.objects.get(codename="view_authevent"))
+        self.assertEqual(self.client.get(URL).status_code, 200)
+        self.client.force_login(self.user)  # not staff
+        self.assertEqual(self.client.get(URL).status_code, 302)
