@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from unittest import skipUnless
 
 from django.test import Client
 from django.utils import timezone
@@ -19,13 +20,18 @@ from tokens.tests.support import (
     login_name,
     make_user,
     token_settings,
+    uses_accounts,
 )
+
+# The project's pages (the demo, the browsable API's navbar, the admin) with its own user model.
+project_user_model = skipUnless(uses_accounts(), "the project's pages, with accounts.User")
 
 # Screenshots of pages the tests looked at (var/ is ignored by git).
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 
 
 @requires_chromium
+@project_user_model
 class BrowsableAPITests(BrowserTestCase):
     def setUp(self):
         super().setUp()
@@ -81,6 +87,7 @@ class BrowsableAPITests(BrowserTestCase):
 
 
 @requires_chromium
+@project_user_model
 class DemoPageTests(BrowserTestCase):
     def setUp(self):
         super().setUp()
@@ -173,6 +180,7 @@ class DemoPageTests(BrowserTestCase):
 
 
 @requires_chromium
+@project_user_model
 class SecurityOverviewTests(BrowserTestCase):
     """The admin's security overview as a person sees it; a screenshot is kept in var/test-artifacts/."""
 

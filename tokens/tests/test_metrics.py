@@ -6,7 +6,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import checks
-from django.test import override_settings
 from django_redis import get_redis_connection
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -21,6 +20,7 @@ from tokens.tests.support import (
     bearer,
     login_name,
     make_user,
+    rate_limits,
     token_settings,
 )
 
@@ -75,10 +75,8 @@ class MetricsTests(AuthAPITestCase):
 
         self.assertEqual(self.delta(lambda: login(PASSWORD), "auth_logins_total", outcome="succeeded"), 1)
         self.assertEqual(self.delta(lambda: login("wrong"), "auth_logins_total", outcome="failed"), 1)
-        rest = settings.REST_FRAMEWORK
-        strict = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "login_ip": "1/min"}}
         get_redis_connection("default").flushdb()  # the counts of the two logins above
-        with override_settings(REST_FRAMEWORK=strict):
+        with rate_limits(login_ip="1/min"):
             self.assertEqual(self.delta(lambda: [login("wrong") for _ in range(3)], "auth_logins_total",
                                         outcome="throttled"), 2)
 
