@@ -7,11 +7,11 @@ from django.db.models.functions import Lower
 
 from tokens.users import RevokingUserQuerySet
 
-RevokingUserManagerBase = UserManager.from_queryset(RevokingUserQuerySet)
-
-
-class RevokingUserManager(RevokingUserManagerBase):
+class RevokingUserManager(UserManager):
     """Django's ``UserManager`` whose bulk disable revokes sessions (``tokens.users.RevokingUserQuerySet``)."""
+
+    def get_queryset(self) -> RevokingUserQuerySet:
+        return RevokingUserQuerySet(self.model, using=self._db)
 
 
 class User(AbstractUser):
