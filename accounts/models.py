@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from tokens.users import RevokingUserQuerySet
 
+
 class RevokingUserManager(UserManager):
     """Django's ``UserManager`` whose bulk disable revokes sessions (``tokens.users.RevokingUserQuerySet``)."""
 

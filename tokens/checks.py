@@ -1,6 +1,7 @@
 """System checks for the tokens app's settings."""
 
 import difflib
+from typing import Any
 
 from django.conf import settings
 from django.core import checks
@@ -15,7 +16,7 @@ EVICTION_POLICY = "noeviction"
 
 
 @checks.register(checks.Tags.security)
-def check_signing_keys(app_configs, **kwargs):
+def check_signing_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     access, refresh = token_settings.ACCESS_SIGNING_KEY, token_settings.REFRESH_SIGNING_KEY
     if token_settings.ACCESS_ALGORITHM != signing_keys.HS256:
@@ -47,7 +48,7 @@ def _check_asymmetric_keys(refresh):
 
 
 @checks.register()
-def check_lifetimes(app_configs, **kwargs):
+def check_lifetimes(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     if token_settings.ACCESS_TOKEN_LIFETIME <= 0 or token_settings.REFRESH_TOKEN_LIFETIME <= 0:
         errors.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
@@ -58,7 +59,7 @@ def check_lifetimes(app_configs, **kwargs):
 
 
 @checks.register()
-def check_settings_keys(app_configs, **kwargs):
+def check_settings_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """A misspelt key of ``settings.TOKENS`` would be ignored without a word: name it."""
     errors: list[checks.CheckMessage] = []
     for name in getattr(settings, "TOKENS", {}):
@@ -73,7 +74,7 @@ def check_settings_keys(app_configs, **kwargs):
 
 
 @checks.register(checks.Tags.caches)
-def check_cache(app_configs, **kwargs):
+def check_cache(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """The token store talks to Redis through django-redis: the cache it names must be one."""
     alias = token_settings.CACHE_ALIAS
     backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
@@ -88,7 +89,7 @@ def check_cache(app_configs, **kwargs):
 
 
 @checks.register(checks.Tags.security)
-def check_metrics_access(app_configs, **kwargs):
+def check_metrics_access(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     mode = token_settings.METRICS_ACCESS
     if mode not in exposition.ACCESS_MODES:
         return [checks.Error(f"METRICS_ACCESS must be one of {', '.join(exposition.ACCESS_MODES)}, not {mode!r}.",
@@ -100,7 +101,7 @@ def check_metrics_access(app_configs, **kwargs):
 
 
 @checks.register(checks.Tags.caches, deploy=True)
-def check_redis_eviction(app_configs, **kwargs):
+def check_redis_eviction(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """Warn when a full Redis would drop session copies, tombstones, successors and rate-limit counters."""
     try:
         policy = store.eviction_policy()

@@ -1,13 +1,14 @@
 """The REST framework exception handler: every error in the contract's shape."""
 
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tokens import metrics
 from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler: ``{"detail", "code"}`` bodies and RFC 6750 headers."""
     original, exc = exc, to_api_error(exc)
     if isinstance(exc, ServiceUnavailable):

@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, Value
 from django.utils import timezone
 
 
-def owner_is_active():
+def owner_is_active() -> Exists | Value:
     """A boolean expression on sessions: their owner is active (a user model without ``is_active`` always is)."""
     user_model = get_user_model()
     if not any(field.name == "is_active" for field in user_model._meta.concrete_fields):
@@ -25,7 +25,7 @@ def owner_is_active():
     return Exists(user_model._default_manager.filter(pk=OuterRef("user_id"), is_active=True))
 
 
-def owner_name():
+def owner_name() -> F:
     """The owner's username (its ``USERNAME_FIELD``), for reading it alongside a session."""
     return F(f"user__{get_user_model().USERNAME_FIELD}")
 

@@ -1,5 +1,7 @@
 """Receivers: the auth event log, and revocation the moment a user is disabled or deleted."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model, user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_delete, pre_save
 
@@ -7,16 +9,16 @@ from tokens import services
 from tokens.models import AuthEvent, Session
 
 
-def record_login(sender, request, user, **kwargs):
+def record_login(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
     services.record_event(AuthEvent.Kind.LOGIN_SUCCEEDED, request, user)
 
 
-def record_login_failure(sender, credentials, request=None, **kwargs):
+def record_login_failure(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
     services.record_event(AuthEvent.Kind.LOGIN_FAILED, request, None,
                           username=str(credentials.get("username", ""))[:254])
 
 
-def revoke_when_disabled(sender, instance, raw=False, **kwargs):
+def revoke_when_disabled(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     """A ``save()`` of an inactive user revokes its open sessions before the row is written.
 
     Before, not after: if Redis cannot be reached the revocation raises and the user is not
@@ -29,19 +31,19 @@ def revoke_when_disabled(sender, instance, raw=False, **kwargs):
     services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DISABLED)
 
 
-def record_disabling(sender, instance, created, **kwargs):
+def record_disabling(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     """Log the save that turned an active user inactive (saving it again logs nothing)."""
     if getattr(instance, "_being_disabled", False):
         services.record_event(AuthEvent.Kind.USER_DISABLED, None, instance)
         instance._being_disabled = False
 
 
-def revoke_when_deleted(sender, instance, **kwargs):
+def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Deleting a user (``delete()`` or ``QuerySet.delete()``) revokes its sessions in the same transaction."""
     services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DELETED)
 
 
-def connect_receivers():
+def connect_receivers() -> None:
     user_model = get_user_model()
     user_logged_in.connect(record_login, dispatch_uid="tokens.record_login")
     user_login_failed.connect(record_login_failure, dispatch_uid="tokens.record_login_failure")

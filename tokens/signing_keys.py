@@ -97,7 +97,7 @@ def load_private_key(pem: bytes | str, algorithm: str, *, created_at: int = 0, r
     return SigningKey(kid, algorithm, private_key, created_at, retired_at)
 
 
-def generate_private_key(algorithm: str):
+def generate_private_key(algorithm: str) -> Any:
     if algorithm == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if algorithm == "ES256":

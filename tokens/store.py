@@ -18,7 +18,7 @@ not a record (a refresh writes one SQL statement, and an event row per refresh w
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -155,7 +155,7 @@ def _connection():
 
 
 @contextmanager
-def unavailable():
+def unavailable() -> Iterator[None]:
     """Turn any Redis failure into the domain's ``StoreUnavailableError``."""
     try:
         yield

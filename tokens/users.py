@@ -5,6 +5,8 @@ something else is asked. ``RevokingUserQuerySet``: bulk changes that disable use
 sessions, for any user model whose manager uses it.
 """
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db import connections, models, transaction
 from django.utils.functional import SimpleLazyObject, empty
@@ -12,12 +14,12 @@ from django.utils.functional import SimpleLazyObject, empty
 from tokens.exceptions import UserInactive
 
 
-def user_pk(sub: str):
+def user_pk(sub: str) -> Any:
     """The primary key a ``sub`` claim names, in the user model's own type (integer, UUID, ...)."""
     return get_user_model()._meta.pk.to_python(sub)
 
 
-def pk_json(pk):
+def pk_json(pk: Any) -> int | str:
     """A primary key as JSON shows it: a number stays a number, anything else (a UUID) is a string."""
     return pk if isinstance(pk, int) else str(pk)
 

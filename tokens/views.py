@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth import authenticate
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
@@ -216,21 +216,21 @@ class PasswordView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def api_bad_request(request, exception=None):
+def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """What Django refuses before any view (a Host not allowed, say) answers in the API's shape under /api/."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST)
     return bad_request(request, exception)
 
 
-def api_not_found(request, exception=None):
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Unknown paths under /api/ answer in the API's error shape; elsewhere Django's page."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
     return page_not_found(request, exception)
 
 
-def api_server_error(request):
+def api_server_error(request: HttpRequest) -> HttpResponse:
     """Paths under /api/ get the API's error shape even for an unexpected failure."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error.", "code": "server_error"},
