@@ -6,11 +6,12 @@ admin (its session) or presenting an access token.
 """
 
 import hmac
+import os
 
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from prometheus_client import CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from rest_framework.authentication import SessionAuthentication
@@ -64,7 +65,9 @@ class MetricsView(APIView):
         return www_authenticate()
 
     def get(self, request):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        registry = REGISTRY  # one process (no PROMETHEUS_MULTIPROC_DIR): its own counters
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
         encode, content_type = choose_encoder(request.META.get("HTTP_ACCEPT", ""))
         return HttpResponse(encode(registry), content_type=content_type)
