@@ -41,6 +41,7 @@ test: static tools
 
 lint: tools
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: tools
 	DEBUG=1 $(BIN)/python -m mypy

@@ -20,5 +20,6 @@ def child_exit(server, worker):
     # Imported here, after the directory is in the environment: the mode is chosen at import.
     from prometheus_client import multiprocess
 
-    # Drops the exited worker's live gauges (the "live*" multiprocess modes); its counters stay counted.
+    # Drops the exited worker's live gauges (the "live*" multiprocess modes); its counters stay
+    # counted.
     multiprocess.mark_process_dead(worker.pid)

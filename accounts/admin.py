@@ -5,8 +5,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from tokens import services
 from tokens.admin import StoreErrorsAsMessages
+from tokens.core import services
 from tokens.models import Session
 
 
@@ -20,9 +20,16 @@ class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
 
     def get_queryset(self, request):
         now = timezone.now()
-        live = Q(token_sessions__revoked_at__isnull=True, token_sessions__expires_at__gt=now,
-                 token_sessions__refresh_expires_at__gt=now)
-        return super().get_queryset(request).annotate(live_session_count=Count("token_sessions", filter=live))
+        live = Q(
+            token_sessions__revoked_at__isnull=True,
+            token_sessions__expires_at__gt=now,
+            token_sessions__refresh_expires_at__gt=now,
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(live_session_count=Count("token_sessions", filter=live))
+        )
 
     @admin.display(description="live sessions", ordering="live_session_count")
     def live_sessions(self, user):
@@ -36,10 +43,15 @@ class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
             for user in users:
                 user.is_active = False
                 user.save()  # the save revokes the user's sessions first (tokens.signals)
-        self.message_user(request, f"Disabled {len(users)} user(s) and revoked their sessions.", messages.SUCCESS)
+        self.message_user(
+            request, f"Disabled {len(users)} user(s) and revoked their sessions.", messages.SUCCESS
+        )
 
     @admin.action(description="Revoke all sessions")
     def revoke_all_sessions(self, request, queryset):
-        revoked = services.revoke(Session.objects.filter(user__in=queryset.values("pk")), Session.RevokeReason.ADMIN,
-                                  request)
+        revoked = services.revoke(
+            Session.objects.filter(user__in=queryset.values("pk")),
+            Session.RevokeReason.ADMIN,
+            request,
+        )
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

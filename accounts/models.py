@@ -9,7 +9,9 @@ from tokens.users import RevokingUserQuerySet
 
 
 class RevokingUserManager(UserManager):
-    """Django's ``UserManager`` whose bulk disable revokes sessions (``tokens.users.RevokingUserQuerySet``)."""
+    """Django's ``UserManager`` whose bulk disable revokes sessions
+    (``tokens.users.RevokingUserQuerySet``).
+    """
 
     def get_queryset(self) -> RevokingUserQuerySet:
         return RevokingUserQuerySet(self.model, using=self._db)

@@ -30,20 +30,31 @@ def milliseconds(call, runs: int) -> tuple[list[float], list[float]]:
 
 
 def main(runs: int) -> None:
-    print(f"{'hasher':<34} {'m KiB':>7} {'t':>2} {'p':>2} {'hash wall ms':>13} {'verify wall ms':>15} "
-          f"{'verify CPU ms':>14}")
+    print(
+        f"{'hasher':<34} {'m KiB':>7} {'t':>2} {'p':>2} {'hash wall ms':>13} "
+        f"{'verify wall ms':>15} "
+        f"{'verify CPU ms':>14}"
+    )
     results = []
-    for label, hasher in (("Django's Argon2 defaults (anchor)", Argon2PasswordHasher()),
-                          ("project Argon2id (OWASP)", Argon2idPasswordHasher())):
+    for label, hasher in (
+        ("Django's Argon2 defaults (anchor)", Argon2PasswordHasher()),
+        ("project Argon2id (OWASP)", Argon2idPasswordHasher()),
+    ):
         encoded = hasher.encode(PASSWORD, hasher.salt())
         hashes, _ = milliseconds(lambda hasher=hasher: hasher.encode(PASSWORD, hasher.salt()), runs)
-        wall, cpu = milliseconds(lambda hasher=hasher, encoded=encoded: hasher.verify(PASSWORD, encoded), runs)
+        wall, cpu = milliseconds(
+            lambda hasher=hasher, encoded=encoded: hasher.verify(PASSWORD, encoded), runs
+        )
         results.append((statistics.median(wall), statistics.median(cpu)))
-        print(f"{label:<34} {hasher.memory_cost:>7} {hasher.time_cost:>2} {hasher.parallelism:>2} "
-              f"{statistics.median(hashes):>13.1f} {results[-1][0]:>15.1f} {results[-1][1]:>14.1f}")
+        print(
+            f"{label:<34} {hasher.memory_cost:>7} {hasher.time_cost:>2} {hasher.parallelism:>2} "
+            f"{statistics.median(hashes):>13.1f} {results[-1][0]:>15.1f} {results[-1][1]:>14.1f}"
+        )
     (anchor_wall, anchor_cpu), (project_wall, project_cpu) = results
-    print(f"anchor / project per verification: wall {anchor_wall / project_wall:.2f}, "
-          f"CPU {anchor_cpu / project_cpu:.2f} (median of {runs} runs)")
+    print(
+        f"anchor / project per verification: wall {anchor_wall / project_wall:.2f}, "
+        f"CPU {anchor_cpu / project_cpu:.2f} (median of {runs} runs)"
+    )
 
 
 if __name__ == "__main__":

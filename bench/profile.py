@@ -25,18 +25,30 @@ TOOLS = RESULTS / "tools"
 BATCH = 300
 
 (RESULTS / "static").mkdir(parents=True, exist_ok=True)
-os.environ.update({
-    "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "SECRET_KEY": secrets.token_urlsafe(48), "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
-    "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48), "ACCESS_TOKEN_LIFETIME": "7200",
-    "THROTTLE_LOGIN_IP": "100000000/min", "THROTTLE_LOGIN_USERNAME": "100000000/min",
-    "THROTTLE_REFRESH_IP": "100000000/min", "DJANGO_SETTINGS_MODULE": "bench.settings",
-    "DATABASE_URL": os.environ.get("PROFILE_DATABASE_URL", f"sqlite:///{RESULTS / 'profile.sqlite3'}"),
-    "REDIS_URL": f"unix://{embedded_redis.ensure_running(RESULTS / 'redis-profile')}?db=0",
-})
+os.environ.update(
+    {
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
+        "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48),
+        "ACCESS_TOKEN_LIFETIME": "7200",
+        "THROTTLE_LOGIN_IP": "100000000/min",
+        "THROTTLE_LOGIN_USERNAME": "100000000/min",
+        "THROTTLE_REFRESH_IP": "100000000/min",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DATABASE_URL": os.environ.get(
+            "PROFILE_DATABASE_URL", f"sqlite:///{RESULTS / 'profile.sqlite3'}"
+        ),
+        "REDIS_URL": f"unix://{embedded_redis.ensure_running(RESULTS / 'redis-profile')}?db=0",
+    }
+)
 if not (TOOLS / "pyinstrument").exists():
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", str(TOOLS), "pyinstrument"],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(TOOLS), "pyinstrument"],
+        check=True,
+    )
 sys.path.append(str(TOOLS))
 
 import django
@@ -50,14 +62,25 @@ from bench import seed
 from config.wsgi import application
 
 
-def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
+def call(
+    method: str, path: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, bytes]:
     """One request through the WSGI application, as gunicorn makes it."""
     data = json.dumps(body).encode() if body is not None else b""
     environ = {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr, "wsgi.url_scheme": "http",
-        "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/json",
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "CONTENT_LENGTH": str(len(data)),
+        "CONTENT_TYPE": "application/json",
     }
     if token:
         environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -110,7 +133,9 @@ def main() -> None:
             for _ in range(BATCH if name != "logout" else BATCH // 2):
                 status, _ = scenario()
                 assert 200 <= status < 300, (name, status)
-            timings.append((time.perf_counter() - started) / (BATCH if name != "logout" else BATCH // 2) * 1e6)
+            timings.append(
+                (time.perf_counter() - started) / (BATCH if name != "logout" else BATCH // 2) * 1e6
+            )
         profiler = Profiler(interval=0.0002)
         profiler.start()
         for _ in range(BATCH // 2):
@@ -119,8 +144,12 @@ def main() -> None:
         out = RESULTS / f"profile-{name}.txt"
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
         report[name] = statistics.median(timings)
-        print(f"{name:8} {report[name]:7.0f} us per request in-process  (profile: {out})", flush=True)
-    print(f"me/floor cost ratio {report['floor'] / report['me']:.2f} (throughput ceiling in-process)")
+        print(
+            f"{name:8} {report[name]:7.0f} us per request in-process  (profile: {out})", flush=True
+        )
+    print(
+        f"me/floor cost ratio {report['floor'] / report['me']:.2f} (throughput ceiling in-process)"
+    )
 
 
 if __name__ == "__main__":

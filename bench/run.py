@@ -40,9 +40,14 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/{}"
 CONNECTIONS = 4  # wrk threads = connections: one refresh chain per connection
 USERS = 50
 LOGOUT_POOL_PER_SECOND = 800  # logout tokens seeded per second of run; more than one server can use
-REVOKE_SHARE = 0.1  # memory study: share of the opened sessions revoked (their tombstones are counted)
+REVOKE_SHARE = (
+    0.1  # memory study: share of the opened sessions revoked (their tombstones are counted)
+)
 
-THROTTLES = {name: "100000000/min" for name in ("THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP")}
+THROTTLES = {
+    name: "100000000/min"
+    for name in ("THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP")
+}
 
 
 def log(message: str) -> None:
@@ -56,8 +61,12 @@ def ensure_wrk() -> str:
             sys.exit("wrk is missing: install it (Debian: apt-get install -y wrk) and run again")
         log("installing wrk (apt-get)")
         subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    return subprocess.run(["wrk", "--version"], check=False, capture_output=True, text=True).stdout.splitlines()[0]
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL
+        )
+    return subprocess.run(
+        ["wrk", "--version"], check=False, capture_output=True, text=True
+    ).stdout.splitlines()[0]
 
 
 def free_port() -> int:
@@ -75,7 +84,15 @@ def recreate_postgres(name: str) -> None:
 class Target:
     """One served Django project: its settings, database, environment and gunicorn."""
 
-    def __init__(self, name: str, kind: str, database: str, redis_db: int, common_env: dict, redis_socket: Path):
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        database: str,
+        redis_db: int,
+        common_env: dict,
+        redis_socket: Path,
+    ):
         self.name, self.kind, self.database = name, kind, database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -87,17 +104,29 @@ class Target:
             db_name = f"bench_{kind}"
             recreate_postgres(db_name)
             database_url = POSTGRES.format(db_name)
-        self.env = {**common_env, "DATABASE_URL": database_url,
-                    "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
-                    # Each server empties its metrics directory when it starts (gunicorn.conf.py): one each.
-                    "PROMETHEUS_MULTIPROC_DIR": str(RESULTS / f"{name}.prometheus"),
-                    "DJANGO_SETTINGS_MODULE": "bench.settings" if kind == "project" else "bench.anchor.settings"}
+        self.env = {
+            **common_env,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
+            # Each server empties its metrics directory when it starts (gunicorn.conf.py): one each.
+            "PROMETHEUS_MULTIPROC_DIR": str(RESULTS / f"{name}.prometheus"),
+            "DJANGO_SETTINGS_MODULE": "bench.settings"
+            if kind == "project"
+            else "bench.anchor.settings",
+        }
         self.process = None
         self.settings = {}
 
     def django(self, *args: str, env: dict | None = None) -> str:
-        result = subprocess.run([PYTHON, *args], check=False, cwd=ROOT, env={**self.env, **(env or {})},
-                                capture_output=True, text=True, timeout=1800)
+        result = subprocess.run(
+            [PYTHON, *args],
+            check=False,
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         if result.returncode != 0:
             sys.exit(f"{self.name}: {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
@@ -108,23 +137,45 @@ class Target:
     def prepare(self) -> None:
         self.django("-m", "django", "migrate", "--noinput", "--verbosity", "0")
         self.seed("users", str(USERS))
-        self.settings = self.seed("settings")  # what the served settings give: DEBUG, journal mode, ...
+        self.settings = self.seed(
+            "settings"
+        )  # what the served settings give: DEBUG, journal mode, ...
 
     def start(self) -> None:
-        wsgi = "config.wsgi:application" if self.kind == "project" else "bench.anchor.wsgi:application"
+        wsgi = (
+            "config.wsgi:application" if self.kind == "project" else "bench.anchor.wsgi:application"
+        )
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-             "--error-logfile", str(RESULTS / f"{self.name}.gunicorn.log"), "--log-level", "warning", wsgi],
-            cwd=ROOT, env=self.env, start_new_session=True,
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--error-logfile",
+                str(RESULTS / f"{self.name}.gunicorn.log"),
+                "--log-level",
+                "warning",
+                wsgi,
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, urllib.error.URLError), \
-                    urllib.request.urlopen(f"{self.url}/bench/floor/", timeout=2) as response:
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"{self.url}/bench/floor/", timeout=2) as response,
+            ):
                 if response.status == 200:
                     return
             if self.process.poll() is not None:
-                sys.exit(f"{self.name}: gunicorn exited; see {RESULTS / (self.name + '.gunicorn.log')}")
+                sys.exit(
+                    f"{self.name}: gunicorn exited; see {RESULTS / (self.name + '.gunicorn.log')}"
+                )
             time.sleep(0.2)
         sys.exit(f"{self.name}: gunicorn did not answer within 60 s")
 
@@ -143,13 +194,35 @@ class Target:
             self.process.wait(timeout=10)
 
 
-def wrk(target: Target, mode: str, path: str, seconds: float, connections: int = CONNECTIONS, **env) -> dict:
+def wrk(
+    target: Target, mode: str, path: str, seconds: float, connections: int = CONNECTIONS, **env
+) -> dict:
     """Run wrk with bench.lua; return its numbers plus requests/s and the non-2xx count."""
-    run_env = {**os.environ, "BENCH_MODE": mode, "BENCH_PATH": path, "BENCH_THREADS": str(connections),
-               "BENCH_USERS": str(USERS), **{k: str(v) for k, v in env.items()}}
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-               "-s", str(LUA), target.url]
-    output = subprocess.run(command, check=False, env=run_env, capture_output=True, text=True, timeout=seconds + 120)
+    run_env = {
+        **os.environ,
+        "BENCH_MODE": mode,
+        "BENCH_PATH": path,
+        "BENCH_THREADS": str(connections),
+        "BENCH_USERS": str(USERS),
+        **{k: str(v) for k, v in env.items()},
+    }
+    command = [
+        "wrk",
+        "-t",
+        str(connections),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        target.url,
+    ]
+    output = subprocess.run(
+        command, check=False, env=run_env, capture_output=True, text=True, timeout=seconds + 120
+    )
     line = next((x for x in output.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         sys.exit(f"wrk gave no result:\n{output.stdout}\n{output.stderr}")
@@ -159,10 +232,13 @@ def wrk(target: Target, mode: str, path: str, seconds: float, connections: int =
     result.update(
         load1=os.getloadavg()[0],
         rps=result["requests"] / seconds_run if seconds_run else 0.0,
-        p50_ms=result["p50_us"] / 1000, p99_ms=result["p99_us"] / 1000,
+        p50_ms=result["p50_us"] / 1000,
+        p99_ms=result["p99_us"] / 1000,
         non2xx=sum(v for k, v in codes.items() if not 200 <= k < 300),
         fivexx=sum(v for k, v in codes.items() if k >= 500),
-        socket_errors=sum(result["errors"].get(k, 0) for k in ("connect", "read", "write", "timeout")),
+        socket_errors=sum(
+            result["errors"].get(k, 0) for k in ("connect", "read", "write", "timeout")
+        ),
     )
     return result
 
@@ -172,12 +248,17 @@ def write_lines(path: Path, lines: list[str]) -> str:
     return str(path)
 
 
-# Scenarios: kind -> name -> (mode, path, extra wrk environment) --------------------------------------------------
+# Scenarios: kind -> name -> (mode, path, extra wrk environment)
+# --------------------------------------------------
 BEARER = {"BENCH_BEARER": "1"}
 SCENARIOS = {
     "project": {
         "floor": ("get", "/bench/floor/", {}),
-        "me": ("get", "/api/auth/me/", BEARER),  # verify, one Redis round trip, one SQL query (the user)
+        "me": (
+            "get",
+            "/api/auth/me/",
+            BEARER,
+        ),  # verify, one Redis round trip, one SQL query (the user)
         "session": ("get", "/api/auth/session/", BEARER),  # verify, one Redis round trip, no SQL
         "refresh": ("chain", "/api/auth/refresh/", {}),
         "login": ("login", "/api/auth/login/", {}),
@@ -185,16 +266,38 @@ SCENARIOS = {
     },
     "anchor": {
         "floor": ("get", "/bench/floor/", {}),
-        "me": ("get", "/api/auth/me/", BEARER),  # JWTAuthentication: verify, one SQL query (the user)
-        "me-stateless": ("get", "/api/auth/me-stateless/", BEARER),  # JWTStatelessUserAuthentication: verify only
-        "refresh": ("chain", "/api/token/refresh/", {"BENCH_REFRESH_FIELD": "refresh", "BENCH_RESPONSE_FIELD": "refresh"}),
+        "me": (
+            "get",
+            "/api/auth/me/",
+            BEARER,
+        ),  # JWTAuthentication: verify, one SQL query (the user)
+        "me-stateless": (
+            "get",
+            "/api/auth/me-stateless/",
+            BEARER,
+        ),  # JWTStatelessUserAuthentication: verify only
+        "refresh": (
+            "chain",
+            "/api/token/refresh/",
+            {"BENCH_REFRESH_FIELD": "refresh", "BENCH_RESPONSE_FIELD": "refresh"},
+        ),
         "login": ("login", "/api/token/", {}),
     },
 }
-# The order of a round: group by group, and within a group database by database, project then anchor, so
-# that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are neighbours in time.
-SCENARIO_GROUPS = (("floor",), ("me",), ("session", "me-stateless"), ("refresh",), ("login",), ("logout",))
-# Scenarios whose wrk run reads seeded tokens: one session per connection (the logout pool is sized apart).
+# The order of a round: group by group, and within a group database by database, project then
+# anchor, so
+# that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are
+# neighbours in time.
+SCENARIO_GROUPS = (
+    ("floor",),
+    ("me",),
+    ("session", "me-stateless"),
+    ("refresh",),
+    ("login",),
+    ("logout",),
+)
+# Scenarios whose wrk run reads seeded tokens: one session per connection (the logout pool is sized
+# apart).
 TOKEN_SCENARIOS = ("me", "session", "me-stateless", "refresh")
 
 
@@ -203,14 +306,24 @@ def round_order(targets: list["Target"]) -> list[tuple["Target", str]]:
     for group in SCENARIO_GROUPS:
         for database in ("sqlite", "postgres"):
             for kind in ("project", "anchor"):
-                order += [(target, scenario) for scenario in group for target in targets
-                          if target.database == database and target.kind == kind and scenario in SCENARIOS[kind]]
+                order += [
+                    (target, scenario)
+                    for scenario in group
+                    for target in targets
+                    if target.database == database
+                    and target.kind == kind
+                    and scenario in SCENARIOS[kind]
+                ]
     return order
 
 
 def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
-    """Per round and scenario, the token file each wrk run reads (sessions made before the clock starts)."""
-    plan = {scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in SCENARIOS[target.kind]}
+    """Per round and scenario, the token file each wrk run reads (sessions made before the clock
+    starts).
+    """
+    plan = {
+        scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in SCENARIOS[target.kind]
+    }
     if target.kind == "project":
         plan["logout"] = int(seconds * LOGOUT_POOL_PER_SECOND)
     total = sum(plan.values()) * rounds
@@ -223,7 +336,9 @@ def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
     for round_index in range(rounds):
         for scenario, count in plan.items():
             files[(round_index, scenario)] = write_lines(
-                RESULTS / f"{target.name}.{scenario}.{round_index}.tokens", pairs[start:start + count])
+                RESULTS / f"{target.name}.{scenario}.{round_index}.tokens",
+                pairs[start : start + count],
+            )
             start += count
     return files
 
@@ -234,7 +349,9 @@ def median(values):
 
 
 def smoke(targets: list[Target], token_files: dict) -> dict:
-    """One request per GET scenario and target before the clock starts: status and the start of the body."""
+    """One request per GET scenario and target before the clock starts: status and the start of the
+    body.
+    """
     out = {}
     for target in targets:
         access = Path(token_files[target.name][(0, "me")]).read_text().split()[0]
@@ -251,7 +368,10 @@ def smoke(targets: list[Target], token_files: dict) -> dict:
                 status, body = exc.code, exc.read(300)
             except OSError as exc:
                 status, body = None, str(exc).encode()
-            out[f"{target.name}/{scenario}"] = {"status": status, "body": body.decode(errors="replace")}
+            out[f"{target.name}/{scenario}"] = {
+                "status": status,
+                "body": body.decode(errors="replace"),
+            }
             if status != 200:
                 log(f"SMOKE {target.name} GET {path}: {status} {body[:200]!r}")
     return out
@@ -260,7 +380,9 @@ def smoke(targets: list[Target], token_files: dict) -> dict:
 def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dict:
     # The targets' databases and Redis databases are separate: seed them all at once.
     with concurrent.futures.ThreadPoolExecutor(len(targets)) as pool:
-        seeding = {target.name: pool.submit(seed_tokens, target, rounds, seconds) for target in targets}
+        seeding = {
+            target.name: pool.submit(seed_tokens, target, rounds, seconds) for target in targets
+        }
         token_files = {name: future.result() for name, future in seeding.items()}
     checks = smoke(targets, token_files)
     for target in targets:  # warm-up, not measured: imports, connections, caches
@@ -274,10 +396,14 @@ def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dic
             tokens_file = files.get((round_index, scenario)) or files[(round_index, "me")]
             result = wrk(target, mode, path, seconds, BENCH_TOKENS=tokens_file, **env)
             runs[f"{target.name}/{scenario}"] = result
-            log(f"round {round_index + 1} {target.name:16} {scenario:12} {result['rps']:8.1f} req/s "
-                f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms non-2xx {result['non2xx']}"
+            log(
+                f"round {round_index + 1} {target.name:16} {scenario:12} {result['rps']:8.1f} "
+                "req/s "
+                f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms non-2xx "
+                f"{result['non2xx']}"
                 f"{' broken ' + str(result['broken']) if result['broken'] else ''}"
-                f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}")
+                f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}"
+            )
         results.append({"runs": runs, "ratios": round_ratios(runs)})
     return {"rounds": results, "smoke": checks}
 
@@ -286,7 +412,10 @@ def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dic
 RATIOS = {
     "me/floor {db}": ("project-{db}/me", "project-{db}/floor"),
     "session/floor {db}": ("project-{db}/session", "project-{db}/floor"),
-    "session project/anchor me-stateless {db}": ("project-{db}/session", "anchor-{db}/me-stateless"),
+    "session project/anchor me-stateless {db}": (
+        "project-{db}/session",
+        "anchor-{db}/me-stateless",
+    ),
     "me project/anchor {db}": ("project-{db}/me", "anchor-{db}/me"),
     "refresh project/anchor {db}": ("project-{db}/refresh", "anchor-{db}/refresh"),
     "login project/anchor {db}": ("project-{db}/login", "anchor-{db}/login"),
@@ -305,17 +434,34 @@ def round_ratios(runs: dict) -> dict:
 
 
 def memory_study(project: Target, sessions: int, rotate_sample: int, expiry_sessions: int) -> dict:
-    """Bytes per live session (tombstones included) on Redis db 2; key count back to baseline after expiry on db 3.
+    """Bytes per live session (tombstones included) on Redis db 2; key count back to baseline after
+    expiry on db 3.
 
     Both through the project's services (bench/seed.py). The short lifetimes of the expiry check
     are sized to outlast the opening of its sessions at the rate the first part measured.
     """
     base = project.env["REDIS_URL"].rsplit("?db=", 1)[0]
-    result = project.seed("memory", str(sessions), "--revoke-share", str(REVOKE_SHARE),
-                          "--rotate-sample", str(rotate_sample), env={"REDIS_URL": f"{base}?db=2"})
+    result = project.seed(
+        "memory",
+        str(sessions),
+        "--revoke-share",
+        str(REVOKE_SHARE),
+        "--rotate-sample",
+        str(rotate_sample),
+        env={"REDIS_URL": f"{base}?db=2"},
+    )
     lifetime = math.ceil(expiry_sessions * (1 + REVOKE_SHARE) / result["open_per_second"] * 1.5) + 3
-    result.update(project.seed("expiry", str(expiry_sessions), "--revoke-share", str(REVOKE_SHARE),
-                               "--lifetime", str(lifetime), env={"REDIS_URL": f"{base}?db=3"}))
+    result.update(
+        project.seed(
+            "expiry",
+            str(expiry_sessions),
+            "--revoke-share",
+            str(REVOKE_SHARE),
+            "--lifetime",
+            str(lifetime),
+            env={"REDIS_URL": f"{base}?db=3"},
+        )
+    )
     return result
 
 
@@ -337,22 +483,54 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
             level_runs = []
             for _ in range(rounds):
                 floor = wrk(project, "get", "/bench/floor/", seconds)
-                me = wrk(project, "get", "/api/auth/me/", seconds, BENCH_TOKENS=tokens_file, BENCH_BEARER="1")
-                session = wrk(project, "get", "/api/auth/session/", seconds, BENCH_TOKENS=tokens_file, BENCH_BEARER="1")
-                level_runs.append({"floor": floor, "me": me, "me/floor": me["rps"] / floor["rps"],
-                                   "session": session, "session/floor": session["rps"] / floor["rps"]})
-                log(f"{level:>9} filler sessions: me {me['rps']:.1f} req/s p50 {me['p50_ms']:.1f} ms "
-                    f"p99 {me['p99_ms']:.1f} ms, session {session['rps']:.1f} req/s p50 {session['p50_ms']:.1f} ms, "
-                    f"floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']} / {session['non2xx']}")
-            out.append({"filler": level, "keys": live, "fill_seconds": filled["seconds"],
-                        "used_memory": filled["used_memory"], "runs": level_runs})
+                me = wrk(
+                    project,
+                    "get",
+                    "/api/auth/me/",
+                    seconds,
+                    BENCH_TOKENS=tokens_file,
+                    BENCH_BEARER="1",
+                )
+                session = wrk(
+                    project,
+                    "get",
+                    "/api/auth/session/",
+                    seconds,
+                    BENCH_TOKENS=tokens_file,
+                    BENCH_BEARER="1",
+                )
+                level_runs.append(
+                    {
+                        "floor": floor,
+                        "me": me,
+                        "me/floor": me["rps"] / floor["rps"],
+                        "session": session,
+                        "session/floor": session["rps"] / floor["rps"],
+                    }
+                )
+                log(
+                    f"{level:>9} filler sessions: me {me['rps']:.1f} req/s p50 {me['p50_ms']:.1f} "
+                    "ms "
+                    f"p99 {me['p99_ms']:.1f} ms, session {session['rps']:.1f} req/s p50 "
+                    f"{session['p50_ms']:.1f} ms, "
+                    f"floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']} / {session['non2xx']}"
+                )
+            out.append(
+                {
+                    "filler": level,
+                    "keys": live,
+                    "fill_seconds": filled["seconds"],
+                    "used_memory": filled["used_memory"],
+                    "runs": level_runs,
+                }
+            )
     finally:
         project.seed("unfill", str(max(levels)))
     return {"levels": out}
 
 
 def soak(project: Target, seconds: int, connections: int) -> dict:
-    """The mixed run: login, me, refresh, logout by many clients; Redis memory sampled throughout."""
+    """The mixed run: login, me, refresh, logout by many clients; Redis memory sampled."""
     connection = redis.Redis.from_url(project.env["REDIS_URL"])
     samples, stop = [], threading.Event()
 
@@ -360,8 +538,13 @@ def soak(project: Target, seconds: int, connections: int) -> dict:
         started = time.monotonic()
         while not stop.wait(5):
             info = connection.info("memory")
-            samples.append({"t": round(time.monotonic() - started), "used_memory": info["used_memory"],
-                            "keys": connection.dbsize()})
+            samples.append(
+                {
+                    "t": round(time.monotonic() - started),
+                    "used_memory": info["used_memory"],
+                    "keys": connection.dbsize(),
+                }
+            )
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -375,21 +558,32 @@ def soak(project: Target, seconds: int, connections: int) -> dict:
 
 
 def machine() -> dict:
-    info = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "kernel": platform.release(), "load_before": os.getloadavg()}
+    info = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "load_before": os.getloadavg(),
+    }
     with contextlib.suppress(OSError):
-        model = [x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name")]
+        model = [
+            x for x in Path("/proc/cpuinfo").read_text().splitlines() if x.startswith("model name")
+        ]
         info["cpu"] = model[0].split(":", 1)[1].strip() if model else "?"
     return info
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="short runs, fewer sessions (under 3 minutes)")
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs, fewer sessions (under 3 minutes)"
+    )
     parser.add_argument("--soak", action="store_true", help="only the mixed soak run")
     parser.add_argument("--soak-seconds", type=int, default=300)
     parser.add_argument("--soak-database", choices=("sqlite", "postgres"), default="postgres")
-    parser.add_argument("--keep", action="store_true", help="leave servers and Redis running (for profiling)")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave servers and Redis running (for profiling)"
+    )
     args = parser.parse_args()
     # Stop cleanly (servers, Redis) on SIGTERM, and on SIGINT even when started in the background.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -401,15 +595,32 @@ def main() -> None:
     embedded_redis.stop(redis_dir)
     shutil.rmtree(redis_dir, ignore_errors=True)
     redis_socket = embedded_redis.ensure_running(redis_dir)
-    report["redis"] = redis.Redis(unix_socket_path=str(redis_socket)).info("server")["redis_version"]
-    common = {**os.environ, **THROTTLES, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost",
-              "SECRET_KEY": secrets.token_urlsafe(48), "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
-              "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48), "ACCESS_TOKEN_LIFETIME": "7200",
-              "PYTHONPATH": str(ROOT)}
+    report["redis"] = redis.Redis(unix_socket_path=str(redis_socket)).info("server")[
+        "redis_version"
+    ]
+    common = {
+        **os.environ,
+        **THROTTLES,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
+        "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48),
+        "ACCESS_TOKEN_LIFETIME": "7200",
+        "PYTHONPATH": str(ROOT),
+    }
     targets = []
     try:
         if args.soak:
-            project = Target(f"project-{args.soak_database}", "project", args.soak_database, 0, common, redis_socket)
+            project = Target(
+                f"project-{args.soak_database}",
+                "project",
+                args.soak_database,
+                0,
+                common,
+                redis_socket,
+            )
             targets.append(project)
             project.prepare()
             project.start()
@@ -420,8 +631,16 @@ def main() -> None:
         else:
             rounds, seconds = 3, (2 if args.quick else 10)
             for index, (kind, database) in enumerate(
-                    [("project", "sqlite"), ("project", "postgres"), ("anchor", "sqlite"), ("anchor", "postgres")]):
-                targets.append(Target(f"{kind}-{database}", kind, database, index, common, redis_socket))
+                [
+                    ("project", "sqlite"),
+                    ("project", "postgres"),
+                    ("anchor", "sqlite"),
+                    ("anchor", "postgres"),
+                ]
+            ):
+                targets.append(
+                    Target(f"{kind}-{database}", kind, database, index, common, redis_socket)
+                )
             for target in targets:
                 log(f"preparing {target.name}")
                 target.prepare()
@@ -434,8 +653,12 @@ def main() -> None:
                 if not args.keep:
                     target.stop()
             log("memory study")
-            report["memory"] = memory_study(targets[0], 10_000 if args.quick else 100_000,
-                                            2_000 if args.quick else 10_000, 2_000 if args.quick else 10_000)
+            report["memory"] = memory_study(
+                targets[0],
+                10_000 if args.quick else 100_000,
+                2_000 if args.quick else 10_000,
+                2_000 if args.quick else 10_000,
+            )
             log(json.dumps(report["memory"]))
             levels = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
             report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)

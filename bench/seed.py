@@ -31,21 +31,30 @@ def users(count: int) -> dict:
     model = get_user_model()
     encoded = make_password(PASSWORD)
     model._default_manager.bulk_create(
-        [model(username=USERNAME.format(i), email=f"bench-{i}@example.com", password=encoded) for i in range(count)],
+        [
+            model(username=USERNAME.format(i), email=f"bench-{i}@example.com", password=encoded)
+            for i in range(count)
+        ],
         ignore_conflicts=True,
     )
     return {"users": model._default_manager.filter(username__startswith="bench-").count()}
 
 
 def _bench_users(count: int):
-    return list(get_user_model()._default_manager.filter(username__startswith="bench-").order_by("pk")[:count])
+    return list(
+        get_user_model()
+        ._default_manager.filter(username__startswith="bench-")
+        .order_by("pk")[:count]
+    )
 
 
 def _request():
-    """A login request as the views receive it (loopback address, a user agent), for the services."""
+    """A login request as the views receive it (loopback address, a user agent)."""
     from django.test import RequestFactory
 
-    return RequestFactory().post("/api/auth/login/", REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT="bench-seed")
+    return RequestFactory().post(
+        "/api/auth/login/", REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT="bench-seed"
+    )
 
 
 def _in_batches(items, work, batch: int = 500):
@@ -60,12 +69,14 @@ def _in_batches(items, work, batch: int = 500):
     out = []
     nested = True
     for first in range(0, len(items), batch):
-        chunk = items[first:first + batch]
+        chunk = items[first : first + batch]
         if nested:
             try:
                 with transaction.atomic():
                     done = [work(item) for item in chunk]
-            except RuntimeError as exc:  # "A durable atomic block cannot be nested within another atomic block."
+            except (
+                RuntimeError
+            ) as exc:  # "A durable atomic block cannot be nested within another atomic block."
                 if "durable" not in str(exc):
                     raise
                 nested = False
@@ -77,12 +88,13 @@ def _in_batches(items, work, batch: int = 500):
 
 
 def project_sessions(count: int, out: str, spread: int) -> dict:
-    """Open ``count`` sessions through ``tokens.services.login``; write ``access refresh`` lines.
+    """Open ``count`` sessions through ``tokens.core.services.login``; write ``access refresh``
+    lines.
 
     Exactly what the login view does after checking the password (session record, Redis copy,
     the login signal and its auth event), so the seeded sessions are ordinary sessions.
     """
-    from tokens import services
+    from tokens.core import services
 
     people = _bench_users(spread)
     request = _request()
@@ -91,7 +103,11 @@ def project_sessions(count: int, out: str, spread: int) -> dict:
     with open(out, "w") as handle:
         handle.write("".join(f"{pair.access_token} {pair.refresh_token}\n" for pair in pairs))
     seconds = time.monotonic() - started
-    return {"sessions": count, "seconds": round(seconds, 1), "per_second": round(count / seconds, 1) if seconds else None}
+    return {
+        "sessions": count,
+        "seconds": round(seconds, 1),
+        "per_second": round(count / seconds, 1) if seconds else None,
+    }
 
 
 def anchor_sessions(count: int, out: str, spread: int) -> dict:
@@ -118,10 +134,12 @@ def anchor_sessions(count: int, out: str, spread: int) -> dict:
 
 def _revoke(user, session_id: str) -> None:
     """Revoke one session through the services, as a logout or a user's own revocation does."""
-    from tokens import services
+    from tokens.core import services
     from tokens.models import Session
 
-    services.revoke(Session.objects.filter(user_id=user.pk, pk=session_id), Session.RevokeReason.LOGOUT)
+    services.revoke(
+        Session.objects.filter(user_id=user.pk, pk=session_id), Session.RevokeReason.LOGOUT
+    )
 
 
 def _redis():
@@ -144,14 +162,22 @@ def _keys_of(connection, session_id: str) -> dict:
 
 
 def _memory_users(count: int) -> list:
-    """``memory-0`` .. ``memory-<count-1>``: one user per session, as if each were a different person."""
+    """``memory-0`` .. ``memory-<count-1>``: one user per session, as if each were a different
+    person.
+    """
     model = get_user_model()
     encoded = make_password(PASSWORD)
     model._default_manager.bulk_create(
-        [model(username=f"memory-{i}", email=f"memory-{i}@example.com", password=encoded) for i in range(count)],
-        ignore_conflicts=True, batch_size=5000,
+        [
+            model(username=f"memory-{i}", email=f"memory-{i}@example.com", password=encoded)
+            for i in range(count)
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
     )
-    return list(model._default_manager.filter(username__startswith="memory-").order_by("pk")[:count])
+    return list(
+        model._default_manager.filter(username__startswith="memory-").order_by("pk")[:count]
+    )
 
 
 def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
@@ -170,7 +196,7 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
     from django.conf import settings
     from django.test import override_settings
 
-    from tokens import services
+    from tokens.core import services
 
     connection = _redis()
     request = _request()
@@ -198,8 +224,9 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
     live_bytes = revoked_memory - base_memory
     per_open = (opened_memory - base_memory) / opened_count
 
-    # Rotate a sample of the live sessions once, without a grace window: the extra bytes of a rotated session.
-    sample = pairs[:min(rotate_sample, count)]
+    # Rotate a sample of the live sessions once, without a grace window: the extra bytes of a
+    # rotated session.
+    sample = pairs[: min(rotate_sample, count)]
     tokens_settings = dict(settings.TOKENS)
     with override_settings(TOKENS={**tokens_settings, "ROTATION_GRACE_PERIOD": 0}):
         rotated = _in_batches(sample, lambda pair: services.rotate(request, pair.refresh_token))
@@ -221,7 +248,9 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
         "keys_after_revoke": revoked_keys - base_keys,
         "bytes_per_session_open": per_open,
         "bytes_per_live_session": live_bytes / count,
-        "bytes_per_tombstone": (live_bytes - per_open * count) / revoked_count if revoked_count else None,
+        "bytes_per_tombstone": (live_bytes - per_open * count) / revoked_count
+        if revoked_count
+        else None,
         "bytes_per_rotation": per_rotation,
         "bytes_per_live_session_rotated": live_bytes / count + per_rotation,
         "rotated_sample": len(sample),
@@ -236,14 +265,20 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
 
 
 def effective_settings() -> dict:
-    """What the served settings really give: DEBUG, connection reuse, and SQLite's journal mode as opened."""
+    """What the served settings really give: DEBUG, connection reuse, and SQLite's journal mode as
+    opened.
+    """
     from django.conf import settings
     from django.db import connection
 
     database = settings.DATABASES["default"]
-    result = {"debug": settings.DEBUG, "vendor": connection.vendor, "conn_max_age": database.get("CONN_MAX_AGE"),
-              "conn_health_checks": database.get("CONN_HEALTH_CHECKS"),
-              "options": {k: v for k, v in database.get("OPTIONS", {}).items() if k != "password"}}
+    result = {
+        "debug": settings.DEBUG,
+        "vendor": connection.vendor,
+        "conn_max_age": database.get("CONN_MAX_AGE"),
+        "conn_health_checks": database.get("CONN_HEALTH_CHECKS"),
+        "options": {k: v for k, v in database.get("OPTIONS", {}).items() if k != "password"},
+    }
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             for pragma in ("journal_mode", "synchronous", "busy_timeout"):
@@ -256,7 +291,8 @@ def effective_settings() -> dict:
 
 
 def expiry(count: int, revoke_share: float, lifetime: int, wait: float) -> dict:
-    """Open ``count`` sessions whose lifetimes are ``lifetime`` seconds, revoke ``revoke_share`` of them; watch the key count.
+    """Open ``count`` sessions whose lifetimes are ``lifetime`` seconds, revoke ``revoke_share`` of
+    them; watch the key count.
 
     Lifetimes are shortened with ``override_settings(TOKENS=...)``, so every key the services write
     (live hash, tombstone, anything else) gets the expiry they would give it in production, only
@@ -268,22 +304,28 @@ def expiry(count: int, revoke_share: float, lifetime: int, wait: float) -> dict:
     from django.conf import settings
     from django.test import override_settings
 
-    from tokens import services
+    from tokens.core import services
 
     connection = _redis()
     request = _request()
     people = _memory_users(count)
     base_keys = connection.dbsize()
     revoked_count = int(count * revoke_share)
-    short = {**settings.TOKENS, "ACCESS_TOKEN_LIFETIME": lifetime, "REFRESH_TOKEN_LIFETIME": lifetime,
-             "SESSION_LIFETIME": lifetime}
+    short = {
+        **settings.TOKENS,
+        "ACCESS_TOKEN_LIFETIME": lifetime,
+        "REFRESH_TOKEN_LIFETIME": lifetime,
+        "SESSION_LIFETIME": lifetime,
+    }
     with override_settings(TOKENS=short):
         started = time.monotonic()
         pairs = _in_batches(people, lambda user: services.login(request, user))
         opened = time.monotonic()
         opened_keys = connection.dbsize() - base_keys
-        _in_batches(list(zip(people[:revoked_count], pairs[:revoked_count], strict=True)),
-                    lambda item: _revoke(item[0], item[1].session_id))
+        _in_batches(
+            list(zip(people[:revoked_count], pairs[:revoked_count], strict=True)),
+            lambda item: _revoke(item[0], item[1].session_id),
+        )
     # The last session's lifetime was counted from a moment no later than the end of the logins.
     last_end = opened + lifetime
     keys_while_expiring = connection.dbsize() - base_keys
@@ -308,17 +350,21 @@ def _filler(index: int) -> tuple[int, str]:
 
 
 def _template(connection) -> tuple[str, dict, str, int]:
-    """A real session's hash (key name and fields), opened through ``services.login``: the filler's model.
+    """A real session's hash (key name and fields), opened through ``services.login``: the filler's
+    model.
 
     Whatever layout the store gives a live session, the filler copies it; only the session id
     (and the user id in the key's hash tag and in the fields) differ.
     """
-    from tokens import services
+    from tokens.core import services
 
     user = _bench_users(1)[0]
     pair = services.login(_request(), user)
-    names = [key for key in connection.scan_iter(match=f"*{pair.session_id}*", count=10_000)
-             if connection.type(key) == b"hash"]
+    names = [
+        key
+        for key in connection.scan_iter(match=f"*{pair.session_id}*", count=10_000)
+        if connection.type(key) == b"hash"
+    ]
     if len(names) != 1:
         raise SystemExit(f"fill: expected one hash for a new session, found {names}")
     return names[0].decode(), connection.hgetall(names[0]), pair.session_id, user.pk
@@ -335,13 +381,25 @@ def fill(count: int) -> dict:
         pipe = connection.pipeline(transaction=False)
         for index in range(first, min(first + batch, count)):
             filler_user, filler_sid = _filler(index)
-            key = name.replace(session_id, filler_sid).replace(f"{{u:{user_pk}}}", f"{{u:{filler_user}}}")
-            pipe.hset(key, mapping={k: (str(filler_user).encode() if v == owner else v) for k, v in fields.items()})
+            key = name.replace(session_id, filler_sid).replace(
+                f"{{u:{user_pk}}}", f"{{u:{filler_user}}}"
+            )
+            pipe.hset(
+                key,
+                mapping={
+                    k: (str(filler_user).encode() if v == owner else v) for k, v in fields.items()
+                },
+            )
             pipe.expire(key, 3600)
         pipe.execute()
-    return {"filled": count, "seconds": round(time.monotonic() - started, 1), "keys": connection.dbsize(),
-            "used_memory": _used_memory(connection), "template": name.replace(session_id, "<sid>"),
-            "fields": sorted(k.decode() for k in fields)}
+    return {
+        "filled": count,
+        "seconds": round(time.monotonic() - started, 1),
+        "keys": connection.dbsize(),
+        "used_memory": _used_memory(connection),
+        "template": name.replace(session_id, "<sid>"),
+        "fields": sorted(k.decode() for k in fields),
+    }
 
 
 def unfill(count: int) -> dict:
@@ -371,13 +429,21 @@ def main() -> None:
         command.add_argument("--spread", type=int, default=50, help="how many bench users own them")
     command = commands.add_parser("memory")
     command.add_argument("count", type=int, help="live sessions at the measurement")
-    command.add_argument("--revoke-share", type=float, default=0.1, help="share of the opened sessions revoked")
-    command.add_argument("--rotate-sample", type=int, default=10_000, help="live sessions rotated once")
+    command.add_argument(
+        "--revoke-share", type=float, default=0.1, help="share of the opened sessions revoked"
+    )
+    command.add_argument(
+        "--rotate-sample", type=int, default=10_000, help="live sessions rotated once"
+    )
     command = commands.add_parser("expiry")
     command.add_argument("count", type=int, help="short-lived sessions opened")
     command.add_argument("--revoke-share", type=float, default=0.1, help="share of them revoked")
-    command.add_argument("--lifetime", type=int, default=30, help="seconds every lifetime is shortened to")
-    command.add_argument("--wait", type=float, default=60.0, help="seconds to wait past their end for the key count")
+    command.add_argument(
+        "--lifetime", type=int, default=30, help="seconds every lifetime is shortened to"
+    )
+    command.add_argument(
+        "--wait", type=float, default=60.0, help="seconds to wait past their end for the key count"
+    )
     commands.add_parser("settings")
     for name in ("fill", "unfill"):
         commands.add_parser(name).add_argument("count", type=int)

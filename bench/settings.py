@@ -5,5 +5,6 @@ from config.settings import BASE_DIR
 
 ROOT_URLCONF = "bench.urls"
 
-# An empty static root of the bench's own, so WhiteNoise finds its directory (bench/run.py creates it).
+# An empty static root of the bench's own, so WhiteNoise finds its directory (bench/run.py creates
+# it).
 STATIC_ROOT = BASE_DIR / "bench" / "results" / "static"

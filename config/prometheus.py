@@ -13,7 +13,9 @@ VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def multiprocess_dir(var_dir: Path) -> Path:
-    """``PROMETHEUS_MULTIPROC_DIR``, by default ``<var>/prometheus``: set in the environment and created."""
+    """``PROMETHEUS_MULTIPROC_DIR``, by default ``<var>/prometheus``: set in the environment and
+    created.
+    """
     path = Path(os.environ.setdefault(VARIABLE, str(Path(var_dir) / "prometheus")))
     path.mkdir(parents=True, exist_ok=True)
     return path

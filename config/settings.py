@@ -36,7 +36,9 @@ def env_int(name: str, default: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number of seconds, not {value!r}") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of seconds, not {value!r}"
+        ) from None
     if number < 0:
         raise ImproperlyConfigured(f"{name} must not be negative, not {value!r}")
     return number
@@ -51,7 +53,8 @@ DEBUG = env_bool("DEBUG", False)
 # The test runners (``manage.py test`` and pytest) get a fast password hasher.
 TESTING = sys.argv[1:2] == ["test"] or "PYTEST_VERSION" in os.environ
 
-# prometheus-client's multiprocess mode is chosen when it is first imported: the directory comes first.
+# prometheus-client's multiprocess mode is chosen when it is first imported: the directory comes
+# first.
 # A test run gets a directory of its own, which its subprocesses inherit and which goes with it.
 if TESTING and prometheus.VARIABLE not in os.environ:
     os.environ[prometheus.VARIABLE] = tempfile.mkdtemp(prefix="test-metrics-")
@@ -60,7 +63,7 @@ PROMETHEUS_MULTIPROC_DIR = prometheus.multiprocess_dir(VAR_DIR)
 
 
 def required_secret(name: str, dev_value: str) -> str:
-    """Return a secret from the environment; only DEBUG and test runs may fall back to a dev value."""
+    """Return a secret from the environment; only DEBUG and tests may fall back to a dev value."""
     value = os.environ.get(name, "")
     if value:
         return value
@@ -73,13 +76,20 @@ def required_secret(name: str, dev_value: str) -> str:
 
 
 SECRET_KEY = required_secret("SECRET_KEY", "dev-only-secret-key-not-for-production-use-0123456789")
-# HS256 (a shared secret) or an asymmetric algorithm whose public keys /.well-known/jwks.json publishes.
+# HS256 (a shared secret) or an asymmetric algorithm whose public keys /.well-known/jwks.json
+# publishes.
 ACCESS_ALGORITHM = os.environ.get("ACCESS_ALGORITHM", "") or TOKEN_DEFAULTS["ACCESS_ALGORITHM"]
 if ACCESS_ALGORITHM not in {"HS256", "RS256", "ES256", "EdDSA"}:
-    raise ImproperlyConfigured(f"ACCESS_ALGORITHM must be HS256, RS256, ES256 or EdDSA, not {ACCESS_ALGORITHM!r}")
+    raise ImproperlyConfigured(
+        f"ACCESS_ALGORITHM must be HS256, RS256, ES256 or EdDSA, not {ACCESS_ALGORITHM!r}"
+    )
 ACCESS_SIGNING_KEY = (
-    required_secret("ACCESS_SIGNING_KEY", "dev-only-access-signing-key-not-for-production-use-0123456789abcdef0123")
-    if ACCESS_ALGORITHM == "HS256" else os.environ.get("ACCESS_SIGNING_KEY", "")
+    required_secret(
+        "ACCESS_SIGNING_KEY",
+        "dev-only-access-signing-key-not-for-production-use-0123456789abcdef0123",
+    )
+    if ACCESS_ALGORITHM == "HS256"
+    else os.environ.get("ACCESS_SIGNING_KEY", "")
 )
 REFRESH_SIGNING_KEY = required_secret(
     "REFRESH_SIGNING_KEY", "dev-only-refresh-signing-key-not-for-production-use-0123456789abcdef012"
@@ -108,7 +118,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "tokens.request_ids.RequestIdMiddleware",
+    "tokens.operations.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,9 +191,12 @@ CACHES: dict[str, dict[str, Any]] = {
         },
     }
 }
-# REDIS_URL names one node of a Redis Cluster: django-redis then connects through redis-py's RedisCluster.
+# REDIS_URL names one node of a Redis Cluster: django-redis then connects through redis-py's
+# RedisCluster.
 if env_bool("REDIS_CLUSTER", False):
-    CACHES["default"]["OPTIONS"]["CONNECTION_FACTORY"] = "config.redis_cluster.ClusterConnectionFactory"
+    CACHES["default"]["OPTIONS"]["CONNECTION_FACTORY"] = (
+        "config.redis_cluster.ClusterConnectionFactory"
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -231,7 +244,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-# Load balancers and orchestrators probe over plain HTTP, often by address: never redirect the probes.
+# Load balancers and orchestrators probe over plain HTTP, often by address: never redirect the
+# probes.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -256,7 +270,8 @@ REST_FRAMEWORK = {
 # OpenAPI at /api/schema/, Swagger UI at /api/docs/ with its assets served from here (no CDN).
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dual-token JWT authentication",
-    "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection (RFC 7662).",
+    "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection "
+    "(RFC 7662).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
@@ -273,10 +288,16 @@ SPECTACULAR_SETTINGS = {
 TOKENS = {
     "ACCESS_SIGNING_KEY": ACCESS_SIGNING_KEY,
     "REFRESH_SIGNING_KEY": REFRESH_SIGNING_KEY,
-    "ACCESS_TOKEN_LIFETIME": env_int("ACCESS_TOKEN_LIFETIME", TOKEN_DEFAULTS["ACCESS_TOKEN_LIFETIME"]),
-    "REFRESH_TOKEN_LIFETIME": env_int("REFRESH_TOKEN_LIFETIME", TOKEN_DEFAULTS["REFRESH_TOKEN_LIFETIME"]),
+    "ACCESS_TOKEN_LIFETIME": env_int(
+        "ACCESS_TOKEN_LIFETIME", TOKEN_DEFAULTS["ACCESS_TOKEN_LIFETIME"]
+    ),
+    "REFRESH_TOKEN_LIFETIME": env_int(
+        "REFRESH_TOKEN_LIFETIME", TOKEN_DEFAULTS["REFRESH_TOKEN_LIFETIME"]
+    ),
     "SESSION_LIFETIME": env_int("SESSION_LIFETIME", TOKEN_DEFAULTS["SESSION_LIFETIME"]),
-    "ROTATION_GRACE_PERIOD": env_int("ROTATION_GRACE_PERIOD", TOKEN_DEFAULTS["ROTATION_GRACE_PERIOD"]),
+    "ROTATION_GRACE_PERIOD": env_int(
+        "ROTATION_GRACE_PERIOD", TOKEN_DEFAULTS["ROTATION_GRACE_PERIOD"]
+    ),
     "ACCESS_ALGORITHM": ACCESS_ALGORITHM,
     "ACCESS_PRIVATE_KEY": os.environ.get("ACCESS_PRIVATE_KEY", "").replace("\\n", "\n"),
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
@@ -285,11 +306,16 @@ TOKENS = {
     "COOKIE_SECURE": not DEBUG,
     "DEVICE_BINDING": env_bool("DEVICE_BINDING", TOKEN_DEFAULTS["DEVICE_BINDING"]),
     "THROTTLE_RATES": {
-        scope: os.environ.get(f"THROTTLE_{scope.upper()}", rate) for scope, rate in TOKEN_DEFAULTS["THROTTLE_RATES"].items()
+        scope: os.environ.get(f"THROTTLE_{scope.upper()}", rate)
+        for scope, rate in TOKEN_DEFAULTS["THROTTLE_RATES"].items()
     },
     "LOGIN_FAILURE_DELAY": env_int("LOGIN_FAILURE_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_DELAY"]),
-    "LOGIN_FAILURE_MAX_DELAY": env_int("LOGIN_FAILURE_MAX_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_MAX_DELAY"]),
-    "AUTH_EVENT_RETENTION_DAYS": env_int("AUTH_EVENT_RETENTION_DAYS", TOKEN_DEFAULTS["AUTH_EVENT_RETENTION_DAYS"]),
+    "LOGIN_FAILURE_MAX_DELAY": env_int(
+        "LOGIN_FAILURE_MAX_DELAY", TOKEN_DEFAULTS["LOGIN_FAILURE_MAX_DELAY"]
+    ),
+    "AUTH_EVENT_RETENTION_DAYS": env_int(
+        "AUTH_EVENT_RETENTION_DAYS", TOKEN_DEFAULTS["AUTH_EVENT_RETENTION_DAYS"]
+    ),
     "METRICS_ACCESS": os.environ.get("METRICS_ACCESS", "") or TOKEN_DEFAULTS["METRICS_ACCESS"],
     "METRICS_BEARER_TOKEN": os.environ.get("METRICS_BEARER_TOKEN", ""),
 }
@@ -298,7 +324,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "tokens.logs.JSONFormatter"},
+        "json": {"()": "tokens.operations.logs.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
@@ -308,8 +334,11 @@ LOGGING = {
     },
     "loggers": {
         # The test runners keep their output for failures (tests capture this logger themselves).
-        "tokens.events": {"handlers": ["events"], "propagate": False,
-                          "level": "WARNING" if TESTING else os.environ.get("AUTH_EVENT_LOG_LEVEL", "INFO")},
+        "tokens.events": {
+            "handlers": ["events"],
+            "propagate": False,
+            "level": "WARNING" if TESTING else os.environ.get("AUTH_EVENT_LOG_LEVEL", "INFO"),
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -3,21 +3,18 @@ from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-from tokens.exposition import MetricsView
-from tokens.health import HealthView, ReadyView
 from tokens.schema import SchemaView, SwaggerView
 
 urlpatterns = [
-    # The demo page; it hands browsers the csrftoken cookie their cookie-authenticated requests need.
+    # The demo page; it hands browsers the csrftoken cookie their cookie-authenticated requests
+    # need.
     path("", ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html")), name="demo"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("tokens.well_known_urls")),
-    path("healthz", HealthView.as_view(), name="healthz"),
-    path("readyz", ReadyView.as_view(), name="readyz"),
-    path("metrics", MetricsView.as_view(), name="metrics"),
+    path("", include("tokens.operations.urls")),
 ]
 
 handler400 = "tokens.views.api_bad_request"

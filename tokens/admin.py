@@ -5,9 +5,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from tokens import charts, overview, services
+from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
+from tokens.operations import charts, overview
 
 
 class StoreErrorsAsMessages(admin.ModelAdmin):
@@ -17,7 +18,9 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
     shown again with nothing changed.
     """
 
-    store_unavailable_message = "Nothing was changed: the token store (Redis) cannot be reached. Try again shortly."
+    store_unavailable_message = (
+        "Nothing was changed: the token store (Redis) cannot be reached. Try again shortly."
+    )
 
     def _retry_page(self, request, view, *args, **kwargs):
         try:
@@ -30,7 +33,9 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
         return self._retry_page(request, super().changelist_view, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._retry_page(request, super().changeform_view, object_id, form_url, extra_context)
+        return self._retry_page(
+            request, super().changeform_view, object_id, form_url, extra_context
+        )
 
     def delete_view(self, request, object_id, extra_context=None):
         return self._retry_page(request, super().delete_view, object_id, extra_context)
@@ -49,7 +54,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Session)
 class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
-    list_display = ("user", "created_at", "last_used_at", "ends_at", "ip_address", "short_user_agent", "state")
+    list_display = (
+        "user",
+        "created_at",
+        "last_used_at",
+        "ends_at",
+        "ip_address",
+        "short_user_agent",
+        "state",
+    )
     list_filter = ("revoked_reason", "created_at")
     search_fields = ("ip_address", "id")
     list_select_related = ("user",)
@@ -95,7 +108,9 @@ class AuthEventAdmin(ReadOnlyAdmin):
         return [path("overview/", view, name="tokens_authevent_overview"), *super().get_urls()]
 
     def overview_view(self, request):
-        """The security overview: charts of the auth event log, Redis's refresh tallies and the live sessions."""
+        """The security overview: charts of the auth event log, Redis's refresh tallies and the live
+        sessions.
+        """
         if not self.has_view_permission(request):
             raise PermissionDenied
         figures = overview.figures()
@@ -104,11 +119,19 @@ class AuthEventAdmin(ReadOnlyAdmin):
             "title": "Security overview",
             "opts": self.model._meta,
             "figures": figures,
-            "hourly": [charts.time_chart(series.title, series.points, "%H:00", 6, "%b %d, %H:00")
-                       for series in figures.hourly],
-            "daily": [charts.time_chart(series.title, series.points, "%b %d", 7, "%b %d")
-                      for series in figures.daily],
-            "by_address": charts.ranked_chart("Failed logins by address", figures.failed_by_address),
-            "by_username": charts.ranked_chart("Failed logins by username", figures.failed_by_username),
+            "hourly": [
+                charts.time_chart(series.title, series.points, "%H:00", 6, "%b %d, %H:00")
+                for series in figures.hourly
+            ],
+            "daily": [
+                charts.time_chart(series.title, series.points, "%b %d", 7, "%b %d")
+                for series in figures.daily
+            ],
+            "by_address": charts.ranked_chart(
+                "Failed logins by address", figures.failed_by_address
+            ),
+            "by_username": charts.ranked_chart(
+                "Failed logins by username", figures.failed_by_username
+            ),
         }
         return TemplateResponse(request, "admin/tokens/overview.html", context)

@@ -7,6 +7,6 @@ class TokensConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from tokens import checks, schema, signals  # noqa: F401  (registers checks, OpenAPI extensions, receivers)
+        from tokens import checks, schema, signals  # noqa: F401  (registers checks, OpenAPI extensions, receivers
 
         signals.connect_receivers()

@@ -3,8 +3,8 @@
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
-from tokens import metrics, services, tokens
 from tokens.conf import token_settings
+from tokens.core import services, tokens
 from tokens.exceptions import (
     REDIS_FAILURES,
     AuthError,
@@ -12,6 +12,7 @@ from tokens.exceptions import (
     to_api_error,
     www_authenticate,
 )
+from tokens.operations import metrics
 from tokens.users import TokenUser
 
 BEARER = "bearer"
@@ -35,7 +36,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
 
     A header token always wins over the cookie. Cookie-authenticated unsafe requests must
     pass Django's CSRF check, as with DRF's ``SessionAuthentication``. With device binding on,
-    the token must also match the request's fingerprint cookie (``tokens.binding``).
+    the token must also match the request's fingerprint cookie (``tokens.browser.binding``).
     """
 
     def authenticate(self, request):

@@ -7,9 +7,11 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from tokens import exposition, signing_keys, store
 from tokens.conf import DEFAULTS, token_settings
+from tokens.core import signing_keys
 from tokens.exceptions import StoreUnavailableError
+from tokens.operations import exposition
+from tokens.store import store
 
 # The one eviction policy under which Redis drops nothing (docs/operations.md says why).
 EVICTION_POLICY = "noeviction"
@@ -22,10 +24,17 @@ def check_signing_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
     if token_settings.ACCESS_ALGORITHM != signing_keys.HS256:
         return _check_asymmetric_keys(refresh)
     if not access or not refresh:
-        errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must both be set.",
-                                   id="tokens.E001"))
+        errors.append(
+            checks.Error(
+                "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must both be set.", id="tokens.E001"
+            )
+        )
     elif access == refresh:
-        errors.append(checks.Error("ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must differ.", id="tokens.E002"))
+        errors.append(
+            checks.Error(
+                "ACCESS_SIGNING_KEY and REFRESH_SIGNING_KEY must differ.", id="tokens.E002"
+            )
+        )
     return errors
 
 
@@ -38,12 +47,16 @@ def _check_asymmetric_keys(refresh):
     except ImproperlyConfigured as exc:
         return [*errors, checks.Error(str(exc), id="tokens.E004")]
     if ring.active_key() is None:
-        errors.append(checks.Error(
-            f"No active {ring.algorithm} access token signing key in {token_settings.SIGNING_KEYS_DIR}.",
-            hint="Run `python manage.py signing_keys generate` once, with the same ACCESS_ALGORITHM and "
-                 "SIGNING_KEYS_DIR, or set ACCESS_PRIVATE_KEY.",
-            id="tokens.E004",
-        ))
+        errors.append(
+            checks.Error(
+                f"No active {ring.algorithm} access token signing key in "
+                f"{token_settings.SIGNING_KEYS_DIR}.",
+                hint="Run `python manage.py signing_keys generate` once, with the same "
+                "ACCESS_ALGORITHM and "
+                "SIGNING_KEYS_DIR, or set ACCESS_PRIVATE_KEY.",
+                id="tokens.E004",
+            )
+        )
     return errors
 
 
@@ -53,8 +66,12 @@ def check_lifetimes(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage
     if token_settings.ACCESS_TOKEN_LIFETIME <= 0 or token_settings.REFRESH_TOKEN_LIFETIME <= 0:
         errors.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
     if token_settings.ACCESS_TOKEN_LIFETIME >= token_settings.REFRESH_TOKEN_LIFETIME:
-        errors.append(checks.Warning("ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
-                                     id="tokens.W001"))
+        errors.append(
+            checks.Warning(
+                "ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
+                id="tokens.W001",
+            )
+        )
     return errors
 
 
@@ -65,11 +82,15 @@ def check_settings_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
     for name in getattr(settings, "TOKENS", {}):
         if name not in DEFAULTS:
             close = difflib.get_close_matches(name, DEFAULTS, n=1)
-            errors.append(checks.Error(
-                f"TOKENS has an unknown setting {name!r}.",
-                hint=f"Did you mean {close[0]!r}?" if close else "See the settings reference (docs/configuration.md).",
-                id="tokens.E005",
-            ))
+            errors.append(
+                checks.Error(
+                    f"TOKENS has an unknown setting {name!r}.",
+                    hint=f"Did you mean {close[0]!r}?"
+                    if close
+                    else "See the settings reference (docs/configuration.md).",
+                    id="tokens.E005",
+                )
+            )
     return errors
 
 
@@ -79,12 +100,16 @@ def check_cache(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     alias = token_settings.CACHE_ALIAS
     backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
     if backend != "django_redis.cache.RedisCache":
-        return [checks.Error(
-            f"The cache {alias!r} (TOKENS['CACHE_ALIAS']) is {backend or 'not configured'}, not django-redis.",
-            hint="Set CACHES[alias]['BACKEND'] to 'django_redis.cache.RedisCache' with a LOCATION such as "
-                 "'redis://127.0.0.1:6379/0'.",
-            id="tokens.E006",
-        )]
+        return [
+            checks.Error(
+                f"The cache {alias!r} (TOKENS['CACHE_ALIAS']) is {backend or 'not configured'}, "
+                "not django-redis.",
+                hint="Set CACHES[alias]['BACKEND'] to 'django_redis.cache.RedisCache' with a "
+                "LOCATION such as "
+                "'redis://127.0.0.1:6379/0'.",
+                id="tokens.E006",
+            )
+        ]
     return []
 
 
@@ -92,28 +117,44 @@ def check_cache(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
 def check_metrics_access(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     mode = token_settings.METRICS_ACCESS
     if mode not in exposition.ACCESS_MODES:
-        return [checks.Error(f"METRICS_ACCESS must be one of {', '.join(exposition.ACCESS_MODES)}, not {mode!r}.",
-                             id="tokens.E007")]
+        return [
+            checks.Error(
+                f"METRICS_ACCESS must be one of {', '.join(exposition.ACCESS_MODES)}, not "
+                f"{mode!r}.",
+                id="tokens.E007",
+            )
+        ]
     if mode == exposition.BEARER and not token_settings.METRICS_BEARER_TOKEN:
-        return [checks.Error("METRICS_ACCESS is bearer but METRICS_BEARER_TOKEN is empty: nobody could scrape.",
-                             id="tokens.E008")]
+        return [
+            checks.Error(
+                "METRICS_ACCESS is bearer but METRICS_BEARER_TOKEN is empty: nobody could scrape.",
+                id="tokens.E008",
+            )
+        ]
     return []
 
 
 @checks.register(checks.Tags.caches, deploy=True)
 def check_redis_eviction(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    """Warn when a full Redis would drop session copies, tombstones, successors and rate-limit counters."""
+    """Warn when a full Redis would drop session copies, tombstones, successors and rate-limit
+    counters.
+    """
     try:
         policy = store.eviction_policy()
     except StoreUnavailableError:
-        # CONFIG refused (managed services often disable it) or Redis not reachable: nothing to judge.
+        # CONFIG refused (managed services often disable it) or Redis not reachable: nothing to
+        # judge.
         return []
     if policy in (None, EVICTION_POLICY):
         return []
-    return [checks.Warning(
-        f"Redis's maxmemory-policy is {policy}: when full, it drops session copies, revocation tombstones, "
-        f"grace-window successors and rate-limit counters, silently.",
-        hint=f"Run Redis with maxmemory-policy {EVICTION_POLICY} and a maxmemory sized for the live sessions "
-             f"(docs/operations.md, \"Redis: what to run it with\").",
-        id="tokens.W002",
-    )]
+    return [
+        checks.Warning(
+            f"Redis's maxmemory-policy is {policy}: when full, it drops session copies, revocation "
+            "tombstones, "
+            f"grace-window successors and rate-limit counters, silently.",
+            hint=f"Run Redis with maxmemory-policy {EVICTION_POLICY} and a maxmemory sized for the "
+            "live sessions "
+            f'(docs/operations.md, "Redis: what to run it with").',
+            id="tokens.W002",
+        )
+    ]

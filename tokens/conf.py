@@ -13,9 +13,11 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_SIGNING_KEY": None,
     # JWS algorithm of access tokens: HS256, or RS256, ES256 or EdDSA for keys others can verify.
     "ACCESS_ALGORITHM": "HS256",
-    # PEM private key that signs access tokens (asymmetric algorithms); overrides the key directory's.
+    # PEM private key that signs access tokens (asymmetric algorithms); overrides the key
+    # directory's.
     "ACCESS_PRIVATE_KEY": "",
-    # Directory of asymmetric signing keys (PEM files and a manifest), managed by `manage.py signing_keys`.
+    # Directory of asymmetric signing keys (PEM files and a manifest), managed by `manage.py
+    # signing_keys`.
     "SIGNING_KEYS_DIR": None,
     # HS256 secret for refresh tokens, used as given; must differ from the access key.
     "REFRESH_SIGNING_KEY": None,
@@ -42,19 +44,24 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_COOKIE_NAME": "access_token",
     # Name of the refresh token cookie.
     "REFRESH_COOKIE_NAME": "refresh_token",
-    # Path the refresh cookie is scoped to; None: where the app's URLs are included (e.g. /api/auth/).
+    # Path the refresh cookie is scoped to; None: where the app's URLs are included (e.g.
+    # /api/auth/).
     "REFRESH_COOKIE_PATH": None,
-    # Send the token and fingerprint cookies over HTTPS only; turn off for development over plain HTTP.
+    # Send the token and fingerprint cookies over HTTPS only; turn off for development over plain
+    # HTTP.
     "COOKIE_SECURE": True,
-    # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token carries.
+    # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token
+    # carries.
     "DEVICE_BINDING": False,
     # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).
     "FINGERPRINT_COOKIE_NAME": "fgp",
-    # Name of the signed device cookie a successful login sets (login throttling, tokens/device_cookies.py).
+    # Name of the signed device cookie a successful login sets (login throttling,
+    # tokens/browser/device_cookies.py).
     "LOGIN_DEVICE_COOKIE_NAME": "login_device",
     # Seconds a device cookie is honoured after the login that set it (each login sets a new one).
     "LOGIN_DEVICE_LIFETIME": 31536000,
-    # Seconds a client waits after its first failed login at a name; doubled by each further failure.
+    # Seconds a client waits after its first failed login at a name; doubled by each further
+    # failure.
     "LOGIN_FAILURE_DELAY": 1,
     # The longest wait after a failed login, in seconds.
     "LOGIN_FAILURE_MAX_DELAY": 300,
@@ -64,11 +71,13 @@ DEFAULTS: dict[str, Any] = {
     "WWW_AUTHENTICATE_REALM": "api",
     # Longest user agent string stored with a session or an auth event.
     "USER_AGENT_MAX_LENGTH": 512,
-    # Who may read /metrics: "open" (anyone), "bearer" (METRICS_BEARER_TOKEN) or "staff" (a staff user).
+    # Who may read /metrics: "open" (anyone), "bearer" (METRICS_BEARER_TOKEN) or "staff" (a staff
+    # user).
     "METRICS_ACCESS": "staff",
     # The secret a scraper presents as "Authorization: Bearer ..." when METRICS_ACCESS is "bearer".
     "METRICS_BEARER_TOKEN": "",
-    # Days auth events are kept; `manage.py prune_auth_events` deletes older ones (the overview shows 30).
+    # Days auth events are kept; `manage.py prune_auth_events` deletes older ones (the overview
+    # shows 30).
     "AUTH_EVENT_RETENTION_DAYS": 90,
     # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
     "READINESS_DATABASE_TIMEOUT": 0.5,

@@ -133,7 +133,14 @@ API_ERRORS = {
 
 # Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).
 INVALID_TOKEN_CODES = frozenset(
-    {"token_invalid", "token_expired", "token_wrong_type", "token_revoked", "token_reused", "user_inactive"}
+    {
+        "token_invalid",
+        "token_expired",
+        "token_wrong_type",
+        "token_revoked",
+        "token_reused",
+        "user_inactive",
+    }
 )
 
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).

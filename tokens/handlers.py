@@ -4,8 +4,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tokens import metrics
 from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
+from tokens.operations import metrics
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

@@ -2,7 +2,7 @@
 
 A session's row is the durable record of everything that decides it: owner, ends, the
 current refresh token id (and the one it replaced, with the end of its grace window),
-the device binding, and when and why it was revoked. Redis (``tokens.store``) holds a
+the device binding, and when and why it was revoked. Redis (``tokens.store.store``) holds a
 copy for the hot path that may be lost at any moment; a miss is answered from this row.
 """
 
@@ -18,7 +18,9 @@ from django.utils import timezone
 
 
 def owner_is_active() -> Exists | Value:
-    """A boolean expression on sessions: their owner is active (a user model without ``is_active`` always is)."""
+    """A boolean expression on sessions: their owner is active (a user model without ``is_active``
+    always is).
+    """
     user_model = get_user_model()
     if not any(field.name == "is_active" for field in user_model._meta.concrete_fields):
         return Value(True, output_field=models.BooleanField())
@@ -51,8 +53,16 @@ class SessionQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at, refresh_expires_at__gt=at)
 
-    def rotate(self, session_id, presented_jti: str, new_jti: str, *, now: datetime, idle_end: datetime,
-               grace_end: datetime) -> Rotation | None:
+    def rotate(
+        self,
+        session_id,
+        presented_jti: str,
+        new_jti: str,
+        *,
+        now: datetime,
+        idle_end: datetime,
+        grace_end: datetime,
+    ) -> Rotation | None:
         """Consume ``presented_jti`` in one conditional UPDATE; None when this call did not win.
 
         It wins only while the presented id is the session's current one, the session is open
@@ -64,7 +74,17 @@ class SessionQuerySet(models.QuerySet):
         moment = connection.ops.adapt_datetimefield_value
         session_id = self.model._meta.pk.get_db_prep_value(session_id, connection)
         idle, at = moment(idle_end), moment(now)
-        params = [new_jti, presented_jti, moment(grace_end), at, idle, idle, session_id, presented_jti, at]
+        params = [
+            new_jti,
+            presented_jti,
+            moment(grace_end),
+            at,
+            idle,
+            idle,
+            session_id,
+            presented_jti,
+            at,
+        ]
         with connection.cursor() as cursor:
             cursor.execute(_rotation_statement(connection), params)
             row = cursor.fetchone()
@@ -87,19 +107,33 @@ def _rotation_statement(connection) -> str:
         owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
         active = ""
         if any(field.name == "is_active" for field in users.concrete_fields):
-            active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(column_of(users, 'is_active'))})"
-        column = {name: quote(column_of(sessions, name)) for name in (
-            "id", "refresh_jti", "previous_jti", "grace_ends_at", "last_used_at", "expires_at",
-            "refresh_expires_at", "revoked_at")}
+            active = (
+                f" AND EXISTS (SELECT 1 {owner_row} AND {quote(column_of(users, 'is_active'))})"
+            )
+        column = {
+            name: quote(column_of(sessions, name))
+            for name in (
+                "id",
+                "refresh_jti",
+                "previous_jti",
+                "grace_ends_at",
+                "last_used_at",
+                "expires_at",
+                "refresh_expires_at",
+                "revoked_at",
+            )
+        }
         username = quote(column_of(users, user_model.USERNAME_FIELD))
         _ROTATION_STATEMENTS[key] = (
             f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
             f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
             f"{column['refresh_expires_at']} = CASE WHEN {column['expires_at']} < %s "
             f"THEN {column['expires_at']} ELSE %s END "
-            f"WHERE {column['id']} = %s AND {column['refresh_jti']} = %s AND {column['revoked_at']} IS NULL "
+            f"WHERE {column['id']} = %s AND {column['refresh_jti']} = %s AND "
+            f"{column['revoked_at']} IS NULL "
             f"AND {column['expires_at']} > %s{active} "
-            f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, {column['refresh_expires_at']}"
+            f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
+            f"{column['refresh_expires_at']}"
         )
     return _ROTATION_STATEMENTS[key]
 
@@ -130,18 +164,29 @@ class Session(models.Model):
         USER_DELETED = "user_deleted", "user deleted"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(help_text="Absolute end of the session.")
-    refresh_expires_at = models.DateTimeField(help_text="Idle end: the current refresh token's expiry.")
+    refresh_expires_at = models.DateTimeField(
+        help_text="Idle end: the current refresh token's expiry."
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
-    refresh_jti = models.CharField(max_length=64, help_text="Id of the one refresh token that may be used next.")
-    previous_jti = models.CharField(max_length=64, blank=True, help_text="Id of the refresh token it replaced.")
-    grace_ends_at = models.DateTimeField(null=True, blank=True,
-                                         help_text="Until then the replaced token returns the same successor.")
-    fingerprint_digest = models.CharField(max_length=64, blank=True, help_text="Device binding (SHA-256 hex).")
+    refresh_jti = models.CharField(
+        max_length=64, help_text="Id of the one refresh token that may be used next."
+    )
+    previous_jti = models.CharField(
+        max_length=64, blank=True, help_text="Id of the refresh token it replaced."
+    )
+    grace_ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until then the replaced token returns the same successor."
+    )
+    fingerprint_digest = models.CharField(
+        max_length=64, blank=True, help_text="Device binding (SHA-256 hex)."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
 
@@ -153,7 +198,11 @@ class Session(models.Model):
         permissions = (("introspect_token", "Can introspect tokens"),)
         indexes = (
             models.Index(fields=["user", "created_at"]),
-            models.Index(fields=["user"], condition=Q(revoked_at__isnull=True), name="tokens_session_open_idx"),
+            models.Index(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="tokens_session_open_idx",
+            ),
         )
 
     def __str__(self):
@@ -175,20 +224,25 @@ class Session(models.Model):
 
 class AuthEventQuerySet(models.QuerySet):
     def delete_before(self, moment: datetime, batch_size: int) -> int:
-        """Delete the events before ``moment``, oldest first, one short transaction per batch; return how many.
+        """Delete the events before ``moment``, oldest first, one short transaction per batch;
+        return how many.
 
         Batches keep each statement's locks and undo small, so a large backlog never blocks the
         logins and revocations that insert events meanwhile.
         """
         deleted = 0
-        while batch := list(self.filter(at__lt=moment).order_by("at").values_list("pk", flat=True)[:batch_size]):
+        while batch := list(
+            self.filter(at__lt=moment).order_by("at").values_list("pk", flat=True)[:batch_size]
+        ):
             self.model._default_manager.filter(pk__in=batch).delete()
             deleted += len(batch)
         return deleted
 
 
 class AuthEvent(models.Model):
-    """Append-only log of what happened to accounts and sessions (pruned by ``manage.py prune_auth_events``)."""
+    """Append-only log of what happened to accounts and sessions (pruned by ``manage.py
+    prune_auth_events``).
+    """
 
     class Kind(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", "login succeeded"
@@ -201,9 +255,16 @@ class AuthEvent(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="auth_events")
-    username = models.CharField(max_length=254, blank=True, help_text="As given, for failed logins.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="auth_events",
+    )
+    username = models.CharField(
+        max_length=254, blank=True, help_text="As given, for failed logins."
+    )
     session_id = models.UUIDField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
@@ -214,9 +275,13 @@ class AuthEvent(models.Model):
     class Meta:
         ordering = ("-at",)
         indexes = (
-            # The security overview counts events of some kinds over a time range, grouped by hour or day.
+            # The security overview counts events of some kinds over a time range, grouped by hour
+            # or day.
             models.Index(fields=["kind", "at"], name="tokens_authevent_kind_at_idx"),
         )
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.username or self.user_id} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return (
+            f"{self.get_kind_display()} {self.username or self.user_id} at "
+            f"{self.at:%Y-%m-%d %H:%M:%S}"
+        )

@@ -1,12 +1,16 @@
-"""Content negotiation for endpoints that answer machines: their one format, whatever ``Accept`` says."""
+"""Content negotiation for endpoints that answer machines: their one format, whatever ``Accept``
+says.
+"""
 
 from rest_framework.negotiation import BaseContentNegotiation
 
 
 class FirstRenderer(BaseContentNegotiation):
-    """Always the view's first parser and renderer: a probe or a scraper never gets 406 Not Acceptable.
+    """Always the view's first parser and renderer: a probe or a scraper never gets 406 Not
+    Acceptable.
 
-    DRF's documented pattern for ignoring the client's ``Accept`` header (API guide, "Content negotiation").
+    DRF's documented pattern for ignoring the client's ``Accept`` header (API guide, "Content
+    negotiation").
     """
 
     def select_parser(self, request, parsers):

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tokens import services, signing_keys, tokens
+from tokens.core import services, signing_keys, tokens
 from tokens.exceptions import (
     AuthError,
     StoreUnavailableError,
@@ -30,7 +30,11 @@ class CanIntrospect(BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and (user.is_staff or user.has_perm("tokens.introspect_token")))
+        return bool(
+            user
+            and user.is_authenticated
+            and (user.is_staff or user.has_perm("tokens.introspect_token"))
+        )
 
 
 def verified_token(raw: str) -> tokens.BaseToken | None:
@@ -93,8 +97,13 @@ def introspection(raw: str) -> dict:
         # Consumed by a rotation: only the newest refresh token of a session is usable.
         return inactive
     return {
-        "active": True, "token_type": token["token_type"], "sub": token["sub"], "username": session.username,
-        "sid": token["sid"], "iat": token["iat"], "exp": token["exp"],
+        "active": True,
+        "token_type": token["token_type"],
+        "sub": token["sub"],
+        "username": session.username,
+        "sid": token["sid"],
+        "iat": token["iat"],
+        "exp": token["exp"],
     }
 
 

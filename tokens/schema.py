@@ -10,7 +10,12 @@ from drf_spectacular.extensions import (
     OpenApiViewExtension,
 )
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -34,7 +39,9 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
             "description": "An access token from login/ or refresh/ (the access cookie works too).",
         }
 
@@ -47,10 +54,14 @@ INTROSPECTED_TOKEN_TYPES = ("access", "refresh")
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A sentence for a person.")
-    code = serializers.CharField(help_text="A machine code of the API contract, e.g. token_expired.")
+    code = serializers.CharField(
+        help_text="A machine code of the API contract, e.g. token_expired."
+    )
 
 
-@extend_schema_field({"type": "string", "pattern": "^Bearer$", "description": "Always Bearer (RFC 6750)."})
+@extend_schema_field(
+    {"type": "string", "pattern": "^Bearer$", "description": "Always Bearer (RFC 6750)."}
+)
 class BearerTypeField(serializers.CharField):
     """The pair's ``token_type``: a pattern, not an enum, so its name cannot collide with the
     introspected ``token_type`` enum (drf-spectacular names enums by field name)."""
@@ -61,7 +72,9 @@ class TokenPairSerializer(serializers.Serializer):
     refresh_token = serializers.CharField()
     token_type = BearerTypeField()
     expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
-    refresh_expires_in = serializers.IntegerField(help_text="Seconds the refresh token lives unless rotated.")
+    refresh_expires_in = serializers.IntegerField(
+        help_text="Seconds the refresh token lives unless rotated."
+    )
     session_id = serializers.UUIDField()
 
 
@@ -86,13 +99,17 @@ class HealthSerializer(serializers.Serializer):
 
 
 class ReadinessSerializer(HealthSerializer):
-    checks = serializers.DictField(child=serializers.ChoiceField(choices=("ok",)),
-                                   help_text="Each dependency that answered: database, redis.")
+    checks = serializers.DictField(
+        child=serializers.ChoiceField(choices=("ok",)),
+        help_text="Each dependency that answered: database, redis.",
+    )
 
 
 class NotReadySerializer(ErrorSerializer):
-    failed = serializers.ListField(child=serializers.ChoiceField(choices=("database", "redis")),
-                                   help_text="The dependencies that did not answer in time.")
+    failed = serializers.ListField(
+        child=serializers.ChoiceField(choices=("database", "redis")),
+        help_text="The dependencies that did not answer in time.",
+    )
 
 
 class JSONWebKeySerializer(serializers.Serializer):
@@ -109,18 +126,29 @@ class JSONWebKeySetSerializer(serializers.Serializer):
 # 400: DRF's field errors, or ``{detail, code}`` when the body could not be parsed at all.
 VALIDATION_ERROR = {
     "type": "object",
-    "additionalProperties": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
+    "additionalProperties": {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+    },
 }
 
 ERRORS = {
     400: OpenApiResponse(VALIDATION_ERROR, description="Missing or malformed fields."),
-    401: OpenApiResponse(ErrorSerializer, description="not_authenticated, invalid_credentials or a token_* code; "
-                                                      "WWW-Authenticate names the Bearer scheme."),
-    403: OpenApiResponse(ErrorSerializer, description="permission_denied, or csrf_failed for a cookie-authenticated "
-                                                      "unsafe request."),
+    401: OpenApiResponse(
+        ErrorSerializer,
+        description="not_authenticated, invalid_credentials or a token_* code; "
+        "WWW-Authenticate names the Bearer scheme.",
+    ),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="permission_denied, or csrf_failed for a cookie-authenticated unsafe request.",
+    ),
     404: OpenApiResponse(ErrorSerializer, description="No such session of this user."),
-    429: OpenApiResponse(ErrorSerializer, description="throttled; Retry-After says when to try again."),
-    503: OpenApiResponse(ErrorSerializer, description="service_unavailable: the token store cannot be reached."),
+    429: OpenApiResponse(
+        ErrorSerializer, description="throttled; Retry-After says when to try again."
+    ),
+    503: OpenApiResponse(
+        ErrorSerializer, description="service_unavailable: the token store cannot be reached."
+    ),
 }
 
 
@@ -135,80 +163,150 @@ OPERATIONS = ("operations",)
 
 # Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
 VIEWS = {
-    "tokens.views.LoginView": {"post": extend_schema(
-        tags=AUTH, request=LoginSerializer,
-        responses=responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
-        summary="Log in with a username or e-mail address and a password",
-    )},
-    "tokens.views.RefreshView": {"post": extend_schema(
-        tags=AUTH, request=RefreshSerializer,
-        responses=responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
-        summary="Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
-    )},
-    "tokens.views.LogoutView": {"post": extend_schema(
-        tags=AUTH, request=RefreshSerializer, responses=responses(NO_CONTENT, 400, 401, 403, 503),
-        summary="End this session, given its access token or a refresh token",
-    )},
-    "tokens.views.LogoutAllView": {"post": extend_schema(
-        tags=AUTH, request=None, responses=responses(NO_CONTENT, 401, 403, 503),
-        summary="End every session of the user",
-    )},
-    "tokens.views.SessionListView": {"get": extend_schema(
-        tags=AUTH, responses=responses({200: SessionSerializer(many=True)}, 401, 403, 503),
-        summary="The user's live sessions",
-    )},
-    "tokens.views.SessionDetailView": {"delete": extend_schema(
-        tags=AUTH, responses=responses(NO_CONTENT, 401, 403, 404, 503), summary="Revoke one of the user's sessions",
-    )},
-    "tokens.views.SessionView": {"get": extend_schema(
-        tags=AUTH, responses=responses({200: CurrentSessionSerializer}, 401, 403, 503),
-        summary="The current session, from the token and Redis alone (no SQL)",
-    )},
-    "tokens.views.MeView": {
-        "get": extend_schema(tags=AUTH, responses=responses({200: ProfileSerializer}, 401, 403, 503),
-                             summary="The user's profile"),
-        "patch": extend_schema(tags=AUTH, responses=responses({200: ProfileSerializer}, 400, 401, 403, 503),
-                               summary="Change e-mail and names"),
+    "tokens.views.LoginView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=LoginSerializer,
+            responses=responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
+            summary="Log in with a username or e-mail address and a password",
+        )
     },
-    "tokens.views.PasswordView": {"post": extend_schema(
-        tags=AUTH, request=PasswordChangeSerializer, responses=responses(NO_CONTENT, 400, 401, 403, 503),
-        summary="Change the password; every other session is revoked",
-    )},
-    "tokens.oauth.RevokeView": {"post": extend_schema(
-        tags=OAUTH, request=TokenRequestSerializer,
-        responses=responses({200: OpenApiResponse(description="Revoked, or the token was not live (RFC 7009).")},
-                            400, 503),
-        summary="RFC 7009 revocation: the token's session ends",
-    )},
-    "tokens.oauth.IntrospectView": {"post": extend_schema(
-        tags=OAUTH, request=TokenRequestSerializer,
-        responses=responses({200: IntrospectionSerializer}, 400, 401, 403, 503),
-        summary="RFC 7662 introspection (staff or the tokens.introspect_token permission)",
-    )},
-    "tokens.oauth.JWKSView": {"get": extend_schema(
-        tags=OAUTH, operation_id="jwks", responses={200: JSONWebKeySetSerializer},
-        summary="Public keys of access tokens (empty with HS256)",
-    )},
-    "tokens.health.HealthView": {"get": extend_schema(
-        tags=OPERATIONS, operation_id="healthz", responses={200: HealthSerializer},
-        summary="Liveness: the process answers (touches neither the database nor Redis)",
-    )},
-    "tokens.health.ReadyView": {"get": extend_schema(
-        tags=OPERATIONS, operation_id="readyz",
-        responses={200: ReadinessSerializer, 503: OpenApiResponse(
-            NotReadySerializer, description="service_unavailable: `failed` names what did not answer in time.")},
-        summary="Readiness: the database and Redis answer within their timeouts",
-    )},
-    "tokens.exposition.MetricsView": {"get": extend_schema(
-        tags=OPERATIONS, operation_id="metrics",
-        responses={
-            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition."),
-            (200, "application/openmetrics-text"): OpenApiResponse(
-                OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."),
-            **responses({}, 401, 403, 503),
-        },
-        summary="Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
-    )},
+    "tokens.views.RefreshView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=RefreshSerializer,
+            responses=responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
+            summary="Rotate a refresh token (body, Authorization: Bearer or cookie) into a new "
+            "pair",
+        )
+    },
+    "tokens.views.LogoutView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=RefreshSerializer,
+            responses=responses(NO_CONTENT, 400, 401, 403, 503),
+            summary="End this session, given its access token or a refresh token",
+        )
+    },
+    "tokens.views.LogoutAllView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=None,
+            responses=responses(NO_CONTENT, 401, 403, 503),
+            summary="End every session of the user",
+        )
+    },
+    "tokens.views.SessionListView": {
+        "get": extend_schema(
+            tags=AUTH,
+            responses=responses({200: SessionSerializer(many=True)}, 401, 403, 503),
+            summary="The user's live sessions",
+        )
+    },
+    "tokens.views.SessionDetailView": {
+        "delete": extend_schema(
+            tags=AUTH,
+            responses=responses(NO_CONTENT, 401, 403, 404, 503),
+            summary="Revoke one of the user's sessions",
+        )
+    },
+    "tokens.views.SessionView": {
+        "get": extend_schema(
+            tags=AUTH,
+            responses=responses({200: CurrentSessionSerializer}, 401, 403, 503),
+            summary="The current session, from the token and Redis alone (no SQL)",
+        )
+    },
+    "tokens.views.MeView": {
+        "get": extend_schema(
+            tags=AUTH,
+            responses=responses({200: ProfileSerializer}, 401, 403, 503),
+            summary="The user's profile",
+        ),
+        "patch": extend_schema(
+            tags=AUTH,
+            responses=responses({200: ProfileSerializer}, 400, 401, 403, 503),
+            summary="Change e-mail and names",
+        ),
+    },
+    "tokens.views.PasswordView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=PasswordChangeSerializer,
+            responses=responses(NO_CONTENT, 400, 401, 403, 503),
+            summary="Change the password; every other session is revoked",
+        )
+    },
+    "tokens.oauth.RevokeView": {
+        "post": extend_schema(
+            tags=OAUTH,
+            request=TokenRequestSerializer,
+            responses=responses(
+                {
+                    200: OpenApiResponse(
+                        description="Revoked, or the token was not live (RFC 7009)."
+                    )
+                },
+                400,
+                503,
+            ),
+            summary="RFC 7009 revocation: the token's session ends",
+        )
+    },
+    "tokens.oauth.IntrospectView": {
+        "post": extend_schema(
+            tags=OAUTH,
+            request=TokenRequestSerializer,
+            responses=responses({200: IntrospectionSerializer}, 400, 401, 403, 503),
+            summary="RFC 7662 introspection (staff or the tokens.introspect_token permission)",
+        )
+    },
+    "tokens.oauth.JWKSView": {
+        "get": extend_schema(
+            tags=OAUTH,
+            operation_id="jwks",
+            responses={200: JSONWebKeySetSerializer},
+            summary="Public keys of access tokens (empty with HS256)",
+        )
+    },
+    "tokens.operations.health.HealthView": {
+        "get": extend_schema(
+            tags=OPERATIONS,
+            operation_id="healthz",
+            responses={200: HealthSerializer},
+            summary="Liveness: the process answers (touches neither the database nor Redis)",
+        )
+    },
+    "tokens.operations.health.ReadyView": {
+        "get": extend_schema(
+            tags=OPERATIONS,
+            operation_id="readyz",
+            responses={
+                200: ReadinessSerializer,
+                503: OpenApiResponse(
+                    NotReadySerializer,
+                    description="service_unavailable: `failed` names what did not answer in time.",
+                ),
+            },
+            summary="Readiness: the database and Redis answer within their timeouts",
+        )
+    },
+    "tokens.operations.exposition.MetricsView": {
+        "get": extend_schema(
+            tags=OPERATIONS,
+            operation_id="metrics",
+            responses={
+                (200, "text/plain"): OpenApiResponse(
+                    OpenApiTypes.STR, description="Prometheus text exposition."
+                ),
+                (200, "application/openmetrics-text"): OpenApiResponse(
+                    OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."
+                ),
+                **responses({}, 401, 403, 503),
+            },
+            summary="Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
+        )
+    },
 }
 
 

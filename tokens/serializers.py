@@ -13,14 +13,19 @@ MAX_TOKEN_LENGTH = 8192
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(required=False, max_length=MAX_CREDENTIAL_LENGTH, trim_whitespace=True)
+    username = serializers.CharField(
+        required=False, max_length=MAX_CREDENTIAL_LENGTH, trim_whitespace=True
+    )
     email = serializers.EmailField(required=False, max_length=MAX_CREDENTIAL_LENGTH)
-    password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
 
     def validate(self, attrs):
         if not attrs.get("username") and not attrs.get("email"):
-            raise serializers.ValidationError({"username": ["Give a username or an e-mail address."]})
+            raise serializers.ValidationError(
+                {"username": ["Give a username or an e-mail address."]}
+            )
         return attrs
 
     @property
@@ -29,19 +34,26 @@ class LoginSerializer(serializers.Serializer):
 
 
 class LoginFormSerializer(serializers.Serializer):
-    """The browsable API's login form: what a person expects; the request it sends is LoginSerializer's."""
+    """The browsable API's login form: what a person expects; the request it sends is
+    LoginSerializer's.
+    """
 
     username = serializers.CharField(label="Username or e-mail", max_length=MAX_CREDENTIAL_LENGTH)
-    password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class RefreshSerializer(serializers.Serializer):
     refresh_token = serializers.CharField(required=False, max_length=MAX_TOKEN_LENGTH)
 
 
-@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
-                      "description": "The user's primary key: a number, or a string (a UUID)."})
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "description": "The user's primary key: a number, or a string (a UUID).",
+    }
+)
 class PrimaryKeyField(serializers.Field):
     """A user's primary key in its JSON form, whatever its type."""
 
@@ -71,8 +83,11 @@ class UserFieldsMixin(serializers.Serializer):
         present, email_field = user_fields(), get_user_model().get_email_field_name()
         if "email" in fields and email_field != "email":
             fields["email"].source = email_field
-        return {name: field for name, field in fields.items()
-                if name in {"id", "username"} or (email_field if name == "email" else name) in present}
+        return {
+            name: field
+            for name, field in fields.items()
+            if name in {"id", "username"} or (email_field if name == "email" else name) in present
+        }
 
 
 class UserSerializer(UserFieldsMixin, serializers.Serializer):
@@ -120,10 +135,12 @@ class ProfileReadSerializer(UserFieldsMixin, serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
-                                         style={"input_type": "password"})
-    new_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False,
-                                         style={"input_type": "password"})
+    old_password = serializers.CharField(
+        max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
+    )
 
     def validate_old_password(self, value):
         if not self.context["user"].check_password(value):
@@ -154,17 +171,23 @@ class SessionUserSerializer(serializers.Serializer):
 
 
 class CurrentSessionSerializer(serializers.Serializer):
-    """``GET session/``: the session of the presented access token, from the token and Redis alone."""
+    """``GET session/``: the session of the presented access token, from token and Redis alone."""
 
     session_id = serializers.UUIDField()
     user = SessionUserSerializer()
     access_expires_at = serializers.DateTimeField()
-    session_expires_at = serializers.DateTimeField(help_text="When the session ends unless refreshed first.")
+    session_expires_at = serializers.DateTimeField(
+        help_text="When the session ends unless refreshed first."
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):
     """RFC 7009 and RFC 7662 requests: the token, and a hint this service may ignore."""
 
     token = serializers.CharField(max_length=MAX_TOKEN_LENGTH, trim_whitespace=True)
-    token_type_hint = serializers.CharField(required=False, max_length=64, allow_blank=True,
-                                            help_text="access_token or refresh_token; any other value is ignored")
+    token_type_hint = serializers.CharField(
+        required=False,
+        max_length=64,
+        allow_blank=True,
+        help_text="access_token or refresh_token; any other value is ignored",
+    )

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model, user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_delete, pre_save
 
-from tokens import services
+from tokens.core import services
 from tokens.models import AuthEvent, Session
 
 
@@ -13,9 +13,15 @@ def record_login(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
     services.record_event(AuthEvent.Kind.LOGIN_SUCCEEDED, request, user)
 
 
-def record_login_failure(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
-    services.record_event(AuthEvent.Kind.LOGIN_FAILED, request, None,
-                          username=str(credentials.get("username", ""))[:254])
+def record_login_failure(
+    sender: Any, credentials: dict, request: Any = None, **kwargs: Any
+) -> None:
+    services.record_event(
+        AuthEvent.Kind.LOGIN_FAILED,
+        request,
+        None,
+        username=str(credentials.get("username", ""))[:254],
+    )
 
 
 def revoke_when_disabled(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -27,7 +33,9 @@ def revoke_when_disabled(sender: Any, instance: Any, raw: bool = False, **kwargs
     if raw or instance.pk is None or getattr(instance, "is_active", True):
         instance._being_disabled = False
         return
-    instance._being_disabled = sender._default_manager.filter(pk=instance.pk, is_active=True).exists()
+    instance._being_disabled = sender._default_manager.filter(
+        pk=instance.pk, is_active=True
+    ).exists()
     services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DISABLED)
 
 
@@ -39,7 +47,9 @@ def record_disabling(sender: Any, instance: Any, created: bool, **kwargs: Any) -
 
 
 def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Deleting a user (``delete()`` or ``QuerySet.delete()``) revokes its sessions in the same transaction."""
+    """Deleting a user (``delete()`` or ``QuerySet.delete()``) revokes its sessions in the same
+    transaction.
+    """
     services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DELETED)
 
 
@@ -47,6 +57,10 @@ def connect_receivers() -> None:
     user_model = get_user_model()
     user_logged_in.connect(record_login, dispatch_uid="tokens.record_login")
     user_login_failed.connect(record_login_failure, dispatch_uid="tokens.record_login_failure")
-    pre_save.connect(revoke_when_disabled, sender=user_model, dispatch_uid="tokens.revoke_when_disabled")
+    pre_save.connect(
+        revoke_when_disabled, sender=user_model, dispatch_uid="tokens.revoke_when_disabled"
+    )
     post_save.connect(record_disabling, sender=user_model, dispatch_uid="tokens.record_disabling")
-    pre_delete.connect(revoke_when_deleted, sender=user_model, dispatch_uid="tokens.revoke_when_deleted")
+    pre_delete.connect(
+        revoke_when_deleted, sender=user_model, dispatch_uid="tokens.revoke_when_deleted"
+    )

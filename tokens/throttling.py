@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from tokens import clock, device_cookies, redis_keys, store
+from tokens.browser import device_cookies
 from tokens.conf import token_settings
+from tokens.core import clock
+from tokens.store import redis_keys, store
 
 
 class RedisCounterThrottle(SimpleRateThrottle):
@@ -66,7 +68,8 @@ class LoginFailureThrottle(RedisCounterThrottle):
     """Failed logins slow their client down and never lock the owner out (OWASP device cookies).
 
     Each failure of a client at a name makes it wait before its next attempt there:
-    ``LOGIN_FAILURE_DELAY`` seconds, doubled by each further failure up to ``LOGIN_FAILURE_MAX_DELAY``.
+    ``LOGIN_FAILURE_DELAY`` seconds, doubled by each further failure up to
+    ``LOGIN_FAILURE_MAX_DELAY``.
     A client is its device cookie when it presents a valid one for that name (it is then limited by
     its own failures only), else its address. Failures from clients without the cookie also count
     per name, at most the ``login_username`` rate of them in a window; past that only clients with
@@ -80,8 +83,10 @@ class LoginFailureThrottle(RedisCounterThrottle):
         device = device_cookies.device_id(request, digest)
         if device is not None:
             return LoginClient(redis_keys.login_device_failures(digest, device), None)
-        return LoginClient(redis_keys.login_address_failures(digest, self.get_ident(request)),
-                           redis_keys.login_name_failures(digest) if self.name_limit()[0] else None)
+        return LoginClient(
+            redis_keys.login_address_failures(digest, self.get_ident(request)),
+            redis_keys.login_name_failures(digest) if self.name_limit()[0] else None,
+        )
 
     def name_limit(self) -> tuple[int, int]:
         """The ``login_username`` rate as (failures, window seconds); (0, 0) when it is off."""
@@ -93,14 +98,22 @@ class LoginFailureThrottle(RedisCounterThrottle):
         if name is None:
             return True
         client = self.client(request, name)
-        self.retry_after = store.login_wait(client.key, client.name_key, clock.now(), self.name_limit()[0])
+        self.retry_after = store.login_wait(
+            client.key, client.name_key, clock.now(), self.name_limit()[0]
+        )
         return self.retry_after == 0
 
     def failed(self, request, name: str) -> None:
         client = self.client(request, name)
-        store.login_failed(client.key, client.name_key, clock.now(), delay=token_settings.LOGIN_FAILURE_DELAY,
-                           max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
-                           memory=token_settings.LOGIN_FAILURE_MEMORY, window=self.name_limit()[1])
+        store.login_failed(
+            client.key,
+            client.name_key,
+            clock.now(),
+            delay=token_settings.LOGIN_FAILURE_DELAY,
+            max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
+            memory=token_settings.LOGIN_FAILURE_MEMORY,
+            window=self.name_limit()[1],
+        )
 
     def succeeded(self, request, name: str) -> None:
         store.login_succeeded(self.client(request, name).key)

@@ -20,7 +20,7 @@ def user_pk(sub: str) -> Any:
 
 
 def pk_json(pk: Any) -> int | str:
-    """A primary key as JSON shows it: a number stays a number, anything else (a UUID) is a string."""
+    """A primary key as JSON shows it: a number stays a number, anything else (UUID) a string."""
     return pk if isinstance(pk, int) else str(pk)
 
 
@@ -28,7 +28,9 @@ def _load(pk):
     model = get_user_model()
     manager = model._default_manager
     connection = connections[manager.db]
-    found = manager.raw(_select_by_pk(model, connection), [model._meta.pk.get_db_prep_value(pk, connection)])
+    found = manager.raw(
+        _select_by_pk(model, connection), [model._meta.pk.get_db_prep_value(pk, connection)]
+    )
     user = next(iter(found), None)
     # Refused here too: a user disabled or deleted by raw SQL, which no signal saw.
     if user is None or not getattr(user, "is_active", True):
@@ -46,7 +48,9 @@ def _select_by_pk(model, connection) -> str:
     if key not in _SELECTS:
         quote, meta = connection.ops.quote_name, model._meta
         columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-        _SELECTS[key] = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        _SELECTS[key] = (
+            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        )
     return _SELECTS[key]
 
 
@@ -66,8 +70,12 @@ class TokenUser(SimpleLazyObject):
         super().__init__(lambda: _load(pk))
         model = get_user_model()
         self.__dict__["_carried"] = {
-            "pk": pk, model._meta.pk.attname: pk, model.USERNAME_FIELD: username,
-            "get_username": lambda: username, "is_authenticated": True, "is_anonymous": False,
+            "pk": pk,
+            model._meta.pk.attname: pk,
+            model.USERNAME_FIELD: username,
+            "get_username": lambda: username,
+            "is_authenticated": True,
+            "is_anonymous": False,
         }
 
     def __getattribute__(self, name):
@@ -92,14 +100,16 @@ class RevokingUserQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if "is_active" not in kwargs or kwargs["is_active"]:
             return super().update(**kwargs)
-        from tokens import (
-            services,  # services import models: import it when used, not with the user model
-        )
+        # services import models: import it when used, not with the user model.
+        from tokens.core import services
         from tokens.models import AuthEvent, Session
 
         with transaction.atomic(using=self.db):
             disabled = list(self.filter(is_active=True))
-            services.revoke(Session.objects.filter(user__in=self.values("pk")), Session.RevokeReason.USER_DISABLED)
+            services.revoke(
+                Session.objects.filter(user__in=self.values("pk")),
+                Session.RevokeReason.USER_DISABLED,
+            )
             updated = super().update(**kwargs)
             for user in disabled:
                 services.record_event(AuthEvent.Kind.USER_DISABLED, None, user)

@@ -16,13 +16,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokens import binding, clock, device_cookies, metrics, services
 from tokens.authentication import AccessTokenAuthentication, bearer_token
+from tokens.browser import binding, device_cookies
+from tokens.browser.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.conf import token_settings
-from tokens.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
+from tokens.core import clock, services
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.handlers import exception_handler
 from tokens.models import AuthEvent, Session
+from tokens.operations import metrics
 from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
     CurrentSessionSerializer,
@@ -38,13 +40,16 @@ from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPTh
 
 
 class AuthAPIView(APIView):
-    """Base of the app's views: its own authentication and error shape, whatever the project's DRF settings."""
+    """Base of the app's views: its own authentication and error shape, whatever the project's DRF
+    settings.
+    """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = (AccessTokenAuthentication,)
     permission_classes: Sequence[type[BasePermission]] = (IsAuthenticated,)
 
     def get_exception_handler(self):
-        # The app's errors keep the contract's {detail, code} shape without the project's EXCEPTION_HANDLER.
+        # The app's errors keep the contract's {detail, code} shape without the project's
+        # EXCEPTION_HANDLER.
         return exception_handler
 
     def get_authenticate_header(self, request):
@@ -89,7 +94,8 @@ class LoginView(AuthAPIView):
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
         LoginFailureThrottle().succeeded(request, name)
         metrics.LOGINS.labels("succeeded").inc()
-        # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it at once.
+        # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
+        # at once.
         request.user = user
         body = {**pair.body(), "user": UserSerializer(user).data}
         response = Response(body)
@@ -128,7 +134,9 @@ class LogoutView(AuthAPIView):
     serializer_class = RefreshSerializer
 
     def post(self, request):
-        raw = self.presented_token(request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME)
+        raw = self.presented_token(
+            request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME
+        )
         services.logout(request, raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
@@ -206,33 +214,46 @@ class PasswordView(AuthAPIView):
     def post(self, request):
         serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        # One transaction: if the other sessions cannot be revoked, the password is not changed either.
+        # One transaction: if the other sessions cannot be revoked, the password is not changed
+        # either.
         with transaction.atomic():
             request.user.set_password(serializer.validated_data["new_password"])
             request.user.save(update_fields=["password"])
-            services.revoke_all(request.user, Session.RevokeReason.PASSWORD_CHANGED,
-                                keep_session_id=request.auth["sid"], request=request)
+            services.revoke_all(
+                request.user,
+                Session.RevokeReason.PASSWORD_CHANGED,
+                keep_session_id=request.auth["sid"],
+                request=request,
+            )
             services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape under /api/."""
+    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape
+    under /api/.
+    """
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST)
+        return JsonResponse(
+            {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+        )
     return bad_request(request, exception)
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Unknown paths under /api/ answer in the API's error shape; elsewhere Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+        return JsonResponse(
+            {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
+        )
     return page_not_found(request, exception)
 
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
     """Paths under /api/ get the API's error shape even for an unexpected failure."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error.", "code": "server_error"},
-                            status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return JsonResponse(
+            {"detail": "Server error.", "code": "server_error"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
     return server_error(request)

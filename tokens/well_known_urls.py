@@ -1,4 +1,6 @@
-"""The app's URLs that live at the site's root by standard: include them at "" (RFC 8615 ``/.well-known/``)."""
+"""The app's URLs that live at the site's root by standard: include them at "" (RFC 8615
+``/.well-known/``).
+"""
 
 from django.urls import path
 

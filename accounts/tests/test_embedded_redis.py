@@ -10,7 +10,10 @@ from django.test import SimpleTestCase
 from config import embedded_redis
 
 PROJECT = Path(__file__).resolve().parents[2]
-START = "import sys; from config import embedded_redis; print(embedded_redis.ensure_running(sys.argv[1]))"
+START = (
+    "import sys; from config import embedded_redis; "
+    "print(embedded_redis.ensure_running(sys.argv[1]))"
+)
 
 
 class EmbeddedRedisTests(SimpleTestCase):
@@ -21,8 +24,15 @@ class EmbeddedRedisTests(SimpleTestCase):
         self.addCleanup(embedded_redis.stop, self.var_dir)
 
     def start_in_another_process(self):
-        result = subprocess.run([sys.executable, "-c", START, str(self.var_dir)], check=False, cwd=PROJECT,
-                                capture_output=True, text=True, timeout=60, env=os.environ.copy())
+        result = subprocess.run(
+            [sys.executable, "-c", START, str(self.var_dir)],
+            check=False,
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=os.environ.copy(),
+        )
         self.assertEqual(result.returncode, 0, result.stderr)
         return result.stdout.strip()
 
@@ -40,8 +50,16 @@ class EmbeddedRedisTests(SimpleTestCase):
         self.assertEqual(Path(self.var_dir, "redis.pid").read_text().strip(), str(pid))
 
     def test_processes_starting_together_launch_one_server(self):
-        workers = [subprocess.Popen([sys.executable, "-c", START, str(self.var_dir)], cwd=PROJECT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", START, str(self.var_dir)],
+                cwd=PROJECT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
         paths = {worker.communicate(timeout=60)[0].strip() for worker in workers}
         self.assertEqual(len(paths), 1)
         path = paths.pop()

@@ -11,8 +11,12 @@ def argon2_parameters(encoded: str) -> tuple[int, int, int]:
 
 
 # The production list (config/settings.py); the test runners otherwise hash with MD5.
-@override_settings(PASSWORD_HASHERS=["accounts.hashers.Argon2idPasswordHasher",
-                                     "django.contrib.auth.hashers.PBKDF2PasswordHasher"])
+@override_settings(
+    PASSWORD_HASHERS=[
+        "accounts.hashers.Argon2idPasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+)
 class Argon2idHasherTests(AuthAPITestCase):
     def test_new_passwords_use_owasps_parameters(self):
         self.user.set_password(PASSWORD)
@@ -35,7 +39,9 @@ class Argon2idHasherTests(AuthAPITestCase):
         old = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
         self.user.password = old
         self.user.save(update_fields=["password"])
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": "wrong"}, format="json")
+        response = self.client.post(
+            "/api/auth/login/", {"username": "alice", "password": "wrong"}, format="json"
+        )
         self.assertError(response, 401, "invalid_credentials")
         self.user.refresh_from_db()
         self.assertEqual(self.user.password, old)

@@ -14,26 +14,56 @@ GOOD_KEYS = {
 }
 REPORT = (
     "import json, django; django.setup(); from django.conf import settings as s; "
-    "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'engine': s.DATABASES['default']['ENGINE'], "
+    "print(json.dumps({'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, "
+    "'engine': s.DATABASES['default']['ENGINE'], "
     "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
     "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
     "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES']}))"
 )
-VARIABLES = ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "ACCESS_SIGNING_KEY", "REFRESH_SIGNING_KEY",
-             "ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME", "SESSION_LIFETIME", "ROTATION_GRACE_PERIOD",
-             "ACCESS_ALGORITHM", "ACCESS_PRIVATE_KEY", "SIGNING_KEYS_DIR", "REDIS_CLUSTER",
-             "COOKIE_TRANSPORT", "DEVICE_BINDING", "LOGIN_FAILURE_DELAY", "LOGIN_FAILURE_MAX_DELAY", "NUM_PROXIES",
-             "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP", "METRICS_ACCESS", "METRICS_BEARER_TOKEN",
-             "AUTH_EVENT_RETENTION_DAYS",
-             "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE")
+VARIABLES = (
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "ACCESS_SIGNING_KEY",
+    "REFRESH_SIGNING_KEY",
+    "ACCESS_TOKEN_LIFETIME",
+    "REFRESH_TOKEN_LIFETIME",
+    "SESSION_LIFETIME",
+    "ROTATION_GRACE_PERIOD",
+    "ACCESS_ALGORITHM",
+    "ACCESS_PRIVATE_KEY",
+    "SIGNING_KEYS_DIR",
+    "REDIS_CLUSTER",
+    "COOKIE_TRANSPORT",
+    "DEVICE_BINDING",
+    "LOGIN_FAILURE_DELAY",
+    "LOGIN_FAILURE_MAX_DELAY",
+    "NUM_PROXIES",
+    "THROTTLE_LOGIN_IP",
+    "THROTTLE_LOGIN_USERNAME",
+    "THROTTLE_REFRESH_IP",
+    "METRICS_ACCESS",
+    "METRICS_BEARER_TOKEN",
+    "AUTH_EVENT_RETENTION_DAYS",
+    "PYTEST_VERSION",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 def run_python(code, **env_vars):
     """Run ``code`` in a fresh interpreter with only the given configuration variables."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_vars)
-    return subprocess.run([sys.executable, "-c", code], check=False, cwd=PROJECT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 class SettingsFromEnvironmentTests(SimpleTestCase):
@@ -47,17 +77,30 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         self.assertTrue(settings["debug"])
         self.assertEqual(settings["hosts"], ["localhost", "127.0.0.1"])
         self.assertEqual(settings["engine"], "django.db.backends.sqlite3")
-        self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 900, "REFRESH_TOKEN_LIFETIME": 604800,
-                                              "SESSION_LIFETIME": 2592000, "ROTATION_GRACE_PERIOD": 10,
-                                              "ACCESS_ALGORITHM": "HS256",
-                                              "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
-                                              "COOKIE_TRANSPORT": True, "COOKIE_SECURE": False,
-                                              "DEVICE_BINDING": False,
-                                              "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/hour",
-                                                                 "refresh_ip": "120/min"},
-                                              "LOGIN_FAILURE_DELAY": 1, "LOGIN_FAILURE_MAX_DELAY": 300,
-                                              "METRICS_ACCESS": "staff", "METRICS_BEARER_TOKEN": "",
-                                              "AUTH_EVENT_RETENTION_DAYS": 90})
+        self.assertEqual(
+            settings["tokens"],
+            {
+                "ACCESS_TOKEN_LIFETIME": 900,
+                "REFRESH_TOKEN_LIFETIME": 604800,
+                "SESSION_LIFETIME": 2592000,
+                "ROTATION_GRACE_PERIOD": 10,
+                "ACCESS_ALGORITHM": "HS256",
+                "SIGNING_KEYS_DIR": str(PROJECT / "var" / "signing-keys"),
+                "COOKIE_TRANSPORT": True,
+                "COOKIE_SECURE": False,
+                "DEVICE_BINDING": False,
+                "THROTTLE_RATES": {
+                    "login_ip": "30/min",
+                    "login_username": "10/hour",
+                    "refresh_ip": "120/min",
+                },
+                "LOGIN_FAILURE_DELAY": 1,
+                "LOGIN_FAILURE_MAX_DELAY": 300,
+                "METRICS_ACCESS": "staff",
+                "METRICS_BEARER_TOKEN": "",
+                "AUTH_EVENT_RETENTION_DAYS": 90,
+            },
+        )
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
         if "REDIS_URL" not in os.environ:
@@ -65,29 +108,58 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
 
     def test_every_variable_is_read(self):
         settings = self.report(
-            **GOOD_KEYS, DEBUG="0", ALLOWED_HOSTS="api.example.com, example.com",
-            DATABASE_URL="postgres://someone@db.example.com:5432/auth", REDIS_URL="redis://127.0.0.1:6379/3",
-            ACCESS_TOKEN_LIFETIME="60", REFRESH_TOKEN_LIFETIME="3600", SESSION_LIFETIME="86400",
-            ROTATION_GRACE_PERIOD="0", ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR="/srv/keys",
-            COOKIE_TRANSPORT="0", DEVICE_BINDING="1", LOGIN_FAILURE_DELAY="2", LOGIN_FAILURE_MAX_DELAY="600",
-            NUM_PROXIES="1", THROTTLE_LOGIN_IP="5/min", THROTTLE_LOGIN_USERNAME="6/hour", THROTTLE_REFRESH_IP="7/min",
-            METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-0123", AUTH_EVENT_RETENTION_DAYS="400",
+            **GOOD_KEYS,
+            DEBUG="0",
+            ALLOWED_HOSTS="api.example.com, example.com",
+            DATABASE_URL="postgres://someone@db.example.com:5432/auth",
+            REDIS_URL="redis://127.0.0.1:6379/3",
+            ACCESS_TOKEN_LIFETIME="60",
+            REFRESH_TOKEN_LIFETIME="3600",
+            SESSION_LIFETIME="86400",
+            ROTATION_GRACE_PERIOD="0",
+            ACCESS_ALGORITHM="ES256",
+            SIGNING_KEYS_DIR="/srv/keys",
+            COOKIE_TRANSPORT="0",
+            DEVICE_BINDING="1",
+            LOGIN_FAILURE_DELAY="2",
+            LOGIN_FAILURE_MAX_DELAY="600",
+            NUM_PROXIES="1",
+            THROTTLE_LOGIN_IP="5/min",
+            THROTTLE_LOGIN_USERNAME="6/hour",
+            THROTTLE_REFRESH_IP="7/min",
+            METRICS_ACCESS="bearer",
+            METRICS_BEARER_TOKEN="scrape-0123",
+            AUTH_EVENT_RETENTION_DAYS="400",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
         self.assertEqual(settings["engine"], "django.db.backends.postgresql")
         self.assertEqual(settings["db_name"], "auth")
         self.assertEqual(settings["redis"], "redis://127.0.0.1:6379/3")
-        self.assertEqual(settings["tokens"], {"ACCESS_TOKEN_LIFETIME": 60, "REFRESH_TOKEN_LIFETIME": 3600,
-                                              "SESSION_LIFETIME": 86400, "ROTATION_GRACE_PERIOD": 0,
-                                              "ACCESS_ALGORITHM": "ES256", "SIGNING_KEYS_DIR": "/srv/keys",
-                                              "COOKIE_TRANSPORT": False, "COOKIE_SECURE": True,
-                                              "DEVICE_BINDING": True,
-                                              "THROTTLE_RATES": {"login_ip": "5/min", "login_username": "6/hour",
-                                                                 "refresh_ip": "7/min"},
-                                              "LOGIN_FAILURE_DELAY": 2, "LOGIN_FAILURE_MAX_DELAY": 600,
-                                              "METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": "scrape-0123",
-                                              "AUTH_EVENT_RETENTION_DAYS": 400})
+        self.assertEqual(
+            settings["tokens"],
+            {
+                "ACCESS_TOKEN_LIFETIME": 60,
+                "REFRESH_TOKEN_LIFETIME": 3600,
+                "SESSION_LIFETIME": 86400,
+                "ROTATION_GRACE_PERIOD": 0,
+                "ACCESS_ALGORITHM": "ES256",
+                "SIGNING_KEYS_DIR": "/srv/keys",
+                "COOKIE_TRANSPORT": False,
+                "COOKIE_SECURE": True,
+                "DEVICE_BINDING": True,
+                "THROTTLE_RATES": {
+                    "login_ip": "5/min",
+                    "login_username": "6/hour",
+                    "refresh_ip": "7/min",
+                },
+                "LOGIN_FAILURE_DELAY": 2,
+                "LOGIN_FAILURE_MAX_DELAY": 600,
+                "METRICS_ACCESS": "bearer",
+                "METRICS_BEARER_TOKEN": "scrape-0123",
+                "AUTH_EVENT_RETENTION_DAYS": 400,
+            },
+        )
         self.assertEqual(settings["proxies"], 1)
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
@@ -116,13 +188,19 @@ class ProductionStartTests(SimpleTestCase):
         self.assertIn("ACCESS_ALGORITHM", result.stderr)
 
     def test_equal_signing_keys_stop_start_up(self):
-        result = run_python(REPORT, DEBUG="0", **{**GOOD_KEYS, "REFRESH_SIGNING_KEY": GOOD_KEYS["ACCESS_SIGNING_KEY"]})
+        result = run_python(
+            REPORT,
+            DEBUG="0",
+            **{**GOOD_KEYS, "REFRESH_SIGNING_KEY": GOOD_KEYS["ACCESS_SIGNING_KEY"]},
+        )
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("must differ", result.stderr)
 
     def test_check_deploy_is_clean(self):
-        code = "import sys; from django.core.management import execute_from_command_line as r; " \
-               "r(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+        code = (
+            "import sys; from django.core.management import execute_from_command_line as r; "
+            "r(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+        )
         result = run_python(code, DEBUG="0", **GOOD_KEYS)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)

@@ -59,7 +59,9 @@ TEMPLATES = [
 # The same connection settings as the project (config/settings.py).
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BENCH_DIR / 'results' / 'anchor.sqlite3'}", conn_max_age=60, conn_health_checks=True,
+        default=f"sqlite:///{BENCH_DIR / 'results' / 'anchor.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -86,7 +88,8 @@ REST_FRAMEWORK = {
 }
 
 SIMPLE_JWT = {
-    # bench/run.py sets ACCESS_TOKEN_LIFETIME for both sides, so seeded access tokens outlive the run.
+    # bench/run.py sets ACCESS_TOKEN_LIFETIME for both sides, so seeded access tokens outlive the
+    # run.
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("ACCESS_TOKEN_LIFETIME") or 900)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,

@@ -21,7 +21,9 @@ from rest_framework_simplejwt.authentication import (
 
 
 class ProfileSerializer(serializers.Serializer):
-    """The profile fields of the project's ``GET me/`` (``tokens.serializers.ProfileReadSerializer``)."""
+    """The profile fields of the project's ``GET me/``
+    (``tokens.serializers.ProfileReadSerializer``).
+    """
 
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
@@ -44,6 +46,10 @@ class StatelessMeView(APIView):
     permission_classes = (IsAuthenticated,)
 
     def get(self, request):
-        user = request.user  # rest_framework_simplejwt.models.TokenUser: the token's claims, no query
+        user = (
+            request.user
+        )  # rest_framework_simplejwt.models.TokenUser: the token's claims, no query
         user_id = user.id
-        return Response({"id": int(user_id) if str(user_id).isdigit() else user_id, "username": user.username})
+        return Response(
+            {"id": int(user_id) if str(user_id).isdigit() else user_id, "username": user.username}
+        )

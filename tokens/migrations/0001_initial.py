@@ -43,9 +43,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "at",
-                    models.DateTimeField(
-                        db_index=True, default=django.utils.timezone.now
-                    ),
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
                 ),
                 (
                     "username",
@@ -97,9 +95,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "refresh_expires_at",
-                    models.DateTimeField(
-                        help_text="Idle end: the current refresh token's expiry."
-                    ),
+                    models.DateTimeField(help_text="Idle end: the current refresh token's expiry."),
                 ),
                 ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
                 ("user_agent", models.CharField(blank=True, max_length=512)),

@@ -7,6 +7,9 @@ class Migration(migrations.Migration):
     operations = (
         migrations.AlterModelOptions(
             name="session",
-            options={"ordering": ("-created_at",), "permissions": (("introspect_token", "Can introspect tokens"),)},
+            options={
+                "ordering": ("-created_at",),
+                "permissions": (("introspect_token", "Can introspect tokens"),),
+            },
         ),
     )

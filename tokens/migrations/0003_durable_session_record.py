@@ -12,12 +12,14 @@ from django.utils import timezone
 
 def copy_current_refresh_ids(apps, schema_editor):
     Session = apps.get_model("tokens", "Session")
-    open_sessions = list(Session.objects.using(schema_editor.connection.alias).filter(revoked_at__isnull=True))
+    open_sessions = list(
+        Session.objects.using(schema_editor.connection.alias).filter(revoked_at__isnull=True)
+    )
     if not open_sessions:
         return
     from django_redis import get_redis_connection
 
-    from tokens import redis_keys
+    from tokens.store import redis_keys
 
     redis = get_redis_connection("default")
     for session in open_sessions:
@@ -39,36 +41,55 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="session",
             name="refresh_jti",
-            field=models.CharField(default="", help_text="Id of the one refresh token that may be used next.",
-                                   max_length=64),
+            field=models.CharField(
+                default="",
+                help_text="Id of the one refresh token that may be used next.",
+                max_length=64,
+            ),
             preserve_default=False,
         ),
         migrations.AddField(
             model_name="session",
             name="previous_jti",
-            field=models.CharField(blank=True, help_text="Id of the refresh token it replaced.", max_length=64),
+            field=models.CharField(
+                blank=True, help_text="Id of the refresh token it replaced.", max_length=64
+            ),
         ),
         migrations.AddField(
             model_name="session",
             name="grace_ends_at",
-            field=models.DateTimeField(blank=True, null=True,
-                                       help_text="Until then the replaced token returns the same successor."),
+            field=models.DateTimeField(
+                blank=True,
+                null=True,
+                help_text="Until then the replaced token returns the same successor.",
+            ),
         ),
         migrations.AddField(
             model_name="session",
             name="fingerprint_digest",
-            field=models.CharField(blank=True, help_text="Device binding (SHA-256 hex).", max_length=64),
+            field=models.CharField(
+                blank=True, help_text="Device binding (SHA-256 hex).", max_length=64
+            ),
         ),
         migrations.AlterField(
             model_name="session",
             name="revoked_reason",
-            field=models.CharField(blank=True, max_length=32, choices=[
-                ("logout", "logged out"), ("logout_all", "logged out everywhere"),
-                ("user_revoked", "revoked by its user"), ("password_changed", "password changed"),
-                ("reuse_detected", "refresh token reuse detected"), ("admin", "revoked by staff"),
-                ("user_disabled", "user disabled"), ("rfc7009", "revoked through the revocation endpoint"),
-                ("command", "revoked by a management command"), ("user_deleted", "user deleted"),
-            ]),
+            field=models.CharField(
+                blank=True,
+                max_length=32,
+                choices=[
+                    ("logout", "logged out"),
+                    ("logout_all", "logged out everywhere"),
+                    ("user_revoked", "revoked by its user"),
+                    ("password_changed", "password changed"),
+                    ("reuse_detected", "refresh token reuse detected"),
+                    ("admin", "revoked by staff"),
+                    ("user_disabled", "user disabled"),
+                    ("rfc7009", "revoked through the revocation endpoint"),
+                    ("command", "revoked by a management command"),
+                    ("user_deleted", "user deleted"),
+                ],
+            ),
         ),
         migrations.RunPython(copy_current_refresh_ids, migrations.RunPython.noop),
     )

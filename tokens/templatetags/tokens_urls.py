@@ -1,8 +1,8 @@
-"""``{% auth_url_prefix %}``: where the project includes the app's URLs, for scripts that call them."""
+"""``{% auth_url_prefix %}``: where the project includes the app's URLs, for scripts."""
 
 from django import template
 
-from tokens.cookies import auth_url_prefix as url_prefix
+from tokens.browser.cookies import auth_url_prefix as url_prefix
 
 register = template.Library()
 

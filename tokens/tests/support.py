@@ -24,20 +24,27 @@ def claims(token: str) -> dict:
 
 
 def make_user(username="alice", email=None, password=PASSWORD, **extra):
-    """A user of whatever the user model is; one that logs in by e-mail gets ``<username>@example.com``."""
+    """A user of whatever the user model is; one that logs in by e-mail gets
+    ``<username>@example.com``.
+    """
     model = get_user_model()
     email = f"{username}@example.com" if email is None else email
     if model.get_email_field_name() == model.USERNAME_FIELD:
         fields = {field.name for field in model._meta.get_fields()}
-        return model._default_manager.create_user(email, password,
-                                                   **{k: v for k, v in extra.items() if k in fields})
+        return model._default_manager.create_user(
+            email, password, **{k: v for k, v in extra.items() if k in fields}
+        )
     return model._default_manager.create_user(username, email, password, **extra)
 
 
 def login_name(username: str) -> str:
     """What the user ``make_user(username)`` logs in with: its username, or its e-mail address."""
     model = get_user_model()
-    return f"{username}@example.com" if model.get_email_field_name() == model.USERNAME_FIELD else username
+    return (
+        f"{username}@example.com"
+        if model.get_email_field_name() == model.USERNAME_FIELD
+        else username
+    )
 
 
 def disable_by_raw_sql(user) -> None:
@@ -72,15 +79,21 @@ class AuthAPIMixin(RealRedisMixin):
         self.user = make_user()
 
     def login(self, username="alice", password=PASSWORD, **headers) -> dict:
-        response = self.client.post("/api/auth/login/", {"username": login_name(username), "password": password},
-                                    format="json", **headers)
+        response = self.client.post(
+            "/api/auth/login/",
+            {"username": login_name(username), "password": password},
+            format="json",
+            **headers,
+        )
         self.assertEqual(response.status_code, 200, response.content)
         # Header (or body) tokens only, unless a test asks for cookies explicitly.
         self.client.cookies.clear()
         return response.json()
 
     def refresh(self, refresh_token, **headers):
-        return self.client.post("/api/auth/refresh/", {"refresh_token": refresh_token}, format="json", **headers)
+        return self.client.post(
+            "/api/auth/refresh/", {"refresh_token": refresh_token}, format="json", **headers
+        )
 
     def me(self, access_token):
         return self.client.get("/api/auth/me/", **bearer(access_token))
@@ -109,7 +122,7 @@ def bearer(token: str) -> dict:
 
 
 class FrozenClock:
-    """Patch target for ``tokens.clock.now``: a clock the test moves by hand."""
+    """Patch target for ``tokens.core.clock.now``: a clock the test moves by hand."""
 
     def __init__(self, start=None):
         self.current = int(time.time()) if start is None else start
@@ -122,7 +135,7 @@ class FrozenClock:
 
     def install(self, testcase):
         """Make this the clock of ``testcase`` until it ends; return the clock."""
-        patcher = mock.patch("tokens.clock.now", self)
+        patcher = mock.patch("tokens.core.clock.now", self)
         patcher.start()
         testcase.addCleanup(patcher.stop)
         return self
@@ -134,7 +147,9 @@ def token_settings(**overrides):
 
 
 def rate_limits(**rates):
-    """``override_settings`` for some throttle rates of ``TOKENS["THROTTLE_RATES"]``, keeping the others."""
+    """``override_settings`` for some throttle rates of ``TOKENS["THROTTLE_RATES"]``, keeping the
+    others.
+    """
     return token_settings(THROTTLE_RATES={**settings.TOKENS["THROTTLE_RATES"], **rates})
 
 

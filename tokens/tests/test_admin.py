@@ -24,8 +24,10 @@ class SessionAdminTests(AuthAPITestCase):
         self.assertEqual(states[self.revoked["session_id"]], "revoked")
 
     def test_revoke_selected_sessions(self):
-        response = self.client.post(self.changelist, {"action": "revoke_selected",
-                                                      "_selected_action": [self.live["session_id"]]})
+        response = self.client.post(
+            self.changelist,
+            {"action": "revoke_selected", "_selected_action": [self.live["session_id"]]},
+        )
         self.assertEqual(response.status_code, 302)
         self.client.logout()
         self.assertError(self.me(self.live["access_token"]), 401, "token_revoked")
@@ -39,8 +41,12 @@ class SessionAdminTests(AuthAPITestCase):
         self.assertEqual(self.client.get("/admin/tokens/authevent/").status_code, 200)
         self.assertEqual(self.client.get("/admin/tokens/authevent/add/").status_code, 403)
         event = AuthEvent.objects.first()
-        self.assertEqual(self.client.post(f"/admin/tokens/authevent/{event.pk}/delete/", {"post": "yes"}).status_code,
-                         403)
+        self.assertEqual(
+            self.client.post(
+                f"/admin/tokens/authevent/{event.pk}/delete/", {"post": "yes"}
+            ).status_code,
+            403,
+        )
 
 
 class RevokeSessionsCommandTests(AuthAPITestCase):

@@ -1,4 +1,6 @@
-"""The tokens app on its own: its settings, checks and routes, without help from the project's settings."""
+"""The tokens app on its own: its settings, checks and routes, without help from the project's
+settings.
+"""
 
 import re
 from pathlib import Path
@@ -13,7 +15,8 @@ from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_se
 
 PROJECT = Path(__file__).resolve().parents[2]
 
-# The environment variables whose defaults are the app's own (config/settings.py reads them with these).
+# The environment variables whose defaults are the app's own (config/settings.py reads them with
+# these).
 ENVIRONMENT_DEFAULTS = {
     "ACCESS_TOKEN_LIFETIME": DEFAULTS["ACCESS_TOKEN_LIFETIME"],
     "REFRESH_TOKEN_LIFETIME": DEFAULTS["REFRESH_TOKEN_LIFETIME"],
@@ -50,7 +53,9 @@ class SettingsChecksTests(SimpleTestCase):
 
 
 class DefaultsWrittenOnceTests(SimpleTestCase):
-    """``tokens.conf.DEFAULTS`` is the one place; the example environment and the docs agree with it."""
+    """``tokens.conf.DEFAULTS`` is the one place; the example environment and the docs agree with
+    it.
+    """
 
     def test_the_example_environment(self):
         example = dict(re.findall(r"(?m)^([A-Z_]+)=(.*)$", (PROJECT / ".env.example").read_text()))
@@ -64,12 +69,19 @@ class DefaultsWrittenOnceTests(SimpleTestCase):
         table = dict(re.findall(r"(?m)^\| `([A-Z_]+)` \| `?([^`|]*?)`? \|", environment))
         for name, default in ENVIRONMENT_DEFAULTS.items():
             with self.subTest(name):
-                shown = {"1": "on", "0": "off"}.get(str(default), str(default)) if name in {
-                    "COOKIE_TRANSPORT", "DEVICE_BINDING"} else str(default)
+                shown = (
+                    {"1": "on", "0": "off"}.get(str(default), str(default))
+                    if name in {"COOKIE_TRANSPORT", "DEVICE_BINDING"}
+                    else str(default)
+                )
                 self.assertEqual(table.get(name), shown)
 
     def test_every_app_setting_is_in_the_reference(self):
-        documented = set(re.findall(r"(?m)^\| `([A-Z_]+)` \|", (PROJECT / "docs" / "configuration.md").read_text()))
+        documented = set(
+            re.findall(
+                r"(?m)^\| `([A-Z_]+)` \|", (PROJECT / "docs" / "configuration.md").read_text()
+            )
+        )
         self.assertEqual(set(DEFAULTS) - documented, set())
 
 
@@ -81,25 +93,39 @@ urlpatterns = [path("auth/v2/", include("tokens.urls"))]
     REST_FRAMEWORK={"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]},
 )
 class WithoutTheProjectsSettingsTests(AuthAPITestCase):
-    """The app's URLs under another prefix, and DRF left at its defaults but for a permissive default."""
+    """The app's URLs under another prefix, and DRF left at its defaults but for a permissive
+    default.
+    """
 
     def test_errors_keep_the_contract_shape(self):
-        response = self.client.post("/auth/v2/login/", {"username": login_name("alice"), "password": "wrong"},
-                                    format="json")
+        response = self.client.post(
+            "/auth/v2/login/", {"username": login_name("alice"), "password": "wrong"}, format="json"
+        )
         self.assertError(response, 401, "invalid_credentials")
         self.assertError(self.client.get("/auth/v2/me/"), 401, "not_authenticated")
 
     def test_its_views_authenticate_themselves_and_the_refresh_cookie_follows_the_prefix(self):
-        response = self.client.post("/auth/v2/login/", {"username": login_name("alice"), "password": PASSWORD},
-                                    format="json")
+        response = self.client.post(
+            "/auth/v2/login/",
+            {"username": login_name("alice"), "password": PASSWORD},
+            format="json",
+        )
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.cookies[settings.TOKENS.get("REFRESH_COOKIE_NAME", "refresh_token")]["path"],
-                         "/auth/v2/")
+        self.assertEqual(
+            response.cookies[settings.TOKENS.get("REFRESH_COOKIE_NAME", "refresh_token")]["path"],
+            "/auth/v2/",
+        )
         token = response.json()["access_token"]
-        self.assertEqual(self.client.get("/auth/v2/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code, 200)
+        self.assertEqual(
+            self.client.get("/auth/v2/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code, 200
+        )
 
-    @token_settings(THROTTLE_RATES={"login_ip": "1/min", "login_username": None, "refresh_ip": None})
+    @token_settings(
+        THROTTLE_RATES={"login_ip": "1/min", "login_username": None, "refresh_ip": None}
+    )
     def test_rate_limits_are_the_apps_settings(self):
         self.client.post("/auth/v2/login/", {"username": "nobody", "password": "x"}, format="json")
-        response = self.client.post("/auth/v2/login/", {"username": "nobody", "password": "x"}, format="json")
+        response = self.client.post(
+            "/auth/v2/login/", {"username": "nobody", "password": "x"}, format="json"
+        )
         self.assertError(response, 429, "throttled")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve
 
-from tokens import services
+from tokens.core import services
 from tokens.tests.support import AuthAPITestCase, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
@@ -25,9 +25,13 @@ SAMPLE_VALUES = {"uuid": str(uuid.UUID(int=1)), "int": "1", "path": "1", "slug":
 def sample_path(route: str) -> str:
     """A path that ``route`` (a URL pattern's route or regex, prefixes joined) matches."""
     # Regex groups: the first of a list of literal alternatives, else a value that fits most.
-    path = re.sub(r"\(\?P<\w+>([^)]*)\)",
-                  lambda match: match.group(1).split("|")[0] if re.fullmatch(r"[\w|-]+", match.group(1)) else "1",
-                  route)
+    path = re.sub(
+        r"\(\?P<\w+>([^)]*)\)",
+        lambda match: (
+            match.group(1).split("|")[0] if re.fullmatch(r"[\w|-]+", match.group(1)) else "1"
+        ),
+        route,
+    )
     path = re.sub(r"<(?:(\w+):)?\w+>", lambda match: SAMPLE_VALUES[match.group(1) or "str"], path)
     return "/" + path.replace("^", "").replace("$", "")
 
@@ -51,22 +55,47 @@ def malformed_bodies() -> list[tuple[str, bytes, str]]:
     fields = "&".join(f"field{number}=x" for number in range(5000))
     return [
         ("deep JSON", deep.encode(), "application/json"),
-        ("deep JSON in a field", ('{"username": ' + deep + ', "token": ' + deep + "}").encode(), "application/json"),
+        (
+            "deep JSON in a field",
+            ('{"username": ' + deep + ', "token": ' + deep + "}").encode(),
+            "application/json",
+        ),
         ("deep objects", ('{"a": ' * 1000 + "1" + "}" * 1000).encode(), "application/json"),
-        ("invalid UTF-8 JSON", b'{"username": "\xff\xfe", "password": "\xc3\x28"}', "application/json"),
-        ("invalid UTF-8 form", b"username=%ff%fe&password=\xff\xfe&token=\xc3\x28", "application/x-www-form-urlencoded"),
+        (
+            "invalid UTF-8 JSON",
+            b'{"username": "\xff\xfe", "password": "\xc3\x28"}',
+            "application/json",
+        ),
+        (
+            "invalid UTF-8 form",
+            b"username=%ff%fe&password=\xff\xfe&token=\xc3\x28",
+            "application/x-www-form-urlencoded",
+        ),
         ("huge JSON", b'{"username": "' + b"x" * huge + b'"}', "application/json"),
         ("huge form", b"username=" + b"x" * huge, "application/x-www-form-urlencoded"),
         ("thousands of form fields", fields.encode(), "application/x-www-form-urlencoded"),
-        ("thousands of multipart fields",
-         "".join(f'--b\r\nContent-Disposition: form-data; name="f{number}"\r\n\r\nx\r\n' for number in range(2000))
-         .encode() + b"--b--\r\n", "multipart/form-data; boundary=b"),
-        ("thousands of JSON keys", json.dumps({f"field{number}": "x" for number in range(5000)}).encode(),
-         "application/json"),
+        (
+            "thousands of multipart fields",
+            "".join(
+                f'--b\r\nContent-Disposition: form-data; name="f{number}"\r\n\r\nx\r\n'
+                for number in range(2000)
+            ).encode()
+            + b"--b--\r\n",
+            "multipart/form-data; boundary=b",
+        ),
+        (
+            "thousands of JSON keys",
+            json.dumps({f"field{number}": "x" for number in range(5000)}).encode(),
+            "application/json",
+        ),
         ("multipart without a boundary", b"--x\r\n\r\n", "multipart/form-data"),
         ("garbage multipart", b"--b\r\nnonsense\r\n", "multipart/form-data; boundary=b"),
         ("unknown charset", b'{"username": "alice"}', "application/json; charset=no-such-charset"),
-        ("unknown form charset", b"username=alice", "application/x-www-form-urlencoded; charset=no-such-charset"),
+        (
+            "unknown form charset",
+            b"username=alice",
+            "application/x-www-form-urlencoded; charset=no-such-charset",
+        ),
         ("text", b"username=alice", "text/plain"),
         ("XML", b"<login><username>alice</username></login>", "application/xml"),
         ("no content type", b'{"username": "alice"}', ""),
@@ -92,10 +121,14 @@ class NoServerErrorTests(AuthAPITestCase):
         self.assertLess(response.status_code, 500, f"{label}: {response.content[:300]!r}")
         if not path.startswith("/api/") or response.status_code < 400 or method == "HEAD":
             return
-        self.assertEqual(response["Content-Type"], "application/json", f"{label}: {response.content[:300]!r}")
+        self.assertEqual(
+            response["Content-Type"], "application/json", f"{label}: {response.content[:300]!r}"
+        )
         body = response.json()
         if response.status_code == 400 and "code" not in body:
-            self.assertTrue(body and all(isinstance(value, (list, dict)) for value in body.values()), label)
+            self.assertTrue(
+                body and all(isinstance(value, (list, dict)) for value in body.values()), label
+            )
             return
         self.assertIsInstance(body.get("detail"), str, label)
         self.assertIsInstance(body.get("code"), str, label)
@@ -107,17 +140,25 @@ class NoServerErrorTests(AuthAPITestCase):
                 # A resolved route drops the leading ^ of a regex pattern.
                 self.assertEqual(resolve(path).route, route.replace("^", ""))
         paths = {path for _, path in found}
-        self.assertTrue({"/api/auth/login/", "/api/docs/", "/admin/auth/", "/.well-known/jwks.json"} <= paths)
+        self.assertTrue(
+            {"/api/auth/login/", "/api/docs/", "/admin/auth/", "/.well-known/jwks.json"} <= paths
+        )
 
     def test_every_route_and_method_with_and_without_a_token(self):
         for _route, path in routes():
             for method in METHODS:
                 for credentials in ("none", "bearer"):
-                    headers = {"HTTP_AUTHORIZATION": f"Bearer {self.access_token()}"} if credentials == "bearer" else {}
+                    headers = (
+                        {"HTTP_AUTHORIZATION": f"Bearer {self.access_token()}"}
+                        if credentials == "bearer"
+                        else {}
+                    )
                     for accept in ("*/*", "text/html"):
                         label = f"{method} {path} ({credentials}, {accept})"
                         with self.subTest(label):
-                            response = self.client.generic(method, path, HTTP_ACCEPT=accept, **headers)
+                            response = self.client.generic(
+                                method, path, HTTP_ACCEPT=accept, **headers
+                            )
                             if accept == "*/*":
                                 self.assertAnswered(response, label, path, method)
                             else:
@@ -131,16 +172,22 @@ class NoServerErrorTests(AuthAPITestCase):
                 for name, body, content_type in bodies:
                     label = f"{method} {path}: {name}"
                     with self.subTest(label):
-                        response = self.client.generic(method, path, body, content_type=content_type,
-                                                       HTTP_AUTHORIZATION=f"Bearer {token}")
+                        response = self.client.generic(
+                            method,
+                            path,
+                            body,
+                            content_type=content_type,
+                            HTTP_AUTHORIZATION=f"Bearer {token}",
+                        )
                         self.assertAnswered(response, label, path, method)
 
     def test_malformed_bodies_through_the_browsable_api(self):
         for name, body, content_type in malformed_bodies():
             for path in ("/api/auth/login/", "/api/auth/me/", "/api/auth/revoke/"):
                 with self.subTest(f"{path}: {name}"):
-                    response = self.client.generic("POST", path, body, content_type=content_type,
-                                                   HTTP_ACCEPT="text/html")
+                    response = self.client.generic(
+                        "POST", path, body, content_type=content_type, HTTP_ACCEPT="text/html"
+                    )
                     self.assertLess(response.status_code, 500)
 
     def test_a_host_not_allowed_gets_the_api_error_on_api_routes(self):
@@ -158,20 +205,38 @@ class BadInputAnswerTests(AuthAPITestCase):
 
     def test_json_nested_too_deeply_is_a_parse_error(self):
         self.assertError(self.post("[" * 1000 + "]" * 1000, "application/json"), 400, "parse_error")
-        self.assertError(self.post('{"username": ' + "[" * 100000, "application/json"), 400, "parse_error")
+        self.assertError(
+            self.post('{"username": ' + "[" * 100000, "application/json"), 400, "parse_error"
+        )
 
     def test_a_body_over_the_upload_limit_is_413(self):
         huge = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-        self.assertError(self.post('{"username": "' + huge + '"}', "application/json"), 413, "request_too_large")
-        self.assertError(self.post("username=" + huge, "application/x-www-form-urlencoded"), 413,
-                         "request_too_large")
+        self.assertError(
+            self.post('{"username": "' + huge + '"}', "application/json"), 413, "request_too_large"
+        )
+        self.assertError(
+            self.post("username=" + huge, "application/x-www-form-urlencoded"),
+            413,
+            "request_too_large",
+        )
 
     def test_too_many_form_fields_is_a_400(self):
-        fields = "&".join(f"field{number}=x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
-        self.assertError(self.post(fields, "application/x-www-form-urlencoded"), 400, "too_many_fields")
-        parts = "".join(f'--b\r\nContent-Disposition: form-data; name="f{number}"\r\n\r\nx\r\n'
-                        for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)) + "--b--\r\n"
-        self.assertError(self.post(parts, "multipart/form-data; boundary=b"), 400, "too_many_fields")
+        fields = "&".join(
+            f"field{number}=x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)
+        )
+        self.assertError(
+            self.post(fields, "application/x-www-form-urlencoded"), 400, "too_many_fields"
+        )
+        parts = (
+            "".join(
+                f'--b\r\nContent-Disposition: form-data; name="f{number}"\r\n\r\nx\r\n'
+                for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)
+            )
+            + "--b--\r\n"
+        )
+        self.assertError(
+            self.post(parts, "multipart/form-data; boundary=b"), 400, "too_many_fields"
+        )
 
     def test_invalid_utf8_and_wrong_content_types(self):
         self.assertError(self.post(b'{"username": "\xff"}', "application/json"), 400, "parse_error")
@@ -192,7 +257,9 @@ class BadInputAnswerTests(AuthAPITestCase):
 
 class SweepHelperTests(AuthAPITestCase):
     def test_sample_paths_fill_every_kind_of_parameter(self):
-        self.assertEqual(sample_path("api/auth/sessions/<uuid:session_id>/"),
-                         f"/api/auth/sessions/{uuid.UUID(int=1)}/")
+        self.assertEqual(
+            sample_path("api/auth/sessions/<uuid:session_id>/"),
+            f"/api/auth/sessions/{uuid.UUID(int=1)}/",
+        )
         self.assertEqual(sample_path("admin/^(?P<app_label>auth|tokens)/$"), "/admin/auth/")
         self.assertEqual(sample_path("admin/(?P<url>.*)$"), "/admin/1")

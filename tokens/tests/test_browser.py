@@ -1,4 +1,6 @@
-"""Real-browser tests: the browsable API, the demo page and the admin in headless Chromium (see browser.py)."""
+"""Real-browser tests: the browsable API, the demo page and the admin in headless Chromium (see
+browser.py).
+"""
 
 from datetime import timedelta
 from pathlib import Path
@@ -59,8 +61,15 @@ class BrowsableAPITests(BrowserTestCase):
         self.assertIn("alice@example.com", page.locator(".response-info").inner_text())
 
         # A second session of alice's, from elsewhere, to revoke from the browser.
-        other = Client().post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD},
-                              content_type="application/json").json()["session_id"]
+        other = (
+            Client()
+            .post(
+                "/api/auth/login/",
+                {"username": login_name("alice"), "password": PASSWORD},
+                content_type="application/json",
+            )
+            .json()["session_id"]
+        )
         page.goto(self.live_server_url + "/api/auth/sessions/")
         self.assertIn(other, page.locator(".response-info").inner_text())
         page.goto(self.live_server_url + f"/api/auth/sessions/{other}/")
@@ -134,8 +143,10 @@ class DemoPageTests(BrowserTestCase):
         demo_login(page)
         refreshes = RequestLog(page, "/api/auth/refresh/")
         # The session is revoked behind the page's back (say, from another device).
-        response = Client().post("/api/auth/logout-all/",
-                                 HTTP_AUTHORIZATION="Bearer " + self.cookie("access_token")["value"])
+        response = Client().post(
+            "/api/auth/logout-all/",
+            HTTP_AUTHORIZATION="Bearer " + self.cookie("access_token")["value"],
+        )
         self.assertEqual(response.status_code, 204)
         page.click("#btn-me")
         page.wait_for_selector("#login-view:not([hidden])")
@@ -182,7 +193,9 @@ class DemoPageTests(BrowserTestCase):
 @requires_chromium
 @project_user_model
 class SecurityOverviewTests(BrowserTestCase):
-    """The admin's security overview as a person sees it; a screenshot is kept in var/test-artifacts/."""
+    """The admin's security overview as a person sees it; a screenshot is kept in
+    var/test-artifacts/.
+    """
 
     def setUp(self):
         super().setUp()
@@ -191,21 +204,44 @@ class SecurityOverviewTests(BrowserTestCase):
         now = timezone.now()
         events = []
         for day in range(30):
-            for kind, count in ((AuthEvent.Kind.LOGIN_SUCCEEDED, 20 + day % 7 * 3), (AuthEvent.Kind.LOGIN_FAILED, day % 5),
-                                (AuthEvent.Kind.REVOKED, day % 3), (AuthEvent.Kind.REUSE_DETECTED, day % 11 == 0)):
-                events += [AuthEvent(kind=kind, at=now - timedelta(days=day, minutes=37 * index),
-                                     username="alice", ip_address="198.51.100.4") for index in range(int(count))]
-        for index, (address, username) in enumerate((("203.0.113.7", "root"), ("203.0.113.8", "admin"),
-                                                     ("192.0.2.55", "alice"))):
-            events += [AuthEvent(kind=AuthEvent.Kind.LOGIN_FAILED, at=now - timedelta(minutes=5 * attempt),
-                                 ip_address=address, username=username) for attempt in range(12 - 4 * index)]
+            for kind, count in (
+                (AuthEvent.Kind.LOGIN_SUCCEEDED, 20 + day % 7 * 3),
+                (AuthEvent.Kind.LOGIN_FAILED, day % 5),
+                (AuthEvent.Kind.REVOKED, day % 3),
+                (AuthEvent.Kind.REUSE_DETECTED, day % 11 == 0),
+            ):
+                events += [
+                    AuthEvent(
+                        kind=kind,
+                        at=now - timedelta(days=day, minutes=37 * index),
+                        username="alice",
+                        ip_address="198.51.100.4",
+                    )
+                    for index in range(int(count))
+                ]
+        for index, (address, username) in enumerate(
+            (("203.0.113.7", "root"), ("203.0.113.8", "admin"), ("192.0.2.55", "alice"))
+        ):
+            events += [
+                AuthEvent(
+                    kind=AuthEvent.Kind.LOGIN_FAILED,
+                    at=now - timedelta(minutes=5 * attempt),
+                    ip_address=address,
+                    username=username,
+                )
+                for attempt in range(12 - 4 * index)
+            ]
         AuthEvent.objects.bulk_create(events)
         api = Client()
-        refresh = api.post("/api/auth/login/", {"username": "alice", "password": PASSWORD},
-                           content_type="application/json").json()["refresh_token"]
+        refresh = api.post(
+            "/api/auth/login/",
+            {"username": "alice", "password": PASSWORD},
+            content_type="application/json",
+        ).json()["refresh_token"]
         for _ in range(3):
-            refresh = api.post("/api/auth/refresh/", {"refresh_token": refresh},
-                               content_type="application/json").json()["refresh_token"]
+            refresh = api.post(
+                "/api/auth/refresh/", {"refresh_token": refresh}, content_type="application/json"
+            ).json()["refresh_token"]
 
     def test_charts_drawn_by_the_server_and_nothing_fetched_elsewhere(self):
         page = self.open("/admin/login/?next=/admin/")
@@ -216,16 +252,27 @@ class SecurityOverviewTests(BrowserTestCase):
         page.wait_for_selector("#security-overview")
         requests = RequestLog(page, "")
         errors = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
         page.reload()
         page.wait_for_selector("#security-overview svg")
         self.assertEqual(page.locator("#security-overview svg[role=img]").count(), 12)
         self.assertEqual(page.inner_text("#live-sessions"), "1")
-        self.assertIn("(3)", page.locator("#hourly figure").nth(2).inner_text())  # refreshes, this hour
+        self.assertIn(
+            "(3)", page.locator("#hourly figure").nth(2).inner_text()
+        )  # refreshes, this hour
         self.assertEqual(page.locator("#failed g").first.get_attribute("data-label"), "203.0.113.7")
         self.assertTrue(page.locator("#daily rect.bar:not(.zero)").first.is_visible())
-        self.assertEqual([request.url for request in requests.requests
-                          if not request.url.startswith(self.live_server_url)], [])
+        self.assertEqual(
+            [
+                request.url
+                for request in requests.requests
+                if not request.url.startswith(self.live_server_url)
+            ],
+            [],
+        )
         self.assertEqual(errors, [])
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.set_viewport_size({"width": 1280, "height": 900})

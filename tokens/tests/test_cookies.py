@@ -73,7 +73,9 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
         self.assertEqual(body["session_id"], login["session_id"])
         # The client now holds the rotated cookies: they work, and they rotate again.
         self.assertEqual(self.client.get(ME).status_code, 200)
-        self.assertEqual(self.client.post("/api/auth/refresh/").json()["session_id"], login["session_id"])
+        self.assertEqual(
+            self.client.post("/api/auth/refresh/").json()["session_id"], login["session_id"]
+        )
 
     @token_settings(ROTATION_GRACE_PERIOD=0)
     def test_a_rotated_refresh_cookie_is_single_use(self):
@@ -140,13 +142,17 @@ class HeaderBeatsCookieTests(CookieTestMixin, AuthAPITestCase):
     def test_a_header_authenticated_unsafe_request_needs_no_csrf_token(self):
         client = self.csrf_client()
         pair = self.cookie_login(client).json()
-        response = client.patch(ME, {"email": "alice@example.org"}, format="json", **bearer(pair["access_token"]))
+        response = client.patch(
+            ME, {"email": "alice@example.org"}, format="json", **bearer(pair["access_token"])
+        )
         self.assertEqual(response.status_code, 200)
 
     def test_a_body_refresh_token_wins_over_the_cookie(self):
         bob = self.login("bob")
         self.cookie_login(username="alice")
-        response = self.client.post("/api/auth/refresh/", {"refresh_token": bob["refresh_token"]}, format="json")
+        response = self.client.post(
+            "/api/auth/refresh/", {"refresh_token": bob["refresh_token"]}, format="json"
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["session_id"], bob["session_id"])
 
@@ -165,32 +171,51 @@ class CsrfTests(CookieTestMixin, AuthAPITestCase):
 
     def test_unsafe_methods_without_a_csrf_token_are_refused(self):
         requests = {
-            "PATCH me/": lambda: self.browser.patch(ME, {"email": "eve@example.org"}, format="json"),
+            "PATCH me/": lambda: self.browser.patch(
+                ME, {"email": "eve@example.org"}, format="json"
+            ),
             "POST logout-all/": lambda: self.browser.post("/api/auth/logout-all/"),
-            "DELETE sessions/<id>/": lambda: self.browser.delete(f"/api/auth/sessions/{self.pair['session_id']}/"),
+            "DELETE sessions/<id>/": lambda: self.browser.delete(
+                f"/api/auth/sessions/{self.pair['session_id']}/"
+            ),
             "POST refresh/": lambda: self.browser.post("/api/auth/refresh/"),
             "POST logout/": lambda: self.browser.post("/api/auth/logout/"),
             "POST password/": lambda: self.browser.post(
-                "/api/auth/password/", {"old_password": PASSWORD, "new_password": "another-horse-77"}, format="json"),
+                "/api/auth/password/",
+                {"old_password": PASSWORD, "new_password": "another-horse-77"},
+                format="json",
+            ),
         }
         for name, send in requests.items():
             with self.subTest(request=name):
                 self.assertError(send(), 403, "csrf_failed")
-        # Nothing happened: the session lives, the refresh cookie was not consumed, the profile is unchanged.
+        # Nothing happened: the session lives, the refresh cookie was not consumed, the profile is
+        # unchanged.
         self.assertEqual(Session.objects.get(pk=self.pair["session_id"]).state, "live")
         self.assertEqual(self.browser.get(ME).json()["email"], "alice@example.com")
-        self.assertEqual(self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code, 200)
+        self.assertEqual(
+            self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code,
+            200,
+        )
 
     def test_a_wrong_csrf_token_is_refused(self):
-        response = self.browser.patch(ME, {"email": "eve@example.org"}, format="json", HTTP_X_CSRFTOKEN="x" * 32)
+        response = self.browser.patch(
+            ME, {"email": "eve@example.org"}, format="json", HTTP_X_CSRFTOKEN="x" * 32
+        )
         self.assertError(response, 403, "csrf_failed")
 
     def test_the_csrf_header_lets_unsafe_requests_through(self):
         header = self.csrf_header(self.browser)
         response = self.browser.patch(ME, {"email": "alice@example.org"}, format="json", **header)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code, 200)
-        self.assertEqual(self.browser.post("/api/auth/logout/", **self.csrf_header(self.browser)).status_code, 204)
+        self.assertEqual(
+            self.browser.post("/api/auth/refresh/", **self.csrf_header(self.browser)).status_code,
+            200,
+        )
+        self.assertEqual(
+            self.browser.post("/api/auth/logout/", **self.csrf_header(self.browser)).status_code,
+            204,
+        )
 
     def test_the_csrf_form_field_lets_form_posts_through(self):
         token = self.browser.cookies["csrftoken"].value
@@ -198,8 +223,13 @@ class CsrfTests(CookieTestMixin, AuthAPITestCase):
         self.assertEqual(response.status_code, 204)
 
     def test_a_cross_origin_request_is_refused(self):
-        response = self.browser.patch(ME, {"email": "eve@example.org"}, format="json", HTTP_ORIGIN="https://evil.example",
-                                      **self.csrf_header(self.browser))
+        response = self.browser.patch(
+            ME,
+            {"email": "eve@example.org"},
+            format="json",
+            HTTP_ORIGIN="https://evil.example",
+            **self.csrf_header(self.browser),
+        )
         self.assertError(response, 403, "csrf_failed")
 
     def test_login_itself_is_not_csrf_checked(self):

@@ -2,13 +2,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 
-from tokens.tests.support import AuthAPITestCase, bearer, count_redis_round_trips, without_rate_limits
+from tokens.tests.support import (
+    AuthAPITestCase,
+    bearer,
+    count_redis_round_trips,
+    without_rate_limits,
+)
 
 
 def data_statements(queries) -> list[str]:
     """The reads and writes among captured queries; transaction control is neither."""
     statements = [query["sql"].split()[0].upper() for query in queries]
-    return [statement for statement in statements if statement in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+    return [
+        statement
+        for statement in statements
+        if statement in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    ]
 
 
 @without_rate_limits()
@@ -41,7 +50,9 @@ class HotPathCostTests(AuthAPITestCase):
         self.assertEqual(len(queries), 1, queries)
 
     def test_a_refresh_is_one_round_trip_and_one_statement(self):
-        self.refresh(self.refresh(self.pair["refresh_token"]).json()["refresh_token"])  # scripts cached
+        self.refresh(
+            self.refresh(self.pair["refresh_token"]).json()["refresh_token"]
+        )  # scripts cached
         token = self.login()["refresh_token"]
         with count_redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
             response = self.refresh(token)
@@ -55,7 +66,9 @@ class HotPathCostTests(AuthAPITestCase):
         first, _, first_queries = self.measure(lambda: self.session(self.pair["access_token"]))
         second, sent, second_queries = self.measure(lambda: self.session(self.pair["access_token"]))
         self.assertEqual((first.status_code, second.status_code), (200, 200))
-        self.assertEqual(data_statements([{"sql": sql} for sql in first_queries]), ["SELECT"], first_queries)
+        self.assertEqual(
+            data_statements([{"sql": sql} for sql in first_queries]), ["SELECT"], first_queries
+        )
         self.assertEqual((len(sent), second_queries), (1, []))
 
     def test_a_revoked_session_is_refused_without_sql(self):

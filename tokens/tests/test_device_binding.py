@@ -1,4 +1,6 @@
-"""Device binding (OWASP token sidejacking): tokens work only with the fingerprint cookie of their login."""
+"""Device binding (OWASP token sidejacking): tokens work only with the fingerprint cookie of their
+login.
+"""
 
 import hashlib
 from unittest import mock
@@ -107,11 +109,22 @@ class DeviceBindingTests(AuthAPITestCase):
     def test_logout_needs_the_cookie_and_clears_it(self):
         pair = self.bound_login().json()
         del self.client.cookies[SECURE_COOKIE]
-        self.assertError(self.client.post("/api/auth/logout/", **bearer(pair["access_token"])), 401, "token_invalid")
-        self.assertError(self.client.post("/api/auth/logout/", {"refresh_token": pair["refresh_token"]},
-                                          format="json"), 401, "token_invalid")
+        self.assertError(
+            self.client.post("/api/auth/logout/", **bearer(pair["access_token"])),
+            401,
+            "token_invalid",
+        )
+        self.assertError(
+            self.client.post(
+                "/api/auth/logout/", {"refresh_token": pair["refresh_token"]}, format="json"
+            ),
+            401,
+            "token_invalid",
+        )
         self.client.cookies[SECURE_COOKIE] = self.fingerprint
-        response = self.client.post("/api/auth/logout/", {"refresh_token": pair["refresh_token"]}, format="json")
+        response = self.client.post(
+            "/api/auth/logout/", {"refresh_token": pair["refresh_token"]}, format="json"
+        )
         self.assertEqual(response.status_code, 204)
         self.assertEqual(response.cookies[SECURE_COOKIE].value, "")
         self.assertEqual(response.cookies[SECURE_COOKIE]["max-age"], 0)
@@ -133,7 +146,7 @@ class DeviceBindingTests(AuthAPITestCase):
 
     def test_expiry_is_still_reported_for_a_bound_token(self):
         clock = FrozenClock()
-        with mock.patch("tokens.clock.now", clock):
+        with mock.patch("tokens.core.clock.now", clock):
             pair = self.bound_login().json()
             clock.advance(3600)
             self.assertError(self.me(pair["access_token"]), 401, "token_expired")
@@ -159,4 +172,6 @@ class BindingOffTests(AuthAPITestCase):
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)
         rotated = self.refresh(pair["refresh_token"])
         self.assertEqual(rotated.status_code, 200)
-        self.assertEqual(claims(rotated.json()["access_token"])["fgp"], claims(pair["access_token"])["fgp"])
+        self.assertEqual(
+            claims(rotated.json()["access_token"])["fgp"], claims(pair["access_token"])["fgp"]
+        )

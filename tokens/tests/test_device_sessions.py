@@ -16,15 +16,26 @@ class DeviceSessionTests(AuthAPITestCase):
         sessions = {item["id"]: item for item in response.json()}
         self.assertEqual(set(sessions), {self.phone["session_id"], self.laptop["session_id"]})
         phone = sessions[self.phone["session_id"]]
-        self.assertEqual(set(phone), {"id", "created_at", "last_used_at", "expires_at", "ip_address",
-                                      "user_agent", "current"})
+        self.assertEqual(
+            set(phone),
+            {
+                "id",
+                "created_at",
+                "last_used_at",
+                "expires_at",
+                "ip_address",
+                "user_agent",
+                "current",
+            },
+        )
         self.assertTrue(phone["current"])
         self.assertFalse(sessions[self.laptop["session_id"]]["current"])
         self.assertEqual(phone["user_agent"], "Phone/1")
 
     def test_delete_one_of_my_sessions(self):
-        response = self.client.delete(f"/api/auth/sessions/{self.laptop['session_id']}/",
-                                      **bearer(self.phone["access_token"]))
+        response = self.client.delete(
+            f"/api/auth/sessions/{self.laptop['session_id']}/", **bearer(self.phone["access_token"])
+        )
         self.assertEqual(response.status_code, 204)
         self.assertError(self.me(self.laptop["access_token"]), 401, "token_revoked")
         self.assertError(self.refresh(self.laptop["refresh_token"]), 401, "token_revoked")
@@ -33,16 +44,26 @@ class DeviceSessionTests(AuthAPITestCase):
     def test_another_users_or_an_unknown_session_is_404(self):
         make_user("bob")
         bob = self.login("bob")
-        for session_id in (bob["session_id"], "00000000-0000-0000-0000-000000000000", "not-a-uuid", "1"):
+        for session_id in (
+            bob["session_id"],
+            "00000000-0000-0000-0000-000000000000",
+            "not-a-uuid",
+            "1",
+        ):
             with self.subTest(session_id=session_id):
-                response = self.client.delete(f"/api/auth/sessions/{session_id}/", **bearer(self.phone["access_token"]))
+                response = self.client.delete(
+                    f"/api/auth/sessions/{session_id}/", **bearer(self.phone["access_token"])
+                )
                 self.assertError(response, 404, "not_found")
         self.assertEqual(self.me(bob["access_token"]).status_code, 200)
 
     def test_sessions_need_authentication(self):
         self.assertError(self.client.get("/api/auth/sessions/"), 401, "not_authenticated")
-        self.assertError(self.client.delete(f"/api/auth/sessions/{self.phone['session_id']}/"), 401,
-                         "not_authenticated")
+        self.assertError(
+            self.client.delete(f"/api/auth/sessions/{self.phone['session_id']}/"),
+            401,
+            "not_authenticated",
+        )
 
     def test_logout_all_revokes_every_session_this_one_included(self):
         make_user("bob")
@@ -64,8 +85,12 @@ class PasswordChangeTests(AuthAPITestCase):
         self.other = self.login()
 
     def change(self, old, new, token=None):
-        return self.client.post("/api/auth/password/", {"old_password": old, "new_password": new}, format="json",
-                                **bearer(token or self.current["access_token"]))
+        return self.client.post(
+            "/api/auth/password/",
+            {"old_password": old, "new_password": new},
+            format="json",
+            **bearer(token or self.current["access_token"]),
+        )
 
     def test_change_revokes_every_other_session(self):
         self.assertEqual(self.change(PASSWORD, "a-much-better-passphrase-42").status_code, 204)
@@ -77,8 +102,8 @@ class PasswordChangeTests(AuthAPITestCase):
         self.assertTrue(AuthEvent.objects.filter(kind="password_changed").exists())
 
     def test_wrong_old_password_or_weak_new_password_change_nothing(self):
-        for old, new, field in ((
-            "wrong", "a-much-better-passphrase-42", "old_password"),
+        for old, new, field in (
+            ("wrong", "a-much-better-passphrase-42", "old_password"),
             (PASSWORD, "short", "new_password"),
             (PASSWORD, "password", "new_password"),
             (PASSWORD, "12345678901", "new_password"),
@@ -92,8 +117,18 @@ class PasswordChangeTests(AuthAPITestCase):
         self.login()
 
     def test_garbage_and_missing_fields(self):
-        for raw in ("[]", "{}", '{"old_password": 1}', '{"old_password": "x", "new_password": ["y"]}'):
+        for raw in (
+            "[]",
+            "{}",
+            '{"old_password": 1}',
+            '{"old_password": "x", "new_password": ["y"]}',
+        ):
             with self.subTest(body=raw):
-                response = self.client.generic("POST", "/api/auth/password/", raw, content_type="application/json",
-                                               **bearer(self.current["access_token"]))
+                response = self.client.generic(
+                    "POST",
+                    "/api/auth/password/",
+                    raw,
+                    content_type="application/json",
+                    **bearer(self.current["access_token"]),
+                )
                 self.assertEqual(response.status_code, 400)

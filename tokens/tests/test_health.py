@@ -24,10 +24,13 @@ class ProbeMixin:
 
 class HealthTests(ProbeMixin, AuthAPITestCase):
     def test_healthz_answers_without_credentials_and_touches_nothing(self):
-        # A browser's Accept included: it gets JSON, not the browsable API (which would read the session).
+        # A browser's Accept included: it gets JSON, not the browsable API (which would read the
+        # session).
         for accept in ("*/*", "text/html,application/xhtml+xml", "text/plain"):
             with self.subTest(accept), self.assertNumQueries(0), count_redis_round_trips() as sent:
-                response = self.client.get("/healthz", HTTP_AUTHORIZATION="Bearer not-a-token", HTTP_ACCEPT=accept)
+                response = self.client.get(
+                    "/healthz", HTTP_AUTHORIZATION="Bearer not-a-token", HTTP_ACCEPT=accept
+                )
             self.assertEqual(response.status_code, 200)
             self.assertEqual(response.json(), {"status": "ok"})
             self.assertEqual(sent, [])
@@ -47,7 +50,9 @@ class ReadinessTests(ProbeMixin, AuthAPITestCase):
     def test_ready_when_the_database_and_redis_answer(self):
         response = self.client.get("/readyz")
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json(), {"status": "ok", "checks": {"database": "ok", "redis": "ok"}})
+        self.assertEqual(
+            response.json(), {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+        )
 
     def test_a_hanging_redis_is_named_within_about_a_second(self):
         self.redis.pause()
@@ -81,7 +86,9 @@ class HangingDatabaseTests(SimpleTestCase):
         self.silent.listen(16)  # the kernel completes the handshakes; nothing ever replies
         self.addCleanup(self.silent.close)
         port = self.silent.getsockname()[1]
-        self.server = AppServer(DATABASE_URL=f"postgres://probe:hunter2@127.0.0.1:{port}/nothing").start()
+        self.server = AppServer(
+            DATABASE_URL=f"postgres://probe:hunter2@127.0.0.1:{port}/nothing"
+        ).start()
         self.addCleanup(self.server.stop)
 
     def test_a_hanging_database_is_named_within_about_a_second(self):
@@ -91,6 +98,8 @@ class HangingDatabaseTests(SimpleTestCase):
             started = time.monotonic()
             status, body = self.server.request("GET", "/readyz")
             elapsed = time.monotonic() - started
-            self.assertEqual((status, body["code"], body["failed"]), (503, "service_unavailable", ["database"]))
+            self.assertEqual(
+                (status, body["code"], body["failed"]), (503, "service_unavailable", ["database"])
+            )
             self.assertLess(elapsed, DEADLINE)
             self.assertNotIn("hunter2", str(body))

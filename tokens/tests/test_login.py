@@ -17,32 +17,51 @@ from tokens.tests.support import (
 
 class LoginTests(AuthAPITestCase):
     def post(self, data, **kwargs):
-        return self.client.post("/api/auth/login/", data, format=kwargs.pop("format", "json"), **kwargs)
+        return self.client.post(
+            "/api/auth/login/", data, format=kwargs.pop("format", "json"), **kwargs
+        )
 
     def test_login_by_username_returns_the_token_pair_and_user(self):
         FrozenClock().install(self)  # lifetimes counted from one "now", whatever the machine's load
         response = self.post({"username": login_name("alice"), "password": PASSWORD})
         self.assertEqual(response.status_code, 200)
         body = response.json()
-        self.assertEqual(set(body), {"access_token", "refresh_token", "token_type", "expires_in",
-                                     "refresh_expires_in", "session_id", "user"})
+        self.assertEqual(
+            set(body),
+            {
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "expires_in",
+                "refresh_expires_in",
+                "session_id",
+                "user",
+            },
+        )
         self.assertEqual(body["token_type"], "Bearer")
         self.assertEqual(body["expires_in"], 900)
         self.assertEqual(body["refresh_expires_in"], 604800)
         # The id in its JSON form: a number for accounts.User, a string for a UUID key.
         user_id = self.user.pk if uses_accounts() else str(self.user.pk)
-        self.assertEqual(body["user"], {"id": user_id, "username": login_name("alice"), "email": "alice@example.com"})
+        self.assertEqual(
+            body["user"],
+            {"id": user_id, "username": login_name("alice"), "email": "alice@example.com"},
+        )
         self.assertIn("no-store", response["Cache-Control"])
 
     @skipUnless(uses_accounts(), "the project's username-or-e-mail backend")
     def test_login_by_email_in_either_field_ignores_case(self):
-        for data in ({"username": "ALICE@Example.com", "password": PASSWORD},
-                     {"email": "Alice@EXAMPLE.com", "password": PASSWORD}):
+        for data in (
+            {"username": "ALICE@Example.com", "password": PASSWORD},
+            {"email": "Alice@EXAMPLE.com", "password": PASSWORD},
+        ):
             with self.subTest(data=data):
                 self.assertEqual(self.post(data).status_code, 200)
 
     def test_form_encoded_login_works_for_browsable_api_forms(self):
-        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD})
+        response = self.client.post(
+            "/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}
+        )
         self.assertEqual(response.status_code, 200)
 
     def test_claims_follow_the_contract(self):
@@ -65,7 +84,10 @@ class LoginTests(AuthAPITestCase):
         body = self.post({"username": login_name("alice"), "password": PASSWORD}).json()
         from django.conf import settings
 
-        access_key, refresh_key = settings.TOKENS["ACCESS_SIGNING_KEY"], settings.TOKENS["REFRESH_SIGNING_KEY"]
+        access_key, refresh_key = (
+            settings.TOKENS["ACCESS_SIGNING_KEY"],
+            settings.TOKENS["REFRESH_SIGNING_KEY"],
+        )
         jwt.decode(body["access_token"], access_key, algorithms=["HS256"])
         jwt.decode(body["refresh_token"], refresh_key, algorithms=["HS256"])
         with self.assertRaises(jwt.InvalidSignatureError):
@@ -101,7 +123,10 @@ class LoginTests(AuthAPITestCase):
         self.assertFalse(Session.objects.exists())
 
     def test_missing_fields_are_field_errors(self):
-        for data, field in (({"password": PASSWORD}, "username"), ({"username": login_name("alice")}, "password")):
+        for data, field in (
+            ({"password": PASSWORD}, "username"),
+            ({"username": login_name("alice")}, "password"),
+        ):
             with self.subTest(data=data):
                 response = self.post(data)
                 self.assertEqual(response.status_code, 400)
@@ -117,14 +142,19 @@ class LoginTests(AuthAPITestCase):
             ('{"username": ["a"], "password": {"x": 1}}', "application/json"),
             ('{"username": true, "password": false}', "application/json"),
             ('{"username": "' + "x" * 20000 + '", "password": "p"}', "application/json"),
-            ('{"username": login_name("alice"), "password": "' + "p" * 20000 + '"}', "application/json"),
+            (
+                '{"username": login_name("alice"), "password": "' + "p" * 20000 + '"}',
+                "application/json",
+            ),
             ("\x00\xff\xfe", "application/json"),
             ("username=alice&password=", "application/x-www-form-urlencoded"),
             ("<xml/>", "application/xml"),
         ]
         for raw, content_type in bodies:
             with self.subTest(body=raw[:40]):
-                response = self.client.generic("POST", "/api/auth/login/", raw, content_type=content_type)
+                response = self.client.generic(
+                    "POST", "/api/auth/login/", raw, content_type=content_type
+                )
                 self.assertGreaterEqual(response.status_code, 400)
                 self.assertLess(response.status_code, 500)
                 self.assertIsInstance(response.json(), dict)
@@ -134,8 +164,7 @@ class LoginTests(AuthAPITestCase):
         response = self.client.get("/api/auth/login/", HTTP_ACCEPT="application/json")
         self.assertError(response, 405, "method_not_allowed")
 
-    @token_settings(ACCESS_TOKEN_LIFETIME=60, REFRESH_TOKEN_LIFETIME=600,
-                               SESSION_LIFETIME=3600)
+    @token_settings(ACCESS_TOKEN_LIFETIME=60, REFRESH_TOKEN_LIFETIME=600, SESSION_LIFETIME=3600)
     def test_lifetimes_are_settings_read_when_used(self):
         body = self.post({"username": login_name("alice"), "password": PASSWORD}).json()
         self.assertEqual(body["expires_in"], 60)

@@ -23,7 +23,9 @@ class LogoutTests(AuthAPITestCase):
         self.assertTrue(AuthEvent.objects.filter(kind="logout", user=self.user).exists())
 
     def test_logout_with_the_refresh_token(self):
-        response = self.client.post("/api/auth/logout/", {"refresh_token": self.pair["refresh_token"]}, format="json")
+        response = self.client.post(
+            "/api/auth/logout/", {"refresh_token": self.pair["refresh_token"]}, format="json"
+        )
         self.assertEqual(response.status_code, 204)
         self.assertSessionDead(self.pair)
 

@@ -29,7 +29,8 @@ def samples(exposition: str) -> dict:
     """``{(sample name, frozenset of labels): value}`` of a Prometheus text exposition."""
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(exposition) for sample in family.samples
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
     }
 
 
@@ -39,7 +40,9 @@ def value(found: dict, name: str, **labels) -> float:
 
 @token_settings(METRICS_ACCESS="open")
 class MetricsTests(AuthAPITestCase):
-    """Each outcome counted where it is decided, read back through /metrics (real requests, real Redis)."""
+    """Each outcome counted where it is decided, read back through /metrics (real requests, real
+    Redis).
+    """
 
     def scrape(self) -> dict:
         response = self.client.get("/metrics")
@@ -56,58 +59,119 @@ class MetricsTests(AuthAPITestCase):
         response = self.client.get("/metrics", HTTP_ACCEPT="text/plain")
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response["Content-Type"].startswith("text/plain"))
-        families = {family.name for family in text_string_to_metric_families(response.content.decode())}
-        self.assertTrue({"auth_logins", "auth_refreshes", "auth_revocations", "auth_unavailable_responses",
-                         "auth_store_misses", "auth_authentication_seconds"} <= families, families)
+        families = {
+            family.name for family in text_string_to_metric_families(response.content.decode())
+        }
+        self.assertTrue(
+            {
+                "auth_logins",
+                "auth_refreshes",
+                "auth_revocations",
+                "auth_unavailable_responses",
+                "auth_store_misses",
+                "auth_authentication_seconds",
+            }
+            <= families,
+            families,
+        )
         found = self.scrape()
         for outcome in ("succeeded", "failed", "throttled"):
             self.assertIn(("auth_logins_total", frozenset({("outcome", outcome)})), found)
         for outcome in ("rotated", "grace", "reused", "revoked", "expired"):
             self.assertIn(("auth_refreshes_total", frozenset({("outcome", outcome)})), found)
-        openmetrics = self.client.get("/metrics", HTTP_ACCEPT="application/openmetrics-text; version=1.0.0")
+        openmetrics = self.client.get(
+            "/metrics", HTTP_ACCEPT="application/openmetrics-text; version=1.0.0"
+        )
         self.assertTrue(openmetrics["Content-Type"].startswith("application/openmetrics-text"))
         self.assertTrue(openmetrics.content.decode().endswith("# EOF\n"))
 
     def test_logins_by_outcome(self):
         def login(password):
-            return self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": password},
-                                    format="json")
+            return self.client.post(
+                "/api/auth/login/",
+                {"username": login_name("alice"), "password": password},
+                format="json",
+            )
 
-        self.assertEqual(self.delta(lambda: login(PASSWORD), "auth_logins_total", outcome="succeeded"), 1)
-        self.assertEqual(self.delta(lambda: login("wrong"), "auth_logins_total", outcome="failed"), 1)
+        self.assertEqual(
+            self.delta(lambda: login(PASSWORD), "auth_logins_total", outcome="succeeded"), 1
+        )
+        self.assertEqual(
+            self.delta(lambda: login("wrong"), "auth_logins_total", outcome="failed"), 1
+        )
         get_redis_connection("default").flushdb()  # the counts of the two logins above
         with rate_limits(login_ip="1/min"):
-            self.assertEqual(self.delta(lambda: [login("wrong") for _ in range(3)], "auth_logins_total",
-                                        outcome="throttled"), 2)
+            self.assertEqual(
+                self.delta(
+                    lambda: [login("wrong") for _ in range(3)],
+                    "auth_logins_total",
+                    outcome="throttled",
+                ),
+                2,
+            )
 
     def test_refreshes_by_outcome(self):
         clock = FrozenClock().install(self)
         pair = self.login()
-        self.assertEqual(self.delta(lambda: self.refresh(pair["refresh_token"]), "auth_refreshes_total",
-                                    outcome="rotated"), 1)
-        self.assertEqual(self.delta(lambda: self.refresh(pair["refresh_token"]), "auth_refreshes_total",
-                                    outcome="grace"), 1)
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(pair["refresh_token"]),
+                "auth_refreshes_total",
+                outcome="rotated",
+            ),
+            1,
+        )
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(pair["refresh_token"]), "auth_refreshes_total", outcome="grace"
+            ),
+            1,
+        )
         clock.advance(11)
-        self.assertEqual(self.delta(lambda: self.refresh(pair["refresh_token"]), "auth_refreshes_total",
-                                    outcome="reused"), 1)
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(pair["refresh_token"]),
+                "auth_refreshes_total",
+                outcome="reused",
+            ),
+            1,
+        )
         other = self.login()
         self.client.post("/api/auth/logout/", **bearer(other["access_token"]))
-        self.assertEqual(self.delta(lambda: self.refresh(other["refresh_token"]), "auth_refreshes_total",
-                                    outcome="revoked"), 1)
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(other["refresh_token"]),
+                "auth_refreshes_total",
+                outcome="revoked",
+            ),
+            1,
+        )
         late = self.login()
         clock.advance(604800)
-        self.assertEqual(self.delta(lambda: self.refresh(late["refresh_token"]), "auth_refreshes_total",
-                                    outcome="expired"), 1)
-        self.assertEqual(self.delta(lambda: self.refresh("not-a-token"), "auth_refreshes_total",
-                                    outcome="invalid"), 1)
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(late["refresh_token"]),
+                "auth_refreshes_total",
+                outcome="expired",
+            ),
+            1,
+        )
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh("not-a-token"), "auth_refreshes_total", outcome="invalid"
+            ),
+            1,
+        )
 
     def test_revocations_by_reason_once_committed(self):
         pair = self.login()
+
         def logout():
             return self.client.post("/api/auth/logout/", **bearer(pair["access_token"]))
 
         self.assertEqual(self.delta(logout, "auth_revocations_total", reason="logout"), 1)
         self.login(), self.login()
+
         def logout_all():
             return self.client.post("/api/auth/logout-all/", **bearer(self.login()["access_token"]))
 
@@ -116,6 +180,7 @@ class MetricsTests(AuthAPITestCase):
     def test_misses_answered_from_the_database(self):
         pair = self.login()
         get_redis_connection("default").flushdb()
+
         def me():
             return self.me(pair["access_token"])
 
@@ -124,26 +189,50 @@ class MetricsTests(AuthAPITestCase):
 
     def test_authentication_latency_is_observed_for_every_presented_token(self):
         pair = self.login()
-        self.assertEqual(self.delta(lambda: self.me(pair["access_token"]), "auth_authentication_seconds_count"), 1)
-        self.assertEqual(self.delta(lambda: self.me("forged"), "auth_authentication_seconds_count"), 1)
-        self.assertEqual(self.delta(lambda: self.client.get("/api/auth/me/"), "auth_authentication_seconds_count"),
-                         0, "no token, nothing to time")
+        self.assertEqual(
+            self.delta(lambda: self.me(pair["access_token"]), "auth_authentication_seconds_count"),
+            1,
+        )
+        self.assertEqual(
+            self.delta(lambda: self.me("forged"), "auth_authentication_seconds_count"), 1
+        )
+        self.assertEqual(
+            self.delta(
+                lambda: self.client.get("/api/auth/me/"), "auth_authentication_seconds_count"
+            ),
+            0,
+            "no token, nothing to time",
+        )
         found = self.scrape()
-        self.assertEqual(value(found, "auth_authentication_seconds_bucket", le="+Inf"),
-                         value(found, "auth_authentication_seconds_count"))
+        self.assertEqual(
+            value(found, "auth_authentication_seconds_bucket", le="+Inf"),
+            value(found, "auth_authentication_seconds_count"),
+        )
 
     def test_503s_by_cause(self):
         pair = self.login()
         redis = use_private_redis(self)
         redis.pause()
         try:
-            self.assertEqual(self.delta(lambda: self.me(pair["access_token"]), "auth_unavailable_responses_total",
-                                        cause="redis_timeout"), 1)
+            self.assertEqual(
+                self.delta(
+                    lambda: self.me(pair["access_token"]),
+                    "auth_unavailable_responses_total",
+                    cause="redis_timeout",
+                ),
+                1,
+            )
         finally:
             redis.resume()
         redis.stop()
-        self.assertEqual(self.delta(lambda: self.refresh(pair["refresh_token"]), "auth_unavailable_responses_total",
-                                    cause="redis_connection"), 1)
+        self.assertEqual(
+            self.delta(
+                lambda: self.refresh(pair["refresh_token"]),
+                "auth_unavailable_responses_total",
+                cause="redis_connection",
+            ),
+            1,
+        )
 
 
 class MetricsAccessTests(AuthAPITestCase):
@@ -152,22 +241,39 @@ class MetricsAccessTests(AuthAPITestCase):
             self.assertEqual(self.client.get("/metrics").status_code, 200)
 
     def test_a_bearer_secret(self):
-        with token_settings(METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-secret-0123456789"):
+        with token_settings(
+            METRICS_ACCESS="bearer", METRICS_BEARER_TOKEN="scrape-secret-0123456789"
+        ):
             self.assertError(self.client.get("/metrics"), 401, "not_authenticated")
-            self.assertError(self.client.get("/metrics", **bearer("scrape-secret-012345678")), 401,
-                             "not_authenticated")
-            self.assertError(self.client.get("/metrics", **bearer(self.login()["access_token"])), 401,
-                             "not_authenticated")
-            self.assertEqual(self.client.get("/metrics", **bearer("scrape-secret-0123456789")).status_code, 200)
+            self.assertError(
+                self.client.get("/metrics", **bearer("scrape-secret-012345678")),
+                401,
+                "not_authenticated",
+            )
+            self.assertError(
+                self.client.get("/metrics", **bearer(self.login()["access_token"])),
+                401,
+                "not_authenticated",
+            )
+            self.assertEqual(
+                self.client.get("/metrics", **bearer("scrape-secret-0123456789")).status_code, 200
+            )
 
     def test_staff_by_admin_session_or_access_token(self):
         staff = make_user("staff", is_staff=True)
         with token_settings(METRICS_ACCESS="staff"):
             self.assertError(self.client.get("/metrics"), 401, "not_authenticated")
-            self.assertError(self.client.get("/metrics", **bearer(self.login()["access_token"])), 403,
-                             "permission_denied")
-            self.assertEqual(self.client.get("/metrics", **bearer(self.login("staff")["access_token"])).status_code,
-                             200)
+            self.assertError(
+                self.client.get("/metrics", **bearer(self.login()["access_token"])),
+                403,
+                "permission_denied",
+            )
+            self.assertEqual(
+                self.client.get(
+                    "/metrics", **bearer(self.login("staff")["access_token"])
+                ).status_code,
+                200,
+            )
             self.client.force_login(staff)
             self.assertEqual(self.client.get("/metrics").status_code, 200)
             self.client.force_login(self.user)
@@ -178,11 +284,15 @@ class MetricsAccessTests(AuthAPITestCase):
         self.assertError(self.client.get("/metrics"), 401, "not_authenticated")
 
     def test_a_bad_access_setting_is_a_configuration_error(self):
-        cases = {"tokens.E007": {"METRICS_ACCESS": "public"},
-                 "tokens.E008": {"METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": ""}}
+        cases = {
+            "tokens.E007": {"METRICS_ACCESS": "public"},
+            "tokens.E008": {"METRICS_ACCESS": "bearer", "METRICS_BEARER_TOKEN": ""},
+        }
         for error, overrides in cases.items():
             with self.subTest(error), token_settings(**overrides):
-                self.assertIn(error, [found.id for found in checks.run_checks(tags=[checks.Tags.security])])
+                self.assertIn(
+                    error, [found.id for found in checks.run_checks(tags=[checks.Tags.security])]
+                )
 
 
 class SharedCountersTests(AuthAPITransactionTestCase):
@@ -191,8 +301,12 @@ class SharedCountersTests(AuthAPITransactionTestCase):
     def setUp(self):
         super().setUp()
         set_server_password(self.user, PASSWORD)
-        self.server = AppServer(workers=2, METRICS_ACCESS="open", THROTTLE_LOGIN_IP="100000/min",
-                                THROTTLE_LOGIN_USERNAME="100000/min").start()
+        self.server = AppServer(
+            workers=2,
+            METRICS_ACCESS="open",
+            THROTTLE_LOGIN_IP="100000/min",
+            THROTTLE_LOGIN_USERNAME="100000/min",
+        ).start()
         self.addCleanup(self.server.stop)
         self.directory = Path(self.server.metrics_dir)
 
@@ -205,7 +319,11 @@ class SharedCountersTests(AuthAPITransactionTestCase):
             shutil.copy(path, alone)
             registry = CollectorRegistry()
             MultiProcessCollector(registry, path=str(alone))
-            found = {(s.name, frozenset(s.labels.items())): s.value for f in registry.collect() for s in f.samples}
+            found = {
+                (s.name, frozenset(s.labels.items())): s.value
+                for f in registry.collect()
+                for s in f.samples
+            }
             counts[path.stem.split("_")[1]] = value(found, "auth_logins_total", outcome="succeeded")
         return counts
 
@@ -213,8 +331,13 @@ class SharedCountersTests(AuthAPITransactionTestCase):
         statuses = []
 
         def log_in():
-            statuses.append(self.server.request("POST", "/api/auth/login/",
-                                                {"username": login_name("alice"), "password": PASSWORD})[0])
+            statuses.append(
+                self.server.request(
+                    "POST",
+                    "/api/auth/login/",
+                    {"username": login_name("alice"), "password": PASSWORD},
+                )[0]
+            )
 
         for _ in range(rounds):
             threads = [threading.Thread(target=log_in) for _ in range(4)]
@@ -232,9 +355,15 @@ class SharedCountersTests(AuthAPITransactionTestCase):
             by_worker = self.logins_by_worker()
             if len([count for count in by_worker.values() if count > 0]) >= 2:
                 break
-        self.assertGreaterEqual(len([count for count in by_worker.values() if count > 0]), 2, by_worker)
+        self.assertGreaterEqual(
+            len([count for count in by_worker.values() if count > 0]), 2, by_worker
+        )
         self.assertEqual(sum(by_worker.values()), made)
         for _ in range(6):  # whichever worker answers, the totals are the same
             with urllib.request.urlopen(self.server.base_url + "/metrics", timeout=30) as response:
-                self.assertEqual(value(samples(response.read().decode()), "auth_logins_total", outcome="succeeded"),
-                                 made)
+                self.assertEqual(
+                    value(
+                        samples(response.read().decode()), "auth_logins_total", outcome="succeeded"
+                    ),
+                    made,
+                )

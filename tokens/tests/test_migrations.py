@@ -7,8 +7,8 @@ from django.apps import apps
 from django.db import connection
 from django_redis import get_redis_connection
 
-from tokens import redis_keys
 from tokens.models import Session
+from tokens.store import redis_keys
 from tokens.tests.support import AuthAPITestCase
 
 migration = importlib.import_module("tokens.migrations.0003_durable_session_record")
@@ -36,5 +36,9 @@ class CopyCurrentRefreshIdsTests(AuthAPITestCase):
         self.assertEqual(self.refresh(live["refresh_token"]).status_code, 200)
         self.assertError(self.me(dead["access_token"]), 401, "token_revoked")
         self.assertIsNotNone(Session.objects.get(pk=dead["session_id"]).revoked_at)
-        copy = get_redis_connection("default").hgetall(redis_keys.session(self.user.pk, live["session_id"]))
-        self.assertEqual(copy[b"u"], str(self.user.pk).encode())  # the old hash was replaced by the new copy
+        copy = get_redis_connection("default").hgetall(
+            redis_keys.session(self.user.pk, live["session_id"])
+        )
+        self.assertEqual(
+            copy[b"u"], str(self.user.pk).encode()
+        )  # the old hash was replaced by the new copy

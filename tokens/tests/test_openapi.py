@@ -6,7 +6,9 @@ from tokens.tests.support import RealRedisMixin
 
 
 def api_paths(patterns=None, prefix="") -> set[str]:
-    """Every URL of the API contract (the admin, the demo page and the document's own pages left out)."""
+    """Every URL of the API contract (the admin, the demo page and the document's own pages left
+    out).
+    """
     paths = set()
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         route = prefix + str(pattern.pattern)
@@ -31,11 +33,19 @@ class OpenAPITests(RealRedisMixin, APITestCase):
 
     def test_the_bearer_scheme_is_declared_for_protected_endpoints(self):
         schema = self.schema()
-        self.assertEqual(schema["components"]["securitySchemes"]["bearerAuth"],
-                         {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                          "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"]})
+        self.assertEqual(
+            schema["components"]["securitySchemes"]["bearerAuth"],
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": schema["components"]["securitySchemes"]["bearerAuth"]["description"],
+            },
+        )
         self.assertIn({"bearerAuth": []}, schema["paths"]["/api/auth/me/"]["get"]["security"])
-        self.assertNotIn({"bearerAuth": []}, schema["paths"]["/api/auth/login/"]["post"]["security"])
+        self.assertNotIn(
+            {"bearerAuth": []}, schema["paths"]["/api/auth/login/"]["post"]["security"]
+        )
 
     def test_every_operation_documents_its_errors(self):
         error = {"$ref": "#/components/schemas/Error"}
@@ -46,13 +56,19 @@ class OpenAPITests(RealRedisMixin, APITestCase):
                     if path in {"/.well-known/jwks.json", "/healthz"}:  # they touch no store
                         self.assertNotIn("503", responses)
                     elif path == "/readyz":  # an error body that also names what failed
-                        self.assertEqual(responses["503"]["content"]["application/json"]["schema"],
-                                         {"$ref": "#/components/schemas/NotReady"})
+                        self.assertEqual(
+                            responses["503"]["content"]["application/json"]["schema"],
+                            {"$ref": "#/components/schemas/NotReady"},
+                        )
                     else:
-                        self.assertEqual(responses["503"]["content"]["application/json"]["schema"], error)
+                        self.assertEqual(
+                            responses["503"]["content"]["application/json"]["schema"], error
+                        )
                     if {"bearerAuth": []} in operation.get("security", ()):
                         for status in ("401", "403"):
-                            self.assertEqual(responses[status]["content"]["application/json"]["schema"], error)
+                            self.assertEqual(
+                                responses[status]["content"]["application/json"]["schema"], error
+                            )
                     if "requestBody" in operation:
                         self.assertIn("400", responses)
 

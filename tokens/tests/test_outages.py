@@ -22,10 +22,15 @@ class RedisOutageTests(AuthAPITestCase):
 
     def calls(self):
         return {
-            "login": lambda: self.client.post("/api/auth/login/",
-                                              {"username": login_name("alice"), "password": PASSWORD}, format="json"),
+            "login": lambda: self.client.post(
+                "/api/auth/login/",
+                {"username": login_name("alice"), "password": PASSWORD},
+                format="json",
+            ),
             "refresh": lambda: self.refresh(self.pair["refresh_token"]),
-            "logout": lambda: self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"])),
+            "logout": lambda: self.client.post(
+                "/api/auth/logout/", **bearer(self.pair["access_token"])
+            ),
             "me": lambda: self.me(self.pair["access_token"]),
         }
 
@@ -51,7 +56,8 @@ class RedisOutageTests(AuthAPITestCase):
         self.redis.stop()
         self.assertAllUnavailable()
         self.redis.start()
-        # This private server keeps nothing on disk, yet the session lives on: it is read from its record.
+        # This private server keeps nothing on disk, yet the session lives on: it is read from its
+        # record.
         self.assertEqual(self.me(self.pair["access_token"]).status_code, 200)
         self.assertEqual(self.refresh(self.pair["refresh_token"]).status_code, 200)
         self.assertEqual(self.me(self.login()["access_token"]).status_code, 200)

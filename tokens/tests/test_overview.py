@@ -4,8 +4,10 @@ from unittest import skipUnless
 from django.contrib.auth.models import Permission
 from django_redis import get_redis_connection
 
-from tokens import clock, overview, redis_keys
+from tokens.core import clock
 from tokens.models import AuthEvent
+from tokens.operations import overview
+from tokens.store import redis_keys
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import (
     AuthAPITestCase,
@@ -22,7 +24,9 @@ HALF_PAST_TWO = 1_795_703_400
 
 
 def series(figures_series, title) -> list[int]:
-    return next([count for _, count in found.points] for found in figures_series if found.title == title)
+    return next(
+        [count for _, count in found.points] for found in figures_series if found.title == title
+    )
 
 
 class OverviewFiguresTests(AuthAPITestCase):
@@ -37,13 +41,19 @@ class OverviewFiguresTests(AuthAPITestCase):
         AuthEvent.objects.create(kind=kind, at=self.now - ago, **fields)
 
     def test_events_land_in_their_hour_and_day(self):
-        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=10))        # this hour
-        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=31))        # the hour before
-        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=23, minutes=30))  # the first hour charted
-        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=24, minutes=1))   # too old for the hours, not the days
-        self.event(AuthEvent.Kind.REUSE_DETECTED, timedelta(days=29, hours=14))  # the first day charted
-        self.event(AuthEvent.Kind.REVOKED, timedelta(days=30))                   # too old for the days
-        self.event(AuthEvent.Kind.LOGOUT, timedelta(minutes=1))                  # not charted
+        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=10))  # this hour
+        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=31))  # the hour before
+        self.event(
+            AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=23, minutes=30)
+        )  # the first hour charted
+        self.event(
+            AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=24, minutes=1)
+        )  # too old for the hours, not the days
+        self.event(
+            AuthEvent.Kind.REUSE_DETECTED, timedelta(days=29, hours=14)
+        )  # the first day charted
+        self.event(AuthEvent.Kind.REVOKED, timedelta(days=30))  # too old for the days
+        self.event(AuthEvent.Kind.LOGOUT, timedelta(minutes=1))  # not charted
         found = overview.figures()
         self.assertEqual(series(found.hourly, "Logins succeeded")[-2:], [1, 1])
         self.assertEqual(series(found.hourly, "Logins failed"), [1] + [0] * 23)
@@ -52,13 +62,17 @@ class OverviewFiguresTests(AuthAPITestCase):
         self.assertEqual(series(found.daily, "Reuse detected"), [1] + [0] * 29)
         self.assertEqual(sum(series(found.daily, "Revocations")), 0)
         self.assertEqual(found.hourly[0].points[-1][0], self.now.replace(minute=0))
-        self.assertEqual(found.daily[0].points[0][0], self.now.replace(hour=0, minute=0) - timedelta(days=29))
+        self.assertEqual(
+            found.daily[0].points[0][0], self.now.replace(hour=0, minute=0) - timedelta(days=29)
+        )
 
     def test_the_midnight_hour_and_its_day_are_counted_apart(self):
         self.event(AuthEvent.Kind.REVOKED, timedelta(hours=14, minutes=20))  # 00:10 today
-        self.event(AuthEvent.Kind.REVOKED, timedelta(hours=4))               # 10:30 today
+        self.event(AuthEvent.Kind.REVOKED, timedelta(hours=4))  # 10:30 today
         found = overview.figures()
-        hourly = dict(next(series for series in found.hourly if series.title == "Revocations").points)
+        hourly = dict(
+            next(series for series in found.hourly if series.title == "Revocations").points
+        )
         self.assertEqual(hourly[self.now.replace(hour=0, minute=0)], 1)
         self.assertEqual(series(found.daily, "Revocations")[-1], 2)
 
@@ -83,12 +97,27 @@ class OverviewFiguresTests(AuthAPITestCase):
         self.assertEqual(int(tally), 3)
 
     def test_most_failed_logins_by_address_and_username(self):
-        for ip, username, times in (("203.0.113.7", "root", 5), ("198.51.100.2", "admin", 3),
-                                    ("198.51.100.2", "root", 1)):
+        for ip, username, times in (
+            ("203.0.113.7", "root", 5),
+            ("198.51.100.2", "admin", 3),
+            ("198.51.100.2", "root", 1),
+        ):
             for _ in range(times):
-                self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=2), ip_address=ip, username=username)
-        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=25), ip_address="192.0.2.1", username="old")
-        self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(hours=1), ip_address="192.0.2.2", username="alice")
+                self.event(
+                    AuthEvent.Kind.LOGIN_FAILED,
+                    timedelta(hours=2),
+                    ip_address=ip,
+                    username=username,
+                )
+        self.event(
+            AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=25), ip_address="192.0.2.1", username="old"
+        )
+        self.event(
+            AuthEvent.Kind.LOGIN_SUCCEEDED,
+            timedelta(hours=1),
+            ip_address="192.0.2.2",
+            username="alice",
+        )
         found = overview.figures()
         self.assertEqual(found.failed_by_address, [("203.0.113.7", 5), ("198.51.100.2", 4)])
         self.assertEqual(found.failed_by_username, [("root", 6), ("admin", 3)])
@@ -107,7 +136,9 @@ class OverviewFiguresTests(AuthAPITestCase):
     def test_a_fixed_number_of_queries_whatever_the_data(self):
         for days in range(30):
             for kind in AuthEvent.Kind.values:
-                self.event(kind, timedelta(days=days), ip_address=f"192.0.2.{days}", username=f"user{days}")
+                self.event(
+                    kind, timedelta(days=days), ip_address=f"192.0.2.{days}", username=f"user{days}"
+                )
         with self.assertNumQueries(4), count_redis_round_trips() as sent:
             overview.figures()
         self.assertEqual(len(sent), 1)
@@ -132,13 +163,20 @@ class OverviewPageTests(AuthAPITestCase):
         self.assertContains(self.client.get("/admin/"), f'href="{URL}"')
 
     def test_the_page_draws_svg_charts_of_everything(self):
-        AuthEvent.objects.create(kind=AuthEvent.Kind.LOGIN_FAILED, username="<script>alert(1)</script>",
-                                 ip_address="203.0.113.7")
+        AuthEvent.objects.create(
+            kind=AuthEvent.Kind.LOGIN_FAILED,
+            username="<script>alert(1)</script>",
+            ip_address="203.0.113.7",
+        )
         self.login()
         self.client.force_login(self.staff)
         response = self.client.get(URL)
         self.assertEqual(response.status_code, 200)
-        page = response.content.decode().split('id="security-overview"')[1].split("<!-- END Content -->")[0]
+        page = (
+            response.content.decode()
+            .split('id="security-overview"')[1]
+            .split("<!-- END Content -->")[0]
+        )
         self.assertEqual(page.count("<svg viewBox"), 2 * len(overview.SERIES) + 2)
         self.assertNotIn("<script>alert(1)</script>", page)
         self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", page)

@@ -24,7 +24,9 @@ class DemoPageTests(AuthAPITestCase):
 
 class BrowsableAPINavbarTests(AuthAPITestCase):
     def browser_login(self):
-        response = self.client.post("/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, **HTML)
+        response = self.client.post(
+            "/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, **HTML
+        )
         self.assertEqual(response.status_code, 200)
         return response
 
@@ -54,13 +56,17 @@ class BrowsableAPINavbarTests(AuthAPITestCase):
         self.assertEqual(response["Allow"], "POST, OPTIONS")
 
     def test_the_page_after_logging_in_shows_the_user_signed_in(self):
-        response = self.client.post("/api/auth/login/", {"username": "alice@example.com", "password": PASSWORD}, **HTML)
+        response = self.client.post(
+            "/api/auth/login/", {"username": "alice@example.com", "password": PASSWORD}, **HTML
+        )
         self.assertContains(response, 'id="signed-in-user"')
         self.assertContains(response, "access_token")
         self.assertNotContains(response, 'id="login-link"')
 
     def test_a_failed_login_shows_the_error_and_the_form_again(self):
-        response = self.client.post("/api/auth/login/", {"username": "alice", "password": "wrong"}, **HTML)
+        response = self.client.post(
+            "/api/auth/login/", {"username": "alice", "password": "wrong"}, **HTML
+        )
         self.assertContains(response, "invalid_credentials", status_code=401)
         self.assertContains(response, 'id="login-submit"', status_code=401)
         self.assertContains(response, 'id="login-link"', status_code=401)
@@ -79,7 +85,9 @@ class BrowsableAPINavbarTests(AuthAPITestCase):
         self.browser_login()
         page = self.client.get("/api/auth/sessions/", **HTML)
         token = page.context["csrf_token"]
-        response = self.client.post("/api/auth/logout/", {"csrfmiddlewaretoken": str(token)}, **HTML)
+        response = self.client.post(
+            "/api/auth/logout/", {"csrfmiddlewaretoken": str(token)}, **HTML
+        )
         self.assertEqual(response.status_code, 200)  # the browsable API shows a 204 as a page
         self.assertEqual(response.cookies["access_token"].value, "")
         self.assertEqual(self.client.get("/api/auth/me/").status_code, 401)

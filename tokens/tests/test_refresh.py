@@ -1,4 +1,3 @@
-
 from tokens.models import Session
 from tokens.tests.support import AuthAPITestCase, bearer, claims, token_settings
 
@@ -13,11 +12,22 @@ class RefreshTests(AuthAPITestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("no-store", response["Cache-Control"])
         body = response.json()
-        self.assertEqual(set(body), {"access_token", "refresh_token", "token_type", "expires_in",
-                                     "refresh_expires_in", "session_id"})
+        self.assertEqual(
+            set(body),
+            {
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "expires_in",
+                "refresh_expires_in",
+                "session_id",
+            },
+        )
         self.assertEqual(body["session_id"], self.pair["session_id"])
         self.assertNotEqual(body["refresh_token"], self.pair["refresh_token"])
-        self.assertNotEqual(claims(body["refresh_token"])["jti"], claims(self.pair["refresh_token"])["jti"])
+        self.assertNotEqual(
+            claims(body["refresh_token"])["jti"], claims(self.pair["refresh_token"])["jti"]
+        )
         self.assertEqual(claims(body["access_token"])["sid"], self.pair["session_id"])
         self.assertEqual(self.me(body["access_token"]).status_code, 200)
         self.assertEqual(self.refresh(body["refresh_token"]).status_code, 200)
@@ -35,7 +45,9 @@ class RefreshTests(AuthAPITestCase):
     def test_refresh_records_last_use(self):
         before = Session.objects.get(pk=self.pair["session_id"]).last_used_at
         self.refresh(self.pair["refresh_token"])
-        self.assertGreaterEqual(Session.objects.get(pk=self.pair["session_id"]).last_used_at, before)
+        self.assertGreaterEqual(
+            Session.objects.get(pk=self.pair["session_id"]).last_used_at, before
+        )
 
     @token_settings(ROTATION_GRACE_PERIOD=0)
     def test_a_refresh_token_is_single_use(self):
@@ -43,9 +55,18 @@ class RefreshTests(AuthAPITestCase):
         self.assertError(self.refresh(self.pair["refresh_token"]), 401, "token_reused")
 
     def test_garbage_bodies_get_4xx(self):
-        for raw in ("[1]", "7", '"x"', "{bad", '{"refresh_token": ["a"]}', '{"refresh_token": "' + "x" * 20000 + '"}'):
+        for raw in (
+            "[1]",
+            "7",
+            '"x"',
+            "{bad",
+            '{"refresh_token": ["a"]}',
+            '{"refresh_token": "' + "x" * 20000 + '"}',
+        ):
             with self.subTest(body=raw[:30]):
-                response = self.client.generic("POST", "/api/auth/refresh/", raw, content_type="application/json")
+                response = self.client.generic(
+                    "POST", "/api/auth/refresh/", raw, content_type="application/json"
+                )
                 self.assertGreaterEqual(response.status_code, 400)
                 self.assertLess(response.status_code, 500)
         self.assertEqual(self.refresh(self.pair["refresh_token"]).status_code, 200)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
 
-from tokens import clock
+from tokens.core import clock
 from tokens.models import AuthEvent
 from tokens.tests.servers import PROJECT, database_url
 from tokens.tests.support import FrozenClock, token_settings
@@ -21,8 +21,11 @@ class EventsOfAgesMixin:
 
     def add_events(self, *ages_in_days: float) -> None:
         AuthEvent.objects.bulk_create(
-            AuthEvent(kind=AuthEvent.Kind.LOGIN_FAILED, username=f"age-{age}",
-                      at=clock.to_datetime(self.clock.current) - timedelta(days=age))
+            AuthEvent(
+                kind=AuthEvent.Kind.LOGIN_FAILED,
+                username=f"age-{age}",
+                at=clock.to_datetime(self.clock.current) - timedelta(days=age),
+            )
             for age in ages_in_days
         )
 
@@ -38,7 +41,9 @@ class PruneAuthEventsTests(EventsOfAgesMixin, TestCase):
 
     def test_older_than_days_in_batches(self):
         self.add_events(1, 29.9, 30.1, 31, 45, 200, 400)
-        self.assertIn("Deleted 5 auth event(s)", self.prune("--older-than", "30", "--batch-size", "2"))
+        self.assertIn(
+            "Deleted 5 auth event(s)", self.prune("--older-than", "30", "--batch-size", "2")
+        )
         self.assertEqual(self.remaining(), ["age-1", "age-29.9"])
         self.assertIn("Deleted 0 auth event(s)", self.prune("--older-than", "30"))
 
@@ -64,11 +69,23 @@ class PruneThroughManagePyTests(EventsOfAgesMixin, TransactionTestCase):
     def test_prune_from_the_environment_setting(self):
         self.clock.current = clock.now()  # the subprocess has the real clock
         self.add_events(3, 10, 100)
-        env = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(), "AUTH_EVENT_RETENTION_DAYS": "5",
-               "REDIS_URL": settings.CACHES["default"]["LOCATION"]}
+        env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": database_url(),
+            "AUTH_EVENT_RETENTION_DAYS": "5",
+            "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        }
         env.pop("PYTEST_VERSION", None)
-        result = subprocess.run([sys.executable, "manage.py", "prune_auth_events"], cwd=PROJECT, env=env,
-                                capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "prune_auth_events"],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("Deleted 2 auth event(s)", result.stdout)
         self.assertEqual(self.remaining(), ["age-3"])

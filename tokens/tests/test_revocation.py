@@ -1,4 +1,4 @@
-"""Every revocation completes in the record and in Redis, or fails whole; disabling revokes at once."""
+"""Every revocation completes in record and Redis or fails whole; disabling revokes at once."""
 
 import os
 import subprocess
@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_redis import get_redis_connection
 
-from tokens import redis_keys
 from tokens.exceptions import StoreUnavailableError, UserInactive
 from tokens.models import AuthEvent, Session
+from tokens.store import redis_keys
 from tokens.tests.servers import PROJECT, database_url, use_private_redis
 from tokens.tests.support import (
     PASSWORD,
@@ -31,7 +31,9 @@ from tokens.users import TokenUser, pk_json
 
 
 class HalfDoneTests(AuthAPITestCase):
-    """Each revocation while Redis hangs (SIGSTOP): an error, nothing committed, the tokens still work."""
+    """Each revocation while Redis hangs (SIGSTOP): an error, nothing committed, the tokens still
+    work.
+    """
 
     def setUp(self):
         self.redis = use_private_redis(self)
@@ -65,14 +67,20 @@ class HalfDoneTests(AuthAPITestCase):
         calls = {
             "logout": lambda: self.client.post("/api/auth/logout/", **bearer(token)),
             "logout-all": lambda: self.client.post("/api/auth/logout-all/", **bearer(token)),
-            "delete a session": lambda: self.client.delete(f"/api/auth/sessions/{sid}/", **bearer(token)),
-            "password": lambda: self.client.post("/api/auth/password/", {
-                "old_password": PASSWORD, "new_password": "an-entirely-new-passphrase-42"}, **bearer(token)),
+            "delete a session": lambda: self.client.delete(
+                f"/api/auth/sessions/{sid}/", **bearer(token)
+            ),
+            "password": lambda: self.client.post(
+                "/api/auth/password/",
+                {"old_password": PASSWORD, "new_password": "an-entirely-new-passphrase-42"},
+                **bearer(token),
+            ),
             "RFC 7009 revoke": lambda: self.client.post("/api/auth/revoke/", {"token": token}),
         }
         for name, call in calls.items():
             with self.subTest(call=name):
-                # The access token is checked against Redis first, so the 503 can come from there too;
+                # The access token is checked against Redis first, so the 503 can come from there
+                # too;
                 # either way nothing may be committed.
                 response = self.while_paused(call)
                 self.assertError(response, 503, "service_unavailable")
@@ -104,7 +112,9 @@ class HalfDoneTests(AuthAPITestCase):
     def test_the_session_admin_shows_a_message_and_revokes_nothing(self):
         self.client.force_login(self.staff)
         data = {"action": "revoke_selected", "_selected_action": [self.pair["session_id"]]}
-        response = self.while_paused(lambda: self.client.post("/admin/tokens/session/", data, follow=True))
+        response = self.while_paused(
+            lambda: self.client.post("/admin/tokens/session/", data, follow=True)
+        )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "token store (Redis) cannot be reached")
 
@@ -113,20 +123,32 @@ class HalfDoneTests(AuthAPITestCase):
         self.client.force_login(self.staff)
         changelist = "/admin/accounts/user/"
         posts = {
-            "action": (changelist, {"action": "disable_and_revoke", "_selected_action": [self.user.pk]}),
-            "revoke action": (changelist, {"action": "revoke_all_sessions", "_selected_action": [self.user.pk]}),
+            "action": (
+                changelist,
+                {"action": "disable_and_revoke", "_selected_action": [self.user.pk]},
+            ),
+            "revoke action": (
+                changelist,
+                {"action": "revoke_all_sessions", "_selected_action": [self.user.pk]},
+            ),
             "change form": (f"{changelist}{self.user.pk}/change/", self.change_form_data()),
             "list edit": (changelist, self.list_edit_data()),
         }
         for name, (url, data) in posts.items():
             with self.subTest(post=name):
-                response = self.while_paused(lambda url=url, data=data: self.client.post(url, data, follow=True))
+                response = self.while_paused(
+                    lambda url=url, data=data: self.client.post(url, data, follow=True)
+                )
                 self.assertEqual(response.status_code, 200)
                 self.assertContains(response, "token store (Redis) cannot be reached")
 
     def list_edit_data(self):
         users = list(get_user_model().objects.order_by("-username"))
-        data = {"form-TOTAL_FORMS": str(len(users)), "form-INITIAL_FORMS": str(len(users)), "_save": "Save"}
+        data = {
+            "form-TOTAL_FORMS": str(len(users)),
+            "form-INITIAL_FORMS": str(len(users)),
+            "_save": "Save",
+        }
         for index, user in enumerate(users):
             data[f"form-{index}-id"] = str(user.pk)
             if user.pk != self.user.pk:
@@ -142,11 +164,16 @@ class HalfDoneTests(AuthAPITestCase):
 
     def change_form_data(self):
         user = self.user
-        return {"username": user.username, "email": user.email, "first_name": "", "last_name": "",
-                "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-                "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-                "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-                "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S")}  # is_active left out: unticked
+        return {
+            "username": user.username,
+            "email": user.email,
+            "first_name": "",
+            "last_name": "",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        }  # is_active left out: unticked
 
 
 def _disabled(user):
@@ -164,7 +191,9 @@ class DisablingTests(AuthAPITestCase):
 
     def assertRefused(self, code):
         self.assertError(self.me(self.pair["access_token"]), 401, code)
-        self.assertError(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])), 401, code)
+        self.assertError(
+            self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])), 401, code
+        )
         self.assertError(self.refresh(self.pair["refresh_token"]), 401, code)
 
     def test_a_bulk_update_revokes_and_logs_once_per_user(self):
@@ -172,7 +201,9 @@ class DisablingTests(AuthAPITestCase):
         self.users.filter(pk__in=[self.user.pk, bob.pk]).update(is_active=False)
         self.assertRefused("user_inactive")
         self.assertEqual(AuthEvent.objects.filter(kind="user_disabled").count(), 2)
-        self.assertEqual(Session.objects.get(pk=self.pair["session_id"]).revoked_reason, "user_disabled")
+        self.assertEqual(
+            Session.objects.get(pk=self.pair["session_id"]).revoked_reason, "user_disabled"
+        )
 
     def test_an_update_that_enables_revokes_nothing(self):
         self.users.filter(pk=self.user.pk).update(is_active=True, email="alice@example.org")
@@ -181,8 +212,14 @@ class DisablingTests(AuthAPITestCase):
     def test_a_queryset_delete_revokes(self):
         self.users.filter(pk=self.user.pk).delete()
         self.assertRefused("user_inactive")
-        self.assertEqual(list(get_redis_connection("default").hgetall(
-            redis_keys.session(self.user.pk, self.pair["session_id"]))), [b"x"])
+        self.assertEqual(
+            list(
+                get_redis_connection("default").hgetall(
+                    redis_keys.session(self.user.pk, self.pair["session_id"])
+                )
+            ),
+            [b"x"],
+        )
 
     def test_a_user_enabled_again_never_gets_an_old_session_back(self):
         self.user.is_active = False
@@ -196,16 +233,24 @@ class DisablingTests(AuthAPITestCase):
     def test_raw_sql_is_caught_at_the_next_refresh(self):
         disable_by_raw_sql(self.user)
         # The access token alone is not checked against the row (no SQL on the hot path) ...
-        self.assertEqual(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])).status_code, 200)
+        self.assertEqual(
+            self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])).status_code,
+            200,
+        )
         # ... but loading the row refuses it, and the refresh revokes every session of the user.
         self.assertError(self.me(self.pair["access_token"]), 401, "user_inactive")
         self.assertError(self.refresh(self.pair["refresh_token"]), 401, "user_inactive")
-        self.assertError(self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])),
-                         401, "user_inactive")
+        self.assertError(
+            self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])),
+            401,
+            "user_inactive",
+        )
 
 
 class GraceAfterLossTests(AuthAPITestCase):
-    """A retry within the grace window whose successor pair Redis lost never mints a second successor."""
+    """A retry within the grace window whose successor pair Redis lost never mints a second
+    successor.
+    """
 
     def test_the_retry_is_refused_and_the_session_lives_on(self):
         clock = FrozenClock().install(self)
@@ -232,18 +277,26 @@ class SessionEndpointTests(AuthAPITestCase):
         pair = self.login()
         response = self.client.get("/api/auth/session/", **bearer(pair["access_token"]))
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json(), {
-            "session_id": pair["session_id"],
-            "user": {"id": pk_json(self.user.pk), "username": login_name("alice")},
-            "access_expires_at": _iso(clock.current + 900),
-            "session_expires_at": _iso(clock.current + 604800),  # the idle end comes before the absolute one
-        })
+        self.assertEqual(
+            response.json(),
+            {
+                "session_id": pair["session_id"],
+                "user": {"id": pk_json(self.user.pk), "username": login_name("alice")},
+                "access_expires_at": _iso(clock.current + 900),
+                "session_expires_at": _iso(
+                    clock.current + 604800
+                ),  # the idle end comes before the absolute one
+            },
+        )
 
     def test_it_needs_an_access_token(self):
         self.assertError(self.client.get("/api/auth/session/"), 401, "not_authenticated")
         pair = self.login()
-        self.assertError(self.client.get("/api/auth/session/", **bearer(pair["refresh_token"])),
-                         401, "token_wrong_type")
+        self.assertError(
+            self.client.get("/api/auth/session/", **bearer(pair["refresh_token"])),
+            401,
+            "token_wrong_type",
+        )
 
 
 def _iso(epoch: int) -> str:
@@ -260,8 +313,10 @@ class TokenUserTests(AuthAPITestCase):
             self.assertTrue(user.is_authenticated)
             self.assertFalse(user.is_anonymous)
             username_field = get_user_model().USERNAME_FIELD
-            self.assertEqual((user.pk, user.id, getattr(user, username_field), user.get_username()),
-                             (self.user.pk,) * 2 + (login_name("alice"),) * 2)
+            self.assertEqual(
+                (user.pk, user.id, getattr(user, username_field), user.get_username()),
+                (self.user.pk,) * 2 + (login_name("alice"),) * 2,
+            )
         with self.assertNumQueries(1):
             self.assertEqual(user.email, "alice@example.com")
             self.assertEqual(user.date_joined, self.user.date_joined)
@@ -277,11 +332,22 @@ class ManagePyTests(AuthAPITransactionTestCase):
     """``revoke_sessions`` as a person types it: through manage.py, system checks and all."""
 
     def manage(self, *args):
-        environment = {**os.environ, "DEBUG": "1", "DATABASE_URL": database_url(),
-                       "REDIS_URL": settings.CACHES["default"]["LOCATION"]}
+        environment = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        }
         environment.pop("PYTEST_VERSION", None)
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, capture_output=True, text=True,
-                              env=environment, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+            check=False,
+        )
 
     def test_revoke_sessions_of_one_user(self):
         make_user("bob")

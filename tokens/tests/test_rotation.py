@@ -1,4 +1,3 @@
-
 from tokens.models import AuthEvent, Session
 from tokens.tests.support import AuthAPITestCase, FrozenClock, claims, token_settings
 
@@ -60,7 +59,9 @@ class LifetimeTests(AuthAPITestCase):
     def test_each_rotation_extends_the_idle_lifetime(self):
         self.clock.advance(50)
         first = self.refresh(self.pair["refresh_token"]).json()
-        self.assertEqual(claims(first["refresh_token"])["exp"], self.start + 100)  # capped by the session
+        self.assertEqual(
+            claims(first["refresh_token"])["exp"], self.start + 100
+        )  # capped by the session
         self.clock.advance(40)  # 90 s in: past the first token's idle end, within the rotated one's
         self.assertEqual(self.refresh(first["refresh_token"]).status_code, 200)
 

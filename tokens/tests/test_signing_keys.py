@@ -12,7 +12,7 @@ from django.core import checks
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase
 
-from tokens import signing_keys
+from tokens.core import signing_keys
 from tokens.tests.servers import PROJECT
 from tokens.tests.support import AuthAPITestCase, FrozenClock, claims, token_settings
 
@@ -38,7 +38,7 @@ class KeyDirectoryMixin:
 
 
 class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
-    """Access tokens signed with the directory's active key, published, rotated; for each algorithm."""
+    """Access tokens signed with the directory's active key, published, rotated; each algorithm."""
 
     def setUp(self):
         super().setUp()
@@ -51,7 +51,10 @@ class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
 
     def test_access_tokens_carry_the_algorithm_and_the_kid(self):
         pair = self.login()
-        self.assertEqual(header(pair["access_token"]), {"alg": self.algorithm, "kid": self.first.kid, "typ": "JWT"})
+        self.assertEqual(
+            header(pair["access_token"]),
+            {"alg": self.algorithm, "kid": self.first.kid, "typ": "JWT"},
+        )
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)
         # Refresh tokens stay HS256 with their own secret: only this service reads them.
         self.assertEqual(header(pair["refresh_token"])["alg"], "HS256")
@@ -64,7 +67,9 @@ class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
         self.assertFalse({"d", "p", "q", "dp", "dq", "qi"} & set(keys[0]))
         public = jwt.PyJWK(keys[0]).key
         token = self.login()["access_token"]
-        self.assertEqual(jwt.decode(token, public, algorithms=[self.algorithm])["sub"], str(self.user.pk))
+        self.assertEqual(
+            jwt.decode(token, public, algorithms=[self.algorithm])["sub"], str(self.user.pk)
+        )
 
     def test_rotation_keeps_earlier_tokens_valid_until_they_expire(self):
         before = self.login()["access_token"]
@@ -81,8 +86,12 @@ class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
         self.clock.advance(1)
         self.assertEqual([key["kid"] for key in self.jwks()["keys"]], [new.kid])
         self.assertError(self.me(before), 401, "token_invalid")
-        forged = jwt.encode({**claims(before), "exp": self.clock.current + 60}, self.first.key,
-                            algorithm=self.algorithm, headers={"kid": self.first.kid})
+        forged = jwt.encode(
+            {**claims(before), "exp": self.clock.current + 60},
+            self.first.key,
+            algorithm=self.algorithm,
+            headers={"kid": self.first.kid},
+        )
         self.assertError(self.me(forged), 401, "token_invalid")
         # The next rotation deletes the key that no longer verifies.
         _, dropped = self.keys.rotate(self.algorithm)
@@ -92,18 +101,25 @@ class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
         token_claims = claims(self.login()["access_token"])
         self.keys.rotate(self.algorithm)
         self.clock.advance(899)
-        forged_by_the_retired_key = jwt.encode({**token_claims, "exp": self.clock.current + 60}, self.first.key,
-                                               algorithm=self.algorithm, headers={"kid": self.first.kid})
+        forged_by_the_retired_key = jwt.encode(
+            {**token_claims, "exp": self.clock.current + 60},
+            self.first.key,
+            algorithm=self.algorithm,
+            headers={"kid": self.first.kid},
+        )
         self.assertEqual(self.me(forged_by_the_retired_key).status_code, 200)
 
     def test_unknown_missing_and_foreign_keys_are_invalid(self):
         token_claims = claims(self.login()["access_token"])
         other = signing_keys.generate_private_key(self.algorithm)
         samples = {
-            "unknown kid": jwt.encode(token_claims, other, algorithm=self.algorithm, headers={"kid": "nope"}),
+            "unknown kid": jwt.encode(
+                token_claims, other, algorithm=self.algorithm, headers={"kid": "nope"}
+            ),
             "no kid": jwt.encode(token_claims, self.first.key, algorithm=self.algorithm),
-            "another key, our kid": jwt.encode(token_claims, other, algorithm=self.algorithm,
-                                               headers={"kid": self.first.kid}),
+            "another key, our kid": jwt.encode(
+                token_claims, other, algorithm=self.algorithm, headers={"kid": self.first.kid}
+            ),
         }
         for name, token in samples.items():
             with self.subTest(name):
@@ -115,12 +131,17 @@ class AsymmetricAccessTokensMixin(KeyDirectoryMixin):
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         token_claims = claims(self.login()["access_token"])
-        segments = [jwt.utils.base64url_encode(part).decode() for part in (
-            b'{"alg":"HS256","kid":"%s","typ":"JWT"}' % self.first.kid.encode(),
-            jwt.api_jws.json.dumps(token_claims).encode(),
-        )]
+        segments = [
+            jwt.utils.base64url_encode(part).decode()
+            for part in (
+                b'{"alg":"HS256","kid":"%s","typ":"JWT"}' % self.first.kid.encode(),
+                jwt.api_jws.json.dumps(token_claims).encode(),
+            )
+        ]
         signing_input = ".".join(segments).encode()
-        signature = jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).sign(signing_input, public_pem)
+        signature = jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).sign(
+            signing_input, public_pem
+        )
         forged = f"{segments[0]}.{segments[1]}.{jwt.utils.base64url_encode(signature).decode()}"
         self.assertError(self.me(forged), 401, "token_invalid")
 
@@ -146,7 +167,9 @@ class HS256AccessTokenTests(AuthAPITestCase):
 
     def test_an_unknown_kid_is_invalid(self):
         pair = self.login()
-        with token_settings(ACCESS_SIGNING_KEY="another-access-key-of-sufficient-length-0123456789"):
+        with token_settings(
+            ACCESS_SIGNING_KEY="another-access-key-of-sufficient-length-0123456789"
+        ):
             self.assertError(self.me(pair["access_token"]), 401, "token_invalid")
 
 
@@ -156,9 +179,13 @@ class EnvironmentKeyTests(KeyDirectoryMixin, AuthAPITestCase):
     def test_a_pem_from_the_environment_signs(self):
         private_key = signing_keys.generate_private_key("ES256")
         pem = signing_keys.to_pem(private_key).decode()
-        with token_settings(ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR=self.key_dir, ACCESS_PRIVATE_KEY=pem):
+        with token_settings(
+            ACCESS_ALGORITHM="ES256", SIGNING_KEYS_DIR=self.key_dir, ACCESS_PRIVATE_KEY=pem
+        ):
             token = self.login()["access_token"]
-            self.assertEqual(header(token)["kid"], signing_keys.thumbprint(private_key.public_key(), "ES256"))
+            self.assertEqual(
+                header(token)["kid"], signing_keys.thumbprint(private_key.public_key(), "ES256")
+            )
             self.assertEqual(self.me(token).status_code, 200)
             self.assertEqual(len(self.client.get("/.well-known/jwks.json").json()["keys"]), 1)
 
@@ -198,7 +225,10 @@ class SigningKeysCommandTests(KeyDirectoryMixin, SimpleTestCase):
         self.assertEqual(len(self.run_command("list").splitlines()), 2)
 
     def test_hs256_has_no_keys_to_generate(self):
-        with token_settings(ACCESS_ALGORITHM="HS256", SIGNING_KEYS_DIR=self.key_dir), self.assertRaises(CommandError):
+        with (
+            token_settings(ACCESS_ALGORITHM="HS256", SIGNING_KEYS_DIR=self.key_dir),
+            self.assertRaises(CommandError),
+        ):
             self.run_command("generate")
 
     def test_private_key_files_are_readable_by_the_owner_only(self):
@@ -208,15 +238,29 @@ class SigningKeysCommandTests(KeyDirectoryMixin, SimpleTestCase):
 
 
 class KeyBootstrapTests(SimpleTestCase):
-    """A new user's first key, typed as they would: through manage.py, with the system checks running."""
+    """A new user's first key, typed as they would: through manage.py, with the system checks
+    running.
+    """
 
     def manage(self, algorithm: str, key_dir: str, *args) -> subprocess.CompletedProcess:
-        environment = {**os.environ, "DEBUG": "1", "ACCESS_ALGORITHM": algorithm, "SIGNING_KEYS_DIR": key_dir,
-                       "REDIS_URL": settings.CACHES["default"]["LOCATION"]}
+        environment = {
+            **os.environ,
+            "DEBUG": "1",
+            "ACCESS_ALGORITHM": algorithm,
+            "SIGNING_KEYS_DIR": key_dir,
+            "REDIS_URL": settings.CACHES["default"]["LOCATION"],
+        }
         environment.pop("PYTEST_VERSION", None)
         environment.pop("ACCESS_PRIVATE_KEY", None)
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT, capture_output=True, text=True,
-                              env=environment, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+            check=False,
+        )
 
     def test_the_command_the_check_names_is_not_blocked_by_it(self):
         for algorithm in signing_keys.ASYMMETRIC:

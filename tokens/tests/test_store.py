@@ -4,7 +4,7 @@ from django.db import connections
 from django.test import RequestFactory, TransactionTestCase
 from django_redis import get_redis_connection
 
-from tokens import services
+from tokens.core import services
 from tokens.exceptions import TokenReusedError, TokenRevokedError
 from tokens.tests.support import (
     AuthAPITestCase,
@@ -49,9 +49,13 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
     def test_with_the_grace_window_every_racer_gets_the_one_successor(self):
         pair = services.login(_request(), make_user())
         results = self.race(pair.refresh_token)
-        successors = {result.refresh_token for result in results if isinstance(result, services.TokenPair)}
+        successors = {
+            result.refresh_token for result in results if isinstance(result, services.TokenPair)
+        }
         self.assertEqual(len(successors), 1, results)
-        self.assertEqual(sum(isinstance(result, services.TokenPair) for result in results), self.threads)
+        self.assertEqual(
+            sum(isinstance(result, services.TokenPair) for result in results), self.threads
+        )
         self.assertEqual(services.rotate(_request(), successors.pop()).session_id, pair.session_id)
 
     @token_settings(ROTATION_GRACE_PERIOD=0)
@@ -61,8 +65,13 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
         winners = [result for result in results if isinstance(result, services.TokenPair)]
         self.assertEqual(len(winners), 1, results)
         # The losers presented a consumed token: reuse, so the session (winner included) is revoked.
-        self.assertTrue(all(isinstance(result, TokenReusedError | TokenRevokedError)
-                            for result in results if result is not winners[0]))
+        self.assertTrue(
+            all(
+                isinstance(result, TokenReusedError | TokenRevokedError)
+                for result in results
+                if result is not winners[0]
+            )
+        )
         with self.assertRaises(TokenRevokedError):
             services.rotate(_request(), winners[0].refresh_token)
 
@@ -86,7 +95,9 @@ class StoreKeyTests(AuthAPITestCase):
         redis = get_redis_connection("default")
         [name] = [n for n in redis.scan_iter("jwt:*:s:*")]
         refresh_exp = claims(pair["refresh_token"])["exp"]
-        self.assertAlmostEqual(redis.ttl(name), refresh_exp - claims(pair["refresh_token"])["iat"], delta=2)
+        self.assertAlmostEqual(
+            redis.ttl(name), refresh_exp - claims(pair["refresh_token"])["iat"], delta=2
+        )
 
     def test_logout_leaves_a_tombstone_as_long_as_any_token_could_live(self):
         pair = self.login()

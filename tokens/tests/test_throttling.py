@@ -19,7 +19,7 @@ from tokens.tests.test_costs import count_redis_round_trips
 
 
 def as_typed(name: str) -> str:
-    """A test's name as the user model logs in with it (an e-mail address for one that uses those)."""
+    """A test's name as the user model logs in with it (an e-mail address for some)."""
     return name if "@" in name or name != name.strip() else login_name(name)
 
 
@@ -33,8 +33,12 @@ class ThrottleAssertions:
 
 class ThrottlingTests(ThrottleAssertions, AuthAPITestCase):
     def attempt(self, username="alice", password="wrong", ip="10.0.0.1"):
-        return self.client.post("/api/auth/login/", {"username": as_typed(username), "password": password}, format="json",
-                                REMOTE_ADDR=ip)
+        return self.client.post(
+            "/api/auth/login/",
+            {"username": as_typed(username), "password": password},
+            format="json",
+            REMOTE_ADDR=ip,
+        )
 
     @rate_limits(login_ip="3/min", login_username="100/min")
     def test_login_per_ip(self):
@@ -48,7 +52,9 @@ class ThrottlingTests(ThrottleAssertions, AuthAPITestCase):
         pair = self.login()
         first = self.refresh(pair["refresh_token"], REMOTE_ADDR="10.0.0.9")
         self.assertEqual(first.status_code, 200)
-        self.assertEqual(self.refresh(first.json()["refresh_token"], REMOTE_ADDR="10.0.0.9").status_code, 200)
+        self.assertEqual(
+            self.refresh(first.json()["refresh_token"], REMOTE_ADDR="10.0.0.9").status_code, 200
+        )
         self.assertThrottled(self.refresh("anything", REMOTE_ADDR="10.0.0.9"))
 
     @rate_limits(login_ip="2/min", login_username=None)
@@ -66,7 +72,9 @@ class ThrottlingTests(ThrottleAssertions, AuthAPITestCase):
 
 @rate_limits(login_ip="1000/min", login_username="100/hour")
 class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
-    """Failed logins slow their client down; the owner's device cookie keeps it out of the others' limits."""
+    """Failed logins slow their client down; the owner's device cookie keeps it out of the others'
+    limits.
+    """
 
     def setUp(self):
         super().setUp()
@@ -76,8 +84,12 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
         self.client.cookies.clear()
         if device is not None:
             self.client.cookies["login_device"] = device
-        return self.client.post("/api/auth/login/", {"username": as_typed(username), "password": password}, format="json",
-                                REMOTE_ADDR=ip)
+        return self.client.post(
+            "/api/auth/login/",
+            {"username": as_typed(username), "password": password},
+            format="json",
+            REMOTE_ADDR=ip,
+        )
 
     def device_cookie(self, username="alice", ip="10.0.0.200") -> str:
         """Log in as ``username`` and return the value of the device cookie it set."""
@@ -101,7 +113,9 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
         make_user("bob")
         self.assertEqual(self.attempt(username="bob", password=PASSWORD).status_code, 200)
         # Case and surrounding blanks do not make another name.
-        self.assertThrottled(self.attempt(username=f" {login_name('alice').upper()} "), retry_after=1)
+        self.assertThrottled(
+            self.attempt(username=f" {login_name('alice').upper()} "), retry_after=1
+        )
 
     def test_failures_are_forgotten_an_hour_after_the_wait(self):
         for wait in (1, 2):
@@ -129,7 +143,9 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
             self.assertEqual(self.attempt(ip=f"10.0.1.{number}").status_code, 401)
         self.assertThrottled(self.attempt(password=PASSWORD, ip="10.0.1.9"), retry_after=3600)
         self.assertThrottled(self.attempt(password=PASSWORD, ip="10.0.0.200"), retry_after=3600)
-        self.assertEqual(self.attempt(password=PASSWORD, ip="10.0.1.9", device=device).status_code, 200)
+        self.assertEqual(
+            self.attempt(password=PASSWORD, ip="10.0.1.9", device=device).status_code, 200
+        )
         self.clock.advance(3600)
         self.assertEqual(self.attempt(password=PASSWORD, ip="10.0.1.9").status_code, 200)
 
@@ -158,8 +174,12 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
         for number in range(3):
             self.attempt(ip=f"10.0.2.{number}")
         # Logging in by e-mail address is the same user.
-        self.assertEqual(self.attempt(username="alice@example.com", password=PASSWORD, device=device).status_code,
-                         200)
+        self.assertEqual(
+            self.attempt(
+                username="alice@example.com", password=PASSWORD, device=device
+            ).status_code,
+            200,
+        )
 
     @rate_limits(login_ip="1000/min", login_username="3/hour")
     def test_a_forged_or_expired_device_cookie_counts_for_nothing(self):
@@ -167,7 +187,12 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
         for number in range(3):
             self.attempt(ip=f"10.0.1.{number}")
         value, signature = device.rsplit(":", 1)
-        for forged in (value + ":" + signature[::-1], value[:-2] + ":" + signature, "garbage", "a:b:c"):
+        for forged in (
+            value + ":" + signature[::-1],
+            value[:-2] + ":" + signature,
+            "garbage",
+            "a:b:c",
+        ):
             with self.subTest(forged=forged):
                 self.assertThrottled(self.attempt(password=PASSWORD, device=forged))
         self.assertEqual(self.attempt(password=PASSWORD, device=device).status_code, 200)
@@ -189,8 +214,13 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
 
     def test_a_forwarded_for_header_does_not_make_another_client(self):
         self.attempt(username="carol")
-        response = self.client.post("/api/auth/login/", {"username": as_typed("carol"), "password": "wrong"}, format="json",
-                                    REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+        response = self.client.post(
+            "/api/auth/login/",
+            {"username": as_typed("carol"), "password": "wrong"},
+            format="json",
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
         self.assertThrottled(response, retry_after=1)
 
     def test_every_key_expires_and_a_names_keys_share_one_cluster_slot(self):
@@ -217,7 +247,9 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
 
 
 class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTestCase):
-    """Guesses from four loopback addresses at a gunicorn server, while the owner logs in from a fifth."""
+    """Guesses from four loopback addresses at a gunicorn server, while the owner logs in from a
+    fifth.
+    """
 
     def setUp(self):
         super().setUp()
@@ -228,8 +260,13 @@ class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTest
 
     def login_from(self, source, password, device=None):
         headers = {"Cookie": f"login_device={device}"} if device else {}
-        return self.server.send("POST", "/api/auth/login/", {"username": login_name("alice"), "password": password},
-                                source=source, headers=headers)
+        return self.server.send(
+            "POST",
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": password},
+            source=source,
+            headers=headers,
+        )
 
     def test_the_owner_with_its_device_cookie_logs_in_while_guesses_are_throttled(self):
         status, headers, _ = self.login_from("127.0.0.9", PASSWORD)
@@ -239,7 +276,9 @@ class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTest
             cookies.load(header)
         device = cookies["login_device"].value
 
-        answers = [self.login_from(f"127.0.0.{5 + number % 4}", f"guess-{number}") for number in range(60)]
+        answers = [
+            self.login_from(f"127.0.0.{5 + number % 4}", f"guess-{number}") for number in range(60)
+        ]
         statuses = [status for status, _, _ in answers]
         self.assertEqual(statuses, [401] * 3 + [429] * 57)
         for _status, headers, body in answers[3:]:
@@ -257,5 +296,7 @@ class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTest
         # The server saw each guess's real source address.
         failed = AuthEvent.objects.filter(kind="login_failed").values_list("ip_address", flat=True)
         self.assertEqual(sorted(failed), ["127.0.0.5", "127.0.0.6", "127.0.0.7"])
-        succeeded = AuthEvent.objects.filter(kind="login_succeeded").values_list("ip_address", flat=True)
+        succeeded = AuthEvent.objects.filter(kind="login_succeeded").values_list(
+            "ip_address", flat=True
+        )
         self.assertEqual(set(succeeded), {"127.0.0.9"})

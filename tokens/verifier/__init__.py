@@ -25,7 +25,7 @@ REQUIRED_CLAIMS = ("token_type", "sub", "sid", "jti", "iat", "exp", "username")
 
 
 class InvalidToken(Exception):
-    """The token is not a live access token of the issuer; ``code`` says why, as the issuer would."""
+    """The token is not a live access token of the issuer; ``code`` says why, like the issuer."""
 
     def __init__(self, message: str, code: str = "token_invalid"):
         super().__init__(message)
@@ -33,14 +33,27 @@ class InvalidToken(Exception):
 
 
 class AccessTokenVerifier:
-    """Checks signature (key chosen by ``kid`` from the issuer's JWKS), algorithm, type and expiry."""
+    """Checks signature (key by ``kid`` from the issuer's JWKS), algorithm, type and expiry."""
 
-    def __init__(self, jwks_url: str, *, leeway: float = 0, cache_seconds: int = 300, refetch_cooldown: float = 5,
-                 timeout: float = 5):
-        # PyJWKClient caches the key set and fetches it again when it meets an unknown kid (a rotation
+    def __init__(
+        self,
+        jwks_url: str,
+        *,
+        leeway: float = 0,
+        cache_seconds: int = 300,
+        refetch_cooldown: float = 5,
+        timeout: float = 5,
+    ):
+        # PyJWKClient caches the key set and fetches it again when it meets an unknown kid (a
+        # rotation
         # signs with the new key at once), at most once per ``refetch_cooldown`` seconds.
-        self.jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=cache_seconds,
-                                    cooldown_duration=refetch_cooldown, timeout=timeout)
+        self.jwks = jwt.PyJWKClient(
+            jwks_url,
+            cache_keys=True,
+            lifespan=cache_seconds,
+            cooldown_duration=refetch_cooldown,
+            timeout=timeout,
+        )
         self.leeway = leeway
 
     def verify(self, token: str) -> dict:
@@ -51,8 +64,11 @@ class AccessTokenVerifier:
                 raise InvalidToken("not signed with a published asymmetric key")
             key = self.jwks.get_signing_key(header["kid"])
             claims = jwt.decode(
-                token, key.key, algorithms=[key.algorithm_name] if key.algorithm_name in ALGORITHMS else [],
-                leeway=self.leeway, options={"require": list(REQUIRED_CLAIMS)},
+                token,
+                key.key,
+                algorithms=[key.algorithm_name] if key.algorithm_name in ALGORITHMS else [],
+                leeway=self.leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token expired", "token_expired") from exc

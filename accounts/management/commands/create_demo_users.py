@@ -9,7 +9,10 @@ DEMO_USERS = (
 
 
 class Command(BaseCommand):
-    help = "Create a demo user and a superuser when the database has no user yet; print their credentials."
+    help = (
+        "Create a demo user and a superuser when the database has no user yet; print their "
+        "credentials."
+    )
 
     def handle(self, *args, **options):
         users = get_user_model()._default_manager
@@ -22,4 +25,6 @@ class Command(BaseCommand):
             else:
                 users.create_user(username, email, password)
             role = "superuser (admin at /admin/)" if is_superuser else "user"
-            self.stdout.write(f"Created {role}: username {username!r}, e-mail {email!r}, password {password!r}")
+            self.stdout.write(
+                f"Created {role}: username {username!r}, e-mail {email!r}, password {password!r}"
+            )

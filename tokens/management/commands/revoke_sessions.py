@@ -1,17 +1,21 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens import services
+from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
 from tokens.models import Session
 
 
 class Command(BaseCommand):
-    help = "Revoke every open session of a user (or of all users): their tokens stop working at once."
+    help = (
+        "Revoke every open session of a user (or of all users): their tokens stop working at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username", nargs="?")
-        parser.add_argument("--all-users", action="store_true", help="revoke the sessions of every user")
+        parser.add_argument(
+            "--all-users", action="store_true", help="revoke the sessions of every user"
+        )
 
     def handle(self, *args, username=None, all_users=False, **options):
         users = get_user_model()._default_manager
@@ -26,5 +30,7 @@ class Command(BaseCommand):
         try:
             revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
         except StoreUnavailableError as exc:
-            raise CommandError(f"Nothing was revoked: the token store (Redis) cannot be reached ({exc}).") from exc
+            raise CommandError(
+                f"Nothing was revoked: the token store (Redis) cannot be reached ({exc})."
+            ) from exc
         self.stdout.write(f"Revoked {revoked} session(s).")

@@ -1,22 +1,27 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens import clock, signing_keys
 from tokens.conf import token_settings
+from tokens.core import clock, signing_keys
 
 
 class Command(BaseCommand):
     help = (
-        "Manage the asymmetric access token signing keys in SIGNING_KEYS_DIR: generate the first key, "
+        "Manage the asymmetric access token signing keys in SIGNING_KEYS_DIR: generate the first "
+        "key, "
         "rotate to a new one (earlier keys keep verifying for ACCESS_TOKEN_LIFETIME), list them."
     )
-    # This command creates the key that check tokens.E004 asks for, so that check must not stop it; it
+    # This command creates the key that check tokens.E004 asks for, so that check must not stop it;
+    # it
     # touches nothing but the key directory, so no other check concerns it either.
     requires_system_checks = ()
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=("generate", "rotate", "list"))
-        parser.add_argument("--algorithm", choices=tuple(signing_keys.ASYMMETRIC),
-                            help="algorithm of the new key (default: ACCESS_ALGORITHM)")
+        parser.add_argument(
+            "--algorithm",
+            choices=tuple(signing_keys.ASYMMETRIC),
+            help="algorithm of the new key (default: ACCESS_ALGORITHM)",
+        )
         parser.add_argument("--dir", help="key directory (default: SIGNING_KEYS_DIR)")
 
     def handle(self, *args, action, algorithm=None, dir=None, **options):
@@ -28,8 +33,10 @@ class Command(BaseCommand):
             return self.list(keys)
         algorithm = algorithm or token_settings.ACCESS_ALGORITHM
         if algorithm not in signing_keys.ASYMMETRIC:
-            raise CommandError(f"{algorithm} keys are not kept in a directory: give --algorithm RS256, ES256 "
-                               f"or EdDSA (or set ACCESS_ALGORITHM).")
+            raise CommandError(
+                f"{algorithm} keys are not kept in a directory: give --algorithm RS256, ES256 "
+                f"or EdDSA (or set ACCESS_ALGORITHM)."
+            )
         try:
             if action == "generate":
                 new = keys.generate(algorithm)
@@ -52,4 +59,6 @@ class Command(BaseCommand):
             else:
                 state = "expired (dropped at the next rotation)"
             created = clock.to_datetime(key.created_at)
-            self.stdout.write(f"{key.kid}  {key.algorithm:<6} created {created:%Y-%m-%d %H:%M:%S}Z  {state}")
+            self.stdout.write(
+                f"{key.kid}  {key.algorithm:<6} created {created:%Y-%m-%d %H:%M:%S}Z  {state}"
+            )

@@ -1,4 +1,6 @@
-"""The project's settings with the UUID, e-mail user of ``tokens.tests.uuid_users`` instead of ``accounts``."""
+"""The project's settings with the UUID, e-mail user of ``tokens.tests.uuid_users`` instead of
+``accounts``.
+"""
 
 from config.settings import *
 from config.settings import INSTALLED_APPS

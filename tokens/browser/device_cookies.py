@@ -1,10 +1,11 @@
-"""The device cookie of login throttling (OWASP, "Slow Down Online Guessing Attacks with Device Cookies").
+"""The device cookie of login throttling (OWASP, "Slow Down Online Guessing Attacks with Device
+Cookies").
 
 A successful login sets a signed, HttpOnly cookie naming the user (digests of the names the user
 logs in with) with a random device id and the time it was issued. A login attempt that presents a
 valid one for the name being tried is counted against that device alone, so guesses from elsewhere
 never lock the owner out of a browser it has logged in from. Not to be confused with device
-binding (``tokens.binding``), which ties tokens to a browser.
+binding (``tokens.browser.binding``), which ties tokens to a browser.
 """
 
 import hashlib
@@ -13,14 +14,14 @@ import secrets
 from django.core import signing
 from django.urls import reverse
 
-from tokens import clock
 from tokens.conf import token_settings
+from tokens.core import clock
 
-SALT = "tokens.device_cookies"
+SALT = "tokens.browser.device_cookies"
 
 
 def name_digest(name: str) -> str:
-    """What a login name is counted under: case and surrounding blanks ignored, safe in a Redis key."""
+    """What a login name is counted under: case and outer blanks ignored, safe in a Redis key."""
     return hashlib.sha256(name.strip().lower().encode()).hexdigest()[:32]
 
 
@@ -31,19 +32,28 @@ def login_names(user) -> list[str]:
 
 
 def set_cookie(response, user) -> None:
-    value = signing.Signer(salt=SALT).sign_object({
-        "n": [name_digest(name) for name in login_names(user)],
-        "d": secrets.token_urlsafe(12),
-        "t": clock.now(),
-    })
+    value = signing.Signer(salt=SALT).sign_object(
+        {
+            "n": [name_digest(name) for name in login_names(user)],
+            "d": secrets.token_urlsafe(12),
+            "t": clock.now(),
+        }
+    )
     response.set_cookie(
-        token_settings.LOGIN_DEVICE_COOKIE_NAME, value, max_age=token_settings.LOGIN_DEVICE_LIFETIME,
-        path=reverse("tokens:login"), secure=token_settings.COOKIE_SECURE, httponly=True, samesite="Strict",
+        token_settings.LOGIN_DEVICE_COOKIE_NAME,
+        value,
+        max_age=token_settings.LOGIN_DEVICE_LIFETIME,
+        path=reverse("tokens:login"),
+        secure=token_settings.COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
     )
 
 
 def device_id(request, digest: str) -> str | None:
-    """The id of the request's device cookie if it is valid for the name ``digest`` names, else None."""
+    """The id of the request's device cookie if it is valid for the name ``digest`` names, else
+    None.
+    """
     value = request.COOKIES.get(token_settings.LOGIN_DEVICE_COOKIE_NAME)
     if not value:
         return None
@@ -52,6 +62,9 @@ def device_id(request, digest: str) -> str | None:
     except signing.BadSignature:
         return None
     # Signed by this service, so the shape is ours; only the name and the age remain to check.
-    if digest not in payload["n"] or clock.now() - payload["t"] > token_settings.LOGIN_DEVICE_LIFETIME:
+    if (
+        digest not in payload["n"]
+        or clock.now() - payload["t"] > token_settings.LOGIN_DEVICE_LIFETIME
+    ):
         return None
     return payload["d"]

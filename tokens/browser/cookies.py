@@ -3,17 +3,17 @@
 from django.middleware.csrf import rotate_token
 from django.urls import reverse
 
-from tokens import binding
+from tokens.browser import binding
 from tokens.conf import token_settings
 
 
 def refresh_cookie_path() -> str:
-    """Where the refresh cookie goes: the setting, else the path the app's URLs are included under."""
+    """Where the refresh cookie goes: the setting, else where the app's URLs are included."""
     return token_settings.REFRESH_COOKIE_PATH or auth_url_prefix()
 
 
 def auth_url_prefix() -> str:
-    """The path the project includes ``tokens.urls`` under, from the URLconf (``/api/auth/`` here)."""
+    """The path the project includes ``tokens.urls`` under, from the URLconf (``/api/auth/``)."""
     login = reverse("tokens:login")
     return login[: -len("login/")]
 
@@ -23,22 +23,35 @@ def set_token_cookies(response, body: dict) -> None:
         return
     secure = token_settings.COOKIE_SECURE
     response.set_cookie(
-        token_settings.ACCESS_COOKIE_NAME, body["access_token"], max_age=body["expires_in"],
-        path="/", secure=secure, httponly=True, samesite="Lax",
+        token_settings.ACCESS_COOKIE_NAME,
+        body["access_token"],
+        max_age=body["expires_in"],
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
     )
     response.set_cookie(
-        token_settings.REFRESH_COOKIE_NAME, body["refresh_token"], max_age=body["refresh_expires_in"],
-        path=refresh_cookie_path(), secure=secure, httponly=True, samesite="Lax",
+        token_settings.REFRESH_COOKIE_NAME,
+        body["refresh_token"],
+        max_age=body["refresh_expires_in"],
+        path=refresh_cookie_path(),
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
     )
 
 
 def set_login_cookies(request, response, body: dict, fingerprint: str | None) -> None:
-    """Login: the token cookies, the device fingerprint, and a new CSRF token as Django's own login does."""
+    """Login: the token cookies, the device fingerprint, and a new CSRF token as Django's own login
+    does.
+    """
     set_token_cookies(response, body)
     if fingerprint is not None:
         binding.set_cookie(response, fingerprint)
     if token_settings.COOKIE_TRANSPORT:
-        # Also hands the csrftoken cookie to a client that has none, for its cookie-authenticated requests.
+        # Also hands the csrftoken cookie to a client that has none, for its cookie-authenticated
+        # requests.
         rotate_token(request)
 
 

@@ -1,4 +1,5 @@
-"""``GET /metrics``: the Prometheus exposition of ``tokens.metrics``, to whom ``METRICS_ACCESS`` allows.
+"""``GET /metrics``: the Prometheus exposition of ``tokens.operations.metrics``, to whom
+``METRICS_ACCESS`` allows.
 
 ``open``: anyone (restrict it in the network instead); ``bearer``: ``Authorization: Bearer
 <METRICS_BEARER_TOKEN>``, compared in constant time; ``staff``: a staff user, signed in to the
@@ -30,7 +31,7 @@ ACCESS_MODES = (OPEN, BEARER, STAFF)
 
 
 class MetricsAccess(BasePermission):
-    """``METRICS_ACCESS`` decides; a mode it does not know (check tokens.E005) is treated as staff."""
+    """``METRICS_ACCESS`` decides; an unknown mode (check tokens.E005) is treated as staff."""
 
     def has_permission(self, request, view):
         mode = token_settings.METRICS_ACCESS
@@ -38,7 +39,9 @@ class MetricsAccess(BasePermission):
             return True
         if mode == BEARER:
             secret, presented = token_settings.METRICS_BEARER_TOKEN, bearer_token(request)
-            if not (secret and presented and hmac.compare_digest(presented.encode(), secret.encode())):
+            if not (
+                secret and presented and hmac.compare_digest(presented.encode(), secret.encode())
+            ):
                 raise NotAuthenticated("The metrics bearer token is missing or wrong.")
             return True
         user = request.user

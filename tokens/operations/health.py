@@ -51,7 +51,8 @@ class _DatabaseProbe:
         return self.finished.wait(max(deadline - time.monotonic(), 0)) and self.ok
 
 
-# While a probe hangs, later requests wait on it instead of starting another: one stuck thread at most.
+# While a probe hangs, later requests wait on it instead of starting another: one stuck thread at
+# most.
 _probe_lock = threading.Lock()
 _probe: _DatabaseProbe | None = None
 
@@ -66,7 +67,7 @@ def _database_probe() -> _DatabaseProbe:
 
 
 def redis_answers() -> bool:
-    """PING on the token store's connection, within its socket timeouts (``REDIS_SOCKET_TIMEOUT``)."""
+    """PING on the token store's connection, within its socket timeouts."""
     try:
         return bool(get_redis_connection("default").ping())
     except RedisError:
@@ -74,7 +75,9 @@ def redis_answers() -> bool:
 
 
 class ProbeView(APIView):
-    """No authentication, permission or throttle, JSON whatever ``Accept`` says: a probe needs nothing."""
+    """No authentication, permission or throttle, JSON whatever ``Accept`` says: a probe needs
+    nothing.
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
@@ -91,7 +94,9 @@ class HealthView(ProbeView):
 
 
 class ReadyView(ProbeView):
-    """200 when the database and Redis answer; 503 ``service_unavailable`` naming those that did not."""
+    """200 when the database and Redis answer; 503 ``service_unavailable`` naming those that did
+    not.
+    """
 
     def get(self, request):
         deadline = time.monotonic() + token_settings.READINESS_DATABASE_TIMEOUT
@@ -100,9 +105,12 @@ class ReadyView(ProbeView):
         database_ok = database.answered(deadline)
         failed = [name for name, ok in ((DATABASE, database_ok), (REDIS, redis_ok)) if not ok]
         if failed:
-            return Response({
-                "detail": f"Not ready: {' and '.join(failed)} did not answer in time.",
-                "code": "service_unavailable",
-                "failed": failed,
-            }, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response(
+                {
+                    "detail": f"Not ready: {' and '.join(failed)} did not answer in time.",
+                    "code": "service_unavailable",
+                    "failed": failed,
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
         return Response({"status": "ok", "checks": {DATABASE: "ok", REDIS: "ok"}})

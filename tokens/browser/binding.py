@@ -31,28 +31,37 @@ def digest(fingerprint: str) -> str:
     return hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
-
-
 def cookie_name() -> str:
-    """The cookie's name, ``__Secure-`` prefixed when it is sent over HTTPS only (RFC 6265bis 4.1.3.1)."""
+    """The cookie's name, ``__Secure-`` prefixed when it is sent over HTTPS only (RFC 6265bis
+    4.1.3.1).
+    """
     name = token_settings.FINGERPRINT_COOKIE_NAME
     return SECURE_PREFIX + name if token_settings.COOKIE_SECURE else name
 
 
 def verify(request, payload) -> None:
-    """Refuse a token whose fingerprint claim does not match the request's cookie (binding on only)."""
+    """Refuse a token whose fingerprint claim does not match the request's cookie."""
     if not enabled():
         return
     claimed = payload.get(CLAIM)
     cookie = request.COOKIES.get(cookie_name())
-    if not isinstance(claimed, str) or not cookie or not hmac.compare_digest(claimed, digest(cookie)):
+    if (
+        not isinstance(claimed, str)
+        or not cookie
+        or not hmac.compare_digest(claimed, digest(cookie))
+    ):
         raise TokenError("token not bound to this device")
 
 
 def set_cookie(response, fingerprint: str) -> None:
     response.set_cookie(
-        cookie_name(), fingerprint, max_age=token_settings.SESSION_LIFETIME, path="/",
-        secure=token_settings.COOKIE_SECURE, httponly=True, samesite="Strict",
+        cookie_name(),
+        fingerprint,
+        max_age=token_settings.SESSION_LIFETIME,
+        path="/",
+        secure=token_settings.COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
     )
 
 

@@ -27,8 +27,8 @@ from django.core.exceptions import ImproperlyConfigured
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from tokens import clock
 from tokens.conf import token_settings
+from tokens.core import clock
 
 HS256 = "HS256"
 # Asymmetric algorithms: the private key type each needs and its JWK serializer.
@@ -37,10 +37,15 @@ ASYMMETRIC: dict[str, tuple[type, Any]] = {
     "ES256": (ec.EllipticCurvePrivateKey, ECAlgorithm),
     "EdDSA": (ed25519.Ed25519PrivateKey, OKPAlgorithm),
 }
-# The manifest in the key directory: one entry per key, ``{kid, algorithm, created_at, retired_at}``.
+# The manifest in the key directory: one entry per key, ``{kid, algorithm, created_at,
+# retired_at}``.
 MANIFEST = "manifest.json"
 # The JWK members a thumbprint covers, per key type (RFC 7638 section 3.2).
-THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+THUMBPRINT_MEMBERS = {
+    "RSA": ("e", "kty", "n"),
+    "EC": ("crv", "kty", "x", "y"),
+    "OKP": ("crv", "kty", "x"),
+}
 
 
 class SigningKeyError(Exception):
@@ -66,8 +71,10 @@ class SigningKey:
         return self.key if self.algorithm == HS256 else self.key.public_key()
 
     def verifies_at(self, now: int) -> bool:
-        """True until ``ACCESS_TOKEN_LIFETIME`` after retirement: no token it signed lives longer."""
-        return self.retired_at is None or now < self.retired_at + token_settings.ACCESS_TOKEN_LIFETIME
+        """True until ``ACCESS_TOKEN_LIFETIME`` after retirement: no token it signed lives on."""
+        return (
+            self.retired_at is None or now < self.retired_at + token_settings.ACCESS_TOKEN_LIFETIME
+        )
 
     def public_jwk(self) -> dict:
         jwk = ASYMMETRIC[self.algorithm][1].to_jwk(self.verifying_key, as_dict=True)
@@ -78,10 +85,14 @@ def thumbprint(public_key, algorithm: str) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key."""
     jwk = ASYMMETRIC[algorithm][1].to_jwk(public_key, as_dict=True)
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
-    return _b64(hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest())
+    return _b64(
+        hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest()
+    )
 
 
-def load_private_key(pem: bytes | str, algorithm: str, *, created_at: int = 0, retired_at=None) -> SigningKey:
+def load_private_key(
+    pem: bytes | str, algorithm: str, *, created_at: int = 0, retired_at=None
+) -> SigningKey:
     """A ``SigningKey`` from a PEM private key, which must suit ``algorithm``."""
     pem = pem.encode() if isinstance(pem, str) else pem
     try:
@@ -91,7 +102,9 @@ def load_private_key(pem: bytes | str, algorithm: str, *, created_at: int = 0, r
     key_type = ASYMMETRIC[algorithm][0]
     if not isinstance(private_key, key_type):
         raise SigningKeyError(f"a {type(private_key).__name__} cannot sign {algorithm}")
-    if isinstance(private_key, ec.EllipticCurvePrivateKey) and not isinstance(private_key.curve, ec.SECP256R1):
+    if isinstance(private_key, ec.EllipticCurvePrivateKey) and not isinstance(
+        private_key.curve, ec.SECP256R1
+    ):
         raise SigningKeyError("ES256 needs a P-256 key")
     kid = thumbprint(private_key.public_key(), algorithm)
     return SigningKey(kid, algorithm, private_key, created_at, retired_at)
@@ -104,7 +117,9 @@ def generate_private_key(algorithm: str) -> Any:
         return ec.generate_private_key(ec.SECP256R1())
     if algorithm == "EdDSA":
         return ed25519.Ed25519PrivateKey.generate()
-    raise SigningKeyError(f"{algorithm} has no key pair to generate (HS256 uses ACCESS_SIGNING_KEY)")
+    raise SigningKeyError(
+        f"{algorithm} has no key pair to generate (HS256 uses ACCESS_SIGNING_KEY)"
+    )
 
 
 def to_pem(private_key) -> bytes:
@@ -125,13 +140,21 @@ class KeyRing:
 
     def active_key(self) -> SigningKey | None:
         """The newest active key of the configured algorithm, if there is one."""
-        return next((key for key in self.keys if key.retired_at is None and key.algorithm == self.algorithm), None)
+        return next(
+            (
+                key
+                for key in self.keys
+                if key.retired_at is None and key.algorithm == self.algorithm
+            ),
+            None,
+        )
 
     def signing_key(self) -> SigningKey:
         key = self.active_key()
         if key is None:
             raise ImproperlyConfigured(
-                f"no active {self.algorithm} signing key: run `python manage.py signing_keys generate` "
+                f"no active {self.algorithm} signing key: run `python manage.py signing_keys "
+                "generate` "
                 f"or set ACCESS_PRIVATE_KEY"
             )
         return key
@@ -141,15 +164,19 @@ class KeyRing:
         return [key for key in self.keys if key.verifies_at(now)]
 
     def find(self, kid) -> SigningKey | None:
-        """The key named ``kid``; with HS256 (one key, no rotation) a token without ``kid`` gets it too."""
+        """The key named ``kid``; with HS256 (one key, no rotation) a token without ``kid`` gets it
+        too.
+        """
         keys = self.verification_keys()
         if kid is None and self.algorithm == HS256:
             return keys[0]
         return next((key for key in keys if key.kid == kid), None)
 
     def jwks(self) -> dict:
-        """The JSON Web Key Set of every key that verifies now: public keys only, none with HS256."""
-        return {"keys": [key.public_jwk() for key in self.verification_keys() if key.algorithm != HS256]}
+        """The JSON Web Key Set of every key that verifies now: public keys only, none for HS256."""
+        return {
+            "keys": [key.public_jwk() for key in self.verification_keys() if key.algorithm != HS256]
+        }
 
     @property
     def backend(self) -> "KeyRingBackend":
@@ -159,8 +186,8 @@ class KeyRing:
 class KeyRingBackend:
     """simplejwt's backend interface for access tokens: sign with ``kid``, verify by ``kid``.
 
-    Like ``tokens.tokens.SignatureBackend`` it checks signature and algorithm only; claims and
-    expiry are checked by the token class against ``tokens.clock``.
+    Like ``tokens.core.tokens.SignatureBackend`` it checks signature and algorithm only; claims and
+    expiry are checked by the token class against ``tokens.core.clock``.
     """
 
     def __init__(self, ring: KeyRing):
@@ -183,9 +210,17 @@ class KeyRingBackend:
             if key is None:
                 raise TokenBackendError("unknown signing key")
             return jwt.decode(
-                token, key.verifying_key, algorithms=[key.algorithm],
-                options={"verify_signature": verify, "verify_exp": False, "verify_iat": False,
-                         "verify_nbf": False, "verify_aud": False, "verify_iss": False},
+                token,
+                key.verifying_key,
+                algorithms=[key.algorithm],
+                options={
+                    "verify_signature": verify,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_aud": False,
+                    "verify_iss": False,
+                },
             )
         except jwt.InvalidTokenError as exc:
             raise TokenBackendError("Token is invalid") from exc
@@ -197,10 +232,16 @@ def keyring() -> KeyRing:
     if algorithm == HS256:
         return _hmac_ring(token_settings.ACCESS_SIGNING_KEY)
     if algorithm not in ASYMMETRIC:
-        raise ImproperlyConfigured(f"ACCESS_ALGORITHM {algorithm!r} is not one of HS256, {', '.join(ASYMMETRIC)}")
+        raise ImproperlyConfigured(
+            f"ACCESS_ALGORITHM {algorithm!r} is not one of HS256, {', '.join(ASYMMETRIC)}"
+        )
     directory = token_settings.SIGNING_KEYS_DIR
-    return _asymmetric_ring(algorithm, token_settings.ACCESS_PRIVATE_KEY or "", directory or "",
-                            _stamp(Path(directory) / MANIFEST) if directory else None)
+    return _asymmetric_ring(
+        algorithm,
+        token_settings.ACCESS_PRIVATE_KEY or "",
+        directory or "",
+        _stamp(Path(directory) / MANIFEST) if directory else None,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -233,7 +274,7 @@ def _asymmetric_ring(algorithm: str, environment_pem: str, directory: str, stamp
 
 
 class KeyDirectory:
-    """PEM private keys named ``<kid>.pem`` and a manifest; written by ``manage.py signing_keys``."""
+    """PEM private keys named ``<kid>.pem`` and a manifest, written by ``signing_keys``."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -244,17 +285,25 @@ class KeyDirectory:
         except FileNotFoundError:
             return []
         except (ValueError, KeyError, TypeError) as exc:
-            raise ImproperlyConfigured(f"{self.path / MANIFEST} is not a signing key manifest") from exc
+            raise ImproperlyConfigured(
+                f"{self.path / MANIFEST} is not a signing key manifest"
+            ) from exc
 
     def load(self) -> list[SigningKey]:
         """Every key of the manifest, newest first."""
         keys = []
         for entry in sorted(self.entries(), key=lambda entry: entry["created_at"], reverse=True):
             try:
-                key = load_private_key((self.path / f"{entry['kid']}.pem").read_bytes(), entry["algorithm"],
-                                       created_at=entry["created_at"], retired_at=entry["retired_at"])
+                key = load_private_key(
+                    (self.path / f"{entry['kid']}.pem").read_bytes(),
+                    entry["algorithm"],
+                    created_at=entry["created_at"],
+                    retired_at=entry["retired_at"],
+                )
             except (OSError, SigningKeyError) as exc:
-                raise ImproperlyConfigured(f"signing key {entry['kid']} in {self.path}: {exc}") from exc
+                raise ImproperlyConfigured(
+                    f"signing key {entry['kid']} in {self.path}: {exc}"
+                ) from exc
             keys.append(key)
         return keys
 
@@ -262,7 +311,9 @@ class KeyDirectory:
         """Add the first active key; refuse when one is active already (that is ``rotate``)."""
         with self._locked():
             if any(key.retired_at is None for key in self.load()):
-                raise SigningKeyError(f"{self.path} already has an active key: use `rotate` to replace it")
+                raise SigningKeyError(
+                    f"{self.path} already has an active key: use `rotate` to replace it"
+                )
             return self._add(algorithm, self.load())
 
     def rotate(self, algorithm: str) -> tuple[SigningKey, list[SigningKey]]:
@@ -293,8 +344,15 @@ class KeyDirectory:
         return new
 
     def _write_manifest(self, keys: list[SigningKey]) -> None:
-        entries = [{"kid": key.kid, "algorithm": key.algorithm, "created_at": key.created_at,
-                    "retired_at": key.retired_at} for key in keys]
+        entries = [
+            {
+                "kid": key.kid,
+                "algorithm": key.algorithm,
+                "created_at": key.created_at,
+                "retired_at": key.retired_at,
+            }
+            for key in keys
+        ]
         temporary = self.path / f".{MANIFEST}.tmp"
         temporary.write_text(json.dumps({"keys": entries}, indent=2) + "\n")
         # A rename: readers see the old manifest or the new one, never half of one.

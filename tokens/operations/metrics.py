@@ -1,7 +1,8 @@
 """The service's Prometheus metrics, defined once and counted where each outcome is decided.
 
 prometheus-client runs in multiprocess mode (``config/prometheus.py``): every process writes to
-its own files and ``/metrics`` (``tokens.exposition``) adds them up, so the workers of a server
+its own files and ``/metrics`` (``tokens.operations.exposition``) adds them up, so the workers of a
+server
 report the same totals.
 """
 
@@ -13,7 +14,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 LOGIN_OUTCOMES = ("succeeded", "failed", "throttled")
 REFRESH_OUTCOMES = ("rotated", "grace", "reused", "revoked", "expired", "user_inactive", "invalid")
 
-# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an outcome).
+# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an
+# outcome).
 REFRESH_REFUSALS = {
     "token_reused": "reused",
     "token_revoked": "revoked",
@@ -24,14 +26,22 @@ REFRESH_REFUSALS = {
 }
 
 LOGINS = Counter("auth_logins", "Login attempts, by outcome.", ["outcome"])
-REFRESHES = Counter("auth_refreshes", "Refresh attempts, by outcome (grace: a retry answered with the same "
-                                      "successor pair).", ["outcome"])
+REFRESHES = Counter(
+    "auth_refreshes",
+    "Refresh attempts, by outcome (grace: a retry answered with the same successor pair).",
+    ["outcome"],
+)
 REVOCATIONS = Counter("auth_revocations", "Sessions revoked, by reason.", ["reason"])
-UNAVAILABLE = Counter("auth_unavailable_responses", "503 service_unavailable answers, by cause.", ["cause"])
-STORE_MISSES = Counter("auth_store_misses", "Session lookups Redis could not answer (its key was lost), "
-                                            "answered from the database.")
+UNAVAILABLE = Counter(
+    "auth_unavailable_responses", "503 service_unavailable answers, by cause.", ["cause"]
+)
+STORE_MISSES = Counter(
+    "auth_store_misses",
+    "Session lookups Redis could not answer (its key was lost), answered from the database.",
+)
 AUTHENTICATION_SECONDS = Histogram(
-    "auth_authentication_seconds", "Time to authenticate a request by its access token, refusals included.",
+    "auth_authentication_seconds",
+    "Time to authenticate a request by its access token, refusals included.",
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 

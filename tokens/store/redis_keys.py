@@ -14,7 +14,9 @@ def _user_tag(user_id) -> str:
 
 
 def session(user_id, session_id) -> str:
-    """Hash holding a session's copy for the hot path, or its tombstone once revoked (``tokens.store``)."""
+    """Hash holding a session's copy for the hot path, or its tombstone once revoked
+    (``tokens.store.store``).
+    """
     return f"{_user_tag(user_id)}:s:{session_id}"
 
 
@@ -41,12 +43,16 @@ def _login_name_tag(name_digest: str) -> str:
 
 
 def login_address_failures(name_digest: str, address: str) -> str:
-    """Failed logins at one name from one client address without its device cookie: the growing delay."""
+    """Failed logins at one name from one client address without its device cookie: the growing
+    delay.
+    """
     return f"{_login_name_tag(name_digest)}:a:{address}"
 
 
 def login_device_failures(name_digest: str, device_id: str) -> str:
-    """Failed logins at one name from one device cookie of that name: the device's own growing delay."""
+    """Failed logins at one name from one device cookie of that name: the device's own growing
+    delay.
+    """
     return f"{_login_name_tag(name_digest)}:d:{device_id}"
 
 

@@ -1,6 +1,7 @@
-"""Issue, rotate, find and revoke sessions: the one place that combines tokens, the store and the database.
+"""Issue, rotate, find and revoke sessions: the one place that combines tokens, the store and the
+database.
 
-The database row is the record and Redis a copy (``tokens.store``). Every decision is written
+The database row is the record and Redis a copy (``tokens.store.store``). Every decision is written
 to the record and the copy inside one database transaction, the copy last, just before the
 commit: if Redis fails, the transaction rolls back and nothing was decided. The order of
 the writes and what a crash between two of them leaves behind is in docs/internals.md.
@@ -17,8 +18,9 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
-from tokens import binding, clock, logs, metrics, redis_keys, request_ids, store, tokens
+from tokens.browser import binding
 from tokens.conf import token_settings
+from tokens.core import clock, tokens
 from tokens.exceptions import (
     AuthError,
     TokenExpiredError,
@@ -27,6 +29,8 @@ from tokens.exceptions import (
     UserInactiveError,
 )
 from tokens.models import AuthEvent, Session, owner_is_active, owner_name
+from tokens.operations import logs, metrics, request_ids
+from tokens.store import redis_keys, store
 from tokens.users import TokenUser, user_pk
 
 # The event each revocation reason is logged as; any other reason is logged as "revoked".
@@ -87,41 +91,74 @@ def _epoch(moment) -> int:
     return int(moment.timestamp())
 
 
-def _mint(user_id, username: str, session_id: str, refresh_jti: str, now: int, session_end: int,
-          fingerprint_digest: str = "") -> TokenPair:
+def _mint(
+    user_id,
+    username: str,
+    session_id: str,
+    refresh_jti: str,
+    now: int,
+    session_end: int,
+    fingerprint_digest: str = "",
+) -> TokenPair:
     """Sign a new pair for the session, its refresh token with the id ``refresh_jti``."""
     access_exp = min(now + token_settings.ACCESS_TOKEN_LIFETIME, session_end)
     refresh_exp = min(now + token_settings.REFRESH_TOKEN_LIFETIME, session_end)
     common = {"sub": str(user_id), "sid": session_id, "iat": now}
     if fingerprint_digest:
         common[binding.CLAIM] = fingerprint_digest
-    access = tokens.encode(tokens.AccessToken, {
-        **common, "jti": uuid.uuid4().hex, "exp": access_exp, "username": username,
-    })
+    access = tokens.encode(
+        tokens.AccessToken,
+        {
+            **common,
+            "jti": uuid.uuid4().hex,
+            "exp": access_exp,
+            "username": username,
+        },
+    )
     refresh = tokens.encode(tokens.RefreshToken, {**common, "jti": refresh_jti, "exp": refresh_exp})
     return TokenPair(access, refresh, access_exp, refresh_exp, session_id)
 
 
 def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
-    """Open a session for an authenticated user and issue its first pair (bound to a device if given)."""
+    """Open a session for an authenticated user and issue its first pair (bound to a device if
+    given).
+    """
     now = clock.now()
     session_end = now + token_settings.SESSION_LIFETIME
     session_id = str(uuid.uuid4())
     fingerprint_digest = fingerprint_digest or ""
     refresh_jti = uuid.uuid4().hex
-    pair = _mint(user.pk, user.get_username(), session_id, refresh_jti, now, session_end, fingerprint_digest)
+    pair = _mint(
+        user.pk, user.get_username(), session_id, refresh_jti, now, session_end, fingerprint_digest
+    )
     with transaction.atomic():
         Session.objects.create(
-            id=session_id, user=user, created_at=clock.to_datetime(now), last_used_at=clock.to_datetime(now),
-            expires_at=clock.to_datetime(session_end), refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
-            refresh_jti=refresh_jti, fingerprint_digest=fingerprint_digest,
-            ip_address=client_ip(request), user_agent=client_user_agent(request),
-        )
-        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is issued.
-        store.write(user.pk, session_id, store.live_fields(
-            user.pk, user.get_username(), session_end, pair.refresh_expires_at, refresh_jti,
+            id=session_id,
+            user=user,
+            created_at=clock.to_datetime(now),
+            last_used_at=clock.to_datetime(now),
+            expires_at=clock.to_datetime(session_end),
+            refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
+            refresh_jti=refresh_jti,
             fingerprint_digest=fingerprint_digest,
-        ), ttl=pair.refresh_expires_at - now)
+            ip_address=client_ip(request),
+            user_agent=client_user_agent(request),
+        )
+        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is
+        # issued.
+        store.write(
+            user.pk,
+            session_id,
+            store.live_fields(
+                user.pk,
+                user.get_username(),
+                session_end,
+                pair.refresh_expires_at,
+                refresh_jti,
+                fingerprint_digest=fingerprint_digest,
+            ),
+            ttl=pair.refresh_expires_at - now,
+        )
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
 
@@ -154,7 +191,9 @@ def rotate(request, raw_refresh: str) -> TokenPair:
 
 
 def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
-    """The successor pair, and whether it was ``rotated`` now or given again within the ``grace`` window."""
+    """The successor pair, and whether it was ``rotated`` now or given again within the ``grace``
+    window.
+    """
     token = presented(request, raw_refresh, tokens.REFRESH)
     for _attempt in range(2):
         pair = _rotate_current(token)
@@ -167,12 +206,17 @@ def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
 
 
 def _rotate_current(presented) -> TokenPair | None:
-    """Rotate when ``presented`` is the session's current token: one statement, one Redis round trip."""
+    """Rotate when ``presented`` is the session's current token: one statement, one Redis round
+    trip.
+    """
     sub, session_id, now = presented["sub"], presented["sid"], clock.now()
     new_jti, grace = uuid.uuid4().hex, token_settings.ROTATION_GRACE_PERIOD
     with transaction.atomic():
         rotation = Session.objects.rotate(
-            session_id, presented["jti"], new_jti, now=clock.to_datetime(now),
+            session_id,
+            presented["jti"],
+            new_jti,
+            now=clock.to_datetime(now),
             idle_end=clock.to_datetime(now + token_settings.REFRESH_TOKEN_LIFETIME),
             grace_end=clock.to_datetime(now + grace),
         )
@@ -181,13 +225,27 @@ def _rotate_current(presented) -> TokenPair | None:
         fingerprint = presented.payload.get(binding.CLAIM) or ""
         session_end = _epoch(rotation.expires_at)
         pair = _mint(sub, rotation.username, session_id, new_jti, now, session_end, fingerprint)
-        written = store.write(sub, session_id, store.live_fields(
-            sub, rotation.username, session_end, _epoch(rotation.refresh_expires_at), new_jti,
-            previous_jti=presented["jti"], grace_ends_at=now + grace, fingerprint_digest=fingerprint,
-        ), ttl=_epoch(rotation.refresh_expires_at) - now,
+        written = store.write(
+            sub,
+            session_id,
+            store.live_fields(
+                sub,
+                rotation.username,
+                session_end,
+                _epoch(rotation.refresh_expires_at),
+                new_jti,
+                previous_jti=presented["jti"],
+                grace_ends_at=now + grace,
+                fingerprint_digest=fingerprint,
+            ),
+            ttl=_epoch(rotation.refresh_expires_at) - now,
             # Self-describing, so the grace window holds even if the session's hash is evicted.
-            successor=json.dumps({"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}),
-            successor_ttl=grace + 1 if grace > 0 else 0, tally=redis_keys.refresh_tally(now // 3600))
+            successor=json.dumps(
+                {"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}
+            ),
+            successor_ttl=grace + 1 if grace > 0 else 0,
+            tally=redis_keys.refresh_tally(now // 3600),
+        )
         if not written:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
             # raising rolls the rotation back, so nothing is issued.
@@ -210,7 +268,9 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         raise _missing(sub)
     if not record["owner_active"]:
         # Says why, even once the sessions are revoked; catches a user disabled by raw SQL too.
-        revoke(Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED)
+        revoke(
+            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
+        )
         raise UserInactiveError("user disabled")
     if record["revoked_at"] is not None:
         raise _refusal(record["revoked_reason"])
@@ -218,7 +278,11 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         raise TokenExpiredError("session ended")
     if record["refresh_jti"] == jti:
         return None
-    if record["previous_jti"] == jti and record["grace_ends_at"] and clock.to_datetime(now) < record["grace_ends_at"]:
+    if (
+        record["previous_jti"] == jti
+        and record["grace_ends_at"]
+        and clock.to_datetime(now) < record["grace_ends_at"]
+    ):
         # Within the window, but Redis lost the successor pair: it cannot be given out again, and
         # issuing another would make a second live successor. The session itself stays live.
         raise TokenRevokedError("the successor pair is no longer available")
@@ -227,12 +291,23 @@ def _answer_not_current(request, presented) -> TokenPair | None:
 
 
 def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
-    """The session's row (and whether its owner is active): one read, for a miss or an odd refresh."""
+    """The session's row (and whether its owner is active): one read, for a miss or odd refresh."""
     return (
         Session.objects.filter(pk=session_id, user_id=user_pk(sub))
         .annotate(owner_active=owner_is_active(), owner_name=owner_name())
-        .values("user_id", "owner_name", "owner_active", "expires_at", "refresh_expires_at", "refresh_jti",
-                "previous_jti", "grace_ends_at", "fingerprint_digest", "revoked_at", "revoked_reason")
+        .values(
+            "user_id",
+            "owner_name",
+            "owner_active",
+            "expires_at",
+            "refresh_expires_at",
+            "refresh_jti",
+            "previous_jti",
+            "grace_ends_at",
+            "fingerprint_digest",
+            "revoked_at",
+            "revoked_reason",
+        )
         .first()
     )
 
@@ -255,42 +330,67 @@ def live_session(token) -> store.Copy:
 
 
 def _refusal(reason: str) -> Exception:
-    """The error for a token of a revoked session: ``user_inactive`` when its owner was disabled or deleted."""
+    """The error for a token of a revoked session: ``user_inactive`` when its owner was disabled or
+    deleted.
+    """
     if reason in _OWNER_GONE:
         return UserInactiveError("user disabled or deleted")
     return TokenRevokedError("session revoked")
 
 
 def _missing(sub: str) -> Exception:
-    """The error for a token whose session has no row: its owner was deleted, or it never existed."""
+    """The error for a token whose session has no row: its owner was deleted, or it never was."""
     if not get_user_model()._default_manager.filter(pk=user_pk(sub)).exists():
         return UserInactiveError("user deleted")
     return TokenRevokedError("no such session")
 
 
 def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
-    """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no SQL."""
+    """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no
+    SQL.
+    """
     metrics.STORE_MISSES.inc()
     record = _record(sub, session_id)
     if record is None:
         raise _missing(sub)
     ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
     if record["revoked_at"] is not None:
-        store.tombstone(sub, [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))], record["revoked_reason"])
+        store.tombstone(
+            sub,
+            [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))],
+            record["revoked_reason"],
+        )
         raise _refusal(record["revoked_reason"])
     if not record["owner_active"]:
-        revoke(Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED)
+        revoke(
+            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
+        )
         raise UserInactiveError("user disabled")
     grace_ends_at = _epoch(record["grace_ends_at"]) if record["grace_ends_at"] else None
-    fields = store.live_fields(sub, str(record["owner_name"]), ends_at, idle_ends_at, record["refresh_jti"],
-                               record["previous_jti"], grace_ends_at, record["fingerprint_digest"])
+    fields = store.live_fields(
+        sub,
+        str(record["owner_name"]),
+        ends_at,
+        idle_ends_at,
+        record["refresh_jti"],
+        record["previous_jti"],
+        grace_ends_at,
+        record["fingerprint_digest"],
+    )
     store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
-    return store.Copy(sub, str(record["owner_name"]), ends_at, idle_ends_at, record["refresh_jti"],
-                      record["fingerprint_digest"])
+    return store.Copy(
+        sub,
+        str(record["owner_name"]),
+        ends_at,
+        idle_ends_at,
+        record["refresh_jti"],
+        record["fingerprint_digest"],
+    )
 
 
 def _tombstone_ttl(ends_at: int, idle_ends_at: int, now: int) -> int:
-    """Seconds any token of a session can still be valid: a refresh token until the idle end, an access
+    """Seconds any token of a session can still be valid: a refresh token until the idle end, an
+    access
     token at most one access lifetime past it, neither past the session's absolute end."""
     return min(ends_at, idle_ends_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
 
@@ -300,7 +400,9 @@ def logout(request, raw: str) -> None:
     token = presented(request, raw)
     copy = live_session(token)
     revoke(Session.objects.filter(pk=token["sid"]), Session.RevokeReason.LOGOUT, request)
-    user_logged_out.send(sender=get_user_model(), request=request, user=TokenUser(token["sub"], copy.username))
+    user_logged_out.send(
+        sender=get_user_model(), request=request, user=TokenUser(token["sub"], copy.username)
+    )
 
 
 def revoke(sessions: QuerySet, reason: str, request=None) -> int:
@@ -313,14 +415,17 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
     now = clock.now()
     with transaction.atomic():
         rows = list(
-            sessions.filter(revoked_at__isnull=True).order_by("pk").select_for_update(of=("self",))
+            sessions.filter(revoked_at__isnull=True)
+            .order_by("pk")
+            .select_for_update(of=("self",))
             .annotate(owner_name=owner_name())
             .values_list("pk", "user_id", "owner_name", "expires_at", "refresh_expires_at")
         )
         if not rows:
             return 0
         Session.objects.filter(pk__in=[row[0] for row in rows]).update(
-            revoked_at=clock.to_datetime(now), revoked_reason=reason,
+            revoked_at=clock.to_datetime(now),
+            revoked_reason=reason,
         )
         by_owner = defaultdict(list)
         for session_id, user_id, username, expires_at, refresh_expires_at in rows:
@@ -338,9 +443,11 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
 def _record_revocation(request, user_id, username: str, sessions: list, reason: str) -> None:
     label = Session.RevokeReason(reason).label
     record_event(
-        _REASON_EVENTS.get(reason, AuthEvent.Kind.REVOKED), request,
+        _REASON_EVENTS.get(reason, AuthEvent.Kind.REVOKED),
+        request,
         # A user being deleted cannot be referred to by a row written in its own deletion.
-        user_id=None if reason == Session.RevokeReason.USER_DELETED else user_id, username=str(username),
+        user_id=None if reason == Session.RevokeReason.USER_DELETED else user_id,
+        username=str(username),
         session_id=sessions[0][0] if len(sessions) == 1 else None,
         detail=label if len(sessions) == 1 else f"{len(sessions)} sessions: {label}",
     )

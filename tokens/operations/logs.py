@@ -28,8 +28,16 @@ def log_event(event, request_id: str | None) -> None:
     }
     who = event.username or event.user_id or "-"
     detail = f" ({event.detail})" if event.detail else ""
-    EVENTS.info("%s user=%s session=%s ip=%s request=%s%s", event.kind, who, fields["session_id"] or "-",
-                event.ip_address or "-", request_id or "-", detail, extra={"auth_event": fields})
+    EVENTS.info(
+        "%s user=%s session=%s ip=%s request=%s%s",
+        event.kind,
+        who,
+        fields["session_id"] or "-",
+        event.ip_address or "-",
+        request_id or "-",
+        detail,
+        extra={"auth_event": fields},
+    )
 
 
 class JSONFormatter(logging.Formatter):
@@ -37,7 +45,9 @@ class JSONFormatter(logging.Formatter):
 
     def format(self, record):
         line = {
-            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

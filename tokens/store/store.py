@@ -27,9 +27,9 @@ from django_redis import get_redis_connection
 from redis.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
-from tokens import redis_keys
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
+from tokens.store import redis_keys
 
 # Field names of the session hash (one letter each: a hash per session adds up).
 OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
@@ -91,7 +91,8 @@ return {count, redis.call('TTL', KEYS[1])}
 # Failed logins (tokens.throttling.LoginFailureThrottle). A client's record is a hash: ``n``
 # failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. A name's
 # count of failures from clients without its device cookie is a hash: ``c`` failures in the
-# window ending at ``e``. Times are ``tokens.clock`` seconds, passed in, so tests can move them.
+# window ending at ``e``. Times are ``tokens.core.clock`` seconds, passed in, so tests can move
+# them.
 
 # KEYS: the client's record, then the name's count (when it applies to the client).
 # ARGV: now, the name's limit. Returns the seconds to wait; 0 lets the attempt through.
@@ -175,18 +176,44 @@ def _script(source: str):
 
 
 def _pairs(fields: Mapping[str, object]) -> list:
-    return [item for name, value in fields.items() if value not in (None, "") for item in (name, value)]
+    return [
+        item for name, value in fields.items() if value not in (None, "") for item in (name, value)
+    ]
 
 
-def live_fields(user_id, username: str, ends_at: int, idle_ends_at: int, refresh_jti: str,
-                previous_jti: str = "", grace_ends_at: int | None = None, fingerprint_digest: str = "") -> dict:
+def live_fields(
+    user_id,
+    username: str,
+    ends_at: int,
+    idle_ends_at: int,
+    refresh_jti: str,
+    previous_jti: str = "",
+    grace_ends_at: int | None = None,
+    fingerprint_digest: str = "",
+) -> dict:
     """The live copy's hash fields (empty ones are left out)."""
-    return {OWNER: str(user_id), USERNAME: username, ENDS: ends_at, IDLE_ENDS: idle_ends_at,
-            CURRENT: refresh_jti, PREVIOUS: previous_jti, GRACE_ENDS: grace_ends_at, FINGERPRINT: fingerprint_digest}
+    return {
+        OWNER: str(user_id),
+        USERNAME: username,
+        ENDS: ends_at,
+        IDLE_ENDS: idle_ends_at,
+        CURRENT: refresh_jti,
+        PREVIOUS: previous_jti,
+        GRACE_ENDS: grace_ends_at,
+        FINGERPRINT: fingerprint_digest,
+    }
 
 
-def write(user_id, session_id, fields: Mapping[str, object], *, ttl: int, successor: str = "",
-          successor_ttl: int = 0, tally: str = "") -> bool:
+def write(
+    user_id,
+    session_id,
+    fields: Mapping[str, object],
+    *,
+    ttl: int,
+    successor: str = "",
+    successor_ttl: int = 0,
+    tally: str = "",
+) -> bool:
     """Replace a session's copy after a login or rotation, and count it in ``tally`` if given.
 
     Returns False when a tombstone is there (nothing written, though the tally counts the attempt).
@@ -194,7 +221,9 @@ def write(user_id, session_id, fields: Mapping[str, object], *, ttl: int, succes
     keys = [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
     args = [max(ttl, 1), successor_ttl, successor, *_pairs(fields)]
     with unavailable():
-        written = _write_and_count(keys, args, tally) if tally else _script(_WRITE)(keys=keys, args=args)
+        written = (
+            _write_and_count(keys, args, tally) if tally else _script(_WRITE)(keys=keys, args=args)
+        )
     return bool(written)
 
 
@@ -234,7 +263,9 @@ def tallies(names: list[str]) -> list[int]:
 def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None:
     """Fill a miss from the record; a copy or tombstone written meanwhile wins."""
     with unavailable():
-        _script(_SEED)(keys=[redis_keys.session(user_id, session_id)], args=[max(ttl, 1), *_pairs(fields)])
+        _script(_SEED)(
+            keys=[redis_keys.session(user_id, session_id)], args=[max(ttl, 1), *_pairs(fields)]
+        )
 
 
 def lookup(user_id, session_id) -> Copy | Tombstone | None:
@@ -252,10 +283,13 @@ def lookup(user_id, session_id) -> Copy | Tombstone | None:
 
 
 def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> None:
-    """Replace the copies of ``sessions`` (``(session id, ttl)`` pairs, one user's) by tombstones."""
+    """Replace the copies of ``sessions`` (``(session id, ttl)`` pairs, one user) by tombstones."""
     names, ttls = [], []
     for session_id, ttl in sessions:
-        names += [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
+        names += [
+            redis_keys.session(user_id, session_id),
+            redis_keys.successor(user_id, session_id),
+        ]
         ttls.append(max(ttl, 1))
     if not names:
         return
@@ -272,7 +306,9 @@ def successor(user_id, session_id) -> dict | None:
 
 
 def eviction_policy() -> str | None:
-    """Redis's ``maxmemory-policy``; raises ``StoreUnavailableError`` where ``CONFIG`` is refused or Redis is down."""
+    """Redis's ``maxmemory-policy``; raises ``StoreUnavailableError`` where ``CONFIG`` is refused or
+    Redis is down.
+    """
     with unavailable():
         return _connection().config_get("maxmemory-policy").get("maxmemory-policy")
 
@@ -291,9 +327,17 @@ def login_wait(client_key: str, name_key: str | None, now: int, name_limit: int)
         return int(_script(_LOGIN_WAIT)(keys=keys, args=[now, name_limit]))
 
 
-def login_failed(client_key: str, name_key: str | None, now: int, *, delay: int, max_delay: int, memory: int,
-                 window: int) -> int:
-    """Count a failed login of a client (and at its name, when given); return the client's new wait."""
+def login_failed(
+    client_key: str,
+    name_key: str | None,
+    now: int,
+    *,
+    delay: int,
+    max_delay: int,
+    memory: int,
+    window: int,
+) -> int:
+    """Count a failed login of a client (and at its name, if given); return its new wait."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     with unavailable():
         return int(_script(_LOGIN_FAILED)(keys=keys, args=[now, delay, max_delay, memory, window]))

@@ -4,7 +4,7 @@ Per hour over the last 24 hours and per day over the last 30 (UTC): logins succe
 refreshes, reuse detections and revocations; the addresses and usernames with the most failed
 logins in the last 24 hours; the live sessions now. Events are counted by the database over the
 ``(kind, at)`` index, four queries in all; refreshes come from the hourly tallies in Redis
-(``tokens.store``), since a refresh writes no event.
+(``tokens.store.store``), since a refresh writes no event.
 """
 
 from collections import Counter
@@ -15,16 +15,18 @@ from datetime import datetime, timedelta
 from django.db import connections
 from django.db.models import Count
 
-from tokens import clock, redis_keys, store
+from tokens.core import clock
 from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session, column_of
+from tokens.store import redis_keys, store
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HOURS, DAYS = 24, 30
 # How many addresses and usernames the failed-login lists show.
 TOP = 10
 
-# The charted series: a title, and the event kinds counted in it (refreshes have none: Redis tallies).
+# The charted series: a title, and the event kinds counted in it (refreshes have none: Redis
+# tallies).
 REFRESHES = "Refreshes"
 SERIES = (
     ("Logins succeeded", (AuthEvent.Kind.LOGIN_SUCCEEDED,)),
@@ -70,11 +72,17 @@ def figures() -> Figures:
     except StoreUnavailableError:
         refreshes = None
     failed_since = now - DAY
-    cells = [(width, kind, start) for width, starts in ((HOUR, hours), (DAY, days))
-             for start in starts for kind in _KINDS]
+    cells = [
+        (width, kind, start)
+        for width, starts in ((HOUR, hours), (DAY, days))
+        for start in starts
+        for kind in _KINDS
+    ]
     counted = _counts([(kind, start, start + width) for width, kind, start in cells])
     counts = dict(zip(cells, counted, strict=True))
-    live = Session.objects.live(now).aggregate(sessions=Count("pk"), users=Count("user", distinct=True))
+    live = Session.objects.live(now).aggregate(
+        sessions=Count("pk"), users=Count("user", distinct=True)
+    )
     return Figures(
         now=now,
         hourly=_series(hours, HOUR, counts, refreshes, lambda hour: hour),
@@ -88,7 +96,8 @@ def figures() -> Figures:
 
 
 def _counts(cells: list[tuple[str, datetime, datetime]]) -> list[int]:
-    """Events of each ``(kind, start, end)`` cell, in one statement of range counts over the (kind, at) index.
+    """Events of each ``(kind, start, end)`` cell, in one statement of range counts over the (kind,
+    at) index.
 
     Each count walks only its own slice of the index. Grouping a month of events by day instead
     sorts every one of them (SQLite builds a temporary B-tree): at a million events that took
@@ -98,9 +107,16 @@ def _counts(cells: list[tuple[str, datetime, datetime]]) -> list[int]:
     connection = connections[AuthEvent.objects.db]
     quote, meta = connection.ops.quote_name, AuthEvent._meta
     kind, at = quote(column_of(meta, "kind")), quote(column_of(meta, "at"))
-    count = f"(SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {kind} = %s AND {at} >= %s AND {at} < %s)"
+    count = (
+        f"(SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {kind} = %s AND {at} >= %s AND {at} < "
+        "%s)"
+    )
     moment = connection.ops.adapt_datetimefield_value
-    params = [value for cell_kind, start, end in cells for value in (cell_kind, moment(start), moment(end))]
+    params = [
+        value
+        for cell_kind, start, end in cells
+        for value in (cell_kind, moment(start), moment(end))
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join([count] * len(cells)), params)
         return list(cursor.fetchone())
@@ -111,11 +127,18 @@ def _refresh_tallies(since: datetime) -> dict[datetime, int]:
     first = int(since.timestamp()) // 3600
     hours = range(first, clock.now() // 3600 + 1)
     counts = store.tallies([redis_keys.refresh_tally(hour) for hour in hours])
-    return {clock.to_datetime(hour * 3600): count for hour, count in zip(hours, counts, strict=True)}
+    return {
+        clock.to_datetime(hour * 3600): count for hour, count in zip(hours, counts, strict=True)
+    }
 
 
-def _series(buckets: list[datetime], width: timedelta, counts: dict, refreshes: dict | None,
-            bucket_of: Callable[[datetime], datetime]) -> list[Series]:
+def _series(
+    buckets: list[datetime],
+    width: timedelta,
+    counts: dict,
+    refreshes: dict | None,
+    bucket_of: Callable[[datetime], datetime],
+) -> list[Series]:
     """One series per charted title, a count per bucket (``bucket_of`` maps an hour to its bucket).
 
     ``counts`` holds the events per ``(bucket width, kind, bucket start)``.
@@ -126,7 +149,9 @@ def _series(buckets: list[datetime], width: timedelta, counts: dict, refreshes: 
     series = []
     for title, kinds in SERIES:
         if kinds:
-            points = [(start, sum(counts[(width, kind, start)] for kind in kinds)) for start in buckets]
+            points = [
+                (start, sum(counts[(width, kind, start)] for kind in kinds)) for start in buckets
+            ]
         else:
             points = [] if refreshes is None else [(start, refreshed[start]) for start in buckets]
         series.append(Series(title, points))
@@ -134,9 +159,14 @@ def _series(buckets: list[datetime], width: timedelta, counts: dict, refreshes: 
 
 
 def _top_failed(column: str, since: datetime, **unknown) -> list[tuple[str, int]]:
-    """The values of ``column`` with the most failed logins since ``since``, most first (``unknown`` left out)."""
+    """The values of ``column`` with the most failed logins since ``since``, most first (``unknown``
+    left out).
+    """
     rows = (
-        AuthEvent.objects.filter(kind=AuthEvent.Kind.LOGIN_FAILED, at__gte=since).exclude(**unknown)
-        .values(column).annotate(n=Count("pk")).order_by("-n", column)[:TOP]
+        AuthEvent.objects.filter(kind=AuthEvent.Kind.LOGIN_FAILED, at__gte=since)
+        .exclude(**unknown)
+        .values(column)
+        .annotate(n=Count("pk"))
+        .order_by("-n", column)[:TOP]
     )
     return [(str(row[column]), row["n"]) for row in rows]

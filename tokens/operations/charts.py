@@ -86,26 +86,42 @@ class RankedChart:
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5, 10, 20, 50, ... at or above ``value``: a round top for the y axis."""
+    """The smallest of 1, 2, 5, 10, 20, 50, ... at or above ``value``: a round top for an axis."""
     if value <= 1:
         return 1
     magnitude = 10 ** math.floor(math.log10(value))
     return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= value)
 
 
-def time_chart(title: str, points: Sequence[tuple[datetime, int]], label_format: str, tick_every: int,
-               describe_format: str) -> TimeChart:
-    """Bars of counts over time; every ``tick_every``-th bucket labelled, counting back from the last."""
+def time_chart(
+    title: str,
+    points: Sequence[tuple[datetime, int]],
+    label_format: str,
+    tick_every: int,
+    describe_format: str,
+) -> TimeChart:
+    """Bars of counts over time; every ``tick_every``-th bucket labelled, counting back from the
+    last.
+    """
     top = nice_ceiling(max((count for _, count in points), default=0))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(points), 1)
     bars, ticks = [], []
     for index, (start, count) in enumerate(points):
-        # A zero is drawn as a hairline on the axis, so an empty bucket reads as zero, not as missing.
+        # A zero is drawn as a hairline on the axis, so an empty bucket reads as zero, not as
+        # missing.
         height = plot_height * count / top if count else 1
         x = LEFT + index * slot
-        bars.append(Bar(round(x + 0.5, 2), round(TOP + plot_height - height, 2), round(max(slot - 1, 1), 2),
-                        round(height, 2), f"{start:{describe_format}} UTC: {count}", count))
+        bars.append(
+            Bar(
+                round(x + 0.5, 2),
+                round(TOP + plot_height - height, 2),
+                round(max(slot - 1, 1), 2),
+                round(height, 2),
+                f"{start:{describe_format}} UTC: {count}",
+                count,
+            )
+        )
         if index == len(points) - 1:
             ticks.append(Tick(WIDTH - RIGHT, f"{start:{label_format}}", "end"))
         elif (len(points) - 1 - index) % tick_every == 0:
@@ -118,7 +134,9 @@ def ranked_chart(title: str, items: Sequence[tuple[str, int]]) -> RankedChart:
     largest = max((count for _, count in items), default=1)
     room = WIDTH - LABEL_WIDTH - COUNT_WIDTH
     rows = [
-        RankedRow(index * ROW + 2, _shorten(label), label, round(max(room * count / largest, 1), 2), count)
+        RankedRow(
+            index * ROW + 2, _shorten(label), label, round(max(room * count / largest, 1), 2), count
+        )
         for index, (label, count) in enumerate(items)
     ]
     return RankedChart(title, rows)

@@ -2,7 +2,7 @@
 
 Built on djangorestframework-simplejwt's ``Token``; each class signs and verifies with its
 own key (``get_token_backend``), so a token of one type never verifies as the other. Access
-tokens use the key ring of ``tokens.signing_keys`` (a ``kid`` per key, HS256 or asymmetric);
+tokens use the key ring of ``tokens.core.signing_keys`` (a ``kid`` per key, HS256 or asymmetric);
 refresh tokens one HS256 secret, since only this service reads them.
 No HTTP and no Redis here.
 """
@@ -18,8 +18,8 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 from rest_framework_simplejwt.tokens import Token
 
-from tokens import clock, signing_keys
 from tokens.conf import token_settings
+from tokens.core import clock, signing_keys
 from tokens.exceptions import TokenError, TokenExpiredError, TokenWrongTypeError
 
 ACCESS = "access"
@@ -39,8 +39,14 @@ class SignatureBackend(TokenBackend):
                 token,
                 self.get_verifying_key(token),
                 algorithms=[self.algorithm],
-                options={"verify_signature": verify, "verify_exp": False, "verify_iat": False,
-                         "verify_nbf": False, "verify_aud": False, "verify_iss": False},
+                options={
+                    "verify_signature": verify,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                    "verify_aud": False,
+                    "verify_iss": False,
+                },
             )
         except jwt.InvalidTokenError as exc:
             raise TokenBackendError("Token is invalid") from exc
@@ -56,7 +62,13 @@ class BaseToken(Token):
 
     signing_key_setting: str
     lifetime_setting: str
-    required_claims: ClassVar[dict[str, type]] = {"sub": str, "sid": str, "jti": str, "iat": int, "exp": int}
+    required_claims: ClassVar[dict[str, type]] = {
+        "sub": str,
+        "sid": str,
+        "jti": str,
+        "iat": int,
+        "exp": int,
+    }
     # The session's live copy, set by whoever looked it up (``services.live_session``).
     session: Any = None
 
@@ -65,7 +77,9 @@ class BaseToken(Token):
         return timedelta(seconds=getattr(token_settings, self.lifetime_setting))
 
     def get_token_backend(self) -> TokenBackend:
-        return _backend(token_settings.REFRESH_ALGORITHM, getattr(token_settings, self.signing_key_setting))
+        return _backend(
+            token_settings.REFRESH_ALGORITHM, getattr(token_settings, self.signing_key_setting)
+        )
 
     def verify(self) -> None:
         """Check claims, type and expiry (``clock.now()``) after the signature was verified."""
@@ -90,7 +104,9 @@ class AccessToken(BaseToken):
     required_claims: ClassVar[dict[str, type]] = {**BaseToken.required_claims, "username": str}
 
     def get_token_backend(self) -> signing_keys.KeyRingBackend:  # type: ignore[override]  # duck-typed: encode/decode
-        """Sign with the active access key and a ``kid`` header; verify with the key that ``kid`` names."""
+        """Sign with the active access key and a ``kid`` header; verify with the key that ``kid``
+        names.
+        """
         return signing_keys.keyring().backend
 
 

@@ -1,0 +1,1 @@
+"""What browsers add: token cookies, device binding and the login device cookie."""

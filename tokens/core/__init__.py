@@ -1,0 +1,3 @@
+"""The core of the session layer: token classes, signing keys, the clock and the services that
+combine them.
+"""
