@@ -2,10 +2,10 @@
 
 Per hour over the last 24 hours and per day over the last 30 (UTC): logins succeeded and failed,
 refreshes, reuse detections and revocations, and the account lifecycle's sign-ups, e-mail
-verifications, password reset requests and resets, and e-mail changes; the addresses and usernames with the most failed
-logins in the last 24 hours; the live sessions now. Events are counted by the database over the
-``(kind, at)`` index, four queries in all; refreshes come from the hourly tallies in Redis
-(``tokens.store.store``), since a refresh writes no event.
+verifications, password reset requests and resets, and e-mail changes; the addresses and
+usernames with the most failed logins in the last 24 hours; the live sessions now. Events are
+counted by the database over the ``(kind, at)`` index, four queries in all; refreshes come from
+the hourly tallies in Redis (``tokens.store.store``), since a refresh writes no event.
 """
 
 from collections import Counter

@@ -5,8 +5,8 @@ import time
 from unittest import skipUnless
 
 from django.contrib.auth import get_user_model
-from django.core import mail
-from django.test import override_settings
+from django.core import checks, mail
+from django.test import SimpleTestCase, override_settings
 
 from tokens.conf import DEFAULTS
 from tokens.lifecycle.mail import notify as mail_notify
@@ -504,3 +504,15 @@ class NoEnumerationTimingTests(LifecycleTestCase):
             lambda n: {"email": ALICE},
             lambda n: {"email": f"n{n}@example.com"},
         )
+
+
+class SettingsCheckTests(SimpleTestCase):
+    def test_the_verification_mode_and_the_link_templates_are_checked(self):
+        def ids():
+            return {message.id for message in checks.run_checks()}
+
+        self.assertFalse({"tokens.E009", "tokens.E010"} & ids())
+        with token_settings(EMAIL_VERIFICATION="sometimes"):
+            self.assertIn("tokens.E009", ids())
+        with token_settings(PASSWORD_RESET_URL="https://app.example.com/reset"):
+            self.assertIn("tokens.E010", ids())
