@@ -68,8 +68,8 @@ class EmailVerifiedFilter(admin.SimpleListFilter):
 
 
 class AccountLifecycleAdminMixin(admin.ModelAdmin):
-    """For a project's user admin: an "e-mail verified" column and filter, and the action "Send a
-    password reset mail". Add ``"email_verified"`` to ``list_display``, ``EmailVerifiedFilter`` to
+    """For a project's user admin: a "verified" column (whether the address is verified), and the
+    action "Send a password reset mail". Add ``"email_verified"`` to ``list_display``, ``EmailVerifiedFilter`` to
     ``list_filter`` and ``"send_password_reset_mail"`` to ``actions``.
     """
 
