@@ -69,8 +69,8 @@ class EmailVerifiedFilter(admin.SimpleListFilter):
 
 class AccountLifecycleAdminMixin(admin.ModelAdmin):
     """For a project's user admin: a "verified" column (whether the address is verified), and the
-    action "Send a password reset mail". Add ``"email_verified"`` to ``list_display``, ``EmailVerifiedFilter`` to
-    ``list_filter`` and ``"send_password_reset_mail"`` to ``actions``.
+    action "Send a password reset mail". Add ``"email_verified"`` to ``list_display``,
+    ``EmailVerifiedFilter`` to ``list_filter`` and ``"send_password_reset_mail"`` to ``actions``.
     """
 
     def get_queryset(self, request):
