@@ -88,8 +88,15 @@ def _account_with_address(address: str):
     """
     rows = EmailVerification.objects.filter(
         user=OuterRef("pk"), purpose=EmailVerification.Purpose.SIGNUP
-    ).values("pk")[:1]
-    return users_with_address(address).annotate(pending_signup=Subquery(rows)).first()
+    )
+    return (
+        users_with_address(address)
+        .annotate(
+            pending_signup=Subquery(rows.values("pk")[:1]),
+            pending_email=Subquery(rows.values("email")[:1]),
+        )
+        .first()
+    )
 
 
 def register(request, address: str, password: str, username: str | None = None) -> None:
@@ -114,10 +121,17 @@ def register(request, address: str, password: str, username: str | None = None) 
 def _mail_existing(request, user, address: str, action: str) -> None:
     """A new verification link to an account still waiting for one, else a note to its owner."""
     if user is not None and user.pending_signup is not None:
-        context = _verification_context(
-            request, user, user.pending_signup, EmailVerification.Purpose.SIGNUP
-        )
-        send_limited("verify_email", address_of(user), context)
+        row_id, current = user.pending_signup, address_of(user)
+        if user.pending_email.lower() != current.lower():
+            # The address was changed since the sign-up (staff corrected it): a new row for the
+            # new address, so keys mailed to the old one stay dead.
+            with transaction.atomic():
+                EmailVerification.objects.filter(pk=row_id).delete()
+                row_id = EmailVerification.objects.create(
+                    user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP, email=current
+                ).pk
+        context = _verification_context(request, user, row_id, EmailVerification.Purpose.SIGNUP)
+        send_limited("verify_email", current, context)
     else:
         send_limited("account_exists", address, {"action": action})
 

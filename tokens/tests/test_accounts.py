@@ -222,6 +222,18 @@ class KeyTests(LifecycleTestCase):
         user.save()
         self.assertError(self.post("email/verify/", {"key": key}), 400, "invalid_key")
 
+    def test_after_staff_correct_a_pending_address_only_the_new_one_can_verify(self):
+        old_key = self.signup_key("typo@exmaple.com")
+        user = get_user_model()._default_manager.get(email="typo@exmaple.com")
+        user.email = "right@example.com"
+        user.save()
+        self.post("email/verify/resend/", {"email": "right@example.com"})
+        new_key = self.last_key("right@example.com", "verify")
+        self.assertError(self.post("email/verify/", {"key": old_key}), 400, "invalid_key")
+        response = self.post("email/verify/", {"key": new_key})
+        self.assertEqual(response.json(), {"email": "right@example.com", "verified": True})
+        self.assertError(self.post("email/verify/", {"key": old_key}), 400, "invalid_key")
+
     def test_keys_of_a_disabled_user_are_refused(self):
         key = self.reset_key()
         self.user.is_active = False
