@@ -94,10 +94,10 @@ class LoginView(AuthAPIView):
             raise InvalidCredentialsError("login failed")
         # Only once the password is right (a wrong one stays invalid_credentials), so this answer
         # never tells a guesser anything.
-        LoginFailureThrottle().succeeded(request, name)
         lifecycle.check_may_log_in(user)
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
+        LoginFailureThrottle().succeeded(request, name)
         metrics.LOGINS.labels("succeeded").inc()
         # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
         # at once.
