@@ -77,6 +77,16 @@ end
 return #KEYS / 2
 """
 
+# KEYS: one key. Reads and deletes it at once (GETDEL before Redis 6.2): what is taken once is
+# never taken again.
+_TAKE = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1])
+end
+return value
+"""
+
 # Seconds an hourly refresh tally is kept: the overview's 30 days, and a day to spare.
 TALLY_TTL = 31 * 86400
 
@@ -366,3 +376,23 @@ def login_succeeded(client_key: str) -> None:
     """Forget a client's failures at a name once it has logged in there."""
     with unavailable():
         _connection().delete(client_key)
+
+
+def put(key: str, value: str, ttl: int) -> None:
+    """Keep a short-lived value (an mfa_token's login, a passkey challenge) for ``ttl`` seconds."""
+    with unavailable():
+        _connection().set(key, value, ex=max(ttl, 1))
+
+
+def peek(key: str) -> str | None:
+    """A short-lived value, left in place."""
+    with unavailable():
+        value = _connection().get(key)
+    return value.decode() if value is not None else None
+
+
+def take(key: str) -> str | None:
+    """A short-lived value, removed in the same step: of two callers only one gets it."""
+    with unavailable():
+        value = _script(_TAKE)(keys=[key])
+    return value.decode() if value is not None else None
