@@ -286,6 +286,78 @@ def _rotate_current(presented) -> TokenPair | None:
     return pair
 
 
+def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
+    """A new pair for the session of access ``token``, whose user just proved the methods ``amr``
+    again: a fresh ``auth_time``, and ``amr`` adds them to those the session has proven.
+
+    The session's refresh token is rotated as a refresh would: the one the client held is
+    consumed, and within the grace window it returns this new pair.
+    """
+    sub, session_id, now = token["sub"], token["sid"], clock.now()
+    new_jti, grace = uuid.uuid4().hex, token_settings.ROTATION_GRACE_PERIOD
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update()
+            .filter(pk=session_id, user_id=user_pk(sub), revoked_at__isnull=True)
+            .annotate(owner_name=owner_name())
+            .first()
+        )
+        if session is None:
+            raise TokenRevokedError("session revoked")
+        if min(session.expires_at, session.refresh_expires_at) <= clock.to_datetime(now):
+            raise TokenExpiredError("session ended")
+        carried = {
+            **session.claims,
+            **claims.session_claims(
+                user, auth_time=now, amr=claims.methods(session.claims.get(claims.AMR) or [], amr)
+            ),
+        }
+        session_end = _epoch(session.expires_at)
+        username = str(session.owner_name)
+        pair = _mint(
+            sub,
+            username,
+            session_id,
+            new_jti,
+            now,
+            session_end,
+            session.fingerprint_digest,
+            carried,
+        )
+        Session.objects.filter(pk=session_id).update(
+            claims=carried,
+            refresh_jti=new_jti,
+            previous_jti=session.refresh_jti,
+            grace_ends_at=clock.to_datetime(now + grace),
+            last_used_at=clock.to_datetime(now),
+            refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
+        )
+        written = store.write(
+            sub,
+            session_id,
+            store.live_fields(
+                sub,
+                username,
+                session_end,
+                pair.refresh_expires_at,
+                new_jti,
+                previous_jti=session.refresh_jti,
+                grace_ends_at=now + grace,
+                fingerprint_digest=session.fingerprint_digest,
+                claims=carried,
+            ),
+            ttl=pair.refresh_expires_at - now,
+            successor=json.dumps(
+                {"replaces": session.refresh_jti, "until": now + grace, "pair": asdict(pair)}
+            ),
+            successor_ttl=grace + 1 if grace > 0 else 0,
+        )
+        if not written:
+            raise TokenRevokedError("session revoked")
+        record_event(AuthEvent.Kind.REAUTHENTICATED, request, user, session_id=session_id)
+    return pair
+
+
 def _answer_not_current(request, presented) -> TokenPair | None:
     """A refresh token that is not the current one: grace, expiry, revocation or reuse.
 
