@@ -55,7 +55,7 @@ class SoftAuthenticator:
         ).encode()
 
     def create(self, options: dict, origin: str | None = None) -> dict:
-        """``navigator.credentials.create()`` for ``{"publicKey": ...}``, as ``toJSON()`` gives it."""
+        """``navigator.credentials.create()``, in the form of ``toJSON()``."""
         public_key = options["publicKey"]
         credential = Credential(public_key["rp"]["id"], public_key["user"]["id"])
         self.credentials.append(credential)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django_redis import get_redis_connection
 
 from tokens.models import AuthEvent
 from tokens.tests.mfa import MFA, MfaMixin
@@ -87,8 +88,6 @@ class TotpLoginTests(MfaMixin, AuthAPITestCase):
             self.finish("no-such-token", code=self.code(self.secret)), 401, "token_invalid"
         )
         mfa_token = self.password_step()["mfa_token"]
-        from django_redis import get_redis_connection
-
         redis = get_redis_connection("default")
         for key in redis.scan_iter("*:mfa:*"):
             redis.delete(key)  # expired: Redis dropped it
@@ -149,7 +148,7 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
         )
 
     def test_a_second_enrolment_keeps_the_codes_and_the_old_secret_until_confirmed(self):
-        secret, codes = self.enrol_totp()
+        secret, _codes = self.enrol_totp()
         self.post(f"{MFA}totp/", token=self.pair["access_token"])
         body = self.password_step()
         self.assertEqual(self.finish(body["mfa_token"], code=self.code(secret)).status_code, 200)
@@ -176,7 +175,7 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
         self.assertTrue(AuthEvent.objects.filter(kind=AuthEvent.Kind.FACTOR_REMOVED).exists())
 
     def test_new_recovery_codes_replace_the_old_ones(self):
-        secret, codes = self.enrol_totp()
+        _secret, codes = self.enrol_totp()
         response = self.post(f"{MFA}recovery-codes/", token=self.pair["access_token"])
         self.assertEqual(response.status_code, 200, response.content)
         new = response.json()["recovery_codes"]
