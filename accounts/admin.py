@@ -5,18 +5,26 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from tokens.admin import StoreErrorsAsMessages
+from tokens.admin import SecondFactorsAdminMixin, StoreErrorsAsMessages
 from tokens.core import services
 from tokens.models import Session
 
 
 @admin.register(User)
-class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
-    list_display = ("username", "email", "is_active", "is_staff", "last_login", "live_sessions")
+class UserAdmin(SecondFactorsAdminMixin, StoreErrorsAsMessages, DjangoUserAdmin):
+    list_display = (
+        "username",
+        "email",
+        "is_active",
+        "is_staff",
+        "last_login",
+        "live_sessions",
+        "second_factors",
+    )
     list_editable = ("is_active",)
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
-    actions = ("disable_and_revoke", "revoke_all_sessions")
+    actions = ("disable_and_revoke", "revoke_all_sessions", "remove_second_factors")
 
     def get_queryset(self, request):
         now = timezone.now()

@@ -1,7 +1,8 @@
 """The figures of the admin's security overview, from aggregate queries over indexed columns.
 
 Per hour over the last 24 hours and per day over the last 30 (UTC): logins succeeded and failed,
-refreshes, reuse detections and revocations; the addresses and usernames with the most failed
+refreshes, reuse detections, revocations, second factors accepted and refused, and factors enrolled
+or removed; the addresses and usernames with the most failed
 logins in the last 24 hours; the live sessions now. Events are counted by the database over the
 ``(kind, at)`` index, four queries in all; refreshes come from the hourly tallies in Redis
 (``tokens.store.store``), since a refresh writes no event.
@@ -34,6 +35,9 @@ SERIES = (
     (REFRESHES, ()),
     ("Reuse detected", (AuthEvent.Kind.REUSE_DETECTED,)),
     ("Revocations", (AuthEvent.Kind.REVOKED,)),
+    ("Second factors accepted", (AuthEvent.Kind.MFA_SUCCEEDED,)),
+    ("Second factors refused", (AuthEvent.Kind.MFA_FAILED,)),
+    ("Factors enrolled or removed", (AuthEvent.Kind.FACTOR_ADDED, AuthEvent.Kind.FACTOR_REMOVED)),
 )
 _KINDS = [kind for _, kinds in SERIES for kind in kinds]
 
