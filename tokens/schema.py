@@ -21,6 +21,14 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from tokens.lifecycle.serializers import (
+    AcceptedSerializer,
+    AddressSerializer,
+    KeySerializer,
+    PasswordResetConfirmSerializer,
+    RegisterSerializer,
+    VerifiedSerializer,
+)
 from tokens.mfa.serializers import (
     CodeSerializer,
     MfaLoginSerializer,
@@ -155,7 +163,8 @@ ERRORS = {
     ),
     403: OpenApiResponse(
         ErrorSerializer,
-        description="permission_denied, or csrf_failed for a cookie-authenticated unsafe request.",
+        description="permission_denied, csrf_failed for a cookie-authenticated unsafe request, or "
+        "(login) email_unverified.",
     ),
     "403-recent": OpenApiResponse(
         ErrorSerializer,
@@ -186,7 +195,7 @@ ERRORS = {
 
 
 def responses(success: dict, *statuses: int | str) -> dict:
-    """``success`` and the error responses named: a status, or a variant such as ``"403-recent"``."""
+    """``success`` and the error responses named: a status, or a variant like ``"403-recent"``."""
     return {
         **success,
         **{int(str(status).split("-")[0]): ERRORS[status] for status in statuses},
@@ -194,6 +203,17 @@ def responses(success: dict, *statuses: int | str) -> dict:
 
 
 NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
+VERIFICATION_SENT = {
+    202: OpenApiResponse(
+        AcceptedSerializer, description="verification_sent, whoever the address belongs to."
+    )
+}
+INVALID_KEY = OpenApiResponse(
+    VALIDATION_ERROR | {"properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
+    description="invalid_key (a key unknown, used, expired or for another purpose), or field "
+    "errors.",
+)
+ACCOUNTS = ("accounts",)
 AUTH = ("auth",)
 OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
@@ -210,7 +230,8 @@ VIEWS = {
                 403: OpenApiResponse(
                     MfaRequiredSerializer,
                     description="mfa_required: the password is right and the user has a second "
-                    "factor; finish at login/mfa/ with the mfa_token.",
+                    "factor, finish at login/mfa/ with the mfa_token; email_unverified: the "
+                    "address is not verified yet (detail and code only); csrf_failed.",
                 ),
             },
             summary="Log in with a username or e-mail address and a password",
@@ -272,7 +293,7 @@ VIEWS = {
         "patch": extend_schema(
             tags=AUTH,
             responses=responses({200: ProfileSerializer}, 400, 401, 403, 503),
-            summary="Change e-mail and names",
+            summary="Change names (the address changes through email/change/)",
         ),
     },
     "tokens.views.PasswordView": {
@@ -281,6 +302,72 @@ VIEWS = {
             request=PasswordChangeSerializer,
             responses=responses(NO_CONTENT, 400, 401, 403, 503),
             summary="Change the password; every other session is revoked",
+        )
+    },
+    "tokens.lifecycle.views.RegisterView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=RegisterSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 429, 503),
+            summary="Sign up; the same answer whether or not the address has an account",
+        )
+    },
+    "tokens.lifecycle.views.VerifyEmailView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=KeySerializer,
+            responses={
+                200: VerifiedSerializer,
+                400: INVALID_KEY,
+                503: ERRORS[503],
+            },
+            summary="Verify an address with the mailed key (a sign-up, or an e-mail change)",
+        )
+    },
+    "tokens.lifecycle.views.ResendVerificationView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 429, 503),
+            summary="Mail a new verification link; the same answer for any address",
+        )
+    },
+    "tokens.lifecycle.views.PasswordResetView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(
+                {
+                    202: OpenApiResponse(
+                        AcceptedSerializer, description="reset_sent, for any address."
+                    )
+                },
+                400,
+                429,
+                503,
+            ),
+            summary="Mail a password reset link; the same answer for any address",
+        )
+    },
+    "tokens.lifecycle.views.PasswordResetConfirmView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=PasswordResetConfirmSerializer,
+            responses={
+                **NO_CONTENT,
+                400: INVALID_KEY,
+                503: ERRORS[503],
+            },
+            summary="Set a new password with the mailed key; every session of the user ends",
+        )
+    },
+    "tokens.lifecycle.views.EmailChangeView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 401, "403-recent", 429, 503),
+            summary="Move the account to a new address once the mailed key is verified; recent "
+            "authentication",
         )
     },
     "tokens.mfa.views.MfaStatusView": {

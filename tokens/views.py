@@ -28,6 +28,7 @@ from tokens.exceptions import (
 )
 from tokens.handlers import exception_handler
 from tokens.lifecycle import mail
+from tokens.lifecycle import services as lifecycle
 from tokens.mfa import factors
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
@@ -119,7 +120,10 @@ class LoginView(AuthAPIView):
             LoginFailureThrottle().failed(request, name)
             metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
+        # Only once the password is right (a wrong one stays invalid_credentials), so this answer
+        # never tells a guesser anything.
         LoginFailureThrottle().succeeded(request, name)
+        lifecycle.check_may_log_in(user)
         if factors.has_second_factor(user):
             # The password was right; the session opens only with the second factor (login/mfa/).
             metrics.LOGINS.labels("mfa_required").inc()
@@ -229,7 +233,9 @@ class SessionView(AuthAPIView):
 
 
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
-    """The signed-in user's profile; PATCH changes e-mail and names."""
+    """The signed-in user's profile; PATCH changes names (a new address goes through
+    ``email/change/``).
+    """
 
     serializer_class = ProfileSerializer
     http_method_names = ("get", "patch", "head", "options")
@@ -261,6 +267,7 @@ class PasswordView(AuthAPIView):
                 request=request,
             )
             services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
+        mail.notify(request.user, "password_changed", {"reset": False}, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

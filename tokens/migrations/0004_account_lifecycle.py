@@ -1,20 +1,21 @@
 """Account lifecycle: sign-up and e-mail change verifications, and the auth events and revoke
 reason of sign-ups, verifications, password resets and e-mail changes."""
 
+import uuid
+
 import django.db.models.deletion
 import django.utils.timezone
-import uuid
 from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [
+    dependencies = (
         ("tokens", "0004_auth_event_kind_at_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    )
 
-    operations = [
+    operations = (
         migrations.AlterField(
             model_name="authevent",
             name="kind",
@@ -100,4 +101,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-    ]
+    )
