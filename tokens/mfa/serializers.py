@@ -85,7 +85,7 @@ class MfaLoginSerializer(OneProofMixin):
 class MfaLoginFormSerializer(serializers.Serializer):
     """The browsable API's second step: the token of the first and a code."""
 
-    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
+    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH, label="Login token (mfa_token)")
     code = code_field(label="Code (authenticator app or recovery code)")
 
 
