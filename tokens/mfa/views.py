@@ -28,27 +28,8 @@ from tokens.models import AuthEvent, Passkey
 from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
-from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, SecondFactorThrottle
+from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
 from tokens.views import AuthAPIView, logged_in
-
-
-def check_second_factor(request, user, verify) -> str:
-    """Run ``verify()`` (which returns an RFC 8176 method or raises ``InvalidCodeError``) under the
-    user's growing delay for wrong codes; record the outcome as an auth event.
-    """
-    throttle = SecondFactorThrottle()
-    wait = throttle.wait(request, user)
-    if wait:
-        raise Throttled(wait)
-    try:
-        method = verify()
-    except InvalidCodeError:
-        throttle.failed(request, user)
-        services.record_event(AuthEvent.Kind.MFA_FAILED, request, user)
-        raise
-    throttle.succeeded(request, user)
-    services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, request, user)
-    return method
 
 
 class MfaStatusView(AuthAPIView):
@@ -159,7 +140,7 @@ class LoginMfaView(AuthAPIView):
             return factors.verify_passkey(user, waiting["ceremony"], data["credential"])
 
         try:
-            method = check_second_factor(request, user, verify)
+            method = factors.check(request, user, verify)
         except InvalidCodeError:
             metrics.LOGINS.labels("mfa_failed").inc()
             raise
@@ -226,12 +207,10 @@ class ReauthenticateView(AuthAPIView):
         if data.get("password") is not None:
             method = self.check_password(request, user, data["password"])
         elif data.get("code") is not None:
-            method = check_second_factor(
-                request, user, lambda: factors.verify_code(user, data["code"])
-            )
+            method = factors.check(request, user, lambda: factors.verify_code(user, data["code"]))
         else:
             ceremony = passkeys.take_ceremony(data["challenge_id"])
-            method = check_second_factor(
+            method = factors.check(
                 request,
                 user,
                 lambda: factors.verify_passkey(user, ceremony, data["credential"]),
