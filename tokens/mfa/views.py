@@ -32,6 +32,7 @@ from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
 from tokens.views import AuthAPIView, logged_in
 
 
+@method_decorator(never_cache, name="dispatch")
 class MfaStatusView(AuthAPIView):
     """The user's second factors: TOTP, recovery codes left, passkeys."""
 
@@ -39,6 +40,7 @@ class MfaStatusView(AuthAPIView):
         return Response(factors.status(request.user))
 
 
+@method_decorator(never_cache, name="dispatch")
 class TotpView(AuthAPIView):
     """Start enrolling TOTP (a pending secret), or remove it."""
 
@@ -52,6 +54,7 @@ class TotpView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@method_decorator(never_cache, name="dispatch")
 class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
 
@@ -62,6 +65,7 @@ class TotpConfirmView(AuthAPIView):
         return Response({} if codes is None else {"recovery_codes": codes})
 
 
+@method_decorator(never_cache, name="dispatch")
 class RecoveryCodesView(AuthAPIView):
     """A new set of recovery codes; the old ones stop working."""
 
@@ -76,6 +80,7 @@ class RecoveryCodesView(AuthAPIView):
         return Response({"recovery_codes": codes})
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyOptionsView(AuthAPIView):
     """Creation options for a new passkey."""
 
@@ -85,6 +90,7 @@ class PasskeyOptionsView(AuthAPIView):
         return Response(passkeys.registration_options(request, request.user))
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyListView(AuthAPIView):
     """Register a passkey answering the creation options; the first factor brings recovery codes."""
 
@@ -103,6 +109,7 @@ class PasskeyListView(AuthAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyDetailView(AuthAPIView):
     """Remove one of the user's passkeys; any other id is 404."""
 
