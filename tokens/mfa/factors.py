@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from tokens.conf import token_settings
 from tokens.core import claims, clock, services
@@ -32,10 +33,16 @@ def active_totp(user) -> TotpFactor | None:
 
 
 def has_second_factor(user) -> bool:
-    """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey."""
+    """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey.
+
+    One query, as every password login asks it.
+    """
+    totp_factors = TotpFactor.objects.filter(user=OuterRef("pk")).exclude(secret="")
     return (
-        TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").exists()
-        or Passkey.objects.filter(user_id=user.pk).exists()
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .filter(Exists(totp_factors) | Exists(Passkey.objects.filter(user=OuterRef("pk"))))
+        .exists()
     )
 
 
