@@ -60,6 +60,22 @@ class StoreUnavailableError(AuthError):
     code = "service_unavailable"
 
 
+class InvalidCodeError(AuthError):
+    """A wrong, reused or expired one-time code, recovery code or passkey answer."""
+
+    code = "invalid_code"
+
+
+class ThrottledError(AuthError):
+    """Too many wrong attempts lately: ``wait`` seconds before the next one is heard."""
+
+    code = "throttled"
+
+    def __init__(self, wait: int):
+        super().__init__(f"try again in {wait} s")
+        self.wait = wait
+
+
 class InvalidKeyError(AuthError):
     """A mailed key that is unknown, used, expired, for another purpose or for another state."""
 
@@ -126,6 +142,17 @@ class CsrfFailed(exceptions.PermissionDenied):
     default_code = "csrf_failed"
 
 
+class InvalidCode(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The code or passkey answer is wrong, already used or expired.")
+    default_code = "invalid_code"
+
+
+class ReauthenticationRequired(exceptions.PermissionDenied):
+    default_detail = _("This action needs a recent authentication: re-authenticate first.")
+    default_code = "reauthentication_required"
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("The token store cannot be reached; try again shortly.")
@@ -151,6 +178,7 @@ API_ERRORS = {
     "token_reused": TokenReused,
     "user_inactive": UserInactive,
     "invalid_credentials": InvalidCredentials,
+    "invalid_code": InvalidCode,
     "service_unavailable": ServiceUnavailable,
     "invalid_key": InvalidKey,
     "email_unverified": EmailUnverified,
@@ -174,6 +202,8 @@ REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError
 
 def to_api_error(exc: Exception) -> Exception:
     """Translate a domain, Redis or request-size error into the API error of the contract."""
+    if isinstance(exc, ThrottledError):
+        return exceptions.Throttled(exc.wait)
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
     if isinstance(exc, REDIS_FAILURES):
