@@ -73,10 +73,12 @@ class BrowserTestCase(StaticLiveServerTestCase):
         page.goto(self.live_server_url + path)
         return page
 
-    def open_demo(self):
-        """The demo page, once it has found out whether the browser is signed in."""
-        page = self.open("/")
-        page.evaluate("window.demo.ready")
+    def open_account_page(self, query: str = ""):
+        """The account page, once it has found out whether the browser is signed in (and followed
+        the mailed link in ``query``).
+        """
+        page = self.open("/" + query)
+        page.evaluate("window.accountPage.ready")
         return page
 
     def cookie(self, name: str) -> dict | None:
@@ -99,8 +101,8 @@ class RequestLog:
         return len(self.requests)
 
 
-def demo_login(page, username="alice", password=PASSWORD):
-    """Log in through the demo page's form and wait until it shows the signed-in user."""
+def page_login(page, username="alice", password=PASSWORD):
+    """Log in through the account page's form and wait until it shows the signed-in user."""
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-submit")

@@ -1,4 +1,4 @@
-"""The pages for people: the demo page and the browsable API's navbar, without a browser."""
+"""The pages for people: the account page and the browsable API's navbar, without a browser."""
 
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
@@ -8,16 +8,17 @@ from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 HTML = {"HTTP_ACCEPT": "text/html"}
 
 
-class DemoPageTests(AuthAPITestCase):
-    def test_the_demo_page_loads_its_client(self):
+class AccountPageTests(AuthAPITestCase):
+    def test_the_account_page_loads_its_client(self):
         response = self.client.get("/")
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'id="login-form"')
-        self.assertContains(response, "tokens/auth-client.js")
-        self.assertContains(response, "tokens/demo.js")
+        for form in ("login-form", "register-form", "forgot-form", "reset-confirm-form", "email-form"):
+            self.assertContains(response, f'id="{form}"')
+        for name in ("auth-client.js", "forms.js", "account.js", "account.css"):
+            self.assertContains(response, f"tokens/{name}")
 
     def test_the_scripts_are_static_files_of_the_app(self):
-        for name in ("auth-client.js", "demo.js"):
+        for name in ("auth-client.js", "forms.js", "account.js", "account.css"):
             with self.subTest(name=name):
                 self.assertIsNotNone(finders.find(f"tokens/{name}"))
 
