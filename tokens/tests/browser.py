@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django_redis import get_redis_connection
 
-from tokens.tests.support import PASSWORD
+from tokens.tests.support import PASSWORD, uses_accounts
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = (
@@ -25,6 +25,13 @@ CHROMIUM_ARGS = (
 )
 # Milliseconds a page may take to show what a test waits for.
 TIMEOUT_MS = 10_000
+
+# Screenshots of pages the tests looked at (var/ is ignored by git).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+
+# The project's pages (the account page, the browsable API's navbar, the admin) with its own user
+# model.
+project_user_model = unittest.skipUnless(uses_accounts(), "the project's pages, with accounts.User")
 
 requires_chromium = unittest.skipUnless(
     CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None,

@@ -1,19 +1,19 @@
-"""Real-browser tests: the browsable API, the account page's token client and the admin in headless Chromium (see
-browser.py).
+"""Real-browser tests: the browsable API, the account page's token client and the admin in
+headless Chromium (see browser.py).
 """
 
 from datetime import timedelta
-from pathlib import Path
-from unittest import skipUnless
 
 from django.test import Client
 from django.utils import timezone
 
 from tokens.models import AuthEvent, Session
 from tokens.tests.browser import (
+    ARTIFACTS,
     BrowserTestCase,
     RequestLog,
     page_login,
+    project_user_model,
     requires_chromium,
 )
 from tokens.tests.support import (
@@ -22,14 +22,7 @@ from tokens.tests.support import (
     login_name,
     make_user,
     token_settings,
-    uses_accounts,
 )
-
-# The project's pages (the account page, the browsable API's navbar, the admin) with its own user model.
-project_user_model = skipUnless(uses_accounts(), "the project's pages, with accounts.User")
-
-# Screenshots of pages the tests looked at (var/ is ignored by git).
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 
 
 @requires_chromium

@@ -12,7 +12,15 @@ class AccountPageTests(AuthAPITestCase):
     def test_the_account_page_loads_its_client(self):
         response = self.client.get("/")
         self.assertEqual(response.status_code, 200)
-        for form in ("login-form", "register-form", "forgot-form", "reset-confirm-form", "email-form"):
+        forms = (
+            "login-form",
+            "register-form",
+            "forgot-form",
+            "reset-confirm-form",
+            "email-form",
+            "password-form",
+        )
+        for form in forms:
             self.assertContains(response, f'id="{form}"')
         for name in ("auth-client.js", "forms.js", "account.js", "account.css"):
             self.assertContains(response, f"tokens/{name}")

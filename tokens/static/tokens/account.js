@@ -195,9 +195,13 @@
 
   /* ---- signed in: profile, e-mail address, sessions ---- */
 
+  let profileRequests = 0;
+
   async function loadProfile() {
+    // Only the newest answer is shown: an older one may arrive after it (say, from before a change).
+    const request = ++profileRequests;
     const result = await client.call("me/");
-    if (!result.ok) return;
+    if (!result.ok || request !== profileRequests) return;
     $("profile-username").textContent = result.body.username || "";
     $("profile-email").textContent = result.body.email || "none";
     $("profile-joined").textContent = result.body.date_joined ? dateOnly.format(new Date(result.body.date_joined)) : "";
@@ -218,11 +222,41 @@
     });
   });
 
+  $("password-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      $("password-changed").hidden = true;
+      const body = { old_password: $("password-old").value, new_password: $("password-new").value };
+      const result = await client.call("password/", { method: "POST", body });
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      form.reset();
+      $("password-changed").hidden = false;
+      loadSessions();
+    });
+  });
+
+  // A readable name for a user agent, for a backend that names no ``device``: browser and system.
+  const BROWSERS = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"],
+                    ["Safari/", "Safari"]];
+  const SYSTEMS = [["Windows", "Windows"], ["iPhone", "iPhone"], ["iPad", "iPad"], ["Android", "Android"],
+                   ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
+
+  function deviceName(agent) {
+    if (!agent) return "Unknown device";
+    const browser = BROWSERS.find(([mark]) => agent.includes(mark));
+    const system = SYSTEMS.find(([mark]) => agent.includes(mark));
+    if (browser && system) return browser[1] + " on " + system[1];
+    if (browser || system) return (browser || system)[1];
+    return agent.length > 60 ? agent.slice(0, 59) + "…" : agent;
+  }
+
   function sessionItem(session) {
     const item = element("li", "session");
     item.dataset.sessionId = session.id;
     if (session.current) item.dataset.current = "";
-    const name = session.device || session.user_agent || "Unknown device";
+    const name = session.device || deviceName(session.user_agent);
     const main = element("div", "session-main");
     const title = element("p", "device", name);
     title.title = session.user_agent || "";
@@ -263,7 +297,7 @@
       $("sessions-error").textContent = (result.body && result.body.detail) || "The session could not be revoked.";
       return;
     }
-    log("revoked a session on " + (session.device || session.user_agent));
+    log("revoked a session on " + (session.device || deviceName(session.user_agent)));
     loadSessions();
   }
 
@@ -293,6 +327,7 @@
     $("sessions").replaceChildren();
     for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
     $("email-sent").hidden = true;
+    $("password-changed").hidden = true;
     log("signed out: " + event.detail.reason);
   });
   client.addEventListener("refresh", (event) => {
