@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded_redis, prometheus
@@ -251,6 +252,50 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+
+def email_settings(url: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from one URL (dj-email-url), e.g. ``smtp://127.0.0.1:1025``."""
+    try:
+        parsed = dj_email_url.parse(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid mail URL: {error}") from None
+    if "EMAIL_BACKEND" not in parsed:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with smtp://, submission://, console:, file://, memory: or "
+            f"dummy:, not {url.split(':')[0]!r}"
+        )
+    # A mail server that accepts the connection and then hangs must not hold a request for long.
+    parsed["EMAIL_TIMEOUT"] = parsed["EMAIL_TIMEOUT"] or 10
+    return {name: value for name, value in parsed.items() if value is not None}
+
+
+# Mail (sign-up, password reset, security notices): one URL; unset, mails are printed to the
+# console, so `make run` shows them. The test runners replace the backend by Django's locmem one.
+EMAIL_URL = os.environ.get("EMAIL_URL", "") or "console:"
+_email = email_settings(EMAIL_URL)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"]
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL", "")
+    or _email.get("DEFAULT_FROM_EMAIL")
+    or "webmaster@localhost"
+)
+
+EMAIL_VERIFICATION = (
+    os.environ.get("EMAIL_VERIFICATION", "") or TOKEN_DEFAULTS["EMAIL_VERIFICATION"]
+)
+if EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        f"EMAIL_VERIFICATION must be mandatory, optional or none, not {EMAIL_VERIFICATION!r}"
+    )
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tokens.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -318,6 +363,18 @@ TOKENS = {
     ),
     "METRICS_ACCESS": os.environ.get("METRICS_ACCESS", "") or TOKEN_DEFAULTS["METRICS_ACCESS"],
     "METRICS_BEARER_TOKEN": os.environ.get("METRICS_BEARER_TOKEN", ""),
+    "EMAIL_VERIFICATION": EMAIL_VERIFICATION,
+    "EMAIL_VERIFY_URL": os.environ.get("EMAIL_VERIFY_URL", "")
+    or TOKEN_DEFAULTS["EMAIL_VERIFY_URL"],
+    "PASSWORD_RESET_URL": (
+        os.environ.get("PASSWORD_RESET_URL", "") or TOKEN_DEFAULTS["PASSWORD_RESET_URL"]
+    ),
+    "EMAIL_VERIFICATION_KEY_LIFETIME": env_int(
+        "EMAIL_VERIFICATION_KEY_LIFETIME", TOKEN_DEFAULTS["EMAIL_VERIFICATION_KEY_LIFETIME"]
+    ),
+    "PASSWORD_RESET_KEY_LIFETIME": env_int(
+        "PASSWORD_RESET_KEY_LIFETIME", TOKEN_DEFAULTS["PASSWORD_RESET_KEY_LIFETIME"]
+    ),
 }
 
 LOGGING = {

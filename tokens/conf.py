@@ -36,8 +36,16 @@ DEFAULTS: dict[str, Any] = {
     # The django-redis cache (an alias of settings.CACHES) whose connection the token store uses.
     "CACHE_ALIAS": "default",
     # Rate limits in DRF's syntax ("30/min"), by throttle scope; None turns one off. login_username
-    # counts failed logins at one name from clients without its device cookie (tokens.throttling).
-    "THROTTLE_RATES": {"login_ip": "30/min", "login_username": "10/hour", "refresh_ip": "120/min"},
+    # counts failed logins at one name from clients without its device cookie (tokens.throttling);
+    # mail_ip the mail-sending requests of one client, mail_address the mails to one address
+    # (tokens.lifecycle.throttling).
+    "THROTTLE_RATES": {
+        "login_ip": "30/min",
+        "login_username": "10/hour",
+        "refresh_ip": "120/min",
+        "mail_ip": "20/hour",
+        "mail_address": "3/hour",
+    },
     # Set HttpOnly cookies for both tokens on login and refresh, and accept them.
     "COOKIE_TRANSPORT": True,
     # Name of the access token cookie.
@@ -79,6 +87,18 @@ DEFAULTS: dict[str, Any] = {
     # Days auth events are kept; `manage.py prune_auth_events` deletes older ones (the overview
     # shows 30).
     "AUTH_EVENT_RETENTION_DAYS": 90,
+    # Accounts made by register/ must verify their address before logging in ("mandatory"), may
+    # ("optional"), or get no verification mail at all ("none").
+    "EMAIL_VERIFICATION": "mandatory",
+    # Link mailed for verifying an address; {key} is replaced by the key. A path is made absolute
+    # on the requesting host.
+    "EMAIL_VERIFY_URL": "/?verify={key}",
+    # Link mailed for a password reset, in the same form.
+    "PASSWORD_RESET_URL": "/?reset={key}",
+    # Seconds a verification key (sign-up or e-mail change) stays valid.
+    "EMAIL_VERIFICATION_KEY_LIFETIME": 86400,
+    # Seconds a password reset key stays valid (Django's PASSWORD_RESET_TIMEOUT caps it too).
+    "PASSWORD_RESET_KEY_LIFETIME": 3600,
     # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
     "READINESS_DATABASE_TIMEOUT": 0.5,
 }

@@ -60,6 +60,18 @@ class StoreUnavailableError(AuthError):
     code = "service_unavailable"
 
 
+class InvalidKeyError(AuthError):
+    """A mailed key that is unknown, used, expired, for another purpose or for another state."""
+
+    code = "invalid_key"
+
+
+class EmailUnverifiedError(AuthError):
+    """The right password for an account whose address is not verified yet."""
+
+    code = "email_unverified"
+
+
 # API errors ------------------------------------------------------------------------------
 
 
@@ -98,6 +110,17 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
+class EmailUnverified(exceptions.PermissionDenied):
+    default_detail = _("Confirm your e-mail address first: follow the link in the mail we sent.")
+    default_code = "email_unverified"
+
+
+class InvalidKey(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("This link is invalid, used or expired; ask for a new one.")
+    default_code = "invalid_key"
+
+
 class CsrfFailed(exceptions.PermissionDenied):
     default_detail = _("CSRF check failed for a cookie-authenticated request.")
     default_code = "csrf_failed"
@@ -129,6 +152,8 @@ API_ERRORS = {
     "user_inactive": UserInactive,
     "invalid_credentials": InvalidCredentials,
     "service_unavailable": ServiceUnavailable,
+    "invalid_key": InvalidKey,
+    "email_unverified": EmailUnverified,
 }
 
 # Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).

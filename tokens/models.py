@@ -162,6 +162,7 @@ class Session(models.Model):
         RFC7009 = "rfc7009", "revoked through the revocation endpoint"
         COMMAND = "command", "revoked by a management command"
         USER_DELETED = "user_deleted", "user deleted"
+        PASSWORD_RESET = "password_reset", "password reset by mail"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -252,6 +253,12 @@ class AuthEvent(models.Model):
         REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
         USER_DISABLED = "user_disabled", "user disabled"
         PASSWORD_CHANGED = "password_changed", "password changed"
+        SIGNED_UP = "signed_up", "signed up"
+        EMAIL_VERIFIED = "email_verified", "e-mail address verified"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "password reset requested"
+        PASSWORD_RESET = "password_reset", "password reset"
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", "e-mail change requested"
+        EMAIL_CHANGED = "email_changed", "e-mail address changed"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -285,3 +292,39 @@ class AuthEvent(models.Model):
             f"{self.get_kind_display()} {self.username or self.user_id} at "
             f"{self.at:%Y-%m-%d %H:%M:%S}"
         )
+
+
+class EmailVerification(models.Model):
+    """An address waiting for its owner to prove it, with the mailed key (``tokens.lifecycle``).
+
+    A ``signup`` row marks an account made by ``register/`` as unverified until its key is used
+    (the row is then deleted), so users made any other way, and every user from before, are
+    verified without a field on the user model. A ``change`` row holds a new address that
+    replaces ``replaces`` once verified. The row's id is what a key names: deleting the row
+    spends every key of it.
+    """
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", "sign-up"
+        CHANGE = "change", "e-mail change"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verifications"
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    email = models.EmailField(max_length=254, help_text="The address to verify.")
+    replaces = models.EmailField(
+        max_length=254, blank=True, help_text="For a change: the address it replaces."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["user", "purpose"], name="tokens_emailverification_one_per_purpose"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} {self.email}"

@@ -99,7 +99,9 @@ class UserSerializer(UserFieldsMixin, serializers.Serializer):
 
 
 class ProfileSerializer(UserFieldsMixin, serializers.ModelSerializer):
-    """``me/``: read the profile; only e-mail and names are writable."""
+    """``me/``: read the profile; only the names are writable (the address changes through
+    ``email/change/``, once the new one is verified).
+    """
 
     id = PrimaryKeyField(source="pk")
     username = serializers.CharField(source="get_username", read_only=True)
@@ -107,16 +109,7 @@ class ProfileSerializer(UserFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ("id", "username", *(name for name in PROFILE_FIELDS if name in user_fields()))
-        read_only_fields = ("date_joined",)
-
-    def validate_email(self, value):
-        lookup = f"{get_user_model().get_email_field_name()}__iexact"
-        users = get_user_model()._default_manager.filter(**{lookup: value})
-        if self.instance is not None:
-            users = users.exclude(pk=self.instance.pk)
-        if value and users.exists():
-            raise serializers.ValidationError("A user with this e-mail address already exists.")
-        return value
+        read_only_fields = ("email", "date_joined")
 
 
 class ProfileReadSerializer(UserFieldsMixin, serializers.Serializer):

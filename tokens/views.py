@@ -23,6 +23,8 @@ from tokens.conf import token_settings
 from tokens.core import clock, services
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.handlers import exception_handler
+from tokens.lifecycle import mail
+from tokens.lifecycle import services as lifecycle
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
 from tokens.renderers import LoginPageRenderer
@@ -90,9 +92,12 @@ class LoginView(AuthAPIView):
             LoginFailureThrottle().failed(request, name)
             metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
+        # Only once the password is right (a wrong one stays invalid_credentials), so this answer
+        # never tells a guesser anything.
+        LoginFailureThrottle().succeeded(request, name)
+        lifecycle.check_may_log_in(user)
         fingerprint = binding.new_fingerprint() if binding.enabled() else None
         pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
-        LoginFailureThrottle().succeeded(request, name)
         metrics.LOGINS.labels("succeeded").inc()
         # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
         # at once.
@@ -194,7 +199,9 @@ class SessionView(AuthAPIView):
 
 
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
-    """The signed-in user's profile; PATCH changes e-mail and names."""
+    """The signed-in user's profile; PATCH changes names (a new address goes through
+    ``email/change/``).
+    """
 
     serializer_class = ProfileSerializer
     http_method_names = ("get", "patch", "head", "options")
@@ -226,6 +233,7 @@ class PasswordView(AuthAPIView):
                 request=request,
             )
             services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
+        mail.notify(request.user, "password_changed", {"reset": False}, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,0 +1,64 @@
+"""Mail to users through Django's e-mail framework, rendered from templates a project can override.
+
+Each mail ``<name>`` is three templates: ``tokens/mail/<name>_subject.txt`` (one line),
+``tokens/mail/<name>.txt`` (the plain text body) and ``tokens/mail/<name>.html`` (the HTML
+alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's settings.
+"""
+
+import logging
+import smtplib
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from tokens.core import clock
+
+logger = logging.getLogger(__name__)
+
+
+def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
+    """The mail ``template`` to ``to``, rendered with ``context``, ready to send."""
+    context = {"email": to, **context}
+    subject = render_to_string(f"tokens/mail/{template}_subject.txt", context)
+    # A header is one line: a template's trailing newline (or a wrapped subject) must not break it.
+    subject = " ".join(subject.split())
+    body = render_to_string(f"tokens/mail/{template}.txt", context)
+    message = EmailMultiAlternatives(subject, body, to=[to])
+    message.attach_alternative(
+        render_to_string(f"tokens/mail/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def deliver(message: EmailMultiAlternatives) -> None:
+    """Hand a rendered mail to the backend; a failing mail server is logged, never the caller's
+    error (what the user did has happened, mail or not).
+    """
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError):
+        logger.exception("mail to %s could not be sent", ", ".join(message.to))
+
+
+def send(template: str, to: str, context: dict) -> None:
+    """Render the mail ``template`` with ``context`` and send it to ``to``."""
+    deliver(render(template, to, context))
+
+
+def notify(user, template: str, context: dict | None = None, request=None) -> None:
+    """Send a security notice to the user's current address; never throttled, never counted.
+
+    The context gets ``user``, ``username``, ``when`` and, with a request, the client's
+    ``ip_address``, ``user_agent`` and the site's ``host``. A user without an address gets nothing.
+    """
+    address = getattr(user, user.get_email_field_name(), "") or ""
+    if not address:
+        return
+    base = {"user": user, "username": user.get_username(), "when": clock.to_datetime(clock.now())}
+    if request is not None:
+        base.update(
+            ip_address=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            host=request.get_host(),
+        )
+    send(template, address, {**base, **(context or {})})

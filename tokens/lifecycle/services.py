@@ -1,0 +1,260 @@
+"""The account lifecycle's work: sign-up, verification, password reset and e-mail change.
+
+Answers must not tell whether an address has an account, by their content or by their time,
+so each request that names an address does the same work on both paths: a password is hashed
+on both paths of a sign-up, and every path renders one mail for the address and sends it (a
+verification or reset link to an account, a note to an address that has none or already has
+one), counted against the per-address limit in the same way.
+"""
+
+from urllib.parse import quote
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+
+from tokens.conf import token_settings
+from tokens.core import clock, services
+from tokens.exceptions import EmailUnverifiedError, InvalidKeyError
+from tokens.lifecycle import keys, mail, throttling
+from tokens.models import AuthEvent, EmailVerification, Session
+
+# The values of the EMAIL_VERIFICATION setting.
+MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"
+VERIFICATION_MODES = (MANDATORY, OPTIONAL, NONE)
+
+
+def email_field() -> str:
+    return get_user_model().get_email_field_name()
+
+
+def address_of(user) -> str:
+    return getattr(user, email_field(), "") or ""
+
+
+def normalize(address: str) -> str:
+    """An address as stored: Django's normalization (the domain lower-cased), outer blanks off."""
+    return BaseUserManager.normalize_email(address.strip())
+
+
+def users_with_address(address: str, exclude_pk=None):
+    """The users whose address is ``address``, regardless of case."""
+    users = get_user_model()._default_manager.filter(**{f"{email_field()}__iexact": address})
+    return users if exclude_pk is None else users.exclude(pk=exclude_pk)
+
+
+def link(request, setting: str, key: str) -> str:
+    """The link of a mail: the setting's template with the key, absolute on the request's host."""
+    template = getattr(token_settings, setting)
+    return request.build_absolute_uri(template.replace("{key}", quote(key, safe="")))
+
+
+def send_limited(template: str, to: str, context: dict) -> None:
+    """Render a mail and send it unless ``to`` has had its share this window (rendered either
+    way, so both outcomes take the same time).
+    """
+    message = mail.render(template, to, context)
+    if throttling.address_allows(to):
+        mail.deliver(message)
+
+
+def is_verified(user) -> bool:
+    """Whether the user's address counts as verified: only a sign-up not yet confirmed does not."""
+    return not EmailVerification.objects.filter(
+        user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP
+    ).exists()
+
+
+def check_may_log_in(user) -> None:
+    """Raise EmailUnverifiedError when verification is mandatory and the user's is pending."""
+    if token_settings.EMAIL_VERIFICATION == MANDATORY and not is_verified(user):
+        raise EmailUnverifiedError("address not verified")
+
+
+def _verification_context(request, verification: EmailVerification) -> dict:
+    user = verification.user
+    return {
+        "user": user,
+        "username": user.get_username(),
+        "link": link(request, "EMAIL_VERIFY_URL", keys.verification_key(verification)),
+        "lifetime_hours": max(token_settings.EMAIL_VERIFICATION_KEY_LIFETIME // 3600, 1),
+    }
+
+
+def _pending_signup(user) -> EmailVerification | None:
+    return (
+        EmailVerification.objects.select_related("user")
+        .filter(user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP)
+        .first()
+    )
+
+
+def register(request, address: str, password: str, username: str | None = None) -> None:
+    """Make an account and mail its verification link; for a taken address, mail its owner.
+
+    The caller has validated the fields (the password against Django's validators).
+    """
+    address = normalize(address)
+    existing = users_with_address(address).first()
+    if existing is None:
+        try:
+            _create_account(request, address, password, username)
+            return
+        except IntegrityError:
+            # The address was taken between the look-up and the insert: the other request won.
+            existing = users_with_address(address).first()
+    # The same work as a new account: a password hashed, one mail rendered and sent.
+    make_password(password)
+    pending = _pending_signup(existing) if existing is not None else None
+    if pending is not None:
+        send_limited("verify_email", address, _verification_context(request, pending))
+    else:
+        send_limited("account_exists", address, {"action": "to sign up with this address"})
+
+
+def _create_account(request, address: str, password: str, username: str | None) -> None:
+    model = get_user_model()
+    fields = {email_field(): address}
+    if username is not None:
+        fields[model.USERNAME_FIELD] = model.normalize_username(username)
+    user = model(**fields)
+    user.set_password(password)
+    with transaction.atomic():
+        user.save()
+        services.record_event(AuthEvent.Kind.SIGNED_UP, request, user)
+        if token_settings.EMAIL_VERIFICATION == NONE:
+            verification = None
+        else:
+            verification = EmailVerification.objects.create(
+                user=user, purpose=EmailVerification.Purpose.SIGNUP, email=address
+            )
+    if verification is None:
+        send_limited("welcome", address, {"user": user, "username": user.get_username()})
+    else:
+        send_limited("verify_email", address, _verification_context(request, verification))
+
+
+def resend_verification(request, address: str) -> None:
+    """Mail a new verification link to an account waiting for one; anyone else gets a note."""
+    address = normalize(address)
+    user = users_with_address(address).first()
+    pending = _pending_signup(user) if user is not None else None
+    if pending is not None:
+        send_limited("verify_email", address_of(user), _verification_context(request, pending))
+    elif user is not None:
+        send_limited("account_exists", address, {"action": "for a new confirmation link"})
+    else:
+        send_limited("unknown_account", address, {"action": "a new confirmation link"})
+
+
+def request_password_reset(request, address: str) -> None:
+    """Mail a reset link to each active account with this address (and a usable password);
+    an address without one gets a note.
+    """
+    address = normalize(address)
+    users = [
+        user
+        for user in users_with_address(address).order_by("pk")
+        if getattr(user, "is_active", True) and user.has_usable_password()
+    ]
+    services.record_event(
+        AuthEvent.Kind.PASSWORD_RESET_REQUESTED,
+        request,
+        users[0] if users else None,
+        username=address[:254],
+    )
+    if not users:
+        send_limited("unknown_account", address, {"action": "a password reset"})
+    for user in users:
+        context = {
+            "user": user,
+            "username": user.get_username(),
+            "link": link(request, "PASSWORD_RESET_URL", keys.reset_key(user)),
+            "lifetime_minutes": max(token_settings.PASSWORD_RESET_KEY_LIFETIME // 60, 1),
+        }
+        send_limited("password_reset", address_of(user), context)
+
+
+def reset_password(request, user, password: str) -> None:
+    """Set a new password from a reset key: every session ends, the owner is told.
+
+    Only the password is written (``update_fields``): whatever else guards the account, such as
+    second factors, stays as it was and still applies at the next login. The key came through
+    the account's mailbox, so a pending sign-up verification is settled too.
+    """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        EmailVerification.objects.filter(
+            user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP
+        ).delete()
+        services.revoke_all(user, Session.RevokeReason.PASSWORD_RESET, request=request)
+        services.record_event(AuthEvent.Kind.PASSWORD_RESET, request, user)
+    mail.notify(user, "password_changed", {"reset": True}, request)
+
+
+def request_email_change(request, user, address: str) -> None:
+    """Mail a confirmation link to the new address; the account keeps its address until then.
+
+    A new address another account already has gets the note such an owner gets at a sign-up
+    instead, so the answer is the same and nothing changes.
+    """
+    address, current = normalize(address), address_of(user)
+    if address.lower() == current.lower():
+        return
+    if users_with_address(address, exclude_pk=user.pk).exists():
+        send_limited("account_exists", address, {"action": "to move another account to it"})
+        return
+    with transaction.atomic():
+        EmailVerification.objects.filter(
+            user_id=user.pk, purpose=EmailVerification.Purpose.CHANGE
+        ).delete()
+        verification = EmailVerification.objects.create(
+            user_id=user.pk,
+            purpose=EmailVerification.Purpose.CHANGE,
+            email=address,
+            replaces=current,
+        )
+        services.record_event(
+            AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request, user, detail=address[:200]
+        )
+    send_limited("confirm_email_change", address, _verification_context(request, verification))
+
+
+def verify_email(request, key: str) -> str:
+    """Spend a verification key: confirm a sign-up, or move the account to its new address (and
+    tell the old one). Return the address now verified.
+    """
+    verification = keys.verification_of(key)
+    user, address = verification.user, verification.email
+    change = verification.purpose == EmailVerification.Purpose.CHANGE
+    previous = address_of(user)
+    try:
+        with transaction.atomic():
+            # Single use even when two requests race: only the one that deletes the row goes on.
+            if not EmailVerification.objects.filter(pk=verification.pk).delete()[0]:
+                raise InvalidKeyError("used meanwhile")
+            if change:
+                if users_with_address(address, exclude_pk=user.pk).exists():
+                    raise InvalidKeyError("the address was taken meanwhile")
+                setattr(user, email_field(), address)
+                user.save(update_fields=[email_field()])
+                # The new address is proven, so a pending sign-up verification is settled too.
+                EmailVerification.objects.filter(user_id=user.pk).delete()
+                services.record_event(
+                    AuthEvent.Kind.EMAIL_CHANGED, request, user, detail=address[:200]
+                )
+            else:
+                services.record_event(AuthEvent.Kind.EMAIL_VERIFIED, request, user)
+    except IntegrityError:
+        raise InvalidKeyError("the address was taken meanwhile") from None
+    if change and previous:
+        context = {
+            "user": user,
+            "username": user.get_username(),
+            "new_email": address,
+            "when": clock.to_datetime(clock.now()),
+        }
+        mail.send("email_changed", previous, context)
+    return address

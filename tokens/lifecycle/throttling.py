@@ -1,0 +1,34 @@
+"""Limits on mail: per client address (a DRF throttle, 429) and per target address (silent).
+
+The per-address limit never answers differently: past it the request gets the same answer and
+no mail goes out, so it tells nothing about whether the address has an account. Security
+notices (``tokens.lifecycle.mail.notify``) are not counted here at all.
+"""
+
+from tokens.browser.device_cookies import name_digest
+from tokens.conf import token_settings
+from tokens.store import redis_keys, store
+from tokens.throttling import LoginIPThrottle
+
+# The scope of mails to one address (``THROTTLE_RATES``), counted whatever the client.
+ADDRESS_SCOPE = "mail_address"
+
+
+class MailIPThrottle(LoginIPThrottle):
+    """Requests that send mail, per client address: 429 ``throttled`` past the rate."""
+
+    scope = "mail_ip"
+
+
+def address_allows(address: str) -> bool:
+    """Count one mail to ``address``; False once its window holds more than the rate allows.
+
+    Counted under a digest of the address (case and outer blanks ignored), so no address is
+    written into Redis.
+    """
+    rate = token_settings.THROTTLE_RATES.get(ADDRESS_SCOPE)
+    if rate is None:
+        return True
+    limit, window = MailIPThrottle().parse_rate(rate)
+    count, _ = store.hit(redis_keys.throttle(ADDRESS_SCOPE, name_digest(address)), window)
+    return count <= limit
