@@ -81,6 +81,7 @@
       const result = await client.login(username, $("login-password").value);
       if (result.ok) {
         form.reset();
+        forms.clear(form);
         log("logged in");
         return;
       }
@@ -140,6 +141,7 @@
       };
       const result = await client.call("register/", { method: "POST", body, anonymous: true });
       if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
       form.hidden = true;
       $("register-done-email").textContent = body.email;
       $("register-done").hidden = false;
@@ -177,6 +179,7 @@
         return;
       }
       form.reset();
+      forms.clear(form);
       resetKey = null;
       // The reset ended every session, this browser's too.
       if (client.user) client.signedOut("password reset", true);
@@ -203,6 +206,7 @@
     const result = await client.call("me/");
     if (!result.ok || request !== profileRequests) return;
     $("profile-username").textContent = result.body.username || "";
+    $("password-username").value = result.body.username || result.body.email || "";
     $("profile-email").textContent = result.body.email || "none";
     $("profile-joined").textContent = result.body.date_joined ? dateOnly.format(new Date(result.body.date_joined)) : "";
   }
@@ -317,7 +321,9 @@
     output("5 parallel GET me/", ok + " of 5 succeeded");
   });
 
-  client.addEventListener("login", () => {
+  client.addEventListener("login", (event) => {
+    // A notice for the signed-out page ("you can log in now") has had its say.
+    if (!event.detail.restored) $("notice").hidden = true;
     show(true);
     loadProfile();
     loadSessions();
