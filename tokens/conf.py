@@ -101,6 +101,23 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_KEY_LIFETIME": 3600,
     # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
     "READINESS_DATABASE_TIMEOUT": 0.5,
+    # Seconds an access token's auth_time counts as recent authentication (sensitive actions).
+    "REAUTHENTICATION_WINDOW": 300,
+    # Seconds the mfa_token of a login waiting for its second factor lives.
+    "MFA_TOKEN_LIFETIME": 300,
+    # Seconds a passkey ceremony (its challenge) may take from options to answer.
+    "PASSKEY_CHALLENGE_LIFETIME": 300,
+    # WebAuthn relying party id (a domain); None: the host name of the request.
+    "PASSKEY_RP_ID": None,
+    # Origins passkey answers may come from (e.g. ["https://app.example.com"]); empty: the
+    # request's own.
+    "PASSKEY_ORIGINS": [],
+    # WebAuthn relying party name shown by authenticators; empty: the relying party id.
+    "PASSKEY_RP_NAME": "",
+    # Issuer named in TOTP authenticator apps (otpauth URIs); empty: the request's host name.
+    "TOTP_ISSUER": "",
+    # Mail the owner when a login comes from a browser without the user's device cookie.
+    "NEW_DEVICE_MAIL": True,
 }
 
 

@@ -72,6 +72,12 @@ class EmailUnverifiedError(AuthError):
     code = "email_unverified"
 
 
+class InvalidCodeError(AuthError):
+    """A wrong, reused or expired one-time code, recovery code or passkey answer."""
+
+    code = "invalid_code"
+
+
 # API errors ------------------------------------------------------------------------------
 
 
@@ -126,6 +132,17 @@ class CsrfFailed(exceptions.PermissionDenied):
     default_code = "csrf_failed"
 
 
+class InvalidCode(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("The code or passkey answer is wrong, already used or expired.")
+    default_code = "invalid_code"
+
+
+class ReauthenticationRequired(exceptions.PermissionDenied):
+    default_detail = _("This action needs a recent authentication: re-authenticate first.")
+    default_code = "reauthentication_required"
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = _("The token store cannot be reached; try again shortly.")
@@ -151,6 +168,7 @@ API_ERRORS = {
     "token_reused": TokenReused,
     "user_inactive": UserInactive,
     "invalid_credentials": InvalidCredentials,
+    "invalid_code": InvalidCode,
     "service_unavailable": ServiceUnavailable,
     "invalid_key": InvalidKey,
     "email_unverified": EmailUnverified,

@@ -6,6 +6,7 @@ the device binding, and when and why it was revoked. Redis (``tokens.store.store
 copy for the hot path that may be lost at any moment; a miss is answered from this row.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,14 @@ class Rotation:
     username: str
     expires_at: datetime
     refresh_expires_at: datetime
+    claims: dict
+
+
+def _as_claims(value) -> dict:
+    """The claims column read back from RETURNING: text (SQLite, Django's psycopg) or parsed."""
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
 
 
 def _as_datetime(value) -> datetime:
@@ -67,8 +76,8 @@ class SessionQuerySet(models.QuerySet):
 
         It wins only while the presented id is the session's current one, the session is open
         and its owner active, so it refuses a second winner and a disabled owner in the same
-        statement that durably records the rotation. ``RETURNING`` hands back the username and
-        the ends, so a refresh costs this one statement and no read.
+        statement that durably records the rotation. ``RETURNING`` hands back the username, the
+        ends and the session's claims, so a refresh costs this one statement and no read.
         """
         connection = connections[self.db]
         moment = connection.ops.adapt_datetimefield_value
@@ -90,7 +99,7 @@ class SessionQuerySet(models.QuerySet):
             row = cursor.fetchone()
         if row is None:
             return None
-        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]))
+        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]), _as_claims(row[3]))
 
 
 def _rotation_statement(connection) -> str:
@@ -121,6 +130,7 @@ def _rotation_statement(connection) -> str:
                 "expires_at",
                 "refresh_expires_at",
                 "revoked_at",
+                "claims",
             )
         }
         username = quote(column_of(users, user_model.USERNAME_FIELD))
@@ -133,7 +143,7 @@ def _rotation_statement(connection) -> str:
             f"{column['revoked_at']} IS NULL "
             f"AND {column['expires_at']} > %s{active} "
             f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
-            f"{column['refresh_expires_at']}"
+            f"{column['refresh_expires_at']}, {column['claims']}"
         )
     return _ROTATION_STATEMENTS[key]
 
@@ -190,6 +200,11 @@ class Session(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    claims = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Claims every token of the session carries (auth_time, amr).",
+    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -259,6 +274,12 @@ class AuthEvent(models.Model):
         PASSWORD_RESET = "password_reset", "password reset"
         EMAIL_CHANGE_REQUESTED = "email_change_requested", "e-mail change requested"
         EMAIL_CHANGED = "email_changed", "e-mail address changed"
+        FACTOR_ADDED = "factor_added", "second factor added"
+        FACTOR_REMOVED = "factor_removed", "second factor removed"
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "recovery codes renewed"
+        MFA_SUCCEEDED = "mfa_succeeded", "second factor accepted"
+        MFA_FAILED = "mfa_failed", "second factor refused"
+        REAUTHENTICATED = "reauthenticated", "re-authenticated"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -328,3 +349,72 @@ class EmailVerification(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} {self.email}"
+
+
+class TotpFactor(models.Model):
+    """A user's TOTP authenticator (RFC 6238): its secret, and a new one awaiting a first code."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_factor"
+    )
+    secret = models.CharField(
+        max_length=64, blank=True, help_text="Base32; empty until a first code confirms one."
+    )
+    pending_secret = models.CharField(
+        max_length=64, blank=True, help_text="Base32; replaces the secret once a code confirms it."
+    )
+    last_step = models.BigIntegerField(
+        default=0, help_text="The last time step whose code was accepted: no code counts twice."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"TOTP of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code, kept as a keyed digest (``tokens.mfa.recovery_codes``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=["user", "digest"], name="tokens_recoverycode_unique_digest"
+            ),
+        )
+
+    def __str__(self):
+        return f"recovery code of {self.user}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential of a user: a second factor, and a login on its own."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passkeys"
+    )
+    name = models.CharField(max_length=100)
+    credential_id = models.CharField(
+        max_length=1400, unique=True, help_text="The credential's id, base64url."
+    )
+    public_key = models.BinaryField(help_text="COSE public key.")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    user_handle = models.CharField(
+        max_length=128, help_text="The user's WebAuthn handle, base64url (random, no identity)."
+    )
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at",)
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"

@@ -97,11 +97,13 @@ class LoginFailureThrottle(RedisCounterThrottle):
         name = attempted_name(request)
         if name is None:
             return True
-        client = self.client(request, name)
-        self.retry_after = store.login_wait(
-            client.key, client.name_key, clock.now(), self.name_limit()[0]
-        )
+        self.retry_after = self.wait_for(request, name)
         return self.retry_after == 0
+
+    def wait_for(self, request, name: str) -> int:
+        """Seconds before this client may try ``name`` again (0: now); one round trip."""
+        client = self.client(request, name)
+        return store.login_wait(client.key, client.name_key, clock.now(), self.name_limit()[0])
 
     def failed(self, request, name: str) -> None:
         client = self.client(request, name)
@@ -130,3 +132,40 @@ def attempted_name(request) -> str | None:
 
 class RefreshIPThrottle(LoginIPThrottle):
     scope = "refresh_ip"
+
+
+class SecondFactorThrottle:
+    """Wrong second-factor codes and passkey answers slow their user down, as wrong passwords do.
+
+    The same growing delay and store scripts as ``LoginFailureThrottle``, counted per user: the
+    clients without the user's device cookie share one record, and a client presenting a valid
+    device cookie of the user has a record of its own, so guesses from elsewhere never hold up the
+    owner's browser. Used by the views that take codes once they know the user (``login/mfa/``,
+    ``reauthenticate/``, the admin's login).
+    """
+
+    def key(self, request, user) -> str:
+        for name in device_cookies.login_names(user):
+            device = device_cookies.device_id(request, device_cookies.name_digest(name))
+            if device is not None:
+                return redis_keys.second_factor_failures(user.pk, device)
+        return redis_keys.second_factor_failures(user.pk)
+
+    def wait(self, request, user) -> int:
+        """Seconds before the client may give ``user``'s second factor again (0: now)."""
+        return store.login_wait(self.key(request, user), None, clock.now(), 0)
+
+    def failed(self, request, user) -> int:
+        """Count a wrong code; return the client's new wait."""
+        return store.login_failed(
+            self.key(request, user),
+            None,
+            clock.now(),
+            delay=token_settings.LOGIN_FAILURE_DELAY,
+            max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
+            memory=token_settings.LOGIN_FAILURE_MEMORY,
+            window=0,
+        )
+
+    def succeeded(self, request, user) -> None:
+        store.login_succeeded(self.key(request, user))

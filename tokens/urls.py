@@ -2,6 +2,7 @@ from django.urls import path
 
 from tokens import oauth, views
 from tokens.lifecycle import views as lifecycle
+from tokens.mfa import views as mfa_views
 
 app_name = "tokens"
 
@@ -31,4 +32,27 @@ urlpatterns = [
     ),
     path("revoke/", oauth.RevokeView.as_view(), name="revoke"),
     path("introspect/", oauth.IntrospectView.as_view(), name="introspect"),
+    path("mfa/", mfa_views.MfaStatusView.as_view(), name="mfa"),
+    path("mfa/totp/", mfa_views.TotpView.as_view(), name="mfa-totp"),
+    path("mfa/totp/confirm/", mfa_views.TotpConfirmView.as_view(), name="mfa-totp-confirm"),
+    path("mfa/recovery-codes/", mfa_views.RecoveryCodesView.as_view(), name="mfa-recovery-codes"),
+    path(
+        "mfa/passkeys/options/",
+        mfa_views.PasskeyOptionsView.as_view(),
+        name="mfa-passkey-options",
+    ),
+    path("mfa/passkeys/", mfa_views.PasskeyListView.as_view(), name="mfa-passkeys"),
+    path(
+        "mfa/passkeys/<int:passkey_id>/",
+        mfa_views.PasskeyDetailView.as_view(),
+        name="mfa-passkey-detail",
+    ),
+    path("login/mfa/", mfa_views.LoginMfaView.as_view(), name="login-mfa"),
+    path(
+        "login/passkey/options/",
+        mfa_views.PasskeyLoginOptionsView.as_view(),
+        name="login-passkey-options",
+    ),
+    path("login/passkey/", mfa_views.PasskeyLoginView.as_view(), name="login-passkey"),
+    path("reauthenticate/", mfa_views.ReauthenticateView.as_view(), name="reauthenticate"),
 ]

@@ -20,13 +20,19 @@ from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.browser import binding, device_cookies
 from tokens.browser.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.conf import token_settings
-from tokens.core import clock, services
-from tokens.exceptions import InvalidCredentialsError, www_authenticate
+from tokens.core import claims, clock, services
+from tokens.exceptions import (
+    InvalidCredentialsError,
+    ReauthenticationRequired,
+    www_authenticate,
+)
 from tokens.handlers import exception_handler
 from tokens.lifecycle import mail
 from tokens.lifecycle import services as lifecycle
+from tokens.mfa import factors
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
+from tokens.permissions import authenticated_recently
 from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
     CurrentSessionSerializer,
@@ -73,6 +79,28 @@ class AuthAPIView(APIView):
         raise NotAuthenticated("No token was presented.")
 
 
+def logged_in(request, user, amr: Sequence[str]) -> Response:
+    """Open the session of a user who proved the methods ``amr``: the pair, the user, the cookies.
+
+    The one end of every login (password, second factor, passkey). The owner is told of a login
+    from a browser without its device cookie (``NEW_DEVICE_MAIL``).
+    """
+    new_device = token_settings.NEW_DEVICE_MAIL and not device_cookies.known_device(request, user)
+    fingerprint = binding.new_fingerprint() if binding.enabled() else None
+    pair = services.login(request, user, fingerprint and binding.digest(fingerprint), amr=amr)
+    metrics.LOGINS.labels("succeeded").inc()
+    # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
+    # at once.
+    request.user = user
+    body = {**pair.body(), "user": UserSerializer(user).data}
+    response = Response(body)
+    set_login_cookies(request, response, body, fingerprint)
+    device_cookies.set_cookie(response, user)
+    if new_device:
+        mail.notify(user, "new_device", request=request)
+    return response
+
+
 @method_decorator(never_cache, name="dispatch")
 class LoginView(AuthAPIView):
     """Log in with a username or e-mail address and a password; returns a token pair."""
@@ -92,21 +120,22 @@ class LoginView(AuthAPIView):
             LoginFailureThrottle().failed(request, name)
             metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
+        LoginFailureThrottle().succeeded(request, name)
         # Only once the password is right (a wrong one stays invalid_credentials), so this answer
         # never tells a guesser anything.
-        LoginFailureThrottle().succeeded(request, name)
         lifecycle.check_may_log_in(user)
-        fingerprint = binding.new_fingerprint() if binding.enabled() else None
-        pair = services.login(request, user, fingerprint and binding.digest(fingerprint))
-        metrics.LOGINS.labels("succeeded").inc()
-        # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
-        # at once.
-        request.user = user
-        body = {**pair.body(), "user": UserSerializer(user).data}
-        response = Response(body)
-        set_login_cookies(request, response, body, fingerprint)
-        device_cookies.set_cookie(response, user)
-        return response
+        if factors.has_second_factor(user):
+            # The password was right; the session opens only with the second factor (login/mfa/).
+            metrics.LOGINS.labels("mfa_required").inc()
+            return Response(
+                {
+                    "detail": "A second factor is needed: finish at login/mfa/.",
+                    "code": "mfa_required",
+                    **factors.start_login(request, user),
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return logged_in(request, user, [claims.PASSWORD])
 
     def throttled(self, request, wait):
         metrics.LOGINS.labels("throttled").inc()
@@ -171,9 +200,14 @@ class SessionListView(AuthAPIView):
 
 
 class SessionDetailView(AuthAPIView):
-    """Revoke one of the user's own sessions; any other id is 404."""
+    """Revoke one of the user's own sessions (another than this one after a recent
+    authentication); any other id is 404.
+    """
 
     def delete(self, request, session_id):
+        # Ending another session is sensitive (a thief would end the owner's); this one is a logout.
+        if str(session_id) != request.auth["sid"] and not authenticated_recently(request):
+            raise ReauthenticationRequired()
         own = Session.objects.live().filter(user_id=request.user.pk, pk=session_id)
         if not services.revoke(own, Session.RevokeReason.USER_REVOKED, request):
             raise NotFound("No such session.")

@@ -68,3 +68,8 @@ def device_id(request, digest: str) -> str | None:
     ):
         return None
     return payload["d"]
+
+
+def known_device(request, user) -> bool:
+    """Whether the request presents a valid device cookie of ``user`` (a browser it used)."""
+    return any(device_id(request, name_digest(name)) is not None for name in login_names(user))

@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-LOGIN_OUTCOMES = ("succeeded", "failed", "throttled")
+LOGIN_OUTCOMES = ("succeeded", "failed", "throttled", "mfa_required", "mfa_failed")
 REFRESH_OUTCOMES = ("rotated", "grace", "reused", "revoked", "expired", "user_inactive", "invalid")
 
 # The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an

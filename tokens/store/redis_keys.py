@@ -59,3 +59,27 @@ def login_device_failures(name_digest: str, device_id: str) -> str:
 def login_name_failures(name_digest: str) -> str:
     """Failed logins at one name from every client without its device cookie, in one window."""
     return f"{_login_name_tag(name_digest)}:f"
+
+
+def mfa_token(token_digest: str) -> str:
+    """A login waiting for its second factor, by the SHA-256 of its ``mfa_token`` (single use)."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:mfa:{token_digest}"
+
+
+def passkey_registration(user_id) -> str:
+    """The challenge of a user's passkey registration under way (the latest options replace it)."""
+    return f"{_user_tag(user_id)}:w"
+
+
+def passkey_challenge(challenge_id: str) -> str:
+    """The challenge of a passkey login or re-authentication under way, by its id (single use)."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:w:{challenge_id}"
+
+
+def second_factor_failures(user_id, device_id: str | None = None) -> str:
+    """Wrong second-factor codes of a user: from its device cookie's client, or (None) from any
+    client without one. The growing delay of ``tokens.throttling.SecondFactorThrottle``.
+    """
+    if device_id is None:
+        return f"{_user_tag(user_id)}:o:a"
+    return f"{_user_tag(user_id)}:o:d:{device_id}"

@@ -6,7 +6,8 @@ two forms:
 
 - live: what the hot path needs, owner id (``u``), username (``n``), absolute end (``e``),
   idle end (``i``), current (``r``) and previous (``p``) refresh token ids, the end of the
-  previous one's grace window (``g``) and the device binding digest (``f``);
+  previous one's grace window (``g``), the device binding digest (``f``) and the claims every
+  token of the session carries (``c``, JSON: ``auth_time``, ``amr``, ...);
 - tombstone: only the revocation reason (``x``), kept until every token of the session has
   expired, so a revoked session is refused without asking the database.
 
@@ -34,7 +35,8 @@ from tokens.store import redis_keys
 # Field names of the session hash (one letter each: a hash per session adds up).
 OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
 CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
-_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED)
+CLAIMS = "c"
+_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED, CLAIMS)
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
 # then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
@@ -73,6 +75,16 @@ for index = 1, #KEYS, 2 do
   redis.call('EXPIRE', KEYS[index], ARGV[(index + 1) / 2 + 1])
 end
 return #KEYS / 2
+"""
+
+# KEYS: one key. Reads and deletes it at once (GETDEL before Redis 6.2): what is taken once is
+# never taken again.
+_TAKE = """
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1])
+end
+return value
 """
 
 # Seconds an hourly refresh tally is kept: the overview's 30 days, and a day to spare.
@@ -145,6 +157,13 @@ class Copy:
     idle_ends_at: int
     refresh_jti: str
     fingerprint_digest: str
+    # The session's claims as the JSON text the copy keeps; parsed only by who asks (``claims``).
+    claims_json: str = "{}"
+
+    @property
+    def claims(self) -> dict:
+        """The claims every token of the session carries (``auth_time``, ``amr``, ...)."""
+        return json.loads(self.claims_json or "{}")
 
 
 class Tombstone(str):
@@ -190,6 +209,7 @@ def live_fields(
     previous_jti: str = "",
     grace_ends_at: int | None = None,
     fingerprint_digest: str = "",
+    claims: Mapping[str, Any] | None = None,
 ) -> dict:
     """The live copy's hash fields (empty ones are left out)."""
     return {
@@ -201,6 +221,7 @@ def live_fields(
         PREVIOUS: previous_jti,
         GRACE_ENDS: grace_ends_at,
         FINGERPRINT: fingerprint_digest,
+        CLAIMS: json.dumps(claims, separators=(",", ":")) if claims else "",
     }
 
 
@@ -272,14 +293,22 @@ def lookup(user_id, session_id) -> Copy | Tombstone | None:
     """One round trip: the session's live copy, its tombstone, or None on a miss."""
     with unavailable():
         values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-    owner, username, ends, idle_ends, current, fingerprint, revoked = (
+    owner, username, ends, idle_ends, current, fingerprint, revoked, claims = (
         value.decode() if value is not None else None for value in values
     )
     if revoked is not None:
         return Tombstone(revoked)
     if owner is None or ends is None or idle_ends is None:
         return None
-    return Copy(owner, username or "", int(ends), int(idle_ends), current or "", fingerprint or "")
+    return Copy(
+        owner,
+        username or "",
+        int(ends),
+        int(idle_ends),
+        current or "",
+        fingerprint or "",
+        claims or "{}",
+    )
 
 
 def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> None:
@@ -347,3 +376,23 @@ def login_succeeded(client_key: str) -> None:
     """Forget a client's failures at a name once it has logged in there."""
     with unavailable():
         _connection().delete(client_key)
+
+
+def put(key: str, value: str, ttl: int) -> None:
+    """Keep a short-lived value (an mfa_token's login, a passkey challenge) for ``ttl`` seconds."""
+    with unavailable():
+        _connection().set(key, value, ex=max(ttl, 1))
+
+
+def peek(key: str) -> str | None:
+    """A short-lived value, left in place."""
+    with unavailable():
+        value = _connection().get(key)
+    return value.decode() if value is not None else None
+
+
+def take(key: str) -> str | None:
+    """A short-lived value, removed in the same step: of two callers only one gets it."""
+    with unavailable():
+        value = _script(_TAKE)(keys=[key])
+    return value.decode() if value is not None else None

@@ -1,0 +1,243 @@
+"""A user's second factors: what is enrolled, enrolment and removal, codes, and the login step.
+
+The one place combining the factor modules (``totp``, ``recovery_codes``, ``passkeys``) with the
+auth event log, the owner's security mail and the short-lived login state in Redis.
+"""
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from tokens.conf import token_settings
+from tokens.core import claims, clock, services
+from tokens.exceptions import InvalidCodeError, TokenError
+from tokens.lifecycle import mail
+from tokens.mfa import passkeys, recovery_codes, totp
+from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
+from tokens.store import redis_keys, store
+from tokens.users import user_pk
+
+# The names of the methods a login waiting for its second factor may finish with (``methods``).
+TOTP, RECOVERY_CODE, PASSKEY = "totp", "recovery_code", "passkey"
+
+
+def active_totp(user) -> TotpFactor | None:
+    return TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").first()
+
+
+def has_second_factor(user) -> bool:
+    """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey."""
+    return (
+        TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").exists()
+        or Passkey.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def methods(user) -> list[str]:
+    """The ways ``user`` can give a second factor now."""
+    found = []
+    if active_totp(user) is not None:
+        found.append(TOTP)
+    if recovery_codes.remaining(user):
+        found.append(RECOVERY_CODE)
+    if Passkey.objects.filter(user_id=user.pk).exists():
+        found.append(PASSKEY)
+    return found
+
+
+def status(user) -> dict[str, Any]:
+    """``GET mfa/``: what ``user`` has enrolled."""
+    return {
+        "totp": {"enabled": active_totp(user) is not None},
+        "recovery_codes": {"remaining": recovery_codes.remaining(user)},
+        "passkeys": list(
+            Passkey.objects.filter(user_id=user.pk).values(
+                "id", "name", "created_at", "last_used_at"
+            )
+        ),
+    }
+
+
+def verify_code(user, code: str) -> str:
+    """Accept a TOTP code or a recovery code of ``user`` once; return its RFC 8176 method."""
+    factor = active_totp(user) if len(code) == totp.DIGITS else None
+    if factor is not None and totp.use(factor, code):
+        return claims.ONE_TIME_CODE
+    if recovery_codes.use(user, code):
+        return claims.ONE_TIME_CODE
+    raise InvalidCodeError("wrong or used code")
+
+
+def verify_passkey(user, ceremony: dict, credential: dict) -> str:
+    """Accept a passkey assertion of ``user`` for ``ceremony``; return its RFC 8176 method."""
+    passkeys.authenticate(ceremony, credential, Passkey.objects.filter(user_id=user.pk))
+    return claims.PASSKEY
+
+
+# Enrolment and removal ------------------------------------------------------------------------
+
+
+def _tell_owner(user, template: str, request, **context: Any) -> None:
+    """The owner's security notice, sent once the change is committed."""
+    transaction.on_commit(lambda: mail.notify(user, template, context, request))
+
+
+def begin_totp(request, user) -> dict[str, str]:
+    """A new pending TOTP secret for ``user``, active once a code confirms it."""
+    secret = totp.new_secret()
+    TotpFactor.objects.update_or_create(user_id=user.pk, defaults={"pending_secret": secret})
+    issuer = token_settings.TOTP_ISSUER or passkeys.relying_party(request)[0]
+    uri = totp.provisioning_uri(secret, user.get_username(), issuer)
+    return {"secret": secret, "otpauth_uri": uri, "qr_svg": totp.qr_svg(uri)}
+
+
+def confirm_totp(request, user, code: str) -> list[str] | None:
+    """Make the pending secret active once ``code`` matches it; the first factor of a user also
+    brings the recovery codes, returned (shown once).
+    """
+    with transaction.atomic():
+        factor = (
+            TotpFactor.objects.select_for_update()
+            .filter(user_id=user.pk)
+            .exclude(pending_secret="")
+            .first()
+        )
+        step = totp.matching_step(factor.pending_secret, code) if factor else None
+        if factor is None or step is None:
+            raise InvalidCodeError("the code does not match the new secret")
+        first = not has_second_factor(user)
+        factor.secret, factor.pending_secret = factor.pending_secret, ""
+        factor.last_step, factor.confirmed_at = step, clock.to_datetime(clock.now())
+        factor.save()
+        codes = recovery_codes.replace(user) if first else None
+        services.record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail="TOTP")
+        _tell_owner(user, "factor_added", request, factor="an authenticator app (TOTP)")
+    return codes
+
+
+def _forget_codes_without_factor(user) -> None:
+    """Recovery codes stand in for a factor: with none left they go too."""
+    if not has_second_factor(user):
+        RecoveryCode.objects.filter(user_id=user.pk).delete()
+
+
+def remove_totp(request, user) -> None:
+    with transaction.atomic():
+        removed, _ = TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").delete()
+        TotpFactor.objects.filter(user_id=user.pk).delete()
+        if removed:
+            _forget_codes_without_factor(user)
+            services.record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="TOTP")
+            _tell_owner(user, "factor_removed", request, factor="an authenticator app (TOTP)")
+
+
+def add_passkey(request, user, credential: dict, name: str) -> tuple[Passkey, list[str] | None]:
+    """Keep the passkey that answers the user's registration options; the first factor of a user
+    also brings the recovery codes.
+    """
+    with transaction.atomic():
+        first = not has_second_factor(user)
+        passkey = passkeys.register(user, credential, name)
+        codes = recovery_codes.replace(user) if first else None
+        services.record_event(
+            AuthEvent.Kind.FACTOR_ADDED, request, user, detail=f"passkey {name}"[:200]
+        )
+        _tell_owner(user, "factor_added", request, factor=f"a passkey ({name})")
+    return passkey, codes
+
+
+def remove_passkey(request, user, passkey_id: int) -> bool:
+    """Remove one of the user's passkeys; False when it has none of that id."""
+    with transaction.atomic():
+        passkey = Passkey.objects.filter(user_id=user.pk, pk=passkey_id).first()
+        if passkey is None:
+            return False
+        passkey.delete()
+        _forget_codes_without_factor(user)
+        detail = f"passkey {passkey.name}"[:200]
+        services.record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail=detail)
+        _tell_owner(user, "factor_removed", request, factor=f"a passkey ({passkey.name})")
+    return True
+
+
+def renew_recovery_codes(request, user) -> list[str] | None:
+    """A new set of recovery codes for a user with a second factor (None without one)."""
+    with transaction.atomic():
+        if not has_second_factor(user):
+            return None
+        codes = recovery_codes.replace(user)
+        services.record_event(AuthEvent.Kind.RECOVERY_CODES_RENEWED, request, user)
+        _tell_owner(user, "recovery_codes_renewed", request)
+    return codes
+
+
+def remove_all(request, user) -> int:
+    """Staff's removal of every second factor of ``user``: every session is revoked too, so no
+    session outlives the factors it was proven with. Returns how many factors were removed.
+    """
+    with transaction.atomic():
+        removed = (
+            TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").count()
+            + Passkey.objects.filter(user_id=user.pk).count()
+        )
+        TotpFactor.objects.filter(user_id=user.pk).delete()
+        Passkey.objects.filter(user_id=user.pk).delete()
+        RecoveryCode.objects.filter(user_id=user.pk).delete()
+        services.revoke_all(user, Session.RevokeReason.ADMIN, request=request)
+        if removed:
+            services.record_event(
+                AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="every factor, by staff"
+            )
+            _tell_owner(user, "factor_removed", request, factor="every second factor")
+    return removed
+
+
+# The login step -------------------------------------------------------------------------------
+
+
+def _digest(mfa_token: str) -> str:
+    return hashlib.sha256(mfa_token.encode()).hexdigest()
+
+
+def start_login(request, user) -> dict[str, Any]:
+    """A login whose password was right, waiting for a second factor: the ``mfa_required`` body's
+    ``mfa_token``, ``methods`` and, with passkeys, ``passkey_options``.
+
+    Redis keeps the login under the token's digest (a copy of Redis holds no usable token).
+    """
+    mfa_token = secrets.token_urlsafe(32)
+    waiting: dict[str, Any] = {"user": str(user.pk), "amr": [claims.PASSWORD]}
+    body: dict[str, Any] = {"mfa_token": mfa_token, "methods": methods(user)}
+    own = list(Passkey.objects.filter(user_id=user.pk))
+    if own:
+        waiting["ceremony"], body["passkey_options"] = passkeys.request_options(request, own)
+    store.put(
+        redis_keys.mfa_token(_digest(mfa_token)),
+        json.dumps(waiting),
+        token_settings.MFA_TOKEN_LIFETIME,
+    )
+    return body
+
+
+def pending_login(mfa_token: str) -> tuple[Any, dict[str, Any]]:
+    """The user and state of a login waiting for its second factor; a wrong code leaves it there."""
+    waiting = store.peek(redis_keys.mfa_token(_digest(mfa_token)))
+    if waiting is None:
+        raise TokenError("unknown, spent or expired mfa_token")
+    state = json.loads(waiting)
+    user = get_user_model()._default_manager.filter(pk=user_pk(state["user"])).first()
+    if user is None or not getattr(user, "is_active", True):
+        raise TokenError("the mfa_token's user is gone")
+    return user, state
+
+
+def finish_login(mfa_token: str) -> None:
+    """Spend the ``mfa_token`` of a login whose second factor was accepted: of two requests that
+    both gave a right factor, one wins.
+    """
+    if store.take(redis_keys.mfa_token(_digest(mfa_token))) is None:
+        raise TokenError("the mfa_token was spent meanwhile")

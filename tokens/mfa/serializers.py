@@ -1,0 +1,191 @@
+"""Request validation of the second-factor endpoints, and the shapes of their answers (OpenAPI)."""
+
+import json
+from typing import ClassVar
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
+
+# Longest code accepted: a TOTP code has 6 digits, a recovery code 11 characters; room for blanks.
+MAX_CODE_LENGTH = 64
+# Longest passkey answer accepted, as JSON: attestations with certificate chains stay well below.
+MAX_CREDENTIAL_LENGTH = 65536
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "The browser's PublicKeyCredential.toJSON() (a JSON object, or its text).",
+    }
+)
+class CredentialField(serializers.Field):
+    """A passkey answer: the JSON object of ``PublicKeyCredential.toJSON()`` (or its text, from a
+    form), bounded in size.
+    """
+
+    default_error_messages: ClassVar[dict[str, str]] = {
+        "invalid": "Give the JSON object of PublicKeyCredential.toJSON().",
+        "too_large": "The credential is too large.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            if len(data) > MAX_CREDENTIAL_LENGTH:
+                self.fail("too_large")
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        if len(json.dumps(data)) > MAX_CREDENTIAL_LENGTH:
+            self.fail("too_large")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+def code_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=MAX_CODE_LENGTH, trim_whitespace=True, **kwargs)
+
+
+class CodeSerializer(serializers.Serializer):
+    code = code_field(help_text="The 6-digit code of the authenticator app.")
+
+
+class OneProofMixin(serializers.Serializer):
+    """Exactly one of the proofs a serializer declares (``proofs``)."""
+
+    proofs: tuple[str, ...] = ()
+
+    def validate(self, attrs):
+        given = [name for name in self.proofs if attrs.get(name) not in (None, "")]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {self.proofs[0]: [f"Give exactly one of: {', '.join(self.proofs)}."]}
+            )
+        return attrs
+
+
+class MfaLoginSerializer(OneProofMixin):
+    proofs = ("code", "credential")
+
+    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
+    code = code_field(required=False, help_text="A TOTP code or a recovery code.")
+    credential = CredentialField(required=False, help_text="A passkey assertion.")
+
+
+class MfaLoginFormSerializer(serializers.Serializer):
+    """The browsable API's second step: the token of the first and a code."""
+
+    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
+    code = code_field(label="Code (authenticator app or recovery code)")
+
+
+class PasskeyLoginSerializer(serializers.Serializer):
+    challenge_id = serializers.CharField(max_length=128)
+    credential = CredentialField()
+
+
+class PasskeyCreateSerializer(serializers.Serializer):
+    credential = CredentialField()
+    name = serializers.CharField(max_length=100, required=False, default="Passkey")
+
+
+class ReauthenticateSerializer(OneProofMixin):
+    proofs = ("password", "code", "credential")
+
+    password = serializers.CharField(
+        required=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )
+    code = code_field(required=False, help_text="A TOTP code or a recovery code.")
+    credential = CredentialField(
+        required=False, help_text="A passkey assertion, for the options of login/passkey/options/."
+    )
+    challenge_id = serializers.CharField(
+        max_length=128, required=False, help_text="With credential: the options' challenge_id."
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("credential") is not None and not attrs.get("challenge_id"):
+            raise serializers.ValidationError({"challenge_id": ["Give the options' challenge_id."]})
+        return attrs
+
+
+# Answers (for the document) ------------------------------------------------------------------
+
+
+class TotpStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class RecoveryCodesStatusSerializer(serializers.Serializer):
+    remaining = serializers.IntegerField()
+
+
+class PasskeySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class MfaStatusSerializer(serializers.Serializer):
+    totp = TotpStatusSerializer()
+    recovery_codes = RecoveryCodesStatusSerializer()
+    passkeys = PasskeySerializer(many=True)
+
+
+class TotpSetupSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="Base32; SHA-1, 6 digits, 30 s.")
+    otpauth_uri = serializers.CharField()
+    qr_svg = serializers.CharField(help_text="The otpauth URI as a QR code, an inline SVG.")
+
+
+class RecoveryCodesSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Ten single-use codes, shown this once."
+    )
+
+
+class TotpConfirmedSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With the user's first factor only: ten single-use codes, shown this once.",
+    )
+
+
+class PasskeyCreatedSerializer(TotpConfirmedSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PublicKeyOptionsSerializer(serializers.Serializer):
+    publicKey = serializers.DictField(
+        help_text="For PublicKeyCredential.parseCreationOptionsFromJSON or "
+        "parseRequestOptionsFromJSON."
+    )
+
+
+class PasskeyLoginOptionsSerializer(PublicKeyOptionsSerializer):
+    challenge_id = serializers.CharField()
+
+
+class MfaRequiredSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="mfa_required")
+    mfa_token = serializers.CharField(help_text="Single use, for login/mfa/ within 5 minutes.")
+    methods = serializers.ListField(
+        child=serializers.ChoiceField(choices=("totp", "recovery_code", "passkey"))
+    )
+    passkey_options = PublicKeyOptionsSerializer(required=False)

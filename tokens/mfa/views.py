@@ -1,0 +1,255 @@
+"""The second-factor endpoints: enrolment, the login step, passkey logins and re-authentication.
+
+Thin: validation in ``tokens.mfa.serializers``, the work in ``tokens.mfa.factors`` and
+``tokens.core.services``; the login ends in ``tokens.views.logged_in`` like a password login.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from tokens.browser.cookies import set_token_cookies
+from tokens.core import claims, services
+from tokens.exceptions import InvalidCodeError
+from tokens.mfa import factors, passkeys
+from tokens.mfa.serializers import (
+    CodeSerializer,
+    MfaLoginSerializer,
+    PasskeyCreateSerializer,
+    PasskeyLoginSerializer,
+    ReauthenticateSerializer,
+)
+from tokens.models import AuthEvent, Passkey
+from tokens.operations import metrics
+from tokens.permissions import RecentAuthentication
+from tokens.renderers import LoginPageRenderer
+from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, SecondFactorThrottle
+from tokens.views import AuthAPIView, logged_in
+
+
+def check_second_factor(request, user, verify) -> str:
+    """Run ``verify()`` (which returns an RFC 8176 method or raises ``InvalidCodeError``) under the
+    user's growing delay for wrong codes; record the outcome as an auth event.
+    """
+    throttle = SecondFactorThrottle()
+    wait = throttle.wait(request, user)
+    if wait:
+        raise Throttled(wait)
+    try:
+        method = verify()
+    except InvalidCodeError:
+        throttle.failed(request, user)
+        services.record_event(AuthEvent.Kind.MFA_FAILED, request, user)
+        raise
+    throttle.succeeded(request, user)
+    services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, request, user)
+    return method
+
+
+class MfaStatusView(AuthAPIView):
+    """The user's second factors: TOTP, recovery codes left, passkeys."""
+
+    def get(self, request):
+        return Response(factors.status(request.user))
+
+
+class TotpView(AuthAPIView):
+    """Start enrolling TOTP (a pending secret), or remove it."""
+
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    def post(self, request):
+        return Response(factors.begin_totp(request, request.user))
+
+    def delete(self, request):
+        factors.remove_totp(request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TotpConfirmView(AuthAPIView):
+    """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
+
+    def post(self, request):
+        serializer = CodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = factors.confirm_totp(request, request.user, serializer.validated_data["code"])
+        return Response({} if codes is None else {"recovery_codes": codes})
+
+
+class RecoveryCodesView(AuthAPIView):
+    """A new set of recovery codes; the old ones stop working."""
+
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    def post(self, request):
+        codes = factors.renew_recovery_codes(request, request.user)
+        if codes is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Enrol a second factor first."]}
+            )
+        return Response({"recovery_codes": codes})
+
+
+class PasskeyOptionsView(AuthAPIView):
+    """Creation options for a new passkey."""
+
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    def post(self, request):
+        return Response(passkeys.registration_options(request, request.user))
+
+
+class PasskeyListView(AuthAPIView):
+    """Register a passkey answering the creation options; the first factor brings recovery codes."""
+
+    def post(self, request):
+        serializer = PasskeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        passkey, codes = factors.add_passkey(
+            request,
+            request.user,
+            serializer.validated_data["credential"],
+            serializer.validated_data["name"],
+        )
+        body = {"id": passkey.pk, "name": passkey.name, "created_at": passkey.created_at}
+        if codes is not None:
+            body["recovery_codes"] = codes
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PasskeyDetailView(AuthAPIView):
+    """Remove one of the user's passkeys; any other id is 404."""
+
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    def delete(self, request, passkey_id):
+        if not factors.remove_passkey(request, request.user, passkey_id):
+            raise NotFound("No such passkey.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(never_cache, name="dispatch")
+class LoginMfaView(AuthAPIView):
+    """Finish a login that answered ``mfa_required``: its ``mfa_token`` and a second factor."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (LoginIPThrottle,)
+    renderer_classes = (JSONRenderer, LoginPageRenderer)
+    serializer_class = MfaLoginSerializer
+
+    def post(self, request):
+        serializer = MfaLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user, waiting = factors.pending_login(data["mfa_token"])
+
+        def verify() -> str:
+            if data.get("credential") is None:
+                return factors.verify_code(user, data["code"])
+            if "ceremony" not in waiting:
+                raise InvalidCodeError("the user has no passkey")
+            return factors.verify_passkey(user, waiting["ceremony"], data["credential"])
+
+        try:
+            method = check_second_factor(request, user, verify)
+        except InvalidCodeError:
+            metrics.LOGINS.labels("mfa_failed").inc()
+            raise
+        factors.finish_login(data["mfa_token"])
+        return logged_in(request, user, [*waiting["amr"], method])
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasskeyLoginOptionsView(AuthAPIView):
+    """Request options for a login with any discoverable passkey, under a new ``challenge_id``."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (LoginIPThrottle,)
+
+    def post(self, request):
+        return Response(passkeys.start_login(request))
+
+
+@method_decorator(never_cache, name="dispatch")
+class PasskeyLoginView(AuthAPIView):
+    """Log in with a passkey alone: its assertion, with user verification, for the options of
+    ``challenge_id``.
+    """
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (LoginIPThrottle,)
+    serializer_class = PasskeyLoginSerializer
+
+    def post(self, request):
+        serializer = PasskeyLoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ceremony = passkeys.take_ceremony(serializer.validated_data["challenge_id"])
+        active = get_user_model()._default_manager.all()
+        if any(f.name == "is_active" for f in get_user_model()._meta.concrete_fields):
+            active = active.filter(is_active=True)
+        try:
+            passkey = passkeys.authenticate(
+                ceremony,
+                serializer.validated_data["credential"],
+                Passkey.objects.filter(user__in=active),
+            )
+        except InvalidCodeError:
+            metrics.LOGINS.labels("failed").inc()
+            raise
+        user = get_user_model()._default_manager.get(pk=passkey.user_id)
+        return logged_in(request, user, [claims.PASSKEY])
+
+
+@method_decorator(never_cache, name="dispatch")
+class ReauthenticateView(AuthAPIView):
+    """Prove a credential again (password, code or passkey): a new pair for this session with a
+    fresh ``auth_time``.
+    """
+
+    serializer_class = ReauthenticateSerializer
+
+    def post(self, request):
+        serializer = ReauthenticateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = request.user
+        if data.get("password") is not None:
+            method = self.check_password(request, user, data["password"])
+        elif data.get("code") is not None:
+            method = check_second_factor(
+                request, user, lambda: factors.verify_code(user, data["code"])
+            )
+        else:
+            ceremony = passkeys.take_ceremony(data["challenge_id"])
+            method = check_second_factor(
+                request,
+                user,
+                lambda: factors.verify_passkey(user, ceremony, data["credential"]),
+            )
+        body = services.reauthenticate(request, request.auth, user, [method]).body()
+        response = Response(body)
+        set_token_cookies(response, body)
+        return response
+
+    def check_password(self, request, user, password: str) -> str:
+        """A password proof, slowed down like a login's wrong password at the user's name."""
+        throttle, name = LoginFailureThrottle(), user.get_username()
+        wait = throttle.wait_for(request, name)
+        if wait:
+            raise Throttled(wait)
+        if not user.check_password(password):
+            throttle.failed(request, name)
+            services.record_event(
+                AuthEvent.Kind.LOGIN_FAILED, request, user, detail="re-authentication"
+            )
+            raise serializers.ValidationError({"password": ["The password is not correct."]})
+        throttle.succeeded(request, name)
+        return claims.PASSWORD
