@@ -6,6 +6,8 @@ from rest_framework.test import APIClient
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 HTML = {"HTTP_ACCEPT": "text/html"}
+# The account page's static files.
+SCRIPTS = ("auth-client.js", "forms.js", "second-factors.js", "account.js", "account.css")
 
 
 class AccountPageTests(AuthAPITestCase):
@@ -19,14 +21,18 @@ class AccountPageTests(AuthAPITestCase):
             "reset-confirm-form",
             "email-form",
             "password-form",
+            "mfa-form",
+            "totp-form",
+            "passkey-form",
+            "reauth-form",
         )
         for form in forms:
             self.assertContains(response, f'id="{form}"')
-        for name in ("auth-client.js", "forms.js", "account.js", "account.css"):
+        for name in SCRIPTS:
             self.assertContains(response, f"tokens/{name}")
 
     def test_the_scripts_are_static_files_of_the_app(self):
-        for name in ("auth-client.js", "forms.js", "account.js", "account.css"):
+        for name in SCRIPTS:
             with self.subTest(name=name):
                 self.assertIsNotNone(finders.find(f"tokens/{name}"))
 

@@ -69,6 +69,8 @@
     return node;
   }
 
+  const factors = SecondFactors.attach({ client, forms, notify, log });
+
   /* ---- signed out: log in, sign up, the mailed links ---- */
 
   $("login-form").addEventListener("submit", (event) => {
@@ -83,6 +85,11 @@
         form.reset();
         forms.clear(form);
         log("logged in");
+        return;
+      }
+      if (result.body && result.body.code === "mfa_required") {
+        $("login-password").value = "";
+        factors.showLoginStep(result.body);
         return;
       }
       forms.show(form, result.body);
@@ -217,7 +224,7 @@
     forms.busy(form, async () => {
       $("email-sent").hidden = true;
       const email = $("email-new").value.trim();
-      const result = await client.call("email/change/", { method: "POST", body: { email } });
+      const result = await factors.withReauth(() => client.call("email/change/", { method: "POST", body: { email } }));
       if (!result.ok) return forms.show(form, result.body);
       forms.clear(form);
       form.querySelector("input").value = "";
@@ -327,9 +334,12 @@
     show(true);
     loadProfile();
     loadSessions();
+    factors.signedIn();
   });
   client.addEventListener("logout", (event) => {
+    $("notice").hidden = true;
     show(false);
+    factors.signedOut();
     $("sessions").replaceChildren();
     for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
     $("email-sent").hidden = true;

@@ -109,6 +109,18 @@
       return result;
     }
 
+    /** Prove a credential again (``reauthenticate/``): the answer is a new pair for this session,
+     * which the other tabs learn of like a refresh. */
+    async reauthenticate(payload) {
+      const result = await this.call("reauthenticate/", { method: "POST", body: payload });
+      if (result.ok) {
+        this.adopt(this.user, result.body.expires_in);
+        this.emit("refresh", { reason: "re-authenticated", expiresAt: this.accessExpiresAt, here: true });
+        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, reason: "re-authenticated" });
+      }
+      return result;
+    }
+
     /** A request whose answer is read as JSON: ``{ok, status, body}`` (``body`` null when empty).
      * ``anonymous`` requests go out once, without the refresh-and-retry of signed-in calls. */
     async call(path, { anonymous = false, ...options } = {}) {
