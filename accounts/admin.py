@@ -5,18 +5,26 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from tokens.admin import StoreErrorsAsMessages
+from tokens.admin import AccountLifecycleAdminMixin, EmailVerifiedFilter, StoreErrorsAsMessages
 from tokens.core import services
 from tokens.models import Session
 
 
 @admin.register(User)
-class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
-    list_display = ("username", "email", "is_active", "is_staff", "last_login", "live_sessions")
+class UserAdmin(StoreErrorsAsMessages, AccountLifecycleAdminMixin, DjangoUserAdmin):
+    list_display = (
+        "username",
+        "email",
+        "email_verified",
+        "is_active",
+        "is_staff",
+        "last_login",
+        "live_sessions",
+    )
     list_editable = ("is_active",)
-    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    list_filter = ("is_active", EmailVerifiedFilter, "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
-    actions = ("disable_and_revoke", "revoke_all_sessions")
+    actions = ("disable_and_revoke", "revoke_all_sessions", "send_password_reset_mail")
 
     def get_queryset(self, request):
         now = timezone.now()

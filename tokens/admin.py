@@ -1,13 +1,15 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
-from tokens.models import AuthEvent, Session
+from tokens.lifecycle import services as lifecycle
+from tokens.models import AuthEvent, EmailVerification, Session
 from tokens.operations import charts, overview
 
 
@@ -39,6 +41,58 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         return self._retry_page(request, super().delete_view, object_id, extra_context)
+
+
+def pending_signups():
+    """A boolean expression on users: their sign-up waits for its address to be verified."""
+    return Exists(
+        EmailVerification.objects.filter(
+            user=OuterRef("pk"), purpose=EmailVerification.Purpose.SIGNUP
+        )
+    )
+
+
+class EmailVerifiedFilter(admin.SimpleListFilter):
+    title = "e-mail verified"
+    parameter_name = "email_verified"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(pending_signups())
+        if self.value() == "no":
+            return queryset.filter(pending_signups())
+        return queryset
+
+
+class AccountLifecycleAdminMixin(admin.ModelAdmin):
+    """For a project's user admin: an "e-mail verified" column and filter, and the action "Send a
+    password reset mail". Add ``"email_verified"`` to ``list_display``, ``EmailVerifiedFilter`` to
+    ``list_filter`` and ``"send_password_reset_mail"`` to ``actions``.
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(signup_pending=pending_signups())
+
+    @admin.display(description="e-mail verified", boolean=True, ordering="signup_pending")
+    def email_verified(self, user):
+        return not user.signup_pending
+
+    @admin.action(description="Send a password reset mail", permissions=["change"])
+    def send_password_reset_mail(self, request, queryset):
+        users = [user for user in queryset if lifecycle.can_reset(user)]
+        for user in users:
+            lifecycle.mail_reset_link(request, user)
+        skipped = queryset.count() - len(users)
+        self.message_user(request, f"Sent a password reset mail to {len(users)} user(s).")
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} user(s) without an active account, an address or a password.",
+                messages.WARNING,
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tokens.conf import DEFAULTS, token_settings
 from tokens.core import signing_keys
 from tokens.exceptions import StoreUnavailableError
+from tokens.lifecycle.services import VERIFICATION_MODES
 from tokens.operations import exposition
 from tokens.store import store
 
@@ -157,4 +158,25 @@ def check_redis_eviction(app_configs: Any, **kwargs: Any) -> list[checks.CheckMe
             f'(docs/operations.md, "Redis: what to run it with").',
             id="tokens.W002",
         )
+    ]
+
+
+@checks.register()
+def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    mode = token_settings.EMAIL_VERIFICATION
+    if mode not in VERIFICATION_MODES:
+        return [
+            checks.Error(
+                f"EMAIL_VERIFICATION must be one of {', '.join(VERIFICATION_MODES)}, not {mode!r}.",
+                id="tokens.E009",
+            )
+        ]
+    missing = [
+        name
+        for name in ("EMAIL_VERIFY_URL", "PASSWORD_RESET_URL")
+        if "{key}" not in getattr(token_settings, name)
+    ]
+    return [
+        checks.Error(f"{name} must contain {{key}}, where the mailed key goes.", id="tokens.E010")
+        for name in missing
     ]

@@ -21,6 +21,14 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from tokens.lifecycle.serializers import (
+    AcceptedSerializer,
+    AddressSerializer,
+    KeySerializer,
+    PasswordResetConfirmSerializer,
+    RegisterSerializer,
+    VerifiedSerializer,
+)
 from tokens.serializers import (
     CurrentSessionSerializer,
     LoginSerializer,
@@ -140,7 +148,8 @@ ERRORS = {
     ),
     403: OpenApiResponse(
         ErrorSerializer,
-        description="permission_denied, or csrf_failed for a cookie-authenticated unsafe request.",
+        description="permission_denied, csrf_failed for a cookie-authenticated unsafe request, or "
+        "(login) email_unverified.",
     ),
     404: OpenApiResponse(ErrorSerializer, description="No such session of this user."),
     429: OpenApiResponse(
@@ -157,6 +166,17 @@ def responses(success: dict, *statuses: int) -> dict:
 
 
 NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
+VERIFICATION_SENT = {
+    202: OpenApiResponse(
+        AcceptedSerializer, description="verification_sent, whoever the address belongs to."
+    )
+}
+INVALID_KEY = OpenApiResponse(
+    VALIDATION_ERROR | {"properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
+    description="invalid_key (a key unknown, used, expired or for another purpose), or field "
+    "errors.",
+)
+ACCOUNTS = ("accounts",)
 AUTH = ("auth",)
 OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
@@ -167,7 +187,7 @@ VIEWS = {
         "post": extend_schema(
             tags=AUTH,
             request=LoginSerializer,
-            responses=responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
+            responses=responses({200: LoginResponseSerializer}, 400, 401, 403, 429, 503),
             summary="Log in with a username or e-mail address and a password",
         )
     },
@@ -226,7 +246,7 @@ VIEWS = {
         "patch": extend_schema(
             tags=AUTH,
             responses=responses({200: ProfileSerializer}, 400, 401, 403, 503),
-            summary="Change e-mail and names",
+            summary="Change names (the address changes through email/change/)",
         ),
     },
     "tokens.views.PasswordView": {
@@ -235,6 +255,71 @@ VIEWS = {
             request=PasswordChangeSerializer,
             responses=responses(NO_CONTENT, 400, 401, 403, 503),
             summary="Change the password; every other session is revoked",
+        )
+    },
+    "tokens.lifecycle.views.RegisterView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=RegisterSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 429, 503),
+            summary="Sign up; the same answer whether or not the address has an account",
+        )
+    },
+    "tokens.lifecycle.views.VerifyEmailView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=KeySerializer,
+            responses={
+                200: VerifiedSerializer,
+                400: INVALID_KEY,
+                503: ERRORS[503],
+            },
+            summary="Verify an address with the mailed key (a sign-up, or an e-mail change)",
+        )
+    },
+    "tokens.lifecycle.views.ResendVerificationView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 429, 503),
+            summary="Mail a new verification link; the same answer for any address",
+        )
+    },
+    "tokens.lifecycle.views.PasswordResetView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(
+                {
+                    202: OpenApiResponse(
+                        AcceptedSerializer, description="reset_sent, for any address."
+                    )
+                },
+                400,
+                429,
+                503,
+            ),
+            summary="Mail a password reset link; the same answer for any address",
+        )
+    },
+    "tokens.lifecycle.views.PasswordResetConfirmView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=PasswordResetConfirmSerializer,
+            responses={
+                **NO_CONTENT,
+                400: INVALID_KEY,
+                503: ERRORS[503],
+            },
+            summary="Set a new password with the mailed key; every session of the user ends",
+        )
+    },
+    "tokens.lifecycle.views.EmailChangeView": {
+        "post": extend_schema(
+            tags=ACCOUNTS,
+            request=AddressSerializer,
+            responses=responses(VERIFICATION_SENT, 400, 401, 403, 429, 503),
+            summary="Move the account to a new address once the mailed key is verified",
         )
     },
     "tokens.oauth.RevokeView": {

@@ -4,7 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.test import SimpleTestCase
+from django.core.mail import send_mail
+from django.test import SimpleTestCase, override_settings
+
+from config.settings import email_settings
+from tokens.tests.mail_server import MailServer, text_of
 
 PROJECT = Path(__file__).resolve().parents[2]
 GOOD_KEYS = {
@@ -18,7 +22,9 @@ REPORT = (
     "'engine': s.DATABASES['default']['ENGINE'], "
     "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
     "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
-    "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES']}))"
+    "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES'], "
+    "'mail': [s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+    "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT, s.DEFAULT_FROM_EMAIL]}))"
 )
 VARIABLES = (
     "SECRET_KEY",
@@ -46,6 +52,15 @@ VARIABLES = (
     "METRICS_ACCESS",
     "METRICS_BEARER_TOKEN",
     "AUTH_EVENT_RETENTION_DAYS",
+    "THROTTLE_MAIL_IP",
+    "THROTTLE_MAIL_ADDRESS",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
+    "EMAIL_VERIFICATION",
+    "EMAIL_VERIFY_URL",
+    "PASSWORD_RESET_URL",
+    "EMAIL_VERIFICATION_KEY_LIFETIME",
+    "PASSWORD_RESET_KEY_LIFETIME",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -93,13 +108,33 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                     "login_ip": "30/min",
                     "login_username": "10/hour",
                     "refresh_ip": "120/min",
+                    "mail_ip": "20/hour",
+                    "mail_address": "3/hour",
                 },
                 "LOGIN_FAILURE_DELAY": 1,
                 "LOGIN_FAILURE_MAX_DELAY": 300,
                 "METRICS_ACCESS": "staff",
                 "METRICS_BEARER_TOKEN": "",
                 "AUTH_EVENT_RETENTION_DAYS": 90,
+                "EMAIL_VERIFICATION": "mandatory",
+                "EMAIL_VERIFY_URL": "/?verify={key}",
+                "PASSWORD_RESET_URL": "/?reset={key}",
+                "EMAIL_VERIFICATION_KEY_LIFETIME": 86400,
+                "PASSWORD_RESET_KEY_LIFETIME": 3600,
             },
+        )
+        self.assertEqual(
+            settings["mail"],
+            [
+                "django.core.mail.backends.console.EmailBackend",
+                "localhost",
+                25,
+                "",
+                "",
+                False,
+                10,
+                "webmaster@localhost",
+            ],
         )
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
@@ -130,6 +165,15 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             METRICS_ACCESS="bearer",
             METRICS_BEARER_TOKEN="scrape-0123",
             AUTH_EVENT_RETENTION_DAYS="400",
+            THROTTLE_MAIL_IP="8/hour",
+            THROTTLE_MAIL_ADDRESS="9/day",
+            EMAIL_URL="smtp://mailer:p%40ss@mail.example.com:587/?tls=True&timeout=5",
+            DEFAULT_FROM_EMAIL="accounts@example.com",
+            EMAIL_VERIFICATION="optional",
+            EMAIL_VERIFY_URL="https://app.example.com/verify/{key}",
+            PASSWORD_RESET_URL="https://app.example.com/reset/{key}",
+            EMAIL_VERIFICATION_KEY_LIFETIME="600",
+            PASSWORD_RESET_KEY_LIFETIME="300",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -152,13 +196,33 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                     "login_ip": "5/min",
                     "login_username": "6/hour",
                     "refresh_ip": "7/min",
+                    "mail_ip": "8/hour",
+                    "mail_address": "9/day",
                 },
                 "LOGIN_FAILURE_DELAY": 2,
                 "LOGIN_FAILURE_MAX_DELAY": 600,
                 "METRICS_ACCESS": "bearer",
                 "METRICS_BEARER_TOKEN": "scrape-0123",
                 "AUTH_EVENT_RETENTION_DAYS": 400,
+                "EMAIL_VERIFICATION": "optional",
+                "EMAIL_VERIFY_URL": "https://app.example.com/verify/{key}",
+                "PASSWORD_RESET_URL": "https://app.example.com/reset/{key}",
+                "EMAIL_VERIFICATION_KEY_LIFETIME": 600,
+                "PASSWORD_RESET_KEY_LIFETIME": 300,
             },
+        )
+        self.assertEqual(
+            settings["mail"],
+            [
+                "django.core.mail.backends.smtp.EmailBackend",
+                "mail.example.com",
+                587,
+                "mailer",
+                "p@ss",
+                True,
+                5,
+                "accounts@example.com",
+            ],
         )
         self.assertEqual(settings["proxies"], 1)
 
@@ -204,3 +268,21 @@ class ProductionStartTests(SimpleTestCase):
         result = run_python(code, DEBUG="0", **GOOD_KEYS)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
+
+
+class MailSettingsTests(SimpleTestCase):
+    def test_a_bad_mail_url_or_verification_mode_stops_start_up(self):
+        for name, value in (("EMAIL_URL", "pigeon://loft"), ("EMAIL_VERIFICATION", "sometimes")):
+            with self.subTest(name):
+                result = run_python(REPORT, DEBUG="1", **{name: value})
+                self.assertNotEqual(result.returncode, 0)
+                self.assertIn(name, result.stderr)
+
+    def test_mail_goes_through_the_smtp_server_the_url_names(self):
+        server = MailServer()
+        server.controller.start()
+        self.addCleanup(server.controller.stop)
+        with override_settings(**email_settings(f"smtp://127.0.0.1:{server.port}/?timeout=3")):
+            send_mail("Hello", "Through the URL.", "from@example.com", ["to@example.com"])
+        self.assertEqual(len(server.messages), 1)
+        self.assertEqual(text_of(server.messages[0]).strip(), "Through the URL.")

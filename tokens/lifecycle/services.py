@@ -153,11 +153,7 @@ def request_password_reset(request, address: str) -> None:
     an address without one gets a note.
     """
     address = normalize(address)
-    users = [
-        user
-        for user in users_with_address(address).order_by("pk")
-        if getattr(user, "is_active", True) and user.has_usable_password()
-    ]
+    users = [user for user in users_with_address(address).order_by("pk") if can_reset(user)]
     services.record_event(
         AuthEvent.Kind.PASSWORD_RESET_REQUESTED,
         request,
@@ -167,13 +163,31 @@ def request_password_reset(request, address: str) -> None:
     if not users:
         send_limited("unknown_account", address, {"action": "a password reset"})
     for user in users:
-        context = {
-            "user": user,
-            "username": user.get_username(),
-            "link": link(request, "PASSWORD_RESET_URL", keys.reset_key(user)),
-            "lifetime_minutes": max(token_settings.PASSWORD_RESET_KEY_LIFETIME // 60, 1),
-        }
-        send_limited("password_reset", address_of(user), context)
+        send_limited("password_reset", address_of(user), _reset_context(request, user))
+
+
+def can_reset(user) -> bool:
+    """Whether a reset link may be mailed to ``user``: active, with an address and a password."""
+    return (
+        getattr(user, "is_active", True) and bool(address_of(user)) and user.has_usable_password()
+    )
+
+
+def mail_reset_link(request, user) -> None:
+    """Mail a reset link to ``user`` now: staff chose to, so the per-address limit is not asked."""
+    services.record_event(
+        AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff"
+    )
+    mail.send("password_reset", address_of(user), _reset_context(request, user))
+
+
+def _reset_context(request, user) -> dict:
+    return {
+        "user": user,
+        "username": user.get_username(),
+        "link": link(request, "PASSWORD_RESET_URL", keys.reset_key(user)),
+        "lifetime_minutes": max(token_settings.PASSWORD_RESET_KEY_LIFETIME // 60, 1),
+    }
 
 
 def reset_password(request, user, password: str) -> None:

@@ -1,10 +1,11 @@
 """The figures of the admin's security overview, from aggregate queries over indexed columns.
 
 Per hour over the last 24 hours and per day over the last 30 (UTC): logins succeeded and failed,
-refreshes, reuse detections and revocations; the addresses and usernames with the most failed
-logins in the last 24 hours; the live sessions now. Events are counted by the database over the
-``(kind, at)`` index, four queries in all; refreshes come from the hourly tallies in Redis
-(``tokens.store.store``), since a refresh writes no event.
+refreshes, reuse detections and revocations, and the account lifecycle's sign-ups, e-mail
+verifications, password reset requests and resets, and e-mail changes; the addresses and
+usernames with the most failed logins in the last 24 hours; the live sessions now. Events are
+counted by the database over the ``(kind, at)`` index, four queries in all; refreshes come from
+the hourly tallies in Redis (``tokens.store.store``), since a refresh writes no event.
 """
 
 from collections import Counter
@@ -34,6 +35,11 @@ SERIES = (
     (REFRESHES, ()),
     ("Reuse detected", (AuthEvent.Kind.REUSE_DETECTED,)),
     ("Revocations", (AuthEvent.Kind.REVOKED,)),
+    ("Sign-ups", (AuthEvent.Kind.SIGNED_UP,)),
+    ("E-mail verifications", (AuthEvent.Kind.EMAIL_VERIFIED,)),
+    ("Password reset requests", (AuthEvent.Kind.PASSWORD_RESET_REQUESTED,)),
+    ("Password resets", (AuthEvent.Kind.PASSWORD_RESET,)),
+    ("E-mail changes", (AuthEvent.Kind.EMAIL_CHANGED,)),
 )
 _KINDS = [kind for _, kinds in SERIES for kind in kinds]
 

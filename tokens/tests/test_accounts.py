@@ -1,11 +1,15 @@
 """The account lifecycle over HTTP: sign-up, verification, password reset, e-mail change."""
 
+import statistics
+import time
 from unittest import skipUnless
 
 from django.contrib.auth import get_user_model
-from django.core import mail
+from django.core import checks, mail
+from django.test import SimpleTestCase, override_settings
 
 from tokens.conf import DEFAULTS
+from tokens.lifecycle.mail import notify as mail_notify
 from tokens.models import AuthEvent, EmailVerification, Session
 from tokens.tests.lifecycle_support import (
     NEW_PASSWORD,
@@ -21,6 +25,7 @@ from tokens.tests.support import (
     bearer,
     login_name,
     make_user,
+    rate_limits,
     token_settings,
 )
 
@@ -394,3 +399,120 @@ class EmailChangeTests(LifecycleTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.address(), ALICE)
+
+
+class MailLimitTests(LifecycleTestCase):
+    """Per client address a 429; per target address the same answer and no mail."""
+
+    @rate_limits(mail_ip="2/hour")
+    def test_mail_requests_per_client_address(self):
+        for number in range(2):
+            body = register_body(f"n{number}@example.com", PASSWORD, username=f"n{number}")
+            response = self.post("register/", body)
+            self.assertEqual(response.status_code, 202)
+        for path, body in (
+            ("register/", register_body("n9@example.com", PASSWORD)),
+            ("password/reset/", {"email": ALICE}),
+            ("email/verify/resend/", {"email": ALICE}),
+        ):
+            response = self.post(path, body)
+            self.assertError(response, 429, "throttled")
+            self.assertTrue(int(response["Retry-After"]) > 0)
+        other = self.post("password/reset/", {"email": ALICE}, REMOTE_ADDR="10.0.0.9")
+        self.assertEqual(other.status_code, 202)
+
+    def test_mails_per_target_address_whatever_the_client(self):
+        for address in (ALICE, "nobody@example.com"):
+            answers = {
+                self.post("password/reset/", {"email": address}, REMOTE_ADDR=f"10.0.1.{n}").content
+                for n in range(5)
+            }
+            self.assertEqual(len(answers), 1)
+            self.assertEqual(len(mails_to(address)), 3, address)
+        # Past the limit sign-ups still answer the same, and send nothing either.
+        response = self.post("register/", register_body("Alice@example.com", PASSWORD))
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(len(mails_to(ALICE)) + len(mails_to("Alice@example.com")), 3)
+
+    def test_security_notices_are_neither_held_back_nor_counted(self):
+        pair = self.login()
+        for _ in range(4):
+            self.post("password/reset/", {"email": ALICE})
+        self.assertEqual(len(mails_to(ALICE)), 3)
+        response = self.post(
+            "password/",
+            {"old_password": PASSWORD, "new_password": NEW_PASSWORD},
+            **bearer(pair["access_token"]),
+        )
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(len(mails_to(ALICE)), 4)
+        # Notices to a fresh address take nothing from its allowance.
+        bob = make_user("bob")
+        for _ in range(2):
+            mail_notify(bob, "password_changed", {"reset": False})
+        for _ in range(3):
+            self.post("password/reset/", {"email": "bob@example.com"})
+        self.assertEqual(len(mails_to("bob@example.com")), 5)
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
+@unlimited()
+class NoEnumerationTimingTests(LifecycleTestCase):
+    """Known and unknown addresses take about the same time (real Argon2 hashing, as in production).
+
+    Requests alternate between the two kinds, so a slow moment of a shared machine hits both;
+    medians ignore the outliers. If one path skipped the password hash, it would be several times
+    faster than the other and fail the bound.
+    """
+
+    ROUNDS = 11
+
+    def timed(self, path: str, body: dict) -> float:
+        started = time.perf_counter()
+        response = self.post(path, body)
+        elapsed = time.perf_counter() - started
+        self.assertEqual(response.status_code, 202)
+        return elapsed
+
+    def assertSimilar(self, known: list[float], unknown: list[float]):
+        fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
+        self.assertLess(slow - fast, 0.3 * slow + 0.003, (known, unknown))
+
+    def compare(self, path: str, known_body, unknown_body):
+        self.timed(path, known_body(-1))  # warm up: templates, connections
+        known, unknown = [], []
+        for number in range(self.ROUNDS):
+            pairs = [(known, known_body), (unknown, unknown_body)]
+            for times, body in pairs if number % 2 else reversed(pairs):
+                times.append(self.timed(path, body(number)))
+        self.assertSimilar(known, unknown)
+
+    def test_sign_up(self):
+        self.compare(
+            "register/",
+            lambda n: register_body(ALICE, PASSWORD, username=f"known{n}"),
+            lambda n: register_body(f"unknown{n}@example.com", PASSWORD, username=f"unknown{n}"),
+        )
+        self.assertEqual(get_user_model()._default_manager.filter(email__iexact=ALICE).count(), 1)
+
+    def test_password_reset_and_resend(self):
+        self.compare(
+            "password/reset/", lambda n: {"email": ALICE}, lambda n: {"email": f"n{n}@example.com"}
+        )
+        self.compare(
+            "email/verify/resend/",
+            lambda n: {"email": ALICE},
+            lambda n: {"email": f"n{n}@example.com"},
+        )
+
+
+class SettingsCheckTests(SimpleTestCase):
+    def test_the_verification_mode_and_the_link_templates_are_checked(self):
+        def ids():
+            return {message.id for message in checks.run_checks()}
+
+        self.assertFalse({"tokens.E009", "tokens.E010"} & ids())
+        with token_settings(EMAIL_VERIFICATION="sometimes"):
+            self.assertIn("tokens.E009", ids())
+        with token_settings(PASSWORD_RESET_URL="https://app.example.com/reset"):
+            self.assertIn("tokens.E010", ids())

@@ -28,6 +28,11 @@ ENVIRONMENT_DEFAULTS = {
     "LOGIN_FAILURE_DELAY": DEFAULTS["LOGIN_FAILURE_DELAY"],
     "LOGIN_FAILURE_MAX_DELAY": DEFAULTS["LOGIN_FAILURE_MAX_DELAY"],
     **{f"THROTTLE_{scope.upper()}": rate for scope, rate in DEFAULTS["THROTTLE_RATES"].items()},
+    "EMAIL_VERIFICATION": DEFAULTS["EMAIL_VERIFICATION"],
+    "EMAIL_VERIFY_URL": DEFAULTS["EMAIL_VERIFY_URL"],
+    "PASSWORD_RESET_URL": DEFAULTS["PASSWORD_RESET_URL"],
+    "EMAIL_VERIFICATION_KEY_LIFETIME": DEFAULTS["EMAIL_VERIFICATION_KEY_LIFETIME"],
+    "PASSWORD_RESET_KEY_LIFETIME": DEFAULTS["PASSWORD_RESET_KEY_LIFETIME"],
 }
 
 
@@ -121,7 +126,13 @@ class WithoutTheProjectsSettingsTests(AuthAPITestCase):
         )
 
     @token_settings(
-        THROTTLE_RATES={"login_ip": "1/min", "login_username": None, "refresh_ip": None}
+        THROTTLE_RATES={
+            "login_ip": "1/min",
+            "login_username": None,
+            "refresh_ip": None,
+            "mail_ip": None,
+            "mail_address": None,
+        }
     )
     def test_rate_limits_are_the_apps_settings(self):
         self.client.post("/auth/v2/login/", {"username": "nobody", "password": "x"}, format="json")

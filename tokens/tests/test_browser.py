@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tokens.models import AuthEvent, Session
+from tokens.operations import overview
 from tokens.tests.browser import (
     ARTIFACTS,
     BrowserTestCase,
@@ -252,7 +253,9 @@ class SecurityOverviewTests(BrowserTestCase):
         )
         page.reload()
         page.wait_for_selector("#security-overview svg")
-        self.assertEqual(page.locator("#security-overview svg[role=img]").count(), 12)
+        self.assertEqual(
+            page.locator("#security-overview svg[role=img]").count(), 2 * len(overview.SERIES) + 2
+        )
         self.assertEqual(page.inner_text("#live-sessions"), "1")
         self.assertIn(
             "(3)", page.locator("#hourly figure").nth(2).inner_text()

@@ -196,3 +196,41 @@ class OverviewPageTests(AuthAPITestCase):
         self.assertEqual(self.client.get(URL).status_code, 200)
         self.client.force_login(self.user)  # not staff
         self.assertEqual(self.client.get(URL).status_code, 302)
+
+
+class AccountLifecycleSeriesTests(AuthAPITestCase):
+    """Sign-ups, verifications, reset requests and resets, and e-mail changes are charted."""
+
+    def test_each_lifecycle_event_counts_in_its_series(self):
+        now = clock.to_datetime(clock.now())
+        for kind in (
+            AuthEvent.Kind.SIGNED_UP,
+            AuthEvent.Kind.SIGNED_UP,
+            AuthEvent.Kind.EMAIL_VERIFIED,
+            AuthEvent.Kind.PASSWORD_RESET_REQUESTED,
+            AuthEvent.Kind.PASSWORD_RESET,
+            AuthEvent.Kind.EMAIL_CHANGED,
+        ):
+            AuthEvent.objects.create(kind=kind, at=now - timedelta(minutes=1))
+        found = overview.figures()
+        totals = {title: sum(series(found.daily, title)) for title, _ in overview.SERIES}
+        self.assertEqual(
+            {
+                title: totals[title]
+                for title in (
+                    "Sign-ups",
+                    "E-mail verifications",
+                    "Password reset requests",
+                    "Password resets",
+                    "E-mail changes",
+                )
+            },
+            {
+                "Sign-ups": 2,
+                "E-mail verifications": 1,
+                "Password reset requests": 1,
+                "Password resets": 1,
+                "E-mail changes": 1,
+            },
+        )
+        self.assertEqual(series(found.hourly, "Sign-ups")[-1], 2)
