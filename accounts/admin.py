@@ -5,13 +5,20 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from tokens.admin import AccountLifecycleAdminMixin, EmailVerifiedFilter, StoreErrorsAsMessages
+from tokens.admin import (
+    AccountLifecycleAdminMixin,
+    EmailVerifiedFilter,
+    SecondFactorsAdminMixin,
+    StoreErrorsAsMessages,
+)
 from tokens.core import services
 from tokens.models import Session
 
 
 @admin.register(User)
-class UserAdmin(StoreErrorsAsMessages, AccountLifecycleAdminMixin, DjangoUserAdmin):
+class UserAdmin(
+    SecondFactorsAdminMixin, StoreErrorsAsMessages, AccountLifecycleAdminMixin, DjangoUserAdmin
+):
     list_display = (
         "username",
         "email",
@@ -20,11 +27,17 @@ class UserAdmin(StoreErrorsAsMessages, AccountLifecycleAdminMixin, DjangoUserAdm
         "is_staff",
         "last_login",
         "live_sessions",
+        "second_factors",
     )
     list_editable = ("is_active",)
     list_filter = ("is_active", EmailVerifiedFilter, "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
-    actions = ("disable_and_revoke", "revoke_all_sessions", "send_password_reset_mail")
+    actions = (
+        "disable_and_revoke",
+        "revoke_all_sessions",
+        "send_password_reset_mail",
+        "remove_second_factors",
+    )
 
     def get_queryset(self, request):
         now = timezone.now()

@@ -3,7 +3,12 @@ from django.urls import include, path
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
+from tokens.admin_login import SecondFactorAdminAuthenticationForm
 from tokens.schema import SchemaView, SwaggerView
+
+# The admin's login asks staff with a second factor for its code (no way in around it).
+admin.site.login_form = SecondFactorAdminAuthenticationForm
+admin.site.login_template = "tokens/admin/login.html"
 
 urlpatterns = [
     # The account page; it hands browsers the csrftoken cookie their cookie-authenticated requests

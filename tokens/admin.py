@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -9,7 +11,8 @@ from django.urls import path
 from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle import services as lifecycle
-from tokens.models import AuthEvent, EmailVerification, Session
+from tokens.mfa import factors
+from tokens.models import AuthEvent, EmailVerification, Passkey, Session, TotpFactor
 from tokens.operations import charts, overview
 
 
@@ -93,6 +96,52 @@ class AccountLifecycleAdminMixin(admin.ModelAdmin):
                 f"Skipped {skipped} user(s) without an active account, an address or a password.",
                 messages.WARNING,
             )
+
+
+class SecondFactorsAdminMixin(admin.ModelAdmin):
+    """For a project's user admin: a "second factors" column and the action "Remove second factors"
+    (which also revokes every session of the users, and is logged). Add ``"second_factors"`` to
+    ``list_display`` and ``"remove_second_factors"`` to ``actions``.
+    """
+
+    def get_queryset(self, request):
+        passkeys = (
+            Passkey.objects.filter(user=OuterRef("pk"))
+            .order_by()
+            .values("user")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                totp_enabled=Exists(
+                    TotpFactor.objects.filter(user=OuterRef("pk")).exclude(secret="")
+                ),
+                passkey_total=Coalesce(Subquery(passkeys), Value(0)),
+            )
+        )
+
+    @admin.display(description="second factors")
+    def second_factors(self, user) -> str:
+        enrolled = ["TOTP"] if user.totp_enabled else []
+        if user.passkey_total:
+            enrolled.append(f"{user.passkey_total} passkey{'s' if user.passkey_total > 1 else ''}")
+        return ", ".join(enrolled) or "-"
+
+    @admin.action(description="Remove second factors")
+    def remove_second_factors(self, request, queryset):
+        # All or nothing, like the other actions that revoke.
+        with transaction.atomic():
+            users = list(queryset)
+            removed = sum(factors.remove_all(request, user) for user in users)
+        self.message_user(
+            request,
+            f"Removed {removed} second factor(s) of {len(users)} user(s) and revoked their "
+            "sessions.",
+            messages.SUCCESS,
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

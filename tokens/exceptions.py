@@ -60,6 +60,12 @@ class StoreUnavailableError(AuthError):
     code = "service_unavailable"
 
 
+class InvalidCodeError(AuthError):
+    """A wrong, reused or expired one-time code, recovery code or passkey answer."""
+
+    code = "invalid_code"
+
+
 class InvalidKeyError(AuthError):
     """A mailed key that is unknown, used, expired, for another purpose or for another state."""
 
@@ -70,12 +76,6 @@ class EmailUnverifiedError(AuthError):
     """The right password for an account whose address is not verified yet."""
 
     code = "email_unverified"
-
-
-class InvalidCodeError(AuthError):
-    """A wrong, reused or expired one-time code, recovery code or passkey answer."""
-
-    code = "invalid_code"
 
 
 # API errors ------------------------------------------------------------------------------

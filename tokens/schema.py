@@ -29,6 +29,21 @@ from tokens.lifecycle.serializers import (
     RegisterSerializer,
     VerifiedSerializer,
 )
+from tokens.mfa.serializers import (
+    CodeSerializer,
+    MfaLoginSerializer,
+    MfaRequiredSerializer,
+    MfaStatusSerializer,
+    PasskeyCreatedSerializer,
+    PasskeyCreateSerializer,
+    PasskeyLoginOptionsSerializer,
+    PasskeyLoginSerializer,
+    PublicKeyOptionsSerializer,
+    ReauthenticateSerializer,
+    RecoveryCodesSerializer,
+    TotpConfirmedSerializer,
+    TotpSetupSerializer,
+)
 from tokens.serializers import (
     CurrentSessionSerializer,
     LoginSerializer,
@@ -151,6 +166,24 @@ ERRORS = {
         description="permission_denied, csrf_failed for a cookie-authenticated unsafe request, or "
         "(login) email_unverified.",
     ),
+    "403-recent": OpenApiResponse(
+        ErrorSerializer,
+        description="reauthentication_required: the access token's auth_time is older than "
+        "REAUTHENTICATION_WINDOW (call reauthenticate/); permission_denied or csrf_failed.",
+    ),
+    "400-code": OpenApiResponse(
+        {
+            "oneOf": [
+                {"$ref": "#/components/schemas/Error"},
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            ]
+        },
+        description="invalid_code (a wrong, reused or expired code or passkey answer), or field "
+        "errors.",
+    ),
     404: OpenApiResponse(ErrorSerializer, description="No such session of this user."),
     429: OpenApiResponse(
         ErrorSerializer, description="throttled; Retry-After says when to try again."
@@ -161,8 +194,12 @@ ERRORS = {
 }
 
 
-def responses(success: dict, *statuses: int) -> dict:
-    return {**success, **{status: ERRORS[status] for status in statuses}}
+def responses(success: dict, *statuses: int | str) -> dict:
+    """``success`` and the error responses named: a status, or a variant like ``"403-recent"``."""
+    return {
+        **success,
+        **{int(str(status).split("-")[0]): ERRORS[status] for status in statuses},
+    }
 
 
 NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
@@ -180,6 +217,7 @@ ACCOUNTS = ("accounts",)
 AUTH = ("auth",)
 OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
+MFA_TAGS = ("second factors",)
 
 # Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
 VIEWS = {
@@ -187,7 +225,15 @@ VIEWS = {
         "post": extend_schema(
             tags=AUTH,
             request=LoginSerializer,
-            responses=responses({200: LoginResponseSerializer}, 400, 401, 403, 429, 503),
+            responses={
+                **responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
+                403: OpenApiResponse(
+                    MfaRequiredSerializer,
+                    description="mfa_required: the password is right and the user has a second "
+                    "factor, finish at login/mfa/ with the mfa_token; email_unverified: the "
+                    "address is not verified yet (detail and code only); csrf_failed.",
+                ),
+            },
             summary="Log in with a username or e-mail address and a password",
         )
     },
@@ -226,8 +272,9 @@ VIEWS = {
     "tokens.views.SessionDetailView": {
         "delete": extend_schema(
             tags=AUTH,
-            responses=responses(NO_CONTENT, 401, 403, 404, 503),
-            summary="Revoke one of the user's sessions",
+            responses=responses(NO_CONTENT, 401, "403-recent", 404, 503),
+            summary="Revoke one of the user's sessions (another than this one: recent "
+            "authentication)",
         )
     },
     "tokens.views.SessionView": {
@@ -318,8 +365,101 @@ VIEWS = {
         "post": extend_schema(
             tags=ACCOUNTS,
             request=AddressSerializer,
-            responses=responses(VERIFICATION_SENT, 400, 401, 403, 429, 503),
-            summary="Move the account to a new address once the mailed key is verified",
+            responses=responses(VERIFICATION_SENT, 400, 401, "403-recent", 429, 503),
+            summary="Move the account to a new address once the mailed key is verified; recent "
+            "authentication",
+        )
+    },
+    "tokens.mfa.views.MfaStatusView": {
+        "get": extend_schema(
+            tags=MFA_TAGS,
+            responses=responses({200: MfaStatusSerializer}, 401, 403, 503),
+            summary="The user's second factors",
+        )
+    },
+    "tokens.mfa.views.TotpView": {
+        "post": extend_schema(
+            tags=MFA_TAGS,
+            request=None,
+            responses=responses({200: TotpSetupSerializer}, 401, "403-recent", 503),
+            summary="A pending TOTP secret (active once confirmed); recent authentication",
+        ),
+        "delete": extend_schema(
+            tags=MFA_TAGS,
+            responses=responses(NO_CONTENT, 401, "403-recent", 503),
+            summary="Remove TOTP; recent authentication",
+        ),
+    },
+    "tokens.mfa.views.TotpConfirmView": {
+        "post": extend_schema(
+            tags=MFA_TAGS,
+            request=CodeSerializer,
+            responses=responses({200: TotpConfirmedSerializer}, "400-code", 401, 403, 503),
+            summary="Confirm the pending TOTP secret with a code",
+        )
+    },
+    "tokens.mfa.views.RecoveryCodesView": {
+        "post": extend_schema(
+            tags=MFA_TAGS,
+            request=None,
+            responses=responses({200: RecoveryCodesSerializer}, 400, 401, "403-recent", 503),
+            summary="A new set of recovery codes (the old ones stop working); recent "
+            "authentication",
+        )
+    },
+    "tokens.mfa.views.PasskeyOptionsView": {
+        "post": extend_schema(
+            tags=MFA_TAGS,
+            request=None,
+            responses=responses({200: PublicKeyOptionsSerializer}, 401, "403-recent", 503),
+            summary="Creation options for a new passkey; recent authentication",
+        )
+    },
+    "tokens.mfa.views.PasskeyListView": {
+        "post": extend_schema(
+            tags=MFA_TAGS,
+            request=PasskeyCreateSerializer,
+            responses=responses({201: PasskeyCreatedSerializer}, "400-code", 401, 403, 503),
+            summary="Register a passkey answering the creation options",
+        )
+    },
+    "tokens.mfa.views.PasskeyDetailView": {
+        "delete": extend_schema(
+            tags=MFA_TAGS,
+            responses=responses(NO_CONTENT, 401, "403-recent", 404, 503),
+            summary="Remove one of the user's passkeys; recent authentication",
+        )
+    },
+    "tokens.mfa.views.LoginMfaView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=MfaLoginSerializer,
+            responses=responses({200: LoginResponseSerializer}, "400-code", 401, 429, 503),
+            summary="Finish a login with its mfa_token and a code or a passkey answer",
+        )
+    },
+    "tokens.mfa.views.PasskeyLoginOptionsView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=None,
+            responses=responses({200: PasskeyLoginOptionsSerializer}, 429, 503),
+            summary="Request options for a login with any discoverable passkey",
+        )
+    },
+    "tokens.mfa.views.PasskeyLoginView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=PasskeyLoginSerializer,
+            responses=responses({200: LoginResponseSerializer}, "400-code", 429, 503),
+            summary="Log in with a passkey alone (user verification required)",
+        )
+    },
+    "tokens.mfa.views.ReauthenticateView": {
+        "post": extend_schema(
+            tags=AUTH,
+            request=ReauthenticateSerializer,
+            responses=responses({200: TokenPairSerializer}, "400-code", 401, 403, 429, 503),
+            summary="Prove a credential again: a new pair for this session, a fresh auth_time",
         )
     },
     "tokens.oauth.RevokeView": {

@@ -120,9 +120,9 @@ class LoginView(AuthAPIView):
             LoginFailureThrottle().failed(request, name)
             metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
-        LoginFailureThrottle().succeeded(request, name)
         # Only once the password is right (a wrong one stays invalid_credentials), so this answer
         # never tells a guesser anything.
+        LoginFailureThrottle().succeeded(request, name)
         lifecycle.check_may_log_in(user)
         if factors.has_second_factor(user):
             # The password was right; the session opens only with the second factor (login/mfa/).

@@ -3,7 +3,7 @@
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework import status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from tokens.lifecycle import services
@@ -14,6 +14,7 @@ from tokens.lifecycle.serializers import (
     RegisterSerializer,
 )
 from tokens.lifecycle.throttling import MailIPThrottle
+from tokens.permissions import RecentAuthentication
 from tokens.views import AuthAPIView
 
 # The 202 bodies: one per kind of mail, the same whoever the address belongs to.
@@ -100,8 +101,11 @@ class PasswordResetConfirmView(PublicAPIView):
 
 
 class EmailChangeView(AuthAPIView):
-    """Ask to move the account to a new address; it changes once the mailed key is verified."""
+    """Ask to move the account to a new address (after a recent authentication); it changes once
+    the mailed key is verified.
+    """
 
+    permission_classes = (IsAuthenticated, RecentAuthentication)
     throttle_classes = (MailIPThrottle,)
     serializer_class = AddressSerializer
 

@@ -188,10 +188,13 @@ def remove_all(request, user) -> int:
         Passkey.objects.filter(user_id=user.pk).delete()
         RecoveryCode.objects.filter(user_id=user.pk).delete()
         services.revoke_all(user, Session.RevokeReason.ADMIN, request=request)
+        services.record_event(
+            AuthEvent.Kind.FACTOR_REMOVED,
+            request,
+            user,
+            detail=f"every second factor, by staff ({removed} removed)",
+        )
         if removed:
-            services.record_event(
-                AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="every factor, by staff"
-            )
             _tell_owner(user, "factor_removed", request, factor="every second factor")
     return removed
 

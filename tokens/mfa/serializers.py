@@ -183,9 +183,13 @@ class PasskeyLoginOptionsSerializer(PublicKeyOptionsSerializer):
 
 class MfaRequiredSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="mfa_required")
-    mfa_token = serializers.CharField(help_text="Single use, for login/mfa/ within 5 minutes.")
+    code = serializers.CharField(help_text="mfa_required, email_unverified or csrf_failed.")
+    mfa_token = serializers.CharField(
+        required=False, help_text="Single use, for login/mfa/ within 5 minutes (mfa_required)."
+    )
     methods = serializers.ListField(
-        child=serializers.ChoiceField(choices=("totp", "recovery_code", "passkey"))
+        child=serializers.ChoiceField(choices=("totp", "recovery_code", "passkey")),
+        required=False,
+        help_text="mfa_required: the second factors the user can give.",
     )
     passkey_options = PublicKeyOptionsSerializer(required=False)

@@ -142,6 +142,8 @@ class LoginMfaView(AuthAPIView):
     throttle_classes = (LoginIPThrottle,)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
     serializer_class = MfaLoginSerializer
+    # The browsable API shows this step's form (tokens.renderers.LoginPageRenderer).
+    second_factor_step = True
 
     def post(self, request):
         serializer = MfaLoginSerializer(data=request.data)

@@ -1,11 +1,12 @@
 """The figures of the admin's security overview, from aggregate queries over indexed columns.
 
 Per hour over the last 24 hours and per day over the last 30 (UTC): logins succeeded and failed,
-refreshes, reuse detections and revocations, and the account lifecycle's sign-ups, e-mail
-verifications, password reset requests and resets, and e-mail changes; the addresses and
-usernames with the most failed logins in the last 24 hours; the live sessions now. Events are
-counted by the database over the ``(kind, at)`` index, four queries in all; refreshes come from
-the hourly tallies in Redis (``tokens.store.store``), since a refresh writes no event.
+refreshes, reuse detections and revocations, the account lifecycle's sign-ups, e-mail
+verifications, password reset requests and resets, and e-mail changes, and second factors accepted,
+refused, enrolled and removed; the addresses and usernames with the most failed logins in the last
+24 hours; the live sessions now. Events are counted by the database over the ``(kind, at)`` index,
+four queries in all; refreshes come from the hourly tallies in Redis (``tokens.store.store``), since
+a refresh writes no event.
 """
 
 from collections import Counter
@@ -40,6 +41,9 @@ SERIES = (
     ("Password reset requests", (AuthEvent.Kind.PASSWORD_RESET_REQUESTED,)),
     ("Password resets", (AuthEvent.Kind.PASSWORD_RESET,)),
     ("E-mail changes", (AuthEvent.Kind.EMAIL_CHANGED,)),
+    ("Second factors accepted", (AuthEvent.Kind.MFA_SUCCEEDED,)),
+    ("Second factors refused", (AuthEvent.Kind.MFA_FAILED,)),
+    ("Factors enrolled or removed", (AuthEvent.Kind.FACTOR_ADDED, AuthEvent.Kind.FACTOR_REMOVED)),
 )
 _KINDS = [kind for _, kinds in SERIES for kind in kinds]
 

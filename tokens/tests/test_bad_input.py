@@ -8,12 +8,14 @@ import json
 import re
 import uuid
 
+import pyotp
 from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve
 
 from tokens.core import services
-from tokens.tests.support import AuthAPITestCase, token_settings
+from tokens.models import Passkey
+from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE")
@@ -125,7 +127,8 @@ class NoServerErrorTests(AuthAPITestCase):
             response["Content-Type"], "application/json", f"{label}: {response.content[:300]!r}"
         )
         body = response.json()
-        if response.status_code == 400 and "code" not in body:
+        # Field errors; a field may itself be named "code" (a second factor's), its errors a list.
+        if response.status_code == 400 and not isinstance(body.get("code"), str):
             self.assertTrue(
                 body and all(isinstance(value, (list, dict)) for value in body.values()), label
             )
@@ -195,6 +198,111 @@ class NoServerErrorTests(AuthAPITestCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json()["code"], "bad_request")
         self.assertEqual(self.client.get("/", HTTP_HOST="attacker.example").status_code, 400)
+
+
+# Values a hostile client puts in the second-factor fields: wrong types, junk and near-misses of
+# WebAuthn's JSON.
+HOSTILE_VALUES = [
+    None,
+    0,
+    -1,
+    10**40,
+    True,
+    "",
+    " ",
+    "\x00",
+    "x" * 100000,
+    [],
+    ["a"],
+    {},
+    {"id": 1},
+    {"id": "AA", "rawId": "AA", "type": "public-key", "response": {}},
+    {
+        "id": "!!",
+        "rawId": "!!",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": "!!",
+            "attestationObject": "AAAA",
+            "authenticatorData": "AA",
+            "signature": "AA",
+            "userHandle": 5,
+        },
+    },
+    {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": "e30",
+            "attestationObject": "oA",
+            "authenticatorData": "AAAA",
+            "signature": "AAAA",
+            "transports": [1, {}],
+        },
+    },
+    "{not json",
+    '{"id": "AA"}',
+]
+
+
+@without_rate_limits()
+@token_settings(LOGIN_FAILURE_DELAY=0)
+class SecondFactorBadInputTests(AuthAPITestCase):
+    """The second-factor endpoints, with a user who has factors and ceremonies under way: hostile
+    values in every field are a 4xx with a code or field errors, never a 5xx.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.client = Client(raise_request_exception=False)
+        self.token = services.login(RequestFactory().post("/"), self.user).access_token
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+        secret = self.client.post("/api/auth/mfa/totp/", **auth).json()["secret"]
+        code = pyotp.TOTP(secret).now()
+        confirm = self.client.post(
+            "/api/auth/mfa/totp/confirm/", {"code": code}, content_type="application/json", **auth
+        )
+        self.assertEqual(confirm.status_code, 200, confirm.content)
+        # A passkey of the user, so the login's second step holds a ceremony to answer.
+        Passkey.objects.create(
+            user=self.user, name="x", credential_id="AAAA", public_key=b"\xa0", user_handle="AA"
+        )
+
+    def test_hostile_values_in_every_field(self):
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+        mfa_token = self.client.post(
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": PASSWORD},
+            content_type="application/json",
+        ).json()["mfa_token"]
+        challenge_id = self.client.post("/api/auth/login/passkey/options/").json()["challenge_id"]
+        requests = [
+            ("/api/auth/mfa/totp/confirm/", {}, "code"),
+            ("/api/auth/mfa/passkeys/", {"name": "x"}, "credential"),
+            ("/api/auth/mfa/passkeys/", {"credential": {}}, "name"),
+            ("/api/auth/login/mfa/", {"mfa_token": mfa_token}, "code"),
+            ("/api/auth/login/mfa/", {"mfa_token": mfa_token}, "credential"),
+            ("/api/auth/login/mfa/", {"code": "123456"}, "mfa_token"),
+            ("/api/auth/login/passkey/", {"challenge_id": challenge_id}, "credential"),
+            ("/api/auth/login/passkey/", {"credential": {}}, "challenge_id"),
+            ("/api/auth/reauthenticate/", {}, "password"),
+            ("/api/auth/reauthenticate/", {}, "code"),
+            ("/api/auth/reauthenticate/", {"challenge_id": challenge_id}, "credential"),
+            ("/api/auth/reauthenticate/", {"credential": {}}, "challenge_id"),
+        ]
+        for path, base, field in requests:
+            for value in HOSTILE_VALUES:
+                label = f"{path} {field}={str(value)[:40]!r}"
+                with self.subTest(label):
+                    # A registration under way each time, so every answer reaches the verifier.
+                    self.client.post("/api/auth/mfa/passkeys/options/", **auth)
+                    response = self.client.post(
+                        path, {**base, field: value}, content_type="application/json", **auth
+                    )
+                    self.assertLess(response.status_code, 500, f"{label}: {response.content!r}")
+                    self.assertGreaterEqual(response.status_code, 400, label)
+                    self.assertIsInstance(response.json(), dict, label)
 
 
 class BadInputAnswerTests(AuthAPITestCase):

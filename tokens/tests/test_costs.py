@@ -2,9 +2,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 
+from tokens.models import Session
 from tokens.tests.support import (
     AuthAPITestCase,
     bearer,
+    claims,
     count_redis_round_trips,
     without_rate_limits,
 )
@@ -59,6 +61,23 @@ class HotPathCostTests(AuthAPITestCase):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(sent), 1, sent)
         self.assertEqual(data_statements(queries), ["UPDATE"], [q["sql"] for q in queries])
+
+    def test_a_refresh_carries_the_session_claims_at_the_same_cost(self):
+        self.refresh(self.refresh(self.pair["refresh_token"]).json()["refresh_token"])
+        session = Session.objects.get(pk=self.pair["session_id"])
+        carried = {"auth_time": session.claims["auth_time"] - 60, "amr": ["pwd", "otp", "mfa"]}
+        Session.objects.filter(pk=session.pk).update(claims=carried)
+        token = self.login()["refresh_token"]
+        Session.objects.filter(pk=claims(token)["sid"]).update(claims=carried)
+        with count_redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
+            response = self.refresh(token)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(sent), 1, sent)
+        self.assertEqual(data_statements(queries), ["UPDATE"], [q["sql"] for q in queries])
+        for new in (response.json()["access_token"], response.json()["refresh_token"]):
+            self.assertEqual(
+                {name: claims(new)[name] for name in carried}, carried, "carried unchanged"
+            )
 
     def test_a_miss_costs_one_read_once_per_session(self):
         self.session(self.pair["access_token"])  # the lookup and seed scripts are cached

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APITestCase
@@ -16,7 +18,7 @@ def api_paths(patterns=None, prefix="") -> set[str]:
             if not route.startswith("admin/"):
                 paths |= api_paths(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern) and route not in {"", "api/schema/", "api/docs/"}:
-            paths.add("/" + route.replace("<uuid:session_id>", "{session_id}"))
+            paths.add("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
     return paths
 
 
