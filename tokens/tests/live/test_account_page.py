@@ -1,6 +1,7 @@
 """The account page in headless Chromium, with the mail it makes the server send caught by a real
-SMTP server in this process: sign up, the verification link, log in, sessions, e-mail change and
-a password reset through the mailed link. A screenshot is kept in var/test-artifacts/.
+SMTP server in this process: sign up, the verification link, log in, sessions, password and e-mail
+changes (with the re-authentication prompt), and a password reset through the mailed link.
+Screenshots are kept in var/test-artifacts/.
 """
 
 import email
@@ -22,7 +23,7 @@ from tokens.tests.browser import (
     requires_chromium,
 )
 from tokens.tests.servers import free_port
-from tokens.tests.support import PASSWORD, make_user
+from tokens.tests.support import PASSWORD, FrozenClock, make_user
 
 FIREFOX_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -80,6 +81,7 @@ class AccountPageTests(BrowserTestCase):
 
     def setUp(self):
         super().setUp()
+        self.clock = FrozenClock().install(self)
         self.mail.messages.clear()
         mail_settings = self.mail.settings()
         mail_settings.enable()
@@ -168,13 +170,19 @@ class AccountPageTests(BrowserTestCase):
         page.wait_for_selector("#password-changed:not([hidden])")
         self.assertFalse(page.locator("#password-old").get_attribute("aria-invalid"))
 
-        # Change the address: a bad one is refused at the field, a good one gets a link.
+        # Change the address: a bad one is refused at the field; five minutes after the login a
+        # good one first needs the password again, then gets its link.
         page.fill("#email-new", "not an address")
         page.click("#email-submit")
         self.assertTrue(self.field_error(page, "email-new"))
+        self.clock.advance(301)
         page.fill("#email-new", "carol.new@example.com")
         page.click("#email-submit")
+        page.wait_for_selector("#reauth-dialog[open]")
+        page.fill("#reauth-password", "b-new-horse-battery-5")
+        page.click("#reauth-submit")
         page.wait_for_selector("#email-sent:not([hidden])")
+        self.assertFalse(page.locator("#reauth-dialog").is_visible())
         self.assertFalse(page.locator("#email-new").get_attribute("aria-invalid"))
         key = self.mail.key("carol.new@example.com", "verify")
         page.close()
