@@ -56,6 +56,7 @@
   function attach({ client, forms, notify, log }) {
     const loginForm = $("login-form");
     const mfaForm = $("mfa-form");
+    let state = null; // the user's factors, as mfa/ last answered
     let mfaChallenge = null; // the body of the last 403 mfa_required: mfa_token, methods, options
 
     const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
@@ -145,26 +146,57 @@
       settle = null;
     }
 
-    /** Ask for the password again; resolves true once the session has a fresh ``auth_time``. */
+    let byCode = false; // the prompt asks for a code instead of the password
+
+    function reauthMode(code) {
+      byCode = code;
+      $("reauth-password-field").hidden = code;
+      $("reauth-code-field").hidden = !code;
+      $("reauth-switch").textContent = code ? "Use the password instead" : "Use a code instead";
+      (code ? $("reauth-code") : $("reauth-password")).focus();
+    }
+
+    /** Ask for a credential again (the password, or a code or a passkey where the user has one);
+     * resolves true once the session has a fresh ``auth_time``. */
     function reauthenticate() {
       reauthForm.reset();
       forms.clear(reauthForm);
+      $("reauth-switch").hidden = !(state && state.totp.enabled);
+      $("reauth-passkey").hidden = !(state && state.passkeys.length && supportsPasskeys);
       dialog.showModal();
-      $("reauth-password").focus();
+      reauthMode(false);
       return new Promise((resolve) => { settle = resolve; });
+    }
+
+    async function proveAgain(payload) {
+      const result = await client.reauthenticate(payload);
+      if (!result.ok) {
+        return forms.show(reauthForm, result.body, {
+          codeFields: { invalid_credentials: "password", invalid_code: byCode ? "code" : "password" },
+        });
+      }
+      log("re-authenticated");
+      closeDialog(true);
     }
 
     reauthForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      forms.busy(reauthForm, async () => {
-        const result = await client.reauthenticate({ password: $("reauth-password").value });
-        if (!result.ok) {
-          return forms.show(reauthForm, result.body, { codeFields: { invalid_credentials: "password" } });
-        }
-        log("re-authenticated");
-        closeDialog(true);
-      });
+      forms.busy(reauthForm, () => proveAgain(byCode
+        ? { code: $("reauth-code").value.trim() }
+        : { password: $("reauth-password").value }));
     });
+    $("reauth-switch").addEventListener("click", () => {
+      forms.clear(reauthForm);
+      reauthMode(!byCode);
+    });
+    $("reauth-passkey").addEventListener("click", () => forms.busy(reauthForm, async () => {
+      forms.clear(reauthForm);
+      const options = await client.call("login/passkey/options/", { method: "POST", anonymous: true });
+      if (!options.ok) return forms.show(reauthForm, options.body);
+      const answer = await assertion(options.body);
+      if (!answer.ok) return forms.show(reauthForm, answer.body);
+      await proveAgain({ challenge_id: options.body.challenge_id, credential: answer.credential });
+    }));
     $("reauth-cancel").addEventListener("click", () => closeDialog(false));
     dialog.addEventListener("cancel", () => closeDialog(false));
 
@@ -231,7 +263,7 @@
       const request = ++loads;
       const result = await client.call("mfa/");
       if (!result.ok || request !== loads) return;
-      const state = result.body;
+      state = result.body;
       const any = state.totp.enabled || state.passkeys.length > 0;
       $("totp-status").textContent = state.totp.enabled
         ? "On: logging in asks for a code from the app."
@@ -332,6 +364,7 @@
         closeTotpForm();
         closeDialog(false);
         $("recovery-done").click();
+        state = null;
         $("passkeys").replaceChildren();
         $("mfa-error").textContent = "";
       },

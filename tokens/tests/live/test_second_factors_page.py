@@ -117,7 +117,8 @@ class SecondFactorPageTests(BrowserTestCase):
         page.wait_for_selector("#app-view:not([hidden])")
         page.wait_for_selector("#recovery-status:has-text('9 of 10')")
 
-        # Five minutes later new codes need the password again: the prompt, then the action.
+        # Five minutes later new codes need a fresh proof: the prompt (a wrong password refused at
+        # its field, then a code from the app), then the action.
         self.clock.advance(301)
         page.click("#recovery-renew")
         page.wait_for_selector("#reauth-dialog[open]")
@@ -125,7 +126,8 @@ class SecondFactorPageTests(BrowserTestCase):
         page.click("#reauth-submit")
         self.assertTrue(self.field_error(page, "reauth-password"))
         self.clock.advance(10)
-        page.fill("#reauth-password", PASSWORD)
+        page.click("#reauth-switch")
+        page.fill("#reauth-code", totp.at(self.clock.current))
         page.click("#reauth-submit")
         fresh = self.recovery_codes(page)
         self.assertEqual(len(fresh), 10)
@@ -163,7 +165,11 @@ class SecondFactorPageTests(BrowserTestCase):
         page.wait_for_selector("#app-view:not([hidden])")
         self.assertEqual(page.inner_text("#username"), "alice")
 
-        # Remove it: the list is empty again.
+        # Five minutes later, removing it needs a fresh proof: the passkey itself will do.
+        self.clock.advance(301)
         page.wait_for_selector("#passkeys li button.remove")
         page.click("#passkeys li button.remove")
+        page.wait_for_selector("#reauth-passkey:visible")
+        page.click("#reauth-passkey")
         page.wait_for_selector("#passkeys li", state="detached")
+        self.assertFalse(page.locator("#reauth-dialog").is_visible())
