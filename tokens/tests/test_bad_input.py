@@ -7,6 +7,7 @@ On the API's routes (under /api/) every 4xx also carries the contract's error bo
 import json
 import re
 import uuid
+from typing import ClassVar
 
 import pyotp
 from django.conf import settings
@@ -371,3 +372,43 @@ class SweepHelperTests(AuthAPITestCase):
         )
         self.assertEqual(sample_path("admin/^(?P<app_label>auth|tokens)/$"), "/admin/auth/")
         self.assertEqual(sample_path("admin/(?P<url>.*)$"), "/admin/1")
+
+
+@without_rate_limits()
+class AccountFieldsTests(AuthAPITestCase):
+    """The account endpoints' fields with values of every wrong type: a 400, never a 500."""
+
+    values = (None, 1, 1.5, True, [], ["x"], {}, {"a": 1}, "", "\x00", "é" * 300, "x" * 5000)
+    fields: ClassVar[dict[str, tuple[str, ...]]] = {
+        "/api/auth/register/": ("email", "password", "username"),
+        "/api/auth/email/verify/": ("key",),
+        "/api/auth/email/verify/resend/": ("email",),
+        "/api/auth/password/reset/": ("email",),
+        "/api/auth/password/reset/confirm/": ("key", "new_password"),
+        "/api/auth/email/change/": ("email",),
+    }
+    good: ClassVar[dict[str, str]] = {
+        "email": "someone@example.com",
+        "password": "correct-horse-battery-9",
+        "new_password": "correct-horse-battery-9",
+        "username": "someone",
+        "key": "nonsense",
+    }
+
+    def test_every_field_with_every_wrong_type(self):
+        client = Client(raise_request_exception=False)
+        token = services.login(RequestFactory().post("/"), self.user).access_token
+        for path, fields in self.fields.items():
+            for field in fields:
+                for value in self.values:
+                    body = {**{name: self.good[name] for name in fields}, field: value}
+                    with self.subTest(path=path, field=field, value=repr(value)[:20]):
+                        response = client.post(
+                            path,
+                            json.dumps(body),
+                            content_type="application/json",
+                            HTTP_AUTHORIZATION=f"Bearer {token}",
+                        )
+                        self.assertLess(response.status_code, 500, response.content[:300])
+                        if response.status_code >= 400:
+                            self.assertEqual(response["Content-Type"], "application/json")
