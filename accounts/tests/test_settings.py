@@ -61,6 +61,10 @@ VARIABLES = (
     "PASSWORD_RESET_URL",
     "EMAIL_VERIFICATION_KEY_LIFETIME",
     "PASSWORD_RESET_KEY_LIFETIME",
+    "REAUTHENTICATION_WINDOW",
+    "PASSKEY_RP_ID",
+    "PASSKEY_ORIGINS",
+    "NEW_DEVICE_MAIL",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -121,6 +125,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSWORD_RESET_URL": "/?reset={key}",
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 86400,
                 "PASSWORD_RESET_KEY_LIFETIME": 3600,
+                "REAUTHENTICATION_WINDOW": 300,
+                "PASSKEY_RP_ID": None,
+                "PASSKEY_ORIGINS": [],
+                "NEW_DEVICE_MAIL": True,
             },
         )
         self.assertEqual(
@@ -174,6 +182,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             PASSWORD_RESET_URL="https://app.example.com/reset/{key}",
             EMAIL_VERIFICATION_KEY_LIFETIME="600",
             PASSWORD_RESET_KEY_LIFETIME="300",
+            REAUTHENTICATION_WINDOW="120",
+            PASSKEY_RP_ID="example.com",
+            PASSKEY_ORIGINS="https://app.example.com, https://example.com",
+            NEW_DEVICE_MAIL="0",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -209,6 +221,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSWORD_RESET_URL": "https://app.example.com/reset/{key}",
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 600,
                 "PASSWORD_RESET_KEY_LIFETIME": 300,
+                "REAUTHENTICATION_WINDOW": 120,
+                "PASSKEY_RP_ID": "example.com",
+                "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
+                "NEW_DEVICE_MAIL": False,
             },
         )
         self.assertEqual(

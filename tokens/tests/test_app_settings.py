@@ -33,6 +33,8 @@ ENVIRONMENT_DEFAULTS = {
     "PASSWORD_RESET_URL": DEFAULTS["PASSWORD_RESET_URL"],
     "EMAIL_VERIFICATION_KEY_LIFETIME": DEFAULTS["EMAIL_VERIFICATION_KEY_LIFETIME"],
     "PASSWORD_RESET_KEY_LIFETIME": DEFAULTS["PASSWORD_RESET_KEY_LIFETIME"],
+    "REAUTHENTICATION_WINDOW": DEFAULTS["REAUTHENTICATION_WINDOW"],
+    "NEW_DEVICE_MAIL": int(DEFAULTS["NEW_DEVICE_MAIL"]),
 }
 
 
@@ -76,7 +78,7 @@ class DefaultsWrittenOnceTests(SimpleTestCase):
             with self.subTest(name):
                 shown = (
                     {"1": "on", "0": "off"}.get(str(default), str(default))
-                    if name in {"COOKIE_TRANSPORT", "DEVICE_BINDING"}
+                    if name in {"COOKIE_TRANSPORT", "DEVICE_BINDING", "NEW_DEVICE_MAIL"}
                     else str(default)
                 )
                 self.assertEqual(table.get(name), shown)
