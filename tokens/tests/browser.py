@@ -108,9 +108,17 @@ class RequestLog:
         return len(self.requests)
 
 
+def wait_until_loaded(page):
+    """Wait until the account page shows a signed-in user with every part filled in (its first
+    requests answered, so none of them is still in flight when a test moves the clock).
+    """
+    page.wait_for_selector("#app-view:not([hidden])")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+
+
 def page_login(page, username="alice", password=PASSWORD):
     """Log in through the account page's form and wait until it shows the signed-in user."""
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-submit")
-    page.wait_for_selector("#app-view:not([hidden])")
+    wait_until_loaded(page)

@@ -16,6 +16,7 @@ from tokens.tests.browser import (
     page_login,
     project_user_model,
     requires_chromium,
+    wait_until_loaded,
 )
 from tokens.tests.support import (
     PASSWORD,
@@ -152,7 +153,7 @@ class AccountPageClientTests(BrowserTestCase):
         first, second = self.open_account_page(), self.open_account_page()
         second_refreshes = RequestLog(second, "/api/auth/refresh/")
         page_login(first)
-        second.wait_for_selector("#app-view:not([hidden])")
+        wait_until_loaded(second)
         self.clock.advance(3)
         first.click("#btn-me")
         first.wait_for_selector("#output:has-text('alice@example.com')")
@@ -164,7 +165,7 @@ class AccountPageClientTests(BrowserTestCase):
     def test_another_tab_sees_a_logout(self):
         first, second = self.open_account_page(), self.open_account_page()
         page_login(first)
-        second.wait_for_selector("#app-view:not([hidden])")
+        wait_until_loaded(second)
         self.assertEqual(second.inner_text("#username"), "alice")
         second_refreshes = RequestLog(second, "/api/auth/refresh/")
         first.click("#btn-logout")

@@ -332,12 +332,14 @@
     // A notice for the signed-out page ("you can log in now") has had its say.
     if (!event.detail.restored) $("notice").hidden = true;
     show(true);
-    loadProfile();
-    loadSessions();
-    factors.signedIn();
+    // ``data-loaded`` marks the page filled in for this sign-in (scripts and tests wait for it).
+    delete document.body.dataset.loaded;
+    Promise.all([loadProfile(), loadSessions(), factors.signedIn()])
+      .then(() => { if (client.user) document.body.dataset.loaded = ""; });
   });
   client.addEventListener("logout", (event) => {
     $("notice").hidden = true;
+    delete document.body.dataset.loaded;
     show(false);
     factors.signedOut();
     $("sessions").replaceChildren();

@@ -15,6 +15,7 @@ from tokens.tests.browser import (
     page_login,
     project_user_model,
     requires_chromium,
+    wait_until_loaded,
 )
 from tokens.tests.support import PASSWORD, FrozenClock, make_user
 
@@ -114,7 +115,7 @@ class SecondFactorPageTests(BrowserTestCase):
         self.clock.advance(10)
         page.fill("#mfa-code", codes[0])
         page.click("#mfa-submit")
-        page.wait_for_selector("#app-view:not([hidden])")
+        wait_until_loaded(page)
         page.wait_for_selector("#recovery-status:has-text('9 of 10')")
 
         # Five minutes later new codes need a fresh proof: the prompt (a wrong password refused at
@@ -151,7 +152,7 @@ class SecondFactorPageTests(BrowserTestCase):
         # Log out, then in with the passkey alone.
         self.log_out(page)
         page.click("#passkey-login")
-        page.wait_for_selector("#app-view:not([hidden])")
+        wait_until_loaded(page)
         self.assertEqual(page.inner_text("#username"), "alice")
         self.assertEqual([session.state for session in Session.objects.all()], ["revoked", "live"])
 
@@ -162,7 +163,7 @@ class SecondFactorPageTests(BrowserTestCase):
         page.click("#login-submit")
         page.wait_for_selector("#mfa-passkey:not([hidden])")
         page.click("#mfa-passkey")
-        page.wait_for_selector("#app-view:not([hidden])")
+        wait_until_loaded(page)
         self.assertEqual(page.inner_text("#username"), "alice")
 
         # Five minutes later, removing it needs a fresh proof: the passkey itself will do.
