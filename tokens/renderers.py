@@ -36,7 +36,7 @@ class LoginPageRenderer(BrowsableAPIRenderer):
             return str(data.get("mfa_token", ""))
         if getattr(view, "second_factor_step", False):
             posted = getattr(view.request, "data", None)
-            return str(posted.get("mfa_token", "")) if hasattr(posted, "get") else ""
+            return str(posted.get("mfa_token", "")) if isinstance(posted, dict) else ""
         return None
 
     def get_context(self, data, accepted_media_type, renderer_context):

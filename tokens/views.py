@@ -83,9 +83,14 @@ def logged_in(request, user, amr: Sequence[str]) -> Response:
     """Open the session of a user who proved the methods ``amr``: the pair, the user, the cookies.
 
     The one end of every login (password, second factor, passkey). The owner is told of a login
-    from a browser without its device cookie (``NEW_DEVICE_MAIL``).
+    from a browser without its device cookie (``NEW_DEVICE_MAIL``), but for the account's first
+    login, which every browser is new to.
     """
-    new_device = token_settings.NEW_DEVICE_MAIL and not device_cookies.known_device(request, user)
+    new_device = (
+        token_settings.NEW_DEVICE_MAIL
+        and getattr(user, "last_login", None) is not None
+        and not device_cookies.known_device(request, user)
+    )
     fingerprint = binding.new_fingerprint() if binding.enabled() else None
     pair = services.login(request, user, fingerprint and binding.digest(fingerprint), amr=amr)
     metrics.LOGINS.labels("succeeded").inc()

@@ -21,7 +21,7 @@ class UserAdminLifecycleTests(AuthAPITestCase):
 
     def test_the_list_shows_and_filters_whether_the_address_is_verified(self):
         response = self.client.get(CHANGELIST)
-        self.assertContains(response, "E-mail verified")
+        self.assertContains(response, "Verified")
         verified = {
             user.username: not user.signup_pending for user in response.context["cl"].result_list
         }
@@ -44,7 +44,7 @@ class UserAdminLifecycleTests(AuthAPITestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(
-            [message.level_tag for message in response.context["messages"]], ["info", "warning"]
+            [message.level_tag for message in response.context["messages"]], ["success", "warning"]
         )
         self.assertEqual([message.to for message in mail.outbox], [["bob@example.com"]])
         key = key_in(mail.outbox[0], "reset")

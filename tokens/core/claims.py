@@ -5,7 +5,9 @@ rotation statement returns them, so a refresh carries them forward without anoth
 change only when the user proves a credential again (``services.reauthenticate``).
 
 ``auth_time`` is when the user last proved a credential in the session, in seconds since the epoch;
-``amr`` the methods of that proof (RFC 8176 section 2).
+``amr`` the methods of that proof (RFC 8176 section 2). The carrier is general: whatever
+``session_claims`` returns rides in every token of the session, so claims of a project's own join
+there, and a token's own fields (``RESERVED``) are never overridden by them.
 """
 
 from collections.abc import Iterable, Mapping

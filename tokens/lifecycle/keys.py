@@ -77,9 +77,9 @@ def reset_key_user(key: str):
     return user
 
 
-def verification_key(verification: EmailVerification) -> str:
-    """A key for one verification row, made now."""
-    payload = {"v": str(verification.pk), "p": verification.purpose, "t": clock.now()}
+def verification_key(row_id: uuid.UUID, purpose: str) -> str:
+    """A key for one verification row (its id and purpose), made now."""
+    payload = {"v": str(row_id), "p": purpose, "t": clock.now()}
     return signing.Signer(salt=VERIFICATION_SALT).sign_object(payload, compress=True)
 
 

@@ -19,9 +19,8 @@ logger = logging.getLogger(__name__)
 def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
     """The mail ``template`` to ``to``, rendered with ``context``, ready to send."""
     context = {"email": to, **context}
-    subject = render_to_string(f"tokens/mail/{template}_subject.txt", context)
     # A header is one line: a template's trailing newline (or a wrapped subject) must not break it.
-    subject = " ".join(subject.split())
+    subject = " ".join(render_to_string(f"tokens/mail/{template}_subject.txt", context).split())
     body = render_to_string(f"tokens/mail/{template}.txt", context)
     message = EmailMultiAlternatives(subject, body, to=[to])
     message.attach_alternative(

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Field
 from rest_framework import serializers
 
 from tokens.lifecycle import keys
@@ -50,8 +51,10 @@ class RegisterSerializer(AddressSerializer):
     def validate_username(self, value):
         model = get_user_model()
         value = model.normalize_username(value)
+        field = model._meta.get_field(model.USERNAME_FIELD)
+        assert isinstance(field, Field), field
         try:
-            model._meta.get_field(model.USERNAME_FIELD).run_validators(value)
+            field.run_validators(value)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         # Usernames are public names (they show in tokens and to other users), so saying that

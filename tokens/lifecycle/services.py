@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from tokens.conf import token_settings
 from tokens.core import clock, services
@@ -72,20 +73,28 @@ def check_may_log_in(user) -> None:
         raise EmailUnverifiedError("address not verified")
 
 
-def _verification_context(request, verification: EmailVerification) -> dict:
-    user = verification.user
+def _verification_context(request, user, row_id, purpose: str) -> dict:
     return {
         "user": user,
         "username": user.get_username(),
-        "link": link(request, "EMAIL_VERIFY_URL", keys.verification_key(verification)),
+        "link": link(request, "EMAIL_VERIFY_URL", keys.verification_key(row_id, purpose)),
         "lifetime_hours": max(token_settings.EMAIL_VERIFICATION_KEY_LIFETIME // 3600, 1),
     }
 
 
-def _pending_signup(user) -> EmailVerification | None:
+def _account_with_address(address: str):
+    """The account with this address, if any, with ``pending_signup``: the id of its sign-up
+    verification row, or None. One query, whatever the answer, so no answer is slower.
+    """
+    rows = EmailVerification.objects.filter(
+        user=OuterRef("pk"), purpose=EmailVerification.Purpose.SIGNUP
+    )
     return (
-        EmailVerification.objects.select_related("user")
-        .filter(user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP)
+        users_with_address(address)
+        .annotate(
+            pending_signup=Subquery(rows.values("pk")[:1]),
+            pending_email=Subquery(rows.values("email")[:1]),
+        )
         .first()
     )
 
@@ -96,21 +105,35 @@ def register(request, address: str, password: str, username: str | None = None) 
     The caller has validated the fields (the password against Django's validators).
     """
     address = normalize(address)
-    existing = users_with_address(address).first()
+    existing = _account_with_address(address)
     if existing is None:
         try:
             _create_account(request, address, password, username)
             return
         except IntegrityError:
             # The address was taken between the look-up and the insert: the other request won.
-            existing = users_with_address(address).first()
+            existing = _account_with_address(address)
     # The same work as a new account: a password hashed, one mail rendered and sent.
     make_password(password)
-    pending = _pending_signup(existing) if existing is not None else None
-    if pending is not None:
-        send_limited("verify_email", address, _verification_context(request, pending))
+    _mail_existing(request, existing, address, "to sign up with this address")
+
+
+def _mail_existing(request, user, address: str, action: str) -> None:
+    """A new verification link to an account still waiting for one, else a note to its owner."""
+    if user is not None and user.pending_signup is not None:
+        row_id, current = user.pending_signup, address_of(user)
+        if user.pending_email.lower() != current.lower():
+            # The address was changed since the sign-up (staff corrected it): a new row for the
+            # new address, so keys mailed to the old one stay dead.
+            with transaction.atomic():
+                EmailVerification.objects.filter(pk=row_id).delete()
+                row_id = EmailVerification.objects.create(
+                    user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP, email=current
+                ).pk
+        context = _verification_context(request, user, row_id, EmailVerification.Purpose.SIGNUP)
+        send_limited("verify_email", current, context)
     else:
-        send_limited("account_exists", address, {"action": "to sign up with this address"})
+        send_limited("account_exists", address, {"action": action})
 
 
 def _create_account(request, address: str, password: str, username: str | None) -> None:
@@ -132,20 +155,18 @@ def _create_account(request, address: str, password: str, username: str | None) 
     if verification is None:
         send_limited("welcome", address, {"user": user, "username": user.get_username()})
     else:
-        send_limited("verify_email", address, _verification_context(request, verification))
+        context = _verification_context(request, user, verification.pk, verification.purpose)
+        send_limited("verify_email", address, context)
 
 
 def resend_verification(request, address: str) -> None:
     """Mail a new verification link to an account waiting for one; anyone else gets a note."""
     address = normalize(address)
-    user = users_with_address(address).first()
-    pending = _pending_signup(user) if user is not None else None
-    if pending is not None:
-        send_limited("verify_email", address_of(user), _verification_context(request, pending))
-    elif user is not None:
-        send_limited("account_exists", address, {"action": "for a new confirmation link"})
-    else:
+    user = _account_with_address(address)
+    if user is None:
         send_limited("unknown_account", address, {"action": "a new confirmation link"})
+    else:
+        _mail_existing(request, user, address, "for a new confirmation link")
 
 
 def request_password_reset(request, address: str) -> None:
@@ -233,7 +254,8 @@ def request_email_change(request, user, address: str) -> None:
         services.record_event(
             AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request, user, detail=address[:200]
         )
-    send_limited("confirm_email_change", address, _verification_context(request, verification))
+    context = _verification_context(request, user, verification.pk, verification.purpose)
+    send_limited("confirm_email_change", address, context)
 
 
 def verify_email(request, key: str) -> str:

@@ -30,5 +30,7 @@ def address_allows(address: str) -> bool:
     if rate is None:
         return True
     limit, window = MailIPThrottle().parse_rate(rate)
+    if limit is None or window is None:
+        return True
     count, _ = store.hit(redis_keys.throttle(ADDRESS_SCOPE, name_digest(address)), window)
     return count <= limit

@@ -37,7 +37,7 @@ def digests(user_id, code: str) -> list[str]:
 
 def replace(user) -> list[str]:
     """Give ``user`` a new set of codes, voiding the old ones; return the codes, shown once."""
-    codes = []
+    codes: list[str] = []
     while len(codes) < COUNT:
         raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
         code = f"{raw[:5]}-{raw[5:]}"

@@ -1,12 +1,15 @@
 """Request validation of the second-factor endpoints, and the shapes of their answers (OpenAPI)."""
 
 import json
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Longest code accepted: a TOTP code has 6 digits, a recovery code 11 characters; room for blanks.
 MAX_CODE_LENGTH = 64
@@ -26,7 +29,7 @@ class CredentialField(serializers.Field):
     form), bounded in size.
     """
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages: ClassVar[dict[str, "StrOrPromise"]] = {
         "invalid": "Give the JSON object of PublicKeyCredential.toJSON().",
         "too_large": "The credential is too large.",
     }
@@ -82,7 +85,7 @@ class MfaLoginSerializer(OneProofMixin):
 class MfaLoginFormSerializer(serializers.Serializer):
     """The browsable API's second step: the token of the first and a code."""
 
-    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
+    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH, label="Login token (mfa_token)")
     code = code_field(label="Code (authenticator app or recovery code)")
 
 

@@ -5,6 +5,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core import mail
 
 from tokens.tests.support import AuthAPITestCase, token_settings
@@ -12,6 +13,16 @@ from tokens.tests.support import AuthAPITestCase, token_settings
 # A password Django's validators accept, other than the one users are made with.
 NEW_PASSWORD = "another-staple-battery-41"
 LINK = re.compile(r"[?&](verify|reset)=([^\s&\"<]+)")
+
+
+class OWASPArgon2Hasher(Argon2PasswordHasher):
+    """Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1): a production cost of hashing for the
+    timing tests, whatever the project's hashers are.
+    """
+
+    memory_cost = 19456
+    parallelism = 1
+    time_cost = 2
 
 
 def unlimited():

@@ -222,6 +222,18 @@ class KeyTests(LifecycleTestCase):
         user.save()
         self.assertError(self.post("email/verify/", {"key": key}), 400, "invalid_key")
 
+    def test_after_staff_correct_a_pending_address_only_the_new_one_can_verify(self):
+        old_key = self.signup_key("typo@exmaple.com")
+        user = get_user_model()._default_manager.get(email="typo@exmaple.com")
+        user.email = "right@example.com"
+        user.save()
+        self.post("email/verify/resend/", {"email": "right@example.com"})
+        new_key = self.last_key("right@example.com", "verify")
+        self.assertError(self.post("email/verify/", {"key": old_key}), 400, "invalid_key")
+        response = self.post("email/verify/", {"key": new_key})
+        self.assertEqual(response.json(), {"email": "right@example.com", "verified": True})
+        self.assertError(self.post("email/verify/", {"key": old_key}), 400, "invalid_key")
+
     def test_keys_of_a_disabled_user_are_refused(self):
         key = self.reset_key()
         self.user.is_active = False
@@ -262,6 +274,9 @@ class KeyTests(LifecycleTestCase):
 @unlimited()
 class PasswordResetTests(LifecycleTestCase):
     def test_a_reset_ends_every_session_at_once_and_tells_the_owner(self):
+        # The login with the new password is from a browser new to the account: that notice is
+        # tested with the other security notices (test_mfa_login).
+        self.enterContext(token_settings(NEW_DEVICE_MAIL=False))
         first, second = self.login(), self.login()
         response = self.post("password/reset/", {"email": "ALICE@example.com"})
         self.assertEqual(response.status_code, 202)
@@ -455,17 +470,15 @@ class MailLimitTests(LifecycleTestCase):
         self.assertEqual(len(mails_to("bob@example.com")), 5)
 
 
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.Argon2PasswordHasher"])
+@override_settings(PASSWORD_HASHERS=["tokens.tests.lifecycle_support.OWASPArgon2Hasher"])
 @unlimited()
 class NoEnumerationTimingTests(LifecycleTestCase):
-    """Known and unknown addresses take about the same time (real Argon2 hashing, as in production).
+    """Known and unknown addresses take about the same time (Argon2id hashing, as in production).
 
     Requests alternate between the two kinds, so a slow moment of a shared machine hits both;
     medians ignore the outliers. If one path skipped the password hash, it would be several times
     faster than the other and fail the bound.
     """
-
-    ROUNDS = 11
 
     def timed(self, path: str, body: dict) -> float:
         started = time.perf_counter()
@@ -474,36 +487,40 @@ class NoEnumerationTimingTests(LifecycleTestCase):
         self.assertEqual(response.status_code, 202)
         return elapsed
 
-    def assertSimilar(self, known: list[float], unknown: list[float]):
-        fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
-        self.assertLess(slow - fast, 0.3 * slow + 0.003, (known, unknown))
-
-    def compare(self, path: str, known_body, unknown_body):
+    def compare(self, path: str, known_body, unknown_body, rounds: int, ratio: float):
+        """Medians within ``ratio`` of the slower one (and 3 ms, a scheduler's hiccup)."""
         self.timed(path, known_body(-1))  # warm up: templates, connections
         known, unknown = [], []
-        for number in range(self.ROUNDS):
+        for number in range(rounds):
             pairs = [(known, known_body), (unknown, unknown_body)]
             for times, body in pairs if number % 2 else reversed(pairs):
                 times.append(self.timed(path, body(number)))
-        self.assertSimilar(known, unknown)
+        fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
+        self.assertLess(slow - fast, ratio * slow + 0.003, (known, unknown))
 
     def test_sign_up(self):
         self.compare(
             "register/",
             lambda n: register_body(ALICE, PASSWORD, username=f"known{n}"),
             lambda n: register_body(f"unknown{n}@example.com", PASSWORD, username=f"unknown{n}"),
+            rounds=11,
+            ratio=0.3,
         )
         self.assertEqual(get_user_model()._default_manager.filter(email__iexact=ALICE).count(), 1)
 
     def test_password_reset_and_resend(self):
-        self.compare(
-            "password/reset/", lambda n: {"email": ALICE}, lambda n: {"email": f"n{n}@example.com"}
-        )
-        self.compare(
-            "email/verify/resend/",
-            lambda n: {"email": ALICE},
-            lambda n: {"email": f"n{n}@example.com"},
-        )
+        # A few milliseconds each, so a busy machine's noise is large beside them: the bound is
+        # looser, and still far below what a password hash or a mail server's round trip on one
+        # path only would add.
+        for path in ("password/reset/", "email/verify/resend/"):
+            with self.subTest(path):
+                self.compare(
+                    path,
+                    lambda n: {"email": ALICE},
+                    lambda n: {"email": f"n{n}@example.com"},
+                    rounds=21,
+                    ratio=0.5,
+                )
 
 
 class SettingsCheckTests(SimpleTestCase):

@@ -3,10 +3,18 @@ factor is skipped.
 """
 
 from django.conf import settings
+from django.core import mail
 
 from tokens.models import Session
+from tokens.tests.lifecycle_support import NEW_PASSWORD, key_in, mails_to
 from tokens.tests.mfa import MfaMixin
-from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, without_rate_limits
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    claims,
+    login_name,
+    without_rate_limits,
+)
 
 
 @without_rate_limits()
@@ -117,3 +125,30 @@ class AdminDoorTests(MfaMixin, AuthAPITestCase):
         page = self.client.get("/admin/login/").content.decode()
         self.assertIn('name="code"', page)
         self.assertIn('autocomplete="one-time-code"', page)
+
+
+@without_rate_limits()
+class PasswordResetDoorTests(MfaMixin, AuthAPITestCase):
+    def test_a_reset_password_still_needs_the_second_factor(self):
+        secret, _codes = self.enrol_totp()
+        mail.outbox.clear()
+        self.client.post("/api/auth/password/reset/", {"email": self.user.email}, format="json")
+        key = key_in(mails_to(self.user.email)[-1], "reset")
+        response = self.client.post(
+            "/api/auth/password/reset/confirm/",
+            {"key": key, "new_password": NEW_PASSWORD},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 204, response.content)
+        self.assertError(self.me(self.pair["access_token"]), 401, "token_revoked")
+        sessions = Session.objects.count()
+        response = self.client.post(
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": NEW_PASSWORD},
+            format="json",
+        )
+        self.assertError(response, 403, "mfa_required")
+        self.assertEqual(Session.objects.count(), sessions)
+        finished = self.finish(response.json()["mfa_token"], code=self.code(secret))
+        self.assertEqual(finished.status_code, 200)
+        self.assertIn("mfa", claims(finished.json()["access_token"])["amr"])

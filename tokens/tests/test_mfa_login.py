@@ -6,7 +6,15 @@ from django_redis import get_redis_connection
 
 from tokens.models import AuthEvent
 from tokens.tests.mfa import MFA, MfaMixin
-from tokens.tests.support import AuthAPITestCase, bearer, claims, without_rate_limits
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    bearer,
+    claims,
+    login_name,
+    token_settings,
+    without_rate_limits,
+)
 
 
 @without_rate_limits()
@@ -207,3 +215,36 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
         self.assertIn("A second factor was added to your account", subjects)
         self.assertIn("Your recovery codes were renewed", subjects)
         self.assertIn("A second factor was removed from your account", subjects)
+
+
+@without_rate_limits()
+class NewDeviceMailTests(AuthAPITestCase):
+    subject = "A new sign-in to your account"
+
+    def log_in_keeping_cookies(self):
+        response = self.client.post(
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": PASSWORD},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 200)
+
+    def notices(self):
+        return [m for m in mail.outbox if m.subject == self.subject]
+
+    def test_a_browser_without_the_device_cookie_is_news_to_the_owner(self):
+        self.log_in_keeping_cookies()  # the account's first login: every browser is new to it
+        self.assertEqual(self.notices(), [])
+        self.log_in_keeping_cookies()  # this browser has the device cookie now
+        self.assertEqual(self.notices(), [])
+        self.client.cookies.clear()
+        self.log_in_keeping_cookies()
+        self.assertEqual(len(self.notices()), 1)
+        self.assertEqual(self.notices()[0].to, [self.user.email])
+
+    @token_settings(NEW_DEVICE_MAIL=False, THROTTLE_RATES={})
+    def test_the_setting_turns_it_off(self):
+        self.log_in_keeping_cookies()
+        self.client.cookies.clear()
+        self.log_in_keeping_cookies()
+        self.assertEqual(self.notices(), [])

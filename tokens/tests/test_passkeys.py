@@ -79,6 +79,7 @@ class PasskeyRegistrationTests(MfaMixin, AuthAPITestCase):
         )
         token = self.pair["access_token"]
         self.assertError(self.delete(f"{MFA}passkeys/{theirs.pk}/", token), 404, "not_found")
+        self.assertError(self.delete(f"{MFA}passkeys/{10**30}/", token), 404, "not_found")
         self.assertEqual(self.delete(f"{MFA}passkeys/{passkey['id']}/", token).status_code, 204)
         self.assertEqual(
             self.client.get(MFA, **bearer(token)).json()["recovery_codes"], {"remaining": 0}

@@ -71,6 +71,9 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
             "DELETE sessions/<another>/": lambda: self.delete(
                 f"/api/auth/sessions/{self.other['session_id']}/", token
             ),
+            "POST email/change/": lambda: self.post(
+                "/api/auth/email/change/", {"email": "new-alice@example.com"}, token=token
+            ),
         }
 
     def test_an_old_auth_time_is_refused_and_reauthenticate_lets_it_through(self):
