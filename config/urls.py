@@ -11,9 +11,11 @@ admin.site.login_form = SecondFactorAdminAuthenticationForm
 admin.site.login_template = "tokens/admin/login.html"
 
 urlpatterns = [
-    # The demo page; it hands browsers the csrftoken cookie their cookie-authenticated requests
-    # need.
-    path("", ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html")), name="demo"),
+    # The account page; it hands browsers the csrftoken cookie their cookie-authenticated requests
+    # need. The mails' links (e-mail verification, password reset) point here.
+    path(
+        "", ensure_csrf_cookie(TemplateView.as_view(template_name="account.html")), name="account"
+    ),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),

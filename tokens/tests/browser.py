@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django_redis import get_redis_connection
 
-from tokens.tests.support import PASSWORD
+from tokens.tests.support import PASSWORD, uses_accounts
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = (
@@ -25,6 +25,13 @@ CHROMIUM_ARGS = (
 )
 # Milliseconds a page may take to show what a test waits for.
 TIMEOUT_MS = 10_000
+
+# Screenshots of pages the tests looked at (var/ is ignored by git).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+
+# The project's pages (the account page, the browsable API's navbar, the admin) with its own user
+# model.
+project_user_model = unittest.skipUnless(uses_accounts(), "the project's pages, with accounts.User")
 
 requires_chromium = unittest.skipUnless(
     CHROMIUM.is_file() and importlib.util.find_spec("playwright") is not None,
@@ -73,10 +80,12 @@ class BrowserTestCase(StaticLiveServerTestCase):
         page.goto(self.live_server_url + path)
         return page
 
-    def open_demo(self):
-        """The demo page, once it has found out whether the browser is signed in."""
-        page = self.open("/")
-        page.evaluate("window.demo.ready")
+    def open_account_page(self, query: str = ""):
+        """The account page, once it has found out whether the browser is signed in (and followed
+        the mailed link in ``query``).
+        """
+        page = self.open("/" + query)
+        page.evaluate("window.accountPage.ready")
         return page
 
     def cookie(self, name: str) -> dict | None:
@@ -99,9 +108,17 @@ class RequestLog:
         return len(self.requests)
 
 
-def demo_login(page, username="alice", password=PASSWORD):
-    """Log in through the demo page's form and wait until it shows the signed-in user."""
+def wait_until_loaded(page):
+    """Wait until the account page shows a signed-in user with every part filled in (its first
+    requests answered, so none of them is still in flight when a test moves the clock).
+    """
+    page.wait_for_selector("#app-view:not([hidden])")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+
+
+def page_login(page, username="alice", password=PASSWORD):
+    """Log in through the account page's form and wait until it shows the signed-in user."""
     page.fill("#login-username", username)
     page.fill("#login-password", password)
     page.click("#login-submit")
-    page.wait_for_selector("#app-view:not([hidden])")
+    wait_until_loaded(page)

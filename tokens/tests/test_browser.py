@@ -1,10 +1,8 @@
-"""Real-browser tests: the browsable API, the demo page and the admin in headless Chromium (see
-browser.py).
+"""Real-browser tests: the browsable API, the account page's token client and the admin in
+headless Chromium (see browser.py).
 """
 
 from datetime import timedelta
-from pathlib import Path
-from unittest import skipUnless
 
 from django.test import Client
 from django.utils import timezone
@@ -12,10 +10,13 @@ from django.utils import timezone
 from tokens.models import AuthEvent, Session
 from tokens.operations import overview
 from tokens.tests.browser import (
+    ARTIFACTS,
     BrowserTestCase,
     RequestLog,
-    demo_login,
+    page_login,
+    project_user_model,
     requires_chromium,
+    wait_until_loaded,
 )
 from tokens.tests.support import (
     PASSWORD,
@@ -23,14 +24,7 @@ from tokens.tests.support import (
     login_name,
     make_user,
     token_settings,
-    uses_accounts,
 )
-
-# The project's pages (the demo, the browsable API's navbar, the admin) with its own user model.
-project_user_model = skipUnless(uses_accounts(), "the project's pages, with accounts.User")
-
-# Screenshots of pages the tests looked at (var/ is ignored by git).
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 
 
 @requires_chromium
@@ -98,28 +92,29 @@ class BrowsableAPITests(BrowserTestCase):
 
 @requires_chromium
 @project_user_model
-class DemoPageTests(BrowserTestCase):
+class AccountPageClientTests(BrowserTestCase):
+    """The account page's token client: silent refresh, single flight, tabs, device binding."""
+
     def setUp(self):
         super().setUp()
         self.user = make_user()
         self.clock = FrozenClock().install(self)
 
     def test_log_in_call_the_api_and_log_out(self):
-        page = self.open_demo()
-        demo_login(page)
+        page = self.open_account_page()
+        page_login(page)
         self.assertEqual(page.inner_text("#username"), "alice")
         self.assertIsNone(page.evaluate("document.cookie.match(/access_token/)"))
         page.click("#btn-me")
         page.wait_for_selector("#output:has-text('alice@example.com')")
-        page.click("#btn-sessions")
-        page.wait_for_selector("#sessions button.revoke")
-        self.assertIn("this one", page.inner_text("#sessions"))
+        page.wait_for_selector("#sessions li[data-current]")
+        self.assertIn("This device", page.inner_text("#sessions"))
         page.click("#btn-logout")
         page.wait_for_selector("#login-view:not([hidden])")
         self.assertEqual(Session.objects.get().state, "revoked")
 
     def test_a_wrong_password_stays_on_the_form(self):
-        page = self.open_demo()
+        page = self.open_account_page()
         page.fill("#login-username", "alice")
         page.fill("#login-password", "wrong")
         page.click("#login-submit")
@@ -128,8 +123,8 @@ class DemoPageTests(BrowserTestCase):
 
     @token_settings(ACCESS_TOKEN_LIFETIME=2)
     def test_parallel_calls_after_expiry_share_one_refresh(self):
-        page = self.open_demo()
-        demo_login(page)
+        page = self.open_account_page()
+        page_login(page)
         refreshes, calls = RequestLog(page, "/api/auth/refresh/"), RequestLog(page, "/api/auth/me/")
         self.clock.advance(3)
         page.click("#btn-parallel")
@@ -140,8 +135,8 @@ class DemoPageTests(BrowserTestCase):
         self.assertEqual(page.locator("#refresh-log li:has-text('silent refresh')").count(), 1)
 
     def test_a_failed_refresh_returns_to_the_login_form(self):
-        page = self.open_demo()
-        demo_login(page)
+        page = self.open_account_page()
+        page_login(page)
         refreshes = RequestLog(page, "/api/auth/refresh/")
         # The session is revoked behind the page's back (say, from another device).
         response = Client().post(
@@ -155,10 +150,10 @@ class DemoPageTests(BrowserTestCase):
 
     @token_settings(ACCESS_TOKEN_LIFETIME=2)
     def test_another_tab_sees_a_refresh_without_refreshing_itself(self):
-        first, second = self.open_demo(), self.open_demo()
+        first, second = self.open_account_page(), self.open_account_page()
         second_refreshes = RequestLog(second, "/api/auth/refresh/")
-        demo_login(first)
-        second.wait_for_selector("#app-view:not([hidden])")
+        page_login(first)
+        wait_until_loaded(second)
         self.clock.advance(3)
         first.click("#btn-me")
         first.wait_for_selector("#output:has-text('alice@example.com')")
@@ -168,9 +163,9 @@ class DemoPageTests(BrowserTestCase):
         self.assertEqual(len(second_refreshes), 0)
 
     def test_another_tab_sees_a_logout(self):
-        first, second = self.open_demo(), self.open_demo()
-        demo_login(first)
-        second.wait_for_selector("#app-view:not([hidden])")
+        first, second = self.open_account_page(), self.open_account_page()
+        page_login(first)
+        wait_until_loaded(second)
         self.assertEqual(second.inner_text("#username"), "alice")
         second_refreshes = RequestLog(second, "/api/auth/refresh/")
         first.click("#btn-logout")
@@ -180,8 +175,8 @@ class DemoPageTests(BrowserTestCase):
 
     @token_settings(DEVICE_BINDING=True, ACCESS_TOKEN_LIFETIME=2)
     def test_device_binding_in_a_browser(self):
-        page = self.open_demo()
-        demo_login(page)
+        page = self.open_account_page()
+        page_login(page)
         fingerprint = self.cookie("__Secure-fgp")
         self.assertTrue(fingerprint["httpOnly"])
         self.assertEqual(fingerprint["sameSite"], "Strict")

@@ -240,7 +240,7 @@ class CsrfTests(CookieTestMixin, AuthAPITestCase):
 class CsrfCookieTests(AuthAPITestCase):
     """Browsers get the csrftoken cookie from the pages they start on."""
 
-    def test_the_demo_page_sets_the_csrf_cookie(self):
+    def test_the_account_page_sets_the_csrf_cookie(self):
         response = self.client.get("/")
         self.assertEqual(response.status_code, 200)
         self.assertIn("csrftoken", response.cookies)

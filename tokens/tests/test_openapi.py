@@ -8,7 +8,7 @@ from tokens.tests.support import RealRedisMixin
 
 
 def api_paths(patterns=None, prefix="") -> set[str]:
-    """Every URL of the API contract (the admin, the demo page and the document's own pages left
+    """Every URL of the API contract (the admin, the account page and the document's own pages left
     out).
     """
     paths = set()

@@ -1,4 +1,4 @@
-"""The pages for people: the demo page and the browsable API's navbar, without a browser."""
+"""The pages for people: the account page and the browsable API's navbar, without a browser."""
 
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
@@ -6,18 +6,33 @@ from rest_framework.test import APIClient
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 HTML = {"HTTP_ACCEPT": "text/html"}
+# The account page's static files.
+SCRIPTS = ("auth-client.js", "forms.js", "second-factors.js", "account.js", "account.css")
 
 
-class DemoPageTests(AuthAPITestCase):
-    def test_the_demo_page_loads_its_client(self):
+class AccountPageTests(AuthAPITestCase):
+    def test_the_account_page_loads_its_client(self):
         response = self.client.get("/")
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'id="login-form"')
-        self.assertContains(response, "tokens/auth-client.js")
-        self.assertContains(response, "tokens/demo.js")
+        forms = (
+            "login-form",
+            "register-form",
+            "forgot-form",
+            "reset-confirm-form",
+            "email-form",
+            "password-form",
+            "mfa-form",
+            "totp-form",
+            "passkey-form",
+            "reauth-form",
+        )
+        for form in forms:
+            self.assertContains(response, f'id="{form}"')
+        for name in SCRIPTS:
+            self.assertContains(response, f"tokens/{name}")
 
     def test_the_scripts_are_static_files_of_the_app(self):
-        for name in ("auth-client.js", "demo.js"):
+        for name in SCRIPTS:
             with self.subTest(name=name):
                 self.assertIsNotNone(finders.find(f"tokens/{name}"))
 

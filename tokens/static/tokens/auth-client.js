@@ -94,13 +94,50 @@
     }
 
     async login(username, password) {
-      const response = await this.send("login/", { method: "POST", body: { username, password } });
-      const body = await response.json();
-      if (!response.ok) return { ok: false, body };
-      this.adopt(body.user, body.expires_in);
-      this.emit("login", { user: this.user });
-      this.channel.postMessage({ type: "login", user: this.user, expiresAt: this.accessExpiresAt });
-      return { ok: true, body };
+      return this.signIn("login/", { username, password });
+    }
+
+    /** POST to an endpoint that answers a token pair plus ``user`` (login and its other steps);
+     * on success this tab and the others are signed in. */
+    async signIn(path, payload) {
+      const result = await this.call(path, { method: "POST", body: payload, anonymous: true });
+      if (result.ok) {
+        this.adopt(result.body.user, result.body.expires_in);
+        this.emit("login", { user: this.user });
+        this.channel.postMessage({ type: "login", user: this.user, expiresAt: this.accessExpiresAt });
+      }
+      return result;
+    }
+
+    /** Prove a credential again (``reauthenticate/``): the answer is a new pair for this session,
+     * which the other tabs learn of like a refresh. */
+    async reauthenticate(payload) {
+      const result = await this.call("reauthenticate/", { method: "POST", body: payload });
+      if (result.ok) {
+        this.adopt(this.user, result.body.expires_in);
+        this.emit("refresh", { reason: "re-authenticated", expiresAt: this.accessExpiresAt, here: true });
+        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, reason: "re-authenticated" });
+      }
+      return result;
+    }
+
+    /** A request whose answer is read as JSON: ``{ok, status, body}`` (``body`` null when empty).
+     * ``anonymous`` requests go out once, without the refresh-and-retry of signed-in calls. */
+    async call(path, { anonymous = false, ...options } = {}) {
+      let response;
+      try {
+        response = await (anonymous ? this.send(path, options) : this.request(path, options));
+      } catch (error) {
+        return { ok: false, status: 0, body: { detail: "The server could not be reached.", code: "network_error" } };
+      }
+      const text = await response.text();
+      let body = null;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch (error) {
+        body = { detail: "The server answered " + response.status + ".", code: "unexpected_response" };
+      }
+      return { ok: response.ok, status: response.status, body };
     }
 
     async logout(path = "logout/") {

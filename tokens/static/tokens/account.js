@@ -1,0 +1,365 @@
+/* The account page: log in, sign up, verify the address and reset the password from the mailed
+ * links, then the profile, the e-mail address and the sessions of the signed-in user.
+ * Every request goes through AuthClient (auth-client.js); errors land on their form (forms.js). */
+(function () {
+  "use strict";
+
+  // The auth endpoints' prefix comes from the URLconf, through the page (``{% auth_url_prefix %}``).
+  const client = new AuthClient({ base: document.body.dataset.authBase });
+  const forms = AccountForms;
+  const $ = (id) => document.getElementById(id);
+
+  // The keys of the mailed links (``/?verify=<key>``, ``/?reset=<key>``) leave the address bar at
+  // once, so they stay out of the history and of bookmarks.
+  const params = new URLSearchParams(location.search);
+  const verifyKey = params.get("verify");
+  let resetKey = params.get("reset");
+  if (verifyKey !== null || resetKey !== null) history.replaceState(null, "", location.pathname);
+
+  /* ---- what is on screen ---- */
+
+  function show(signedIn) {
+    $("login-view").hidden = signedIn || resetKey !== null;
+    $("reset-view").hidden = resetKey === null;
+    $("app-view").hidden = !signedIn;
+    $("user-menu").hidden = !signedIn;
+    $("activity-signed-in").hidden = !signedIn;
+    $("username").textContent = signedIn && client.user ? client.user.username : "";
+  }
+
+  function notify(text, kind = "success") {
+    $("notice-text").textContent = text;
+    $("notice").dataset.kind = kind;
+    $("notice").hidden = false;
+  }
+
+  function log(text) {
+    const item = document.createElement("li");
+    item.textContent = new Date().toLocaleTimeString() + "  " + text;
+    $("refresh-log").prepend(item);
+  }
+
+  function output(label, value) {
+    $("output").textContent = label + "\n" + (typeof value === "string" ? value : JSON.stringify(value, null, 2));
+  }
+
+  const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+  function ago(iso) {
+    const seconds = (Date.parse(iso) - Date.now()) / 1000;
+    if (Math.abs(seconds) < 60) return "just now";
+    for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    }
+    return "just now";
+  }
+
+  function tick() {
+    const left = client.accessExpiresAt ? Math.max(0, client.accessExpiresAt - Date.now()) : null;
+    $("countdown").textContent = left === null ? "unknown" : left > 0
+      ? (left / 1000).toFixed(1) + " s" : "expired: the next call renews it";
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  const factors = SecondFactors.attach({ client, forms, notify, log });
+
+  /* ---- signed out: log in, sign up, the mailed links ---- */
+
+  $("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      forms.clear(form);
+      $("resend-form").hidden = true;
+      const username = $("login-username").value.trim();
+      const result = await client.login(username, $("login-password").value);
+      if (result.ok) {
+        form.reset();
+        forms.clear(form);
+        log("logged in");
+        return;
+      }
+      if (result.body && result.body.code === "mfa_required") {
+        $("login-password").value = "";
+        factors.showLoginStep(result.body);
+        return;
+      }
+      forms.show(form, result.body);
+      if (result.body && result.body.code === "email_unverified") {
+        $("resend-email").value = username.includes("@") ? username : "";
+        $("resend-sent").hidden = true;
+        $("resend-form").hidden = false;
+      }
+    });
+  });
+
+  $("resend-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      const email = $("resend-email").value.trim();
+      const result = await client.call("email/verify/resend/", { method: "POST", body: { email }, anonymous: true });
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      $("resend-sent").textContent = "If " + email + " belongs to an unverified account, a new link is on its way.";
+      $("resend-sent").hidden = false;
+    });
+  });
+
+  $("forgot-toggle").addEventListener("click", () => {
+    const open = $("forgot-form").hidden;
+    $("forgot-form").hidden = !open;
+    $("forgot-toggle").setAttribute("aria-expanded", String(open));
+    if (open) {
+      if ($("login-username").value.includes("@")) $("forgot-email").value = $("login-username").value.trim();
+      $("forgot-email").focus();
+    }
+  });
+
+  $("forgot-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      const email = $("forgot-email").value.trim();
+      const result = await client.call("password/reset/", { method: "POST", body: { email }, anonymous: true });
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      $("forgot-sent").textContent = "If an account uses " + email + ", a link to choose a new password is on its way.";
+      $("forgot-sent").hidden = false;
+    });
+  });
+
+  $("register-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      const body = {
+        username: $("register-username").value.trim(),
+        email: $("register-email").value.trim(),
+        password: $("register-password").value,
+      };
+      const result = await client.call("register/", { method: "POST", body, anonymous: true });
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      form.hidden = true;
+      $("register-done-email").textContent = body.email;
+      $("register-done").hidden = false;
+    });
+  });
+
+  async function verifyAddress(key) {
+    const result = await client.call("email/verify/", { method: "POST", body: { key }, anonymous: true });
+    if (result.ok) {
+      notify(client.user
+        ? "Your e-mail address is now " + result.body.email + "."
+        : "Your e-mail address " + result.body.email + " is verified. You can log in now.");
+      if (client.user) loadProfile();
+    } else {
+      notify(result.body.code === "invalid_key"
+        ? "This verification link does not work any more: it was used already, or it has expired. "
+          + "Log in to have a new one sent."
+        : result.body.detail || "The address could not be verified.", "error");
+    }
+  }
+
+  $("reset-confirm-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      const body = { key: resetKey, new_password: $("reset-new-password").value };
+      const result = await client.call("password/reset/confirm/", { method: "POST", body, anonymous: true });
+      if (!result.ok) {
+        if (result.body && result.body.code === "invalid_key") {
+          forms.show(form, { detail: "This reset link does not work any more: it was used already, or it "
+            + "has expired. Ask for a new one from the log-in form.", code: "invalid_key" });
+        } else {
+          forms.show(form, result.body);
+        }
+        return;
+      }
+      form.reset();
+      forms.clear(form);
+      resetKey = null;
+      // The reset ended every session, this browser's too.
+      if (client.user) client.signedOut("password reset", true);
+      show(false);
+      notify("Your password is changed, and every session was signed out. Log in with the new password.");
+      $("login-username").focus();
+    });
+  });
+
+  $("reset-cancel").addEventListener("click", () => {
+    resetKey = null;
+    show(client.user !== null);
+  });
+
+  $("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
+
+  /* ---- signed in: profile, e-mail address, sessions ---- */
+
+  let profileRequests = 0;
+
+  async function loadProfile() {
+    // Only the newest answer is shown: an older one may arrive after it (say, from before a change).
+    const request = ++profileRequests;
+    const result = await client.call("me/");
+    if (!result.ok || request !== profileRequests) return;
+    $("profile-username").textContent = result.body.username || "";
+    $("password-username").value = result.body.username || result.body.email || "";
+    $("profile-email").textContent = result.body.email || "none";
+    $("profile-joined").textContent = result.body.date_joined ? dateOnly.format(new Date(result.body.date_joined)) : "";
+  }
+
+  $("email-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      $("email-sent").hidden = true;
+      const email = $("email-new").value.trim();
+      const result = await factors.withReauth(() => client.call("email/change/", { method: "POST", body: { email } }));
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      form.querySelector("input").value = "";
+      $("email-sent").textContent = "We sent a link to " + email + ". Your address changes when you open it.";
+      $("email-sent").hidden = false;
+    });
+  });
+
+  $("password-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    forms.busy(form, async () => {
+      $("password-changed").hidden = true;
+      const body = { old_password: $("password-old").value, new_password: $("password-new").value };
+      const result = await client.call("password/", { method: "POST", body });
+      if (!result.ok) return forms.show(form, result.body);
+      forms.clear(form);
+      form.reset();
+      $("password-changed").hidden = false;
+      loadSessions();
+    });
+  });
+
+  // A readable name for a user agent, for a backend that names no ``device``: browser and system.
+  const BROWSERS = [["Edg/", "Edge"], ["OPR/", "Opera"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"],
+                    ["Safari/", "Safari"]];
+  const SYSTEMS = [["Windows", "Windows"], ["iPhone", "iPhone"], ["iPad", "iPad"], ["Android", "Android"],
+                   ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
+
+  function deviceName(agent) {
+    if (!agent) return "Unknown device";
+    const browser = BROWSERS.find(([mark]) => agent.includes(mark));
+    const system = SYSTEMS.find(([mark]) => agent.includes(mark));
+    if (browser && system) return browser[1] + " on " + system[1];
+    if (browser || system) return (browser || system)[1];
+    return agent.length > 60 ? agent.slice(0, 59) + "…" : agent;
+  }
+
+  function sessionItem(session) {
+    const item = element("li", "session");
+    item.dataset.sessionId = session.id;
+    if (session.current) item.dataset.current = "";
+    const name = session.device || deviceName(session.user_agent);
+    const main = element("div", "session-main");
+    const title = element("p", "device", name);
+    title.title = session.user_agent || "";
+    if (session.current) title.append(" ", element("span", "badge", "This device"));
+    const facts = ["Signed in " + dateTime.format(new Date(session.created_at)),
+                   "last active " + ago(session.last_used_at)];
+    if (session.ip_address) facts.push(session.ip_address);
+    main.append(title, element("p", "meta", facts.join(" · ")));
+    item.append(main);
+    if (!session.current) {
+      const button = element("button", "button danger-outline small revoke", "Revoke");
+      button.type = "button";
+      button.dataset.sessionId = session.id;
+      button.setAttribute("aria-label", "Revoke the session of " + name);
+      button.addEventListener("click", () => revoke(session, button));
+      item.append(button);
+    }
+    return item;
+  }
+
+  async function loadSessions() {
+    const result = await client.call("sessions/");
+    if (!result.ok) {
+      $("sessions-error").textContent = (result.body && result.body.detail) || "The sessions could not be loaded.";
+      return;
+    }
+    $("sessions-error").textContent = "";
+    const sessions = result.body.slice().sort((a, b) =>
+      (b.current - a.current) || (Date.parse(b.last_used_at) - Date.parse(a.last_used_at)));
+    $("sessions").replaceChildren(...sessions.map(sessionItem));
+  }
+
+  async function revoke(session, button) {
+    button.disabled = true;
+    const result = await client.call("sessions/" + session.id + "/", { method: "DELETE" });
+    if (!result.ok && result.status !== 404) {
+      button.disabled = false;
+      $("sessions-error").textContent = (result.body && result.body.detail) || "The session could not be revoked.";
+      return;
+    }
+    log("revoked a session on " + (session.device || deviceName(session.user_agent)));
+    loadSessions();
+  }
+
+  $("btn-logout").addEventListener("click", () => client.logout("logout/"));
+  $("btn-logout-all").addEventListener("click", () => client.logout("logout-all/"));
+
+  /* ---- behind the scenes: the token's countdown and the client's renewals ---- */
+
+  $("btn-me").addEventListener("click", async () => {
+    const result = await client.call("me/");
+    output("GET me/", { status: result.status, body: result.body });
+  });
+
+  $("btn-parallel").addEventListener("click", async () => {
+    const responses = await Promise.all(Array.from({ length: 5 }, () => client.request("me/")));
+    const ok = responses.filter((response) => response.ok).length;
+    output("5 parallel GET me/", ok + " of 5 succeeded");
+  });
+
+  client.addEventListener("login", (event) => {
+    // A notice for the signed-out page ("you can log in now") has had its say.
+    if (!event.detail.restored) $("notice").hidden = true;
+    show(true);
+    // ``data-loaded`` marks the page filled in for this sign-in (scripts and tests wait for it).
+    delete document.body.dataset.loaded;
+    Promise.all([loadProfile(), loadSessions(), factors.signedIn()])
+      .then(() => { if (client.user) document.body.dataset.loaded = ""; });
+  });
+  client.addEventListener("logout", (event) => {
+    $("notice").hidden = true;
+    delete document.body.dataset.loaded;
+    show(false);
+    factors.signedOut();
+    $("sessions").replaceChildren();
+    for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
+    $("email-sent").hidden = true;
+    $("password-changed").hidden = true;
+    log("signed out: " + event.detail.reason);
+  });
+  client.addEventListener("refresh", (event) => {
+    log((event.detail.here ? "silent refresh (" : "refreshed by ") + event.detail.reason + (event.detail.here ? ")" : ""));
+  });
+  client.addEventListener("error", (event) => log(event.detail.message));
+
+  setInterval(tick, 200);
+  show(false);
+  // ``ready`` settles once the page knows who is signed in and has followed a mailed link.
+  const ready = client.restore().then(async (signedIn) => {
+    show(signedIn);
+    tick();
+    if (verifyKey !== null) await verifyAddress(verifyKey);
+  });
+  window.accountPage = { client, ready };
+})();
