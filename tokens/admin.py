@@ -58,7 +58,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         "user",
         "created_at",
         "last_used_at",
-        "ends_at",
+        "usable_until",
         "ip_address",
         "short_user_agent",
         "state",
@@ -72,8 +72,8 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         return (f"user__{get_user_model().USERNAME_FIELD}", *self.search_fields)
 
     @admin.display(description="expires")
-    def ends_at(self, session):
-        return session.ends_at
+    def usable_until(self, session):
+        return session.usable_until
 
     @admin.display(description="user agent")
     def short_user_agent(self, session):

@@ -209,7 +209,7 @@ class Session(models.Model):
         return f"{self.user} / {self.id}"
 
     @property
-    def ends_at(self):
+    def usable_until(self):
         """When the session stops being usable unless its refresh token is rotated first."""
         return min(self.expires_at, self.refresh_expires_at)
 
@@ -217,7 +217,7 @@ class Session(models.Model):
     def state(self) -> str:
         if self.revoked_at is not None:
             return "revoked"
-        if self.ends_at <= timezone.now():
+        if self.usable_until <= timezone.now():
             return "expired"
         return "live"
 

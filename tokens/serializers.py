@@ -156,7 +156,7 @@ class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(source="ends_at")
+    expires_at = serializers.DateTimeField(source="usable_until")
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
     current = serializers.SerializerMethodField()

@@ -186,7 +186,7 @@ class SessionView(AuthAPIView):
             "session_id": token["sid"],
             "user": {"id": request.user.pk, "username": request.user.get_username()},
             "access_expires_at": clock.to_datetime(token["exp"]),
-            "session_expires_at": clock.to_datetime(min(copy.ends_at, copy.idle_ends_at)),
+            "session_expires_at": clock.to_datetime(min(copy.expires_at, copy.refresh_expires_at)),
         }
         # No serializer on the way out: it would cost more than the rest of the request (the
         # renderer writes the datetimes as ISO 8601); ``serializer_class`` documents the shape.

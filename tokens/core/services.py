@@ -163,7 +163,7 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
     return pair
 
 
-def presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
+def verify_presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
     """Verify a token that ``request`` presents, of ``expected_type`` or (None) of either type.
 
     Signature, claims, type and expiry (``tokens.decode``), then, with device binding on, that
@@ -194,7 +194,7 @@ def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
     """The successor pair, and whether it was ``rotated`` now or given again within the ``grace``
     window.
     """
-    token = presented(request, raw_refresh, tokens.REFRESH)
+    token = verify_presented(request, raw_refresh, tokens.REFRESH)
     for _attempt in range(2):
         pair = _rotate_current(token)
         if pair is not None:
@@ -312,7 +312,7 @@ def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
     )
 
 
-def live_session(token) -> store.Copy:
+def live_session(token) -> store.SessionCopy:
     """The live session of a verified token (access or refresh), or raise: the one way to find it.
 
     One Redis round trip in steady state. A tombstone is refused without SQL; a miss (Redis lost
@@ -324,7 +324,7 @@ def live_session(token) -> store.Copy:
         raise _refusal(found)
     if found is None:
         found = _reseed(sub, session_id, now)
-    if min(found.ends_at, found.idle_ends_at) <= now:
+    if min(found.expires_at, found.refresh_expires_at) <= now:
         raise TokenExpiredError("session ended")
     return found
 
@@ -345,7 +345,7 @@ def _missing(sub: str) -> Exception:
     return TokenRevokedError("no such session")
 
 
-def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
+def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
     """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no
     SQL.
     """
@@ -353,11 +353,14 @@ def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     record = _record(sub, session_id)
     if record is None:
         raise _missing(sub)
-    ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
+    expires_at, refresh_expires_at = (
+        _epoch(record["expires_at"]),
+        _epoch(record["refresh_expires_at"]),
+    )
     if record["revoked_at"] is not None:
         store.tombstone(
             sub,
-            [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))],
+            [(session_id, _tombstone_ttl(expires_at, refresh_expires_at, now))],
             record["revoked_reason"],
         )
         raise _refusal(record["revoked_reason"])
@@ -370,34 +373,34 @@ def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     fields = store.live_fields(
         sub,
         str(record["owner_name"]),
-        ends_at,
-        idle_ends_at,
+        expires_at,
+        refresh_expires_at,
         record["refresh_jti"],
         record["previous_jti"],
         grace_ends_at,
         record["fingerprint_digest"],
     )
-    store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
-    return store.Copy(
+    store.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
+    return store.SessionCopy(
         sub,
         str(record["owner_name"]),
-        ends_at,
-        idle_ends_at,
+        expires_at,
+        refresh_expires_at,
         record["refresh_jti"],
         record["fingerprint_digest"],
     )
 
 
-def _tombstone_ttl(ends_at: int, idle_ends_at: int, now: int) -> int:
+def _tombstone_ttl(expires_at: int, refresh_expires_at: int, now: int) -> int:
     """Seconds any token of a session can still be valid: a refresh token until the idle end, an
     access
     token at most one access lifetime past it, neither past the session's absolute end."""
-    return min(ends_at, idle_ends_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
+    return min(expires_at, refresh_expires_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
 
 
 def logout(request, raw: str) -> None:
     """End the session of a token that ``request`` presents (access or refresh)."""
-    token = presented(request, raw)
+    token = verify_presented(request, raw)
     copy = live_session(token)
     revoke(Session.objects.filter(pk=token["sid"]), Session.RevokeReason.LOGOUT, request)
     user_logged_out.send(

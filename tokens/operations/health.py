@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.conf import token_settings
-from tokens.negotiation import FirstRenderer
+from tokens.negotiation import IgnoreAcceptNegotiation
 
 DATABASE, REDIS = "database", "redis"
 
@@ -83,7 +83,7 @@ class ProbeView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()
     renderer_classes = (JSONRenderer,)
-    content_negotiation_class = FirstRenderer
+    content_negotiation_class = IgnoreAcceptNegotiation
 
 
 class HealthView(ProbeView):

@@ -32,9 +32,9 @@ from tokens.exceptions import StoreUnavailableError
 from tokens.store import redis_keys
 
 # Field names of the session hash (one letter each: a hash per session adds up).
-OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
+OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES = "u", "n", "e", "i"
 CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
-_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED)
+_LOOKUP_FIELDS = (OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT, REVOKED)
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
 # then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
@@ -136,13 +136,13 @@ return wait
 
 
 @dataclass(frozen=True)
-class Copy:
+class SessionCopy:
     """A session's live copy, as the hot path reads it."""
 
     user_id: str
     username: str
-    ends_at: int
-    idle_ends_at: int
+    expires_at: int
+    refresh_expires_at: int
     refresh_jti: str
     fingerprint_digest: str
 
@@ -184,8 +184,8 @@ def _pairs(fields: Mapping[str, object]) -> list:
 def live_fields(
     user_id,
     username: str,
-    ends_at: int,
-    idle_ends_at: int,
+    expires_at: int,
+    refresh_expires_at: int,
     refresh_jti: str,
     previous_jti: str = "",
     grace_ends_at: int | None = None,
@@ -195,8 +195,8 @@ def live_fields(
     return {
         OWNER: str(user_id),
         USERNAME: username,
-        ENDS: ends_at,
-        IDLE_ENDS: idle_ends_at,
+        EXPIRES: expires_at,
+        REFRESH_EXPIRES: refresh_expires_at,
         CURRENT: refresh_jti,
         PREVIOUS: previous_jti,
         GRACE_ENDS: grace_ends_at,
@@ -268,18 +268,20 @@ def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None
         )
 
 
-def lookup(user_id, session_id) -> Copy | Tombstone | None:
+def lookup(user_id, session_id) -> SessionCopy | Tombstone | None:
     """One round trip: the session's live copy, its tombstone, or None on a miss."""
     with unavailable():
         values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-    owner, username, ends, idle_ends, current, fingerprint, revoked = (
+    owner, username, expires, refresh_expires, current, fingerprint, revoked = (
         value.decode() if value is not None else None for value in values
     )
     if revoked is not None:
         return Tombstone(revoked)
-    if owner is None or ends is None or idle_ends is None:
+    if owner is None or expires is None or refresh_expires is None:
         return None
-    return Copy(owner, username or "", int(ends), int(idle_ends), current or "", fingerprint or "")
+    return SessionCopy(
+        owner, username or "", int(expires), int(refresh_expires), current or "", fingerprint or ""
+    )
 
 
 def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> None:
