@@ -6,11 +6,14 @@ the status and the machine code of the API contract. ``exception_handler`` trans
 first into the second and gives every error body the ``{"detail", "code"}`` shape.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import (
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -63,85 +66,119 @@ class StoreUnavailableError(AuthError):
 # API errors ------------------------------------------------------------------------------
 
 
-class TokenInvalid(exceptions.AuthenticationFailed):
-    default_detail = _("The token is malformed, badly signed or missing claims.")
-    default_code = "token_invalid"
+@dataclass(frozen=True)
+class ErrorCode:
+    """One error code of the API contract: the answer it is, and what else it means."""
+
+    # The DRF exception it specializes (its status unless ``status`` says otherwise).
+    base: type[exceptions.APIException]
+    # The sentence for a person.
+    detail: str | Promise
+    # The HTTP status, where ``base`` has another one.
+    status: int | None = None
+    # A 401 that refuses the presented token itself: error="invalid_token" (RFC 6750 section 3).
+    invalid_token: bool = False
+    # The ``auth_refreshes_total`` outcome of a refresh refused with this code.
+    refresh_outcome: str | None = None
 
 
-class TokenExpired(exceptions.AuthenticationFailed):
-    default_detail = _("The token has expired.")
-    default_code = "token_expired"
-
-
-class TokenWrongType(exceptions.AuthenticationFailed):
-    default_detail = _("The token is of the wrong type for this use.")
-    default_code = "token_wrong_type"
-
-
-class TokenRevoked(exceptions.AuthenticationFailed):
-    default_detail = _("The token's session has been logged out or revoked.")
-    default_code = "token_revoked"
-
-
-class TokenReused(exceptions.AuthenticationFailed):
-    default_detail = _("This refresh token was already used; the session has been revoked.")
-    default_code = "token_reused"
-
-
-class UserInactive(exceptions.AuthenticationFailed):
-    default_detail = _("The user is disabled or no longer exists.")
-    default_code = "user_inactive"
-
-
-class InvalidCredentials(exceptions.AuthenticationFailed):
-    default_detail = _("Unable to log in with the provided credentials.")
-    default_code = "invalid_credentials"
-
-
-class CsrfFailed(exceptions.PermissionDenied):
-    default_detail = _("CSRF check failed for a cookie-authenticated request.")
-    default_code = "csrf_failed"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The token store cannot be reached; try again shortly.")
-    default_code = "service_unavailable"
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is larger than this service accepts.")
-    default_code = "request_too_large"
-
-
-class TooManyFields(exceptions.ParseError):
-    default_detail = _("The request body has more fields than this service accepts.")
-    default_code = "too_many_fields"
-
-
-API_ERRORS = {
-    "token_invalid": TokenInvalid,
-    "token_expired": TokenExpired,
-    "token_wrong_type": TokenWrongType,
-    "token_revoked": TokenRevoked,
-    "token_reused": TokenReused,
-    "user_inactive": UserInactive,
-    "invalid_credentials": InvalidCredentials,
-    "service_unavailable": ServiceUnavailable,
+# Every error code the app answers with, written once: the API exceptions below, the RFC 6750
+# header and the refresh metrics' labels are made from it.
+ERROR_CODES: dict[str, ErrorCode] = {
+    "token_invalid": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("The token is malformed, badly signed or missing claims."),
+        invalid_token=True,
+        refresh_outcome="invalid",
+    ),
+    "token_expired": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("The token has expired."),
+        invalid_token=True,
+        refresh_outcome="expired",
+    ),
+    "token_wrong_type": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("The token is of the wrong type for this use."),
+        invalid_token=True,
+        refresh_outcome="invalid",
+    ),
+    "token_revoked": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("The token's session has been logged out or revoked."),
+        invalid_token=True,
+        refresh_outcome="revoked",
+    ),
+    "token_reused": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("This refresh token was already used; the session has been revoked."),
+        invalid_token=True,
+        refresh_outcome="reused",
+    ),
+    "user_inactive": ErrorCode(
+        exceptions.AuthenticationFailed,
+        _("The user is disabled or no longer exists."),
+        invalid_token=True,
+        refresh_outcome="user_inactive",
+    ),
+    "invalid_credentials": ErrorCode(
+        exceptions.AuthenticationFailed, _("Unable to log in with the provided credentials.")
+    ),
+    "csrf_failed": ErrorCode(
+        exceptions.PermissionDenied, _("CSRF check failed for a cookie-authenticated request.")
+    ),
+    "service_unavailable": ErrorCode(
+        exceptions.APIException,
+        _("The token store cannot be reached; try again shortly."),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    ),
+    "request_too_large": ErrorCode(
+        exceptions.APIException,
+        _("The request body is larger than this service accepts."),
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    ),
+    "too_many_fields": ErrorCode(
+        exceptions.ParseError, _("The request body has more fields than this service accepts.")
+    ),
 }
 
-# Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).
-INVALID_TOKEN_CODES = frozenset(
-    {
-        "token_invalid",
-        "token_expired",
-        "token_wrong_type",
-        "token_revoked",
-        "token_reused",
-        "user_inactive",
+
+def _api_error(code: str) -> type[exceptions.APIException]:
+    """The ``APIException`` subclass of ``code`` (``token_expired``: ``TokenExpired``)."""
+    spec = ERROR_CODES[code]
+    attributes: dict = {
+        "__module__": __name__,
+        "__doc__": f"The API error ``{code}``.",
+        "default_code": code,
+        "default_detail": spec.detail,
     }
-)
+    if spec.status is not None:
+        attributes["status_code"] = spec.status
+    name = "".join(part.capitalize() for part in code.split("_"))
+    return type(name, (spec.base,), attributes)
+
+
+API_ERRORS = {code: _api_error(code) for code in ERROR_CODES}
+TokenInvalid = API_ERRORS["token_invalid"]
+TokenExpired = API_ERRORS["token_expired"]
+TokenWrongType = API_ERRORS["token_wrong_type"]
+TokenRevoked = API_ERRORS["token_revoked"]
+TokenReused = API_ERRORS["token_reused"]
+UserInactive = API_ERRORS["user_inactive"]
+InvalidCredentials = API_ERRORS["invalid_credentials"]
+CsrfFailed = API_ERRORS["csrf_failed"]
+ServiceUnavailable = API_ERRORS["service_unavailable"]
+RequestTooLarge = API_ERRORS["request_too_large"]
+TooManyFields = API_ERRORS["too_many_fields"]
+
+# Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).
+INVALID_TOKEN_CODES = frozenset(code for code, spec in ERROR_CODES.items() if spec.invalid_token)
+
+# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not
+# an outcome).
+REFRESH_REFUSALS = {
+    code: spec.refresh_outcome for code, spec in ERROR_CODES.items() if spec.refresh_outcome
+}
 
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).
 REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)

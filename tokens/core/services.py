@@ -22,6 +22,7 @@ from tokens.browser import binding
 from tokens.conf import token_settings
 from tokens.core import clock, tokens
 from tokens.exceptions import (
+    REFRESH_REFUSALS,
     AuthError,
     TokenExpiredError,
     TokenReusedError,
@@ -183,8 +184,8 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     try:
         pair, outcome = _rotate(request, raw_refresh)
     except AuthError as exc:
-        if exc.code in metrics.REFRESH_REFUSALS:
-            metrics.REFRESHES.labels(metrics.REFRESH_REFUSALS[exc.code]).inc()
+        if exc.code in REFRESH_REFUSALS:
+            metrics.REFRESHES.labels(REFRESH_REFUSALS[exc.code]).inc()
         raise
     metrics.REFRESHES.labels(outcome).inc()
     return pair

@@ -11,19 +11,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-LOGIN_OUTCOMES = ("succeeded", "failed", "throttled")
-REFRESH_OUTCOMES = ("rotated", "grace", "reused", "revoked", "expired", "user_inactive", "invalid")
+from tokens.exceptions import REFRESH_REFUSALS
 
-# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an
-# outcome).
-REFRESH_REFUSALS = {
-    "token_reused": "reused",
-    "token_revoked": "revoked",
-    "token_expired": "expired",
-    "user_inactive": "user_inactive",
-    "token_invalid": "invalid",
-    "token_wrong_type": "invalid",
-}
+LOGIN_OUTCOMES = ("succeeded", "failed", "throttled")
+# Rotated now, given again within the grace window, or refused (by the refusing error's code).
+REFRESH_OUTCOMES = ("rotated", "grace", *dict.fromkeys(REFRESH_REFUSALS.values()))
 
 LOGINS = Counter("auth_logins", "Login attempts, by outcome.", ["outcome"])
 REFRESHES = Counter(
