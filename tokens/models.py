@@ -6,6 +6,7 @@ the device binding, and when and why it was revoked. Redis (``tokens.store.store
 copy for the hot path that may be lost at any moment; a miss is answered from this row.
 """
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,14 @@ class Rotation:
     username: str
     expires_at: datetime
     refresh_expires_at: datetime
+    claims: dict
+
+
+def _as_claims(value) -> dict:
+    """The claims column read back from RETURNING: text (SQLite, Django's psycopg) or parsed."""
+    if isinstance(value, (str, bytes)):
+        value = json.loads(value)
+    return value if isinstance(value, dict) else {}
 
 
 def _as_datetime(value) -> datetime:
@@ -67,8 +76,8 @@ class SessionQuerySet(models.QuerySet):
 
         It wins only while the presented id is the session's current one, the session is open
         and its owner active, so it refuses a second winner and a disabled owner in the same
-        statement that durably records the rotation. ``RETURNING`` hands back the username and
-        the ends, so a refresh costs this one statement and no read.
+        statement that durably records the rotation. ``RETURNING`` hands back the username, the
+        ends and the session's claims, so a refresh costs this one statement and no read.
         """
         connection = connections[self.db]
         moment = connection.ops.adapt_datetimefield_value
@@ -90,7 +99,7 @@ class SessionQuerySet(models.QuerySet):
             row = cursor.fetchone()
         if row is None:
             return None
-        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]))
+        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]), _as_claims(row[3]))
 
 
 def _rotation_statement(connection) -> str:
@@ -121,6 +130,7 @@ def _rotation_statement(connection) -> str:
                 "expires_at",
                 "refresh_expires_at",
                 "revoked_at",
+                "claims",
             )
         }
         username = quote(column_of(users, user_model.USERNAME_FIELD))
@@ -133,7 +143,7 @@ def _rotation_statement(connection) -> str:
             f"{column['revoked_at']} IS NULL "
             f"AND {column['expires_at']} > %s{active} "
             f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
-            f"{column['refresh_expires_at']}"
+            f"{column['refresh_expires_at']}, {column['claims']}"
         )
     return _ROTATION_STATEMENTS[key]
 
@@ -189,6 +199,11 @@ class Session(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    claims = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Claims every token of the session carries (auth_time, amr).",
+    )
 
     objects = SessionQuerySet.as_manager()
 

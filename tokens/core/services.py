@@ -10,7 +10,7 @@ the writes and what a crash between two of them leaves behind is in docs/interna
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from tokens.browser import binding
 from tokens.conf import token_settings
-from tokens.core import clock, tokens
+from tokens.core import claims, clock, tokens
 from tokens.exceptions import (
     REFRESH_REFUSALS,
     AuthError,
@@ -100,11 +100,19 @@ def _mint(
     now: int,
     session_end: int,
     fingerprint_digest: str = "",
+    session_claims: Mapping[str, Any] | None = None,
 ) -> TokenPair:
-    """Sign a new pair for the session, its refresh token with the id ``refresh_jti``."""
+    """Sign a new pair for the session, its refresh token with the id ``refresh_jti``, both
+    carrying the session's claims.
+    """
     access_exp = min(now + token_settings.ACCESS_TOKEN_LIFETIME, session_end)
     refresh_exp = min(now + token_settings.REFRESH_TOKEN_LIFETIME, session_end)
-    common = {"sub": str(user_id), "sid": session_id, "iat": now}
+    common = {
+        **claims.carried(session_claims or {}),
+        "sub": str(user_id),
+        "sid": session_id,
+        "iat": now,
+    }
     if fingerprint_digest:
         common[binding.CLAIM] = fingerprint_digest
     access = tokens.encode(
@@ -120,17 +128,30 @@ def _mint(
     return TokenPair(access, refresh, access_exp, refresh_exp, session_id)
 
 
-def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
-    """Open a session for an authenticated user and issue its first pair (bound to a device if
-    given).
+def login(
+    request,
+    user,
+    fingerprint_digest: str | None = None,
+    amr: Sequence[str] = (claims.PASSWORD,),
+) -> TokenPair:
+    """Open a session for a user who just proved the methods ``amr`` and issue its first pair
+    (bound to a device if given).
     """
     now = clock.now()
     session_end = now + token_settings.SESSION_LIFETIME
     session_id = str(uuid.uuid4())
     fingerprint_digest = fingerprint_digest or ""
     refresh_jti = uuid.uuid4().hex
+    carried = claims.session_claims(user, auth_time=now, amr=amr)
     pair = _mint(
-        user.pk, user.get_username(), session_id, refresh_jti, now, session_end, fingerprint_digest
+        user.pk,
+        user.get_username(),
+        session_id,
+        refresh_jti,
+        now,
+        session_end,
+        fingerprint_digest,
+        carried,
     )
     with transaction.atomic():
         Session.objects.create(
@@ -144,6 +165,7 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
             fingerprint_digest=fingerprint_digest,
             ip_address=client_ip(request),
             user_agent=client_user_agent(request),
+            claims=carried,
         )
         # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is
         # issued.
@@ -157,6 +179,7 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
                 pair.refresh_expires_at,
                 refresh_jti,
                 fingerprint_digest=fingerprint_digest,
+                claims=carried,
             ),
             ttl=pair.refresh_expires_at - now,
         )
@@ -225,7 +248,16 @@ def _rotate_current(presented) -> TokenPair | None:
             return None
         fingerprint = presented.payload.get(binding.CLAIM) or ""
         session_end = _epoch(rotation.expires_at)
-        pair = _mint(sub, rotation.username, session_id, new_jti, now, session_end, fingerprint)
+        pair = _mint(
+            sub,
+            rotation.username,
+            session_id,
+            new_jti,
+            now,
+            session_end,
+            fingerprint,
+            rotation.claims,
+        )
         written = store.write(
             sub,
             session_id,
@@ -238,6 +270,7 @@ def _rotate_current(presented) -> TokenPair | None:
                 previous_jti=presented["jti"],
                 grace_ends_at=now + grace,
                 fingerprint_digest=fingerprint,
+                claims=rotation.claims,
             ),
             ttl=_epoch(rotation.refresh_expires_at) - now,
             # Self-describing, so the grace window holds even if the session's hash is evicted.
@@ -308,6 +341,7 @@ def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
             "fingerprint_digest",
             "revoked_at",
             "revoked_reason",
+            "claims",
         )
         .first()
     )
@@ -380,6 +414,7 @@ def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
         record["previous_jti"],
         grace_ends_at,
         record["fingerprint_digest"],
+        record["claims"],
     )
     store.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
     return store.SessionCopy(
@@ -389,6 +424,7 @@ def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
         refresh_expires_at,
         record["refresh_jti"],
         record["fingerprint_digest"],
+        str(fields[store.CLAIMS] or "{}"),
     )
 
 

@@ -6,7 +6,8 @@ two forms:
 
 - live: what the hot path needs, owner id (``u``), username (``n``), absolute end (``e``),
   idle end (``i``), current (``r``) and previous (``p``) refresh token ids, the end of the
-  previous one's grace window (``g``) and the device binding digest (``f``);
+  previous one's grace window (``g``), the device binding digest (``f``) and the claims every
+  token of the session carries (``c``, JSON: ``auth_time``, ``amr``, ...);
 - tombstone: only the revocation reason (``x``), kept until every token of the session has
   expired, so a revoked session is refused without asking the database.
 
@@ -34,7 +35,8 @@ from tokens.store import redis_keys
 # Field names of the session hash (one letter each: a hash per session adds up).
 OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES = "u", "n", "e", "i"
 CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
-_LOOKUP_FIELDS = (OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT, REVOKED)
+CLAIMS = "c"
+_LOOKUP_FIELDS = (OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT, REVOKED, CLAIMS)
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
 # then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
@@ -145,6 +147,13 @@ class SessionCopy:
     refresh_expires_at: int
     refresh_jti: str
     fingerprint_digest: str
+    # The session's claims as the JSON text the copy keeps; parsed only by who asks (``claims``).
+    claims_json: str = "{}"
+
+    @property
+    def claims(self) -> dict:
+        """The claims every token of the session carries (``auth_time``, ``amr``, ...)."""
+        return json.loads(self.claims_json or "{}")
 
 
 class Tombstone(str):
@@ -190,6 +199,7 @@ def live_fields(
     previous_jti: str = "",
     grace_ends_at: int | None = None,
     fingerprint_digest: str = "",
+    claims: Mapping[str, Any] | None = None,
 ) -> dict:
     """The live copy's hash fields (empty ones are left out)."""
     return {
@@ -201,6 +211,7 @@ def live_fields(
         PREVIOUS: previous_jti,
         GRACE_ENDS: grace_ends_at,
         FINGERPRINT: fingerprint_digest,
+        CLAIMS: json.dumps(claims, separators=(",", ":")) if claims else "",
     }
 
 
@@ -272,7 +283,7 @@ def lookup(user_id, session_id) -> SessionCopy | Tombstone | None:
     """One round trip: the session's live copy, its tombstone, or None on a miss."""
     with unavailable():
         values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-    owner, username, expires, refresh_expires, current, fingerprint, revoked = (
+    owner, username, expires, refresh_expires, current, fingerprint, revoked, claims = (
         value.decode() if value is not None else None for value in values
     )
     if revoked is not None:
@@ -280,7 +291,13 @@ def lookup(user_id, session_id) -> SessionCopy | Tombstone | None:
     if owner is None or expires is None or refresh_expires is None:
         return None
     return SessionCopy(
-        owner, username or "", int(expires), int(refresh_expires), current or "", fingerprint or ""
+        owner,
+        username or "",
+        int(expires),
+        int(refresh_expires),
+        current or "",
+        fingerprint or "",
+        claims or "{}",
     )
 
 

@@ -1,0 +1,45 @@
+"""The claims a session carries: every token of it, access and refresh, holds them.
+
+They are kept with the session, in its row (``Session.claims``) and in its Redis copy, and the
+rotation statement returns them, so a refresh carries them forward without another read. They
+change only when the user proves a credential again (``services.reauthenticate``).
+
+``auth_time`` is when the user last proved a credential in the session, in seconds since the epoch;
+``amr`` the methods of that proof (RFC 8176 section 2).
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# RFC 8176 method references: a password, a one-time code (TOTP or recovery code), a passkey
+# (hardware-secured key), and "mfa" once two of them were combined.
+PASSWORD, ONE_TIME_CODE, PASSKEY, MULTIPLE_FACTORS = "pwd", "otp", "hwk", "mfa"
+
+AUTH_TIME, AMR = "auth_time", "amr"
+
+# Claims a token's own fields decide; the carrier never overrides them.
+RESERVED = frozenset(
+    {"token_type", "sub", "sid", "jti", "iat", "exp", "nbf", "username", "iss", "aud"}
+)
+
+
+def methods(*used: Iterable[str]) -> list[str]:
+    """``amr``: the methods of one or more proofs, in order, without repeats, with ``mfa`` when
+    two different ones were combined.
+    """
+    combined = [
+        m for m in dict.fromkeys(m for group in used for m in group) if m != MULTIPLE_FACTORS
+    ]
+    if len(combined) > 1:
+        combined.append(MULTIPLE_FACTORS)
+    return combined
+
+
+def session_claims(user, *, auth_time: int, amr: Iterable[str]) -> dict[str, Any]:
+    """The claims of a session whose ``user`` proved the methods ``amr`` at ``auth_time``."""
+    return {AUTH_TIME: auth_time, AMR: methods(amr)}
+
+
+def carried(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The session's claims a token may carry: none of the token's own fields."""
+    return {name: value for name, value in claims.items() if name not in RESERVED}
