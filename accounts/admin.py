@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from tokens.admin import StoreErrorsAsMessages
@@ -19,16 +19,10 @@ class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
     actions = ("disable_and_revoke", "revoke_all_sessions")
 
     def get_queryset(self, request):
-        now = timezone.now()
-        live = Q(
-            token_sessions__revoked_at__isnull=True,
-            token_sessions__expires_at__gt=now,
-            token_sessions__refresh_expires_at__gt=now,
-        )
+        live = Session.objects.live().filter(user=OuterRef("pk")).order_by()
+        count = live.values("user").annotate(n=Count("pk")).values("n")
         return (
-            super()
-            .get_queryset(request)
-            .annotate(live_session_count=Count("token_sessions", filter=live))
+            super().get_queryset(request).annotate(live_session_count=Coalesce(Subquery(count), 0))
         )
 
     @admin.display(description="live sessions", ordering="live_session_count")
@@ -49,9 +43,5 @@ class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
 
     @admin.action(description="Revoke all sessions")
     def revoke_all_sessions(self, request, queryset):
-        revoked = services.revoke(
-            Session.objects.filter(user__in=queryset.values("pk")),
-            Session.RevokeReason.ADMIN,
-            request,
-        )
+        revoked = services.revoke_all(queryset, Session.RevokeReason.ADMIN, request=request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

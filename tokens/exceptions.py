@@ -26,41 +26,48 @@ from tokens.conf import token_settings
 
 
 class AuthError(Exception):
-    """Base of the domain errors; ``code`` names the API error it becomes."""
+    """Base of the domain errors; ``code`` (a key of ``ERROR_CODES``) names the API error it
+    becomes, given as a class argument: ``class TokenExpiredError(TokenError, code=...)``.
+    """
 
     code = "token_invalid"
+
+    def __init_subclass__(cls, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
 
 class TokenError(AuthError):
     """Malformed token, bad signature, unknown key, disallowed ``alg`` or missing claims."""
 
 
-class TokenExpiredError(TokenError):
-    code = "token_expired"
+class TokenExpiredError(TokenError, code="token_expired"):
+    """The token's ``exp``, or the end of its session, has passed."""
 
 
-class TokenWrongTypeError(TokenError):
-    code = "token_wrong_type"
+class TokenWrongTypeError(TokenError, code="token_wrong_type"):
+    """A genuine token of the other type: a refresh token used as an access token, or back."""
 
 
-class TokenRevokedError(TokenError):
-    code = "token_revoked"
+class TokenRevokedError(TokenError, code="token_revoked"):
+    """The token's session was logged out, revoked, or no longer exists."""
 
 
-class TokenReusedError(TokenError):
-    code = "token_reused"
+class TokenReusedError(TokenError, code="token_reused"):
+    """A refresh token rotated before, presented after its grace window."""
 
 
-class UserInactiveError(AuthError):
-    code = "user_inactive"
+class UserInactiveError(AuthError, code="user_inactive"):
+    """The token's user was disabled or deleted after it was issued."""
 
 
-class InvalidCredentialsError(AuthError):
-    code = "invalid_credentials"
+class InvalidCredentialsError(AuthError, code="invalid_credentials"):
+    """Unknown user, wrong password or inactive user: one error for all."""
 
 
-class StoreUnavailableError(AuthError):
-    code = "service_unavailable"
+class StoreUnavailableError(AuthError, code="service_unavailable"):
+    """Redis could not be reached, or refused a write: nothing was decided."""
 
 
 # API errors ------------------------------------------------------------------------------
@@ -82,44 +89,34 @@ class ErrorCode:
     refresh_outcome: str | None = None
 
 
+def _refused_token(detail: str | Promise, refresh_outcome: str) -> ErrorCode:
+    """A 401 that refuses the presented token (RFC 6750 ``invalid_token``), and so a refresh."""
+    return ErrorCode(
+        exceptions.AuthenticationFailed,
+        detail,
+        invalid_token=True,
+        refresh_outcome=refresh_outcome,
+    )
+
+
 # Every error code the app answers with, written once: the API exceptions below, the RFC 6750
 # header and the refresh metrics' labels are made from it.
 ERROR_CODES: dict[str, ErrorCode] = {
-    "token_invalid": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("The token is malformed, badly signed or missing claims."),
-        invalid_token=True,
-        refresh_outcome="invalid",
+    "token_invalid": _refused_token(
+        _("The token is malformed, badly signed or missing claims."), "invalid"
     ),
-    "token_expired": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("The token has expired."),
-        invalid_token=True,
-        refresh_outcome="expired",
+    "token_expired": _refused_token(_("The token has expired."), "expired"),
+    "token_wrong_type": _refused_token(
+        _("The token is of the wrong type for this use."), "invalid"
     ),
-    "token_wrong_type": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("The token is of the wrong type for this use."),
-        invalid_token=True,
-        refresh_outcome="invalid",
+    "token_revoked": _refused_token(
+        _("The token's session has been logged out or revoked."), "revoked"
     ),
-    "token_revoked": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("The token's session has been logged out or revoked."),
-        invalid_token=True,
-        refresh_outcome="revoked",
+    "token_reused": _refused_token(
+        _("This refresh token was already used; the session has been revoked."), "reused"
     ),
-    "token_reused": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("This refresh token was already used; the session has been revoked."),
-        invalid_token=True,
-        refresh_outcome="reused",
-    ),
-    "user_inactive": ErrorCode(
-        exceptions.AuthenticationFailed,
-        _("The user is disabled or no longer exists."),
-        invalid_token=True,
-        refresh_outcome="user_inactive",
+    "user_inactive": _refused_token(
+        _("The user is disabled or no longer exists."), "user_inactive"
     ),
     "invalid_credentials": ErrorCode(
         exceptions.AuthenticationFailed, _("Unable to log in with the provided credentials.")

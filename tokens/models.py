@@ -15,7 +15,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Value
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tokens.core import clock
 
 
 def owner_is_active() -> Exists | Value:
@@ -57,10 +59,24 @@ def _as_datetime(value) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def live_until(expires_at, refresh_expires_at):
+    """When a session stops being usable, revoked or not: its absolute end or its idle end (the
+    current refresh token's expiry), whichever comes first. Epoch seconds or datetimes alike.
+
+    The one definition of a live session: not revoked, and ``at < live_until(...)``;
+    ``SessionQuerySet.live`` is the same in SQL.
+    """
+    return min(expires_at, refresh_expires_at)
+
+
 class SessionQuerySet(models.QuerySet):
-    def live(self, at=None):
-        at = at or timezone.now()
+    def live(self, at: datetime | None = None) -> "SessionQuerySet":
+        """The sessions live at ``at`` (now): not revoked, before both ends (``live_until``)."""
+        at = at or clock.datetime_now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at, refresh_expires_at__gt=at)
+
+    def oldest_first(self) -> "SessionQuerySet":
+        return self.order_by("created_at", "pk")
 
     def rotate(
         self,
@@ -172,13 +188,14 @@ class Session(models.Model):
         RFC7009 = "rfc7009", "revoked through the revocation endpoint"
         COMMAND = "command", "revoked by a management command"
         USER_DELETED = "user_deleted", "user deleted"
+        SESSION_LIMIT = "session_limit", "the oldest, past the session limit"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
+    last_used_at = models.DateTimeField(default=clock.datetime_now)
     expires_at = models.DateTimeField(help_text="Absolute end of the session.")
     refresh_expires_at = models.DateTimeField(
         help_text="Idle end: the current refresh token's expiry."
@@ -224,15 +241,15 @@ class Session(models.Model):
         return f"{self.user} / {self.id}"
 
     @property
-    def usable_until(self):
+    def usable_until(self) -> datetime:
         """When the session stops being usable unless its refresh token is rotated first."""
-        return min(self.expires_at, self.refresh_expires_at)
+        return live_until(self.expires_at, self.refresh_expires_at)
 
     @property
     def state(self) -> str:
         if self.revoked_at is not None:
             return "revoked"
-        if self.usable_until <= timezone.now():
+        if self.usable_until <= clock.datetime_now():
             return "expired"
         return "live"
 
@@ -260,16 +277,17 @@ class AuthEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        LOGIN_SUCCEEDED = "login_succeeded", "login succeeded"
-        LOGIN_FAILED = "login_failed", "login failed"
-        LOGOUT = "logout", "logout"
-        REVOKED = "revoked", "session revoked"
-        REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
-        USER_DISABLED = "user_disabled", "user disabled"
-        PASSWORD_CHANGED = "password_changed", "password changed"
+        LOGIN_SUCCEEDED = "login_succeeded", _("login succeeded")
+        LOGIN_FAILED = "login_failed", _("login failed")
+        LOGOUT = "logout", _("logout")
+        REVOKED = "revoked", _("session revoked")
+        REUSE_DETECTED = "reuse_detected", _("refresh token reuse detected")
+        USER_DISABLED = "user_disabled", _("user disabled")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        SESSION_LIMIT = "session_limit", _("oldest session revoked: session limit reached")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.datetime_now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

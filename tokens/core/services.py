@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 
 from tokens.browser import binding
 from tokens.conf import token_settings
-from tokens.core import claims, clock, tokens
+from tokens.core import claims, client, clock, tokens
 from tokens.exceptions import (
     REFRESH_REFUSALS,
     AuthError,
@@ -29,7 +29,7 @@ from tokens.exceptions import (
     TokenRevokedError,
     UserInactiveError,
 )
-from tokens.models import AuthEvent, Session, owner_is_active, owner_name
+from tokens.models import AuthEvent, Session, live_until, owner_is_active, owner_name
 from tokens.operations import logs, metrics, request_ids
 from tokens.store import redis_keys, store
 from tokens.users import TokenUser, user_pk
@@ -38,6 +38,7 @@ from tokens.users import TokenUser, user_pk
 _REASON_EVENTS: dict[str, str] = {
     Session.RevokeReason.LOGOUT: AuthEvent.Kind.LOGOUT,
     Session.RevokeReason.REUSE_DETECTED: AuthEvent.Kind.REUSE_DETECTED,
+    Session.RevokeReason.SESSION_LIMIT: AuthEvent.Kind.SESSION_LIMIT,
 }
 
 # Revocation reasons that mean the owner is gone: their tokens are refused as ``user_inactive``.
@@ -65,23 +66,15 @@ class TokenPair:
         }
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def client_user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[: token_settings.USER_AGENT_MAX_LENGTH]
-
-
 def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
     """Add an event to the log table, and write its log line once it is committed."""
     if request is not None:
-        fields.setdefault("ip_address", client_ip(request))
-        fields.setdefault("user_agent", client_user_agent(request))
+        fields.setdefault("ip_address", client.address(request))
+        fields.setdefault("user_agent", client.user_agent(request))
     if user is not None:
         fields.setdefault("username", user.get_username())
         fields.setdefault("user_id", user.pk)
-    event = AuthEvent.objects.create(kind=kind, **fields)
+    event = AuthEvent.objects.create(kind=kind, at=clock.datetime_now(), **fields)
     request_id = request_ids.current()
     # On commit: an event whose transaction rolls back (Redis failed mid-revocation) never happened.
     transaction.on_commit(lambda: logs.log_event(event, request_id))
@@ -157,18 +150,19 @@ def login(
         Session.objects.create(
             id=session_id,
             user=user,
-            created_at=clock.to_datetime(now),
+            # To the microsecond: the session limit revokes the oldest first.
+            created_at=clock.datetime_now(),
             last_used_at=clock.to_datetime(now),
             expires_at=clock.to_datetime(session_end),
             refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
             refresh_jti=refresh_jti,
             fingerprint_digest=fingerprint_digest,
-            ip_address=client_ip(request),
-            user_agent=client_user_agent(request),
+            ip_address=client.address(request),
+            user_agent=client.user_agent(request),
             claims=carried,
         )
-        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is
-        # issued.
+        # Redis last, inside the transaction (the copy, then the tombstones of sessions past the
+        # limit): if Redis fails, the row is rolled back and nothing is issued.
         store.write(
             user.pk,
             session_id,
@@ -183,6 +177,7 @@ def login(
             ),
             ttl=pair.refresh_expires_at - now,
         )
+        _enforce_session_limit(request, user, session_id)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
 
@@ -302,13 +297,11 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         raise _missing(sub)
     if not record["owner_active"]:
         # Says why, even once the sessions are revoked; catches a user disabled by raw SQL too.
-        revoke(
-            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
-        )
+        revoke_all(_owner(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     if record["revoked_at"] is not None:
         raise _refusal(record["revoked_reason"])
-    if min(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
+    if live_until(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
         raise TokenExpiredError("session ended")
     if record["refresh_jti"] == jti:
         return None
@@ -359,7 +352,7 @@ def live_session(token) -> store.SessionCopy:
         raise _refusal(found)
     if found is None:
         found = _reseed(sub, session_id, now)
-    if min(found.expires_at, found.refresh_expires_at) <= now:
+    if found.usable_until <= now:
         raise TokenExpiredError("session ended")
     return found
 
@@ -371,6 +364,11 @@ def _refusal(reason: str) -> Exception:
     if reason in _OWNER_GONE:
         return UserInactiveError("user disabled or deleted")
     return TokenRevokedError("session revoked")
+
+
+def _owner(record: Mapping[str, Any]):
+    """The owner of a session's record, as far as revoking needs it (its primary key; no SQL)."""
+    return get_user_model()(pk=record["user_id"])
 
 
 def _missing(sub: str) -> Exception:
@@ -400,9 +398,7 @@ def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
         )
         raise _refusal(record["revoked_reason"])
     if not record["owner_active"]:
-        revoke(
-            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
-        )
+        revoke_all(_owner(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     grace_ends_at = _epoch(record["grace_ends_at"]) if record["grace_ends_at"] else None
     fields = store.live_fields(
@@ -493,9 +489,28 @@ def _record_revocation(request, user_id, username: str, sessions: list, reason: 
     )
 
 
-def revoke_all(user, reason: str, keep_session_id=None, request=None) -> int:
-    """Revoke every open session of ``user`` (except ``keep_session_id``); return how many."""
-    sessions = Session.objects.filter(user_id=user.pk)
+def revoke_all(users, reason: str, *, keep_session_id=None, request=None) -> int:
+    """Revoke every open session of ``users`` (a user, or a queryset of users), except
+    ``keep_session_id``: the one way all of a user's sessions end. Returns how many.
+    """
+    if isinstance(users, QuerySet):
+        sessions = Session.objects.filter(user__in=users.values("pk"))
+    else:
+        sessions = Session.objects.filter(user_id=users.pk)
     if keep_session_id is not None:
         sessions = sessions.exclude(pk=keep_session_id)
     return revoke(sessions, reason, request)
+
+
+def _enforce_session_limit(request, user, session_id: str) -> None:
+    """Past ``MAX_SESSIONS_PER_USER`` live sessions, revoke the oldest but the one ``session_id``
+    just opened (in the login's transaction, after its own row was written).
+    """
+    limit = token_settings.MAX_SESSIONS_PER_USER
+    if not limit:
+        return
+    others = Session.objects.live().filter(user_id=user.pk).exclude(pk=session_id)
+    excess = others.count() + 1 - limit
+    if excess > 0:
+        oldest = list(others.oldest_first().values_list("pk", flat=True)[:excess])
+        revoke(Session.objects.filter(pk__in=oldest), Session.RevokeReason.SESSION_LIMIT, request)

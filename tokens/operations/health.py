@@ -69,7 +69,7 @@ def _database_probe() -> _DatabaseProbe:
 def redis_answers() -> bool:
     """PING on the token store's connection, within its socket timeouts."""
     try:
-        return bool(get_redis_connection("default").ping())
+        return bool(get_redis_connection(token_settings.CACHE_ALIAS).ping())
     except RedisError:
         return False
 

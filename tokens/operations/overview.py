@@ -33,7 +33,7 @@ SERIES = (
     ("Logins failed", (AuthEvent.Kind.LOGIN_FAILED,)),
     (REFRESHES, ()),
     ("Reuse detected", (AuthEvent.Kind.REUSE_DETECTED,)),
-    ("Revocations", (AuthEvent.Kind.REVOKED,)),
+    ("Revocations", (AuthEvent.Kind.REVOKED, AuthEvent.Kind.SESSION_LIMIT)),
 )
 _KINDS = [kind for _, kinds in SERIES for kind in kinds]
 

@@ -30,6 +30,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
+from tokens.models import live_until
 from tokens.store import redis_keys
 
 # Field names of the session hash (one letter each: a hash per session adds up).
@@ -93,11 +94,12 @@ return {count, redis.call('TTL', KEYS[1])}
 # Failed logins (tokens.throttling.LoginFailureThrottle). A client's record is a hash: ``n``
 # failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. A name's
 # count of failures from clients without its device cookie is a hash: ``c`` failures in the
-# window ending at ``e``. Times are ``tokens.core.clock`` seconds, passed in, so tests can move
-# them.
+# window ending at ``e``. Times are ``tokens.core.clock`` seconds with their fractions, passed in
+# (so tests can move them); a wait is measured from the failure, not from a whole second.
 
 # KEYS: the client's record, then the name's count (when it applies to the client).
-# ARGV: now, the name's limit. Returns the seconds to wait; 0 lets the attempt through.
+# ARGV: now, the name's limit. Returns the seconds to wait, as text (a Lua number would reach the
+# client as an integer, cut short); 0 lets the attempt through.
 _LOGIN_WAIT = """
 local now = tonumber(ARGV[1])
 local wait = tonumber(redis.call('HGET', KEYS[1], 't') or '0') - now
@@ -108,11 +110,11 @@ if KEYS[2] then
     wait = math.max(wait, ends - now)
   end
 end
-return math.max(wait, 0)
+return tostring(math.max(wait, 0))
 """
 
 # KEYS: as for _LOGIN_WAIT. ARGV: now, first delay, longest delay, memory, the name's window.
-# Counts one failure; returns the client's new wait in seconds.
+# Counts one failure; returns the client's new wait in seconds, as text.
 _LOGIN_FAILED = """
 local now = tonumber(ARGV[1])
 local record = redis.call('HMGET', KEYS[1], 'n', 't')
@@ -122,18 +124,18 @@ if now >= tonumber(record[2] or '0') + tonumber(ARGV[4]) then
 end
 failures = failures + 1
 local wait = math.min(tonumber(ARGV[2]) * 2 ^ (failures - 1), tonumber(ARGV[3]))
-redis.call('HSET', KEYS[1], 'n', failures, 't', now + wait)
+redis.call('HSET', KEYS[1], 'n', failures, 't', string.format('%.6f', now + wait))
 redis.call('EXPIRE', KEYS[1], math.max(math.ceil(wait + tonumber(ARGV[4])), 1))
 if KEYS[2] then
   local window = tonumber(ARGV[5])
   if now >= tonumber(redis.call('HGET', KEYS[2], 'e') or '0') then
-    redis.call('HSET', KEYS[2], 'c', 1, 'e', now + window)
-    redis.call('EXPIRE', KEYS[2], math.max(window, 1))
+    redis.call('HSET', KEYS[2], 'c', 1, 'e', string.format('%.6f', now + window))
+    redis.call('EXPIRE', KEYS[2], math.max(math.ceil(window), 1))
   else
     redis.call('HINCRBY', KEYS[2], 'c', 1)
   end
 end
-return wait
+return tostring(wait)
 """
 
 
@@ -149,6 +151,11 @@ class SessionCopy:
     fingerprint_digest: str
     # The session's claims as the JSON text the copy keeps; parsed only by who asks (``claims``).
     claims_json: str = "{}"
+
+    @property
+    def usable_until(self) -> int:
+        """When the session stops being usable unless its refresh token is rotated first."""
+        return live_until(self.expires_at, self.refresh_expires_at)
 
     @property
     def claims(self) -> dict:
@@ -339,27 +346,28 @@ def hit(key: str, window: int) -> tuple[int, int]:
     return int(count), int(ttl)
 
 
-def login_wait(client_key: str, name_key: str | None, now: int, name_limit: int) -> int:
+def login_wait(client_key: str, name_key: str | None, now: float, name_limit: int) -> float:
     """One round trip: seconds before a client may try a name again (0: now)."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     with unavailable():
-        return int(_script(_LOGIN_WAIT)(keys=keys, args=[now, name_limit]))
+        return float(_script(_LOGIN_WAIT)(keys=keys, args=[repr(now), name_limit]))
 
 
 def login_failed(
     client_key: str,
     name_key: str | None,
-    now: int,
+    now: float,
     *,
-    delay: int,
-    max_delay: int,
+    delay: float,
+    max_delay: float,
     memory: int,
     window: int,
-) -> int:
+) -> float:
     """Count a failed login of a client (and at its name, if given); return its new wait."""
     keys = [client_key] if name_key is None else [client_key, name_key]
+    args = [repr(now), delay, max_delay, memory, window]
     with unavailable():
-        return int(_script(_LOGIN_FAILED)(keys=keys, args=[now, delay, max_delay, memory, window]))
+        return float(_script(_LOGIN_FAILED)(keys=keys, args=args))
 
 
 def login_succeeded(client_key: str) -> None:

@@ -1,10 +1,11 @@
 import socket
 import time
 
+from django.conf import settings
 from django.test import SimpleTestCase
 
 from tokens.tests.servers import AppServer, free_port, use_private_redis
-from tokens.tests.support import AuthAPITestCase, count_redis_round_trips
+from tokens.tests.support import AuthAPITestCase, count_redis_round_trips, token_settings
 
 # "Within about a second": the timeouts are 0.5 s; allow for a slow, shared machine.
 DEADLINE = 1.5
@@ -40,6 +41,19 @@ class HealthTests(ProbeMixin, AuthAPITestCase):
             self.assertEqual(self.client.get("/healthz").status_code, 200)
             self.assertEqual(self.client.get("/readyz").status_code, 200)
             self.assertEqual(self.client.get("/api/auth/me/").status_code, 301)
+
+
+class StoreConnectionReadinessTests(ProbeMixin, AuthAPITestCase):
+    def test_readyz_pings_the_token_stores_cache_not_the_default_one(self):
+        store = settings.CACHES["default"]
+        nowhere = {**store, "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+        stores = token_settings(CACHE_ALIAS="tokens")
+        with self.settings(CACHES={"default": nowhere, "tokens": store}), stores:
+            self.assertEqual(self.client.get("/readyz").status_code, 200)
+        with self.settings(CACHES={"default": store, "tokens": nowhere}), stores:
+            response = self.client.get("/readyz")
+        self.assertError(response, 503, "service_unavailable")
+        self.assertEqual(response.json()["failed"], ["redis"])
 
 
 class ReadinessTests(ProbeMixin, AuthAPITestCase):

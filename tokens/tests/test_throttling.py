@@ -117,6 +117,18 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
             self.attempt(username=f" {login_name('alice').upper()} "), retry_after=1
         )
 
+    def test_the_first_wait_is_a_full_second_from_the_failure(self):
+        # A failure late in a second: the wait is measured from it, not from the whole second.
+        failed_at = int(self.clock.current) + 0.9
+        self.clock.current = failed_at
+        self.assertEqual(self.attempt().status_code, 401)
+        for later in (0.23, 0.5, 0.99):
+            with self.subTest(later=later):
+                self.clock.current = failed_at + later
+                self.assertThrottled(self.attempt(password=PASSWORD), retry_after=1)
+        self.clock.current = failed_at + 1
+        self.assertEqual(self.attempt(password=PASSWORD).status_code, 200)
+
     def test_failures_are_forgotten_an_hour_after_the_wait(self):
         for wait in (1, 2):
             self.attempt()
