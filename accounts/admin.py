@@ -5,13 +5,13 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from tokens.admin import StoreErrorsAsMessages
+from tokens.admin import FitsTheWindow, StoreErrorsAsMessages
 from tokens.core import services
 from tokens.models import Session
 
 
 @admin.register(User)
-class UserAdmin(StoreErrorsAsMessages, DjangoUserAdmin):
+class UserAdmin(StoreErrorsAsMessages, FitsTheWindow, DjangoUserAdmin):
     list_display = ("username", "email", "is_active", "is_staff", "last_login", "live_sessions")
     list_editable = ("is_active",)
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")

@@ -1,10 +1,14 @@
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 
+from tokens.browser.devices import device_name
 from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
 from tokens.models import AuthEvent, Session
@@ -41,7 +45,19 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
         return self._retry_page(request, super().delete_view, object_id, extra_context)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def user_agent_cell(user_agent: str) -> str:
+    """A user agent in a list: its readable device name, the whole string when hovered."""
+    return format_html('<span title="{}">{}</span>', user_agent, device_name(user_agent))
+
+
+class FitsTheWindow(admin.ModelAdmin):
+    """Change lists that fit a 1280 px window: columns wrap instead of scrolling sideways."""
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("tokens/admin.css",)}
+
+
+class ReadOnlyAdmin(FitsTheWindow):
     def has_add_permission(self, request):
         return False
 
@@ -60,7 +76,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         "last_used_at",
         "usable_until",
         "ip_address",
-        "short_user_agent",
+        "device",
         "state",
     )
     list_filter = ("revoked_reason", "created_at")
@@ -76,8 +92,8 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         return session.usable_until
 
     @admin.display(description="user agent")
-    def short_user_agent(self, session):
-        return session.user_agent[:60]
+    def device(self, session):
+        return user_agent_cell(session.user_agent)
 
     @admin.display(description="state")
     def state(self, session):
@@ -94,7 +110,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
 
 @admin.register(AuthEvent)
 class AuthEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "kind", "user", "username", "ip_address", "user_agent")
+    list_display = ("at", "kind", "user", "username", "ip_address", "device")
     list_filter = ("kind", "at")
     search_fields = ("username", "ip_address")
     list_select_related = ("user",)
@@ -102,6 +118,10 @@ class AuthEventAdmin(ReadOnlyAdmin):
 
     def get_search_fields(self, request):
         return (*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}")
+
+    @admin.display(description="user agent")
+    def device(self, event):
+        return user_agent_cell(event.user_agent)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.overview_view)

@@ -29,7 +29,7 @@ from tokens.tests.support import (
 project_user_model = skipUnless(uses_accounts(), "the project's pages, with accounts.User")
 
 # Screenshots of pages the tests looked at (var/ is ignored by git).
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "var" / "test-artifacts"
 
 
 @requires_chromium
