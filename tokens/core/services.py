@@ -74,7 +74,7 @@ def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
     if user is not None:
         fields.setdefault("username", user.get_username())
         fields.setdefault("user_id", user.pk)
-    event = AuthEvent.objects.create(kind=kind, at=clock.datetime_now(), **fields)
+    event = AuthEvent.objects.create(kind=kind, **fields)
     request_id = request_ids.current()
     # On commit: an event whose transaction rolls back (Redis failed mid-revocation) never happened.
     transaction.on_commit(lambda: logs.log_event(event, request_id))
