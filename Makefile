@@ -7,7 +7,7 @@ TOOLS := $(VENV)/.tools
 # `make run` is for development: DEBUG on unless the environment says otherwise.
 RUN_DEBUG ?= 1
 
-.PHONY: install tools run test migrate static lint typecheck check redis-stop bench soak clean
+.PHONY: install tools run test test-fast migrate static lint typecheck check redis-stop bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: migrate static
 
 test: static tools
 	$(BIN)/python -m pytest
+
+# Everything but tokens/tests/live/ (servers, browsers, private Redis servers, clusters).
+test-fast: static tools
+	$(BIN)/python -m pytest --ignore=tokens/tests/live
 
 lint: tools
 	$(BIN)/ruff check .

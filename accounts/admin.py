@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from tokens.admin import (
     AccountLifecycleAdminMixin,
     EmailVerifiedFilter,
+    FitsTheWindow,
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
 )
@@ -17,7 +18,11 @@ from tokens.models import Session
 
 @admin.register(User)
 class UserAdmin(
-    SecondFactorsAdminMixin, StoreErrorsAsMessages, AccountLifecycleAdminMixin, DjangoUserAdmin
+    SecondFactorsAdminMixin,
+    StoreErrorsAsMessages,
+    AccountLifecycleAdminMixin,
+    FitsTheWindow,
+    DjangoUserAdmin,
 ):
     list_display = (
         "username",
@@ -40,16 +45,10 @@ class UserAdmin(
     )
 
     def get_queryset(self, request):
-        now = timezone.now()
-        live = Q(
-            token_sessions__revoked_at__isnull=True,
-            token_sessions__expires_at__gt=now,
-            token_sessions__refresh_expires_at__gt=now,
-        )
+        live = Session.objects.live().filter(user=OuterRef("pk")).order_by()
+        count = live.values("user").annotate(n=Count("pk")).values("n")
         return (
-            super()
-            .get_queryset(request)
-            .annotate(live_session_count=Count("token_sessions", filter=live))
+            super().get_queryset(request).annotate(live_session_count=Coalesce(Subquery(count), 0))
         )
 
     @admin.display(description="live sessions", ordering="live_session_count")
@@ -70,9 +69,5 @@ class UserAdmin(
 
     @admin.action(description="Revoke all sessions")
     def revoke_all_sessions(self, request, queryset):
-        revoked = services.revoke(
-            Session.objects.filter(user__in=queryset.values("pk")),
-            Session.RevokeReason.ADMIN,
-            request,
-        )
+        revoked = services.revoke_all(queryset, Session.RevokeReason.ADMIN, request=request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

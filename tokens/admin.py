@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -7,7 +9,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 
+from tokens.browser.devices import device_name
 from tokens.core import services
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle import services as lifecycle
@@ -44,6 +48,18 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         return self._retry_page(request, super().delete_view, object_id, extra_context)
+
+
+def user_agent_cell(user_agent: str) -> str:
+    """A user agent in a list: its readable device name, the whole string when hovered."""
+    return format_html('<span title="{}">{}</span>', user_agent, device_name(user_agent))
+
+
+class FitsTheWindow(admin.ModelAdmin):
+    """Change lists that fit a 1280 px window: columns wrap instead of scrolling sideways."""
+
+    class Media:
+        css: ClassVar[dict[str, tuple[str, ...]]] = {"all": ("tokens/admin.css",)}
 
 
 def pending_signups():
@@ -147,7 +163,7 @@ class SecondFactorsAdminMixin(admin.ModelAdmin):
         )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(FitsTheWindow):
     def has_add_permission(self, request):
         return False
 
@@ -164,9 +180,9 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         "user",
         "created_at",
         "last_used_at",
-        "ends_at",
+        "usable_until",
         "ip_address",
-        "short_user_agent",
+        "device",
         "state",
     )
     list_filter = ("revoked_reason", "created_at")
@@ -178,12 +194,12 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         return (f"user__{get_user_model().USERNAME_FIELD}", *self.search_fields)
 
     @admin.display(description="expires")
-    def ends_at(self, session):
-        return session.ends_at
+    def usable_until(self, session):
+        return session.usable_until
 
     @admin.display(description="user agent")
-    def short_user_agent(self, session):
-        return session.user_agent[:60]
+    def device(self, session):
+        return user_agent_cell(session.user_agent)
 
     @admin.display(description="state")
     def state(self, session):
@@ -200,7 +216,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
 
 @admin.register(AuthEvent)
 class AuthEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "kind", "user", "username", "ip_address", "user_agent")
+    list_display = ("at", "kind", "user", "username", "ip_address", "device")
     list_filter = ("kind", "at")
     search_fields = ("username", "ip_address")
     list_select_related = ("user",)
@@ -208,6 +224,10 @@ class AuthEventAdmin(ReadOnlyAdmin):
 
     def get_search_fields(self, request):
         return (*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}")
+
+    @admin.display(description="user agent")
+    def device(self, event):
+        return user_agent_cell(event.user_agent)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.overview_view)

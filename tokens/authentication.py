@@ -49,7 +49,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
             return None
         with metrics.AUTHENTICATION_SECONDS.time():
             try:
-                token = services.presented(request, raw, tokens.ACCESS)
+                token = services.verify_presented(request, raw, tokens.ACCESS)
                 token.session = services.live_session(token)
             except (AuthError, *REDIS_FAILURES) as exc:
                 raise to_api_error(exc) from exc

@@ -4,11 +4,13 @@ import difflib
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from tokens.conf import DEFAULTS, token_settings
-from tokens.core import signing_keys
+from tokens.core import claims, signing_keys
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle.services import VERIFICATION_MODES
 from tokens.operations import exposition
@@ -63,17 +65,15 @@ def _check_asymmetric_keys(refresh):
 
 @checks.register()
 def check_lifetimes(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    errors: list[checks.CheckMessage] = []
-    if token_settings.ACCESS_TOKEN_LIFETIME <= 0 or token_settings.REFRESH_TOKEN_LIFETIME <= 0:
-        errors.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
-    if token_settings.ACCESS_TOKEN_LIFETIME >= token_settings.REFRESH_TOKEN_LIFETIME:
-        errors.append(
-            checks.Warning(
-                "ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME.",
-                id="tokens.W001",
-            )
-        )
-    return errors
+    """Positive lifetimes, and access tokens that live shorter than refresh tokens."""
+    access, refresh = token_settings.ACCESS_TOKEN_LIFETIME, token_settings.REFRESH_TOKEN_LIFETIME
+    shorter = "ACCESS_TOKEN_LIFETIME should be shorter than REFRESH_TOKEN_LIFETIME."
+    messages: list[checks.CheckMessage] = []
+    if access <= 0 or refresh <= 0:
+        messages.append(checks.Error("Token lifetimes must be positive.", id="tokens.E003"))
+    if access >= refresh:
+        messages.append(checks.Warning(shorter, id="tokens.W001"))
+    return messages
 
 
 @checks.register()
@@ -92,6 +92,44 @@ def check_settings_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
                     id="tokens.E005",
                 )
             )
+    return errors
+
+
+# The settings that name code by import string.
+IMPORT_STRINGS = ("LOGIN_SERIALIZER", "USER_SERIALIZER", "CLAIMS")
+
+
+@checks.register()
+def check_extension_points(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The hooks named by import strings exist, and ``CLAIMS`` overrides no protected claim."""
+    errors: list[checks.CheckMessage] = []
+    for name in IMPORT_STRINGS:
+        value = getattr(token_settings, name)
+        try:
+            value and import_string(value)
+        except ImportError as exc:
+            errors.append(
+                checks.Error(f"TOKENS[{name!r}] cannot be imported: {exc}", id="tokens.E009")
+            )
+    hook = None if errors else claims.claims_hook()
+    if hook is None:
+        return errors
+    try:
+        # A user that is not saved: enough for a hook that reads fields; one that queries cannot be
+        # judged here, and is judged by its tokens.
+        added = hook(get_user_model()())
+        overridden = sorted(set(added) & claims.PROTECTED)
+    except Exception:  # the project's code: any failure means "cannot tell"
+        return []
+    if overridden:
+        errors.append(
+            checks.Error(
+                f"TOKENS['CLAIMS'] returns reserved claims {', '.join(overridden)}: "
+                "they are never carried, the tokens keep their own.",
+                hint=f"Reserved: {', '.join(sorted(claims.PROTECTED))}.",
+                id="tokens.E010",
+            )
+        )
     return errors
 
 
@@ -168,7 +206,7 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
         return [
             checks.Error(
                 f"EMAIL_VERIFICATION must be one of {', '.join(VERIFICATION_MODES)}, not {mode!r}.",
-                id="tokens.E009",
+                id="tokens.E011",
             )
         ]
     missing = [
@@ -177,6 +215,6 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
         if "{key}" not in getattr(token_settings, name)
     ]
     return [
-        checks.Error(f"{name} must contain {{key}}, where the mailed key goes.", id="tokens.E010")
+        checks.Error(f"{name} must contain {{key}}, where the mailed key goes.", id="tokens.E012")
         for name in missing
     ]

@@ -118,6 +118,18 @@ DEFAULTS: dict[str, Any] = {
     "TOTP_ISSUER": "",
     # Mail the owner when a login comes from a browser without the user's device cookie.
     "NEW_DEVICE_MAIL": True,
+    # Import string of the serializer that validates login/'s body (it offers ``identifier``).
+    "LOGIN_SERIALIZER": "tokens.serializers.LoginSerializer",
+    # Import string of the serializer that renders login's ``user``.
+    "USER_SERIALIZER": "tokens.serializers.UserSerializer",
+    # Import string of a function (user) -> dict of claims every token of the session carries.
+    "CLAIMS": None,
+    # The ``iss`` claim of every token, checked on every use; None: no ``iss``.
+    "ISSUER": None,
+    # The ``aud`` claim of every token, checked on every use; None: no ``aud``.
+    "AUDIENCE": None,
+    # Live sessions a user may hold; a login past it revokes the oldest. None: no cap.
+    "MAX_SESSIONS_PER_USER": None,
 }
 
 

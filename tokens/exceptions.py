@@ -6,11 +6,14 @@ the status and the machine code of the API contract. ``exception_handler`` trans
 first into the second and gives every error body the ``{"detail", "code"}`` shape.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import (
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -23,178 +26,198 @@ from tokens.conf import token_settings
 
 
 class AuthError(Exception):
-    """Base of the domain errors; ``code`` names the API error it becomes."""
+    """Base of the domain errors; ``code`` (a key of ``ERROR_CODES``) names the API error it
+    becomes, given as a class argument: ``class TokenExpiredError(TokenError, code=...)``.
+    """
 
     code = "token_invalid"
+
+    def __init_subclass__(cls, code: str | None = None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
 
 class TokenError(AuthError):
     """Malformed token, bad signature, unknown key, disallowed ``alg`` or missing claims."""
 
 
-class TokenExpiredError(TokenError):
-    code = "token_expired"
+class TokenExpiredError(TokenError, code="token_expired"):
+    """The token's ``exp``, or the end of its session, has passed."""
 
 
-class TokenWrongTypeError(TokenError):
-    code = "token_wrong_type"
+class TokenWrongTypeError(TokenError, code="token_wrong_type"):
+    """A genuine token of the other type: a refresh token used as an access token, or back."""
 
 
-class TokenRevokedError(TokenError):
-    code = "token_revoked"
+class TokenRevokedError(TokenError, code="token_revoked"):
+    """The token's session was logged out, revoked, or no longer exists."""
 
 
-class TokenReusedError(TokenError):
-    code = "token_reused"
+class TokenReusedError(TokenError, code="token_reused"):
+    """A refresh token rotated before, presented after its grace window."""
 
 
-class UserInactiveError(AuthError):
-    code = "user_inactive"
+class UserInactiveError(AuthError, code="user_inactive"):
+    """The token's user was disabled or deleted after it was issued."""
 
 
-class InvalidCredentialsError(AuthError):
-    code = "invalid_credentials"
+class InvalidCredentialsError(AuthError, code="invalid_credentials"):
+    """Unknown user, wrong password or inactive user: one error for all."""
 
 
-class StoreUnavailableError(AuthError):
-    code = "service_unavailable"
+class StoreUnavailableError(AuthError, code="service_unavailable"):
+    """Redis could not be reached, or refused a write: nothing was decided."""
 
 
-class InvalidCodeError(AuthError):
+class InvalidCodeError(AuthError, code="invalid_code"):
     """A wrong, reused or expired one-time code, recovery code or passkey answer."""
 
-    code = "invalid_code"
 
-
-class ThrottledError(AuthError):
+class ThrottledError(AuthError, code="throttled"):
     """Too many wrong attempts lately: ``wait`` seconds before the next one is heard."""
 
-    code = "throttled"
-
-    def __init__(self, wait: int):
-        super().__init__(f"try again in {wait} s")
+    def __init__(self, wait: float):
+        super().__init__(f"try again in {wait:.1f} s")
         self.wait = wait
 
 
-class InvalidKeyError(AuthError):
+class InvalidKeyError(AuthError, code="invalid_key"):
     """A mailed key that is unknown, used, expired, for another purpose or for another state."""
 
-    code = "invalid_key"
 
-
-class EmailUnverifiedError(AuthError):
+class EmailUnverifiedError(AuthError, code="email_unverified"):
     """The right password for an account whose address is not verified yet."""
-
-    code = "email_unverified"
 
 
 # API errors ------------------------------------------------------------------------------
 
 
-class TokenInvalid(exceptions.AuthenticationFailed):
-    default_detail = _("The token is malformed, badly signed or missing claims.")
-    default_code = "token_invalid"
+@dataclass(frozen=True)
+class ErrorCode:
+    """One error code of the API contract: the answer it is, and what else it means."""
+
+    # The DRF exception it specializes (its status unless ``status`` says otherwise).
+    base: type[exceptions.APIException]
+    # The sentence for a person.
+    detail: str | Promise
+    # The HTTP status, where ``base`` has another one.
+    status: int | None = None
+    # A 401 that refuses the presented token itself: error="invalid_token" (RFC 6750 section 3).
+    invalid_token: bool = False
+    # The ``auth_refreshes_total`` outcome of a refresh refused with this code.
+    refresh_outcome: str | None = None
 
 
-class TokenExpired(exceptions.AuthenticationFailed):
-    default_detail = _("The token has expired.")
-    default_code = "token_expired"
+def _refused_token(detail: str | Promise, refresh_outcome: str) -> ErrorCode:
+    """A 401 that refuses the presented token (RFC 6750 ``invalid_token``), and so a refresh."""
+    return ErrorCode(
+        exceptions.AuthenticationFailed,
+        detail,
+        invalid_token=True,
+        refresh_outcome=refresh_outcome,
+    )
 
 
-class TokenWrongType(exceptions.AuthenticationFailed):
-    default_detail = _("The token is of the wrong type for this use.")
-    default_code = "token_wrong_type"
-
-
-class TokenRevoked(exceptions.AuthenticationFailed):
-    default_detail = _("The token's session has been logged out or revoked.")
-    default_code = "token_revoked"
-
-
-class TokenReused(exceptions.AuthenticationFailed):
-    default_detail = _("This refresh token was already used; the session has been revoked.")
-    default_code = "token_reused"
-
-
-class UserInactive(exceptions.AuthenticationFailed):
-    default_detail = _("The user is disabled or no longer exists.")
-    default_code = "user_inactive"
-
-
-class InvalidCredentials(exceptions.AuthenticationFailed):
-    default_detail = _("Unable to log in with the provided credentials.")
-    default_code = "invalid_credentials"
-
-
-class EmailUnverified(exceptions.PermissionDenied):
-    default_detail = _("Confirm your e-mail address first: follow the link in the mail we sent.")
-    default_code = "email_unverified"
-
-
-class InvalidKey(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = _("This link is invalid, used or expired; ask for a new one.")
-    default_code = "invalid_key"
-
-
-class CsrfFailed(exceptions.PermissionDenied):
-    default_detail = _("CSRF check failed for a cookie-authenticated request.")
-    default_code = "csrf_failed"
-
-
-class InvalidCode(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = _("The code or passkey answer is wrong, already used or expired.")
-    default_code = "invalid_code"
-
-
-class ReauthenticationRequired(exceptions.PermissionDenied):
-    default_detail = _("This action needs a recent authentication: re-authenticate first.")
-    default_code = "reauthentication_required"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The token store cannot be reached; try again shortly.")
-    default_code = "service_unavailable"
-
-
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = _("The request body is larger than this service accepts.")
-    default_code = "request_too_large"
-
-
-class TooManyFields(exceptions.ParseError):
-    default_detail = _("The request body has more fields than this service accepts.")
-    default_code = "too_many_fields"
-
-
-API_ERRORS = {
-    "token_invalid": TokenInvalid,
-    "token_expired": TokenExpired,
-    "token_wrong_type": TokenWrongType,
-    "token_revoked": TokenRevoked,
-    "token_reused": TokenReused,
-    "user_inactive": UserInactive,
-    "invalid_credentials": InvalidCredentials,
-    "invalid_code": InvalidCode,
-    "service_unavailable": ServiceUnavailable,
-    "invalid_key": InvalidKey,
-    "email_unverified": EmailUnverified,
+# Every error code the app answers with, written once: the API exceptions below, the RFC 6750
+# header and the refresh metrics' labels are made from it.
+ERROR_CODES: dict[str, ErrorCode] = {
+    "token_invalid": _refused_token(
+        _("The token is malformed, badly signed or missing claims."), "invalid"
+    ),
+    "token_expired": _refused_token(_("The token has expired."), "expired"),
+    "token_wrong_type": _refused_token(
+        _("The token is of the wrong type for this use."), "invalid"
+    ),
+    "token_revoked": _refused_token(
+        _("The token's session has been logged out or revoked."), "revoked"
+    ),
+    "token_reused": _refused_token(
+        _("This refresh token was already used; the session has been revoked."), "reused"
+    ),
+    "user_inactive": _refused_token(
+        _("The user is disabled or no longer exists."), "user_inactive"
+    ),
+    "invalid_credentials": ErrorCode(
+        exceptions.AuthenticationFailed, _("Unable to log in with the provided credentials.")
+    ),
+    "csrf_failed": ErrorCode(
+        exceptions.PermissionDenied, _("CSRF check failed for a cookie-authenticated request.")
+    ),
+    "email_unverified": ErrorCode(
+        exceptions.PermissionDenied,
+        _("Confirm your e-mail address first: follow the link in the mail we sent."),
+    ),
+    "reauthentication_required": ErrorCode(
+        exceptions.PermissionDenied,
+        _("This action needs a recent authentication: re-authenticate first."),
+    ),
+    "invalid_key": ErrorCode(
+        exceptions.APIException,
+        _("This link is invalid, used or expired; ask for a new one."),
+        status=status.HTTP_400_BAD_REQUEST,
+    ),
+    "invalid_code": ErrorCode(
+        exceptions.APIException,
+        _("The code or passkey answer is wrong, already used or expired."),
+        status=status.HTTP_400_BAD_REQUEST,
+    ),
+    "service_unavailable": ErrorCode(
+        exceptions.APIException,
+        _("The token store cannot be reached; try again shortly."),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    ),
+    "request_too_large": ErrorCode(
+        exceptions.APIException,
+        _("The request body is larger than this service accepts."),
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    ),
+    "too_many_fields": ErrorCode(
+        exceptions.ParseError, _("The request body has more fields than this service accepts.")
+    ),
 }
 
-# Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).
-INVALID_TOKEN_CODES = frozenset(
-    {
-        "token_invalid",
-        "token_expired",
-        "token_wrong_type",
-        "token_revoked",
-        "token_reused",
-        "user_inactive",
+
+def _api_error(code: str) -> type[exceptions.APIException]:
+    """The ``APIException`` subclass of ``code`` (``token_expired``: ``TokenExpired``)."""
+    spec = ERROR_CODES[code]
+    attributes: dict = {
+        "__module__": __name__,
+        "__doc__": f"The API error ``{code}``.",
+        "default_code": code,
+        "default_detail": spec.detail,
     }
-)
+    if spec.status is not None:
+        attributes["status_code"] = spec.status
+    name = "".join(part.capitalize() for part in code.split("_"))
+    return type(name, (spec.base,), attributes)
+
+
+API_ERRORS = {code: _api_error(code) for code in ERROR_CODES}
+TokenInvalid = API_ERRORS["token_invalid"]
+TokenExpired = API_ERRORS["token_expired"]
+TokenWrongType = API_ERRORS["token_wrong_type"]
+TokenRevoked = API_ERRORS["token_revoked"]
+TokenReused = API_ERRORS["token_reused"]
+UserInactive = API_ERRORS["user_inactive"]
+InvalidCredentials = API_ERRORS["invalid_credentials"]
+CsrfFailed = API_ERRORS["csrf_failed"]
+EmailUnverified = API_ERRORS["email_unverified"]
+ReauthenticationRequired = API_ERRORS["reauthentication_required"]
+InvalidKey = API_ERRORS["invalid_key"]
+InvalidCode = API_ERRORS["invalid_code"]
+ServiceUnavailable = API_ERRORS["service_unavailable"]
+RequestTooLarge = API_ERRORS["request_too_large"]
+TooManyFields = API_ERRORS["too_many_fields"]
+
+# Codes whose 401 says the presented token itself was refused (RFC 6750 section 3).
+INVALID_TOKEN_CODES = frozenset(code for code, spec in ERROR_CODES.items() if spec.invalid_token)
+
+# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not
+# an outcome).
+REFRESH_REFUSALS = {
+    code: spec.refresh_outcome for code, spec in ERROR_CODES.items() if spec.refresh_outcome
+}
 
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).
 REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)

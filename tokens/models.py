@@ -15,7 +15,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Q, Value
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tokens.core import clock
 
 
 def owner_is_active() -> Exists | Value:
@@ -57,10 +59,24 @@ def _as_datetime(value) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def live_until(expires_at, refresh_expires_at):
+    """When a session stops being usable, revoked or not: its absolute end or its idle end (the
+    current refresh token's expiry), whichever comes first. Epoch seconds or datetimes alike.
+
+    The one definition of a live session: not revoked, and ``at < live_until(...)``;
+    ``SessionQuerySet.live`` is the same in SQL.
+    """
+    return min(expires_at, refresh_expires_at)
+
+
 class SessionQuerySet(models.QuerySet):
-    def live(self, at=None):
-        at = at or timezone.now()
+    def live(self, at: datetime | None = None) -> "SessionQuerySet":
+        """The sessions live at ``at`` (now): not revoked, before both ends (``live_until``)."""
+        at = at or clock.datetime_now()
         return self.filter(revoked_at__isnull=True, expires_at__gt=at, refresh_expires_at__gt=at)
+
+    def oldest_first(self) -> "SessionQuerySet":
+        return self.order_by("created_at", "pk")
 
     def rotate(
         self,
@@ -173,13 +189,14 @@ class Session(models.Model):
         COMMAND = "command", "revoked by a management command"
         USER_DELETED = "user_deleted", "user deleted"
         PASSWORD_RESET = "password_reset", "password reset by mail"
+        SESSION_LIMIT = "session_limit", "the oldest, past the session limit"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
+    last_used_at = models.DateTimeField(default=clock.datetime_now)
     expires_at = models.DateTimeField(help_text="Absolute end of the session.")
     refresh_expires_at = models.DateTimeField(
         help_text="Idle end: the current refresh token's expiry."
@@ -225,15 +242,15 @@ class Session(models.Model):
         return f"{self.user} / {self.id}"
 
     @property
-    def ends_at(self):
+    def usable_until(self) -> datetime:
         """When the session stops being usable unless its refresh token is rotated first."""
-        return min(self.expires_at, self.refresh_expires_at)
+        return live_until(self.expires_at, self.refresh_expires_at)
 
     @property
     def state(self) -> str:
         if self.revoked_at is not None:
             return "revoked"
-        if self.ends_at <= timezone.now():
+        if self.usable_until <= clock.datetime_now():
             return "expired"
         return "live"
 
@@ -261,28 +278,29 @@ class AuthEvent(models.Model):
     """
 
     class Kind(models.TextChoices):
-        LOGIN_SUCCEEDED = "login_succeeded", "login succeeded"
-        LOGIN_FAILED = "login_failed", "login failed"
-        LOGOUT = "logout", "logout"
-        REVOKED = "revoked", "session revoked"
-        REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
-        USER_DISABLED = "user_disabled", "user disabled"
-        PASSWORD_CHANGED = "password_changed", "password changed"
-        SIGNED_UP = "signed_up", "signed up"
-        EMAIL_VERIFIED = "email_verified", "e-mail address verified"
-        PASSWORD_RESET_REQUESTED = "password_reset_requested", "password reset requested"
-        PASSWORD_RESET = "password_reset", "password reset"
-        EMAIL_CHANGE_REQUESTED = "email_change_requested", "e-mail change requested"
-        EMAIL_CHANGED = "email_changed", "e-mail address changed"
-        FACTOR_ADDED = "factor_added", "second factor added"
-        FACTOR_REMOVED = "factor_removed", "second factor removed"
-        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "recovery codes renewed"
-        MFA_SUCCEEDED = "mfa_succeeded", "second factor accepted"
-        MFA_FAILED = "mfa_failed", "second factor refused"
-        REAUTHENTICATED = "reauthenticated", "re-authenticated"
+        LOGIN_SUCCEEDED = "login_succeeded", _("login succeeded")
+        LOGIN_FAILED = "login_failed", _("login failed")
+        LOGOUT = "logout", _("logout")
+        REVOKED = "revoked", _("session revoked")
+        REUSE_DETECTED = "reuse_detected", _("refresh token reuse detected")
+        USER_DISABLED = "user_disabled", _("user disabled")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        SIGNED_UP = "signed_up", _("signed up")
+        EMAIL_VERIFIED = "email_verified", _("e-mail address verified")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("password reset requested")
+        PASSWORD_RESET = "password_reset", _("password reset")
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("e-mail change requested")
+        EMAIL_CHANGED = "email_changed", _("e-mail address changed")
+        FACTOR_ADDED = "factor_added", _("second factor added")
+        FACTOR_REMOVED = "factor_removed", _("second factor removed")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("recovery codes renewed")
+        MFA_SUCCEEDED = "mfa_succeeded", _("second factor accepted")
+        MFA_FAILED = "mfa_failed", _("second factor refused")
+        REAUTHENTICATED = "reauthenticated", _("re-authenticated")
+        SESSION_LIMIT = "session_limit", _("oldest session revoked: session limit reached")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.datetime_now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -338,7 +356,7 @@ class EmailVerification(models.Model):
     replaces = models.EmailField(
         max_length=254, blank=True, help_text="For a change: the address it replaces."
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
 
     class Meta:
         constraints = (
@@ -367,7 +385,7 @@ class TotpFactor(models.Model):
         default=0, help_text="The last time step whose code was accepted: no code counts twice."
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
 
     def __str__(self):
         return f"TOTP of {self.user}"
@@ -381,7 +399,7 @@ class RecoveryCode(models.Model):
     )
     digest = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
 
     class Meta:
         constraints = (
@@ -410,7 +428,7 @@ class Passkey(models.Model):
         max_length=128, help_text="The user's WebAuthn handle, base64url (random, no identity)."
     )
     transports = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.datetime_now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

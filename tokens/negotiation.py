@@ -5,7 +5,7 @@ says.
 from rest_framework.negotiation import BaseContentNegotiation
 
 
-class FirstRenderer(BaseContentNegotiation):
+class IgnoreAcceptNegotiation(BaseContentNegotiation):
     """Always the view's first parser and renderer: a probe or a scraper never gets 406 Not
     Acceptable.
 

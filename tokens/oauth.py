@@ -4,6 +4,7 @@ Both token endpoints find sessions as every other endpoint does (``services.live
 and revoking a token revokes its whole session.
 """
 
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework.permissions import AllowAny, BasePermission
@@ -19,7 +20,7 @@ from tokens.exceptions import (
 from tokens.models import Session
 from tokens.serializers import TokenRequestSerializer
 from tokens.users import user_pk
-from tokens.views import AuthAPIView
+from tokens.views import AuthAPIView, TokenEndpoint
 
 # The RFC 7009 section 2.1 hint values this service knows; the hint never changes the outcome.
 TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
@@ -48,16 +49,13 @@ def verified_token(raw: str) -> tokens.BaseToken | None:
         return None
 
 
-@method_decorator(never_cache, name="dispatch")
-class RevokeView(AuthAPIView):
+class RevokeView(TokenEndpoint):
     """RFC 7009: revoke the session of an access or refresh token; 200 whatever the token was."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     serializer_class = TokenRequestSerializer
 
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = verified_token(serializer.validated_data["token"])
         if token is not None:
@@ -75,7 +73,7 @@ class IntrospectView(AuthAPIView):
     serializer_class = TokenRequestSerializer
 
     def post(self, request):
-        serializer = TokenRequestSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return Response(introspection(serializer.validated_data["token"]))
 
@@ -105,6 +103,13 @@ def introspection(raw: str) -> dict:
         "iat": token["iat"],
         "exp": token["exp"],
     }
+
+
+# RFC 7009 and RFC 7662, included among the app's URLs (tokens.urls).
+urlpatterns = [
+    path("revoke/", RevokeView.as_view(), name="revoke"),
+    path("introspect/", IntrospectView.as_view(), name="introspect"),
+]
 
 
 class JWKSView(AuthAPIView):

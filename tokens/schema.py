@@ -219,6 +219,26 @@ OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
 MFA_TAGS = ("second factors",)
 
+
+def operation(summary: str, answers: dict, method: str = "post", **options) -> dict:
+    """A view's documentation: ``extend_schema`` of its ``method`` (tags ``AUTH`` unless given)."""
+    return {method: extend_schema(summary=summary, responses=answers, **{"tags": AUTH, **options})}
+
+
+REVOKED = OpenApiResponse(description="Revoked, or the token was not live (RFC 7009).")
+NOT_READY = OpenApiResponse(
+    NotReadySerializer,
+    description="service_unavailable: `failed` names what did not answer in time.",
+)
+EXPOSITION = {
+    (200, "text/plain"): OpenApiResponse(
+        OpenApiTypes.STR, description="Prometheus text exposition."
+    ),
+    (200, "application/openmetrics-text"): OpenApiResponse(
+        OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."
+    ),
+}
+
 # Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
 VIEWS = {
     "tokens.views.LoginView": {
@@ -237,58 +257,42 @@ VIEWS = {
             summary="Log in with a username or e-mail address and a password",
         )
     },
-    "tokens.views.RefreshView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=RefreshSerializer,
-            responses=responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
-            summary="Rotate a refresh token (body, Authorization: Bearer or cookie) into a new "
-            "pair",
-        )
-    },
-    "tokens.views.LogoutView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=RefreshSerializer,
-            responses=responses(NO_CONTENT, 400, 401, 403, 503),
-            summary="End this session, given its access token or a refresh token",
-        )
-    },
-    "tokens.views.LogoutAllView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=None,
-            responses=responses(NO_CONTENT, 401, 403, 503),
-            summary="End every session of the user",
-        )
-    },
-    "tokens.views.SessionListView": {
-        "get": extend_schema(
-            tags=AUTH,
-            responses=responses({200: SessionSerializer(many=True)}, 401, 403, 503),
-            summary="The user's live sessions",
-        )
-    },
-    "tokens.views.SessionDetailView": {
-        "delete": extend_schema(
-            tags=AUTH,
-            responses=responses(NO_CONTENT, 401, "403-recent", 404, 503),
-            summary="Revoke one of the user's sessions (another than this one: recent "
-            "authentication)",
-        )
-    },
-    "tokens.views.SessionView": {
-        "get": extend_schema(
-            tags=AUTH,
-            responses=responses({200: CurrentSessionSerializer}, 401, 403, 503),
-            summary="The current session, from the token and Redis alone (no SQL)",
-        )
-    },
+    "tokens.views.RefreshView": operation(
+        "Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
+        responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
+        request=RefreshSerializer,
+    ),
+    "tokens.views.LogoutView": operation(
+        "End this session, given its access token or a refresh token",
+        responses(NO_CONTENT, 400, 401, 403, 503),
+        request=RefreshSerializer,
+    ),
+    "tokens.views.LogoutAllView": operation(
+        "End every session of the user", responses(NO_CONTENT, 401, 403, 503), request=None
+    ),
+    "tokens.views.LogoutOthersView": operation(
+        "End every session of the user but this one (recent authentication)",
+        responses(NO_CONTENT, 401, "403-recent", 503),
+        request=None,
+    ),
+    "tokens.views.SessionListView": operation(
+        "The user's live sessions",
+        responses({200: SessionSerializer(many=True)}, 401, 403, 503),
+        "get",
+    ),
+    "tokens.views.SessionDetailView": operation(
+        "Revoke one of the user's sessions (another than this one: recent authentication)",
+        responses(NO_CONTENT, 401, "403-recent", 404, 503),
+        "delete",
+    ),
+    "tokens.views.SessionView": operation(
+        "The current session, from the token and Redis alone (no SQL)",
+        responses({200: CurrentSessionSerializer}, 401, 403, 503),
+        "get",
+    ),
     "tokens.views.MeView": {
-        "get": extend_schema(
-            tags=AUTH,
-            responses=responses({200: ProfileSerializer}, 401, 403, 503),
-            summary="The user's profile",
+        **operation(
+            "The user's profile", responses({200: ProfileSerializer}, 401, 403, 503), "get"
         ),
         "patch": extend_schema(
             tags=AUTH,
@@ -462,76 +466,46 @@ VIEWS = {
             summary="Prove a credential again: a new pair for this session, a fresh auth_time",
         )
     },
-    "tokens.oauth.RevokeView": {
-        "post": extend_schema(
-            tags=OAUTH,
-            request=TokenRequestSerializer,
-            responses=responses(
-                {
-                    200: OpenApiResponse(
-                        description="Revoked, or the token was not live (RFC 7009)."
-                    )
-                },
-                400,
-                503,
-            ),
-            summary="RFC 7009 revocation: the token's session ends",
-        )
-    },
-    "tokens.oauth.IntrospectView": {
-        "post": extend_schema(
-            tags=OAUTH,
-            request=TokenRequestSerializer,
-            responses=responses({200: IntrospectionSerializer}, 400, 401, 403, 503),
-            summary="RFC 7662 introspection (staff or the tokens.introspect_token permission)",
-        )
-    },
-    "tokens.oauth.JWKSView": {
-        "get": extend_schema(
-            tags=OAUTH,
-            operation_id="jwks",
-            responses={200: JSONWebKeySetSerializer},
-            summary="Public keys of access tokens (empty with HS256)",
-        )
-    },
-    "tokens.operations.health.HealthView": {
-        "get": extend_schema(
-            tags=OPERATIONS,
-            operation_id="healthz",
-            responses={200: HealthSerializer},
-            summary="Liveness: the process answers (touches neither the database nor Redis)",
-        )
-    },
-    "tokens.operations.health.ReadyView": {
-        "get": extend_schema(
-            tags=OPERATIONS,
-            operation_id="readyz",
-            responses={
-                200: ReadinessSerializer,
-                503: OpenApiResponse(
-                    NotReadySerializer,
-                    description="service_unavailable: `failed` names what did not answer in time.",
-                ),
-            },
-            summary="Readiness: the database and Redis answer within their timeouts",
-        )
-    },
-    "tokens.operations.exposition.MetricsView": {
-        "get": extend_schema(
-            tags=OPERATIONS,
-            operation_id="metrics",
-            responses={
-                (200, "text/plain"): OpenApiResponse(
-                    OpenApiTypes.STR, description="Prometheus text exposition."
-                ),
-                (200, "application/openmetrics-text"): OpenApiResponse(
-                    OpenApiTypes.STR, description="OpenMetrics, when the Accept header asks for it."
-                ),
-                **responses({}, 401, 403, 503),
-            },
-            summary="Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
-        )
-    },
+    "tokens.oauth.RevokeView": operation(
+        "RFC 7009 revocation: the token's session ends",
+        responses({200: REVOKED}, 400, 503),
+        request=TokenRequestSerializer,
+        tags=OAUTH,
+    ),
+    "tokens.oauth.IntrospectView": operation(
+        "RFC 7662 introspection (staff or the tokens.introspect_token permission)",
+        responses({200: IntrospectionSerializer}, 400, 401, 403, 503),
+        request=TokenRequestSerializer,
+        tags=OAUTH,
+    ),
+    "tokens.oauth.JWKSView": operation(
+        "Public keys of access tokens (empty with HS256)",
+        {200: JSONWebKeySetSerializer},
+        "get",
+        tags=OAUTH,
+        operation_id="jwks",
+    ),
+    "tokens.operations.health.HealthView": operation(
+        "Liveness: the process answers (touches neither the database nor Redis)",
+        {200: HealthSerializer},
+        "get",
+        tags=OPERATIONS,
+        operation_id="healthz",
+    ),
+    "tokens.operations.health.ReadyView": operation(
+        "Readiness: the database and Redis answer within their timeouts",
+        {200: ReadinessSerializer, 503: NOT_READY},
+        "get",
+        tags=OPERATIONS,
+        operation_id="readyz",
+    ),
+    "tokens.operations.exposition.MetricsView": operation(
+        "Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
+        {**EXPOSITION, **responses({}, 401, 403, 503)},
+        "get",
+        tags=OPERATIONS,
+        operation_id="metrics",
+    ),
 }
 
 

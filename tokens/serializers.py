@@ -4,12 +4,17 @@ from django.contrib.auth import get_user_model, password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tokens.browser.devices import device_name
 from tokens.users import pk_json
 
 # Generous bounds: long enough for any real credential or token, short enough to refuse junk early.
 MAX_CREDENTIAL_LENGTH = 256
 MAX_PASSWORD_LENGTH = 4096
 MAX_TOKEN_LENGTH = 8192
+
+
+class NoBodySerializer(serializers.Serializer):
+    """What a view that reads no body declares (the browsable API then offers a bare button)."""
 
 
 class LoginSerializer(serializers.Serializer):
@@ -136,12 +141,12 @@ class PasswordChangeSerializer(serializers.Serializer):
     )
 
     def validate_old_password(self, value):
-        if not self.context["user"].check_password(value):
+        if not self.context["request"].user.check_password(value):
             raise serializers.ValidationError("The current password is not correct.")
         return value
 
     def validate_new_password(self, value):
-        password_validation.validate_password(value, self.context["user"])
+        password_validation.validate_password(value, self.context["request"].user)
         return value
 
 
@@ -149,10 +154,16 @@ class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
     last_used_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(source="ends_at")
+    expires_at = serializers.DateTimeField(source="usable_until")
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
+    device = serializers.SerializerMethodField(
+        help_text='A readable name of the user agent, such as "Firefox on Linux".'
+    )
     current = serializers.SerializerMethodField()
+
+    def get_device(self, session) -> str:
+        return device_name(session.user_agent)
 
     def get_current(self, session) -> bool:
         return str(session.id) == self.context.get("current_session_id")

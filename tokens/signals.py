@@ -36,7 +36,7 @@ def revoke_when_disabled(sender: Any, instance: Any, raw: bool = False, **kwargs
     instance._being_disabled = sender._default_manager.filter(
         pk=instance.pk, is_active=True
     ).exists()
-    services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DISABLED)
+    services.revoke_all(instance, Session.RevokeReason.USER_DISABLED)
 
 
 def record_disabling(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
@@ -50,7 +50,7 @@ def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Deleting a user (``delete()`` or ``QuerySet.delete()``) revokes its sessions in the same
     transaction.
     """
-    services.revoke(Session.objects.filter(user_id=instance.pk), Session.RevokeReason.USER_DELETED)
+    services.revoke_all(instance, Session.RevokeReason.USER_DELETED)
 
 
 def connect_receivers() -> None:

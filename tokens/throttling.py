@@ -15,14 +15,14 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from tokens.browser import device_cookies
 from tokens.conf import token_settings
-from tokens.core import clock
+from tokens.core import client, clock
 from tokens.store import redis_keys, store
 
 
 class RedisCounterThrottle(SimpleRateThrottle):
     """A fixed-window counter: at most ``num_requests`` per ``duration`` seconds per key."""
 
-    retry_after = None
+    retry_after: float | None = None
 
     def get_rate(self):
         # Read when used, so changed settings (and tests) take effect at once.
@@ -44,6 +44,10 @@ class RedisCounterThrottle(SimpleRateThrottle):
 
     def wait(self):
         return self.retry_after
+
+    def get_ident(self, request):
+        """The client's address, as the auth event log and the sessions record it."""
+        return client.address(request) or ""
 
 
 class LoginIPThrottle(RedisCounterThrottle):
@@ -98,19 +102,19 @@ class LoginFailureThrottle(RedisCounterThrottle):
         if name is None:
             return True
         self.retry_after = self.wait_for(request, name)
-        return self.retry_after == 0
+        return self.retry_after <= 0
 
-    def wait_for(self, request, name: str) -> int:
+    def wait_for(self, request, name: str) -> float:
         """Seconds before this client may try ``name`` again (0: now); one round trip."""
         client = self.client(request, name)
-        return store.login_wait(client.key, client.name_key, clock.now(), self.name_limit()[0])
+        return store.login_wait(client.key, client.name_key, clock.time(), self.name_limit()[0])
 
     def failed(self, request, name: str) -> None:
-        client = self.client(request, name)
+        login_client = self.client(request, name)
         store.login_failed(
-            client.key,
-            client.name_key,
-            clock.now(),
+            login_client.key,
+            login_client.name_key,
+            clock.time(),
             delay=token_settings.LOGIN_FAILURE_DELAY,
             max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
             memory=token_settings.LOGIN_FAILURE_MEMORY,
@@ -151,16 +155,16 @@ class SecondFactorThrottle:
                 return redis_keys.second_factor_failures(user.pk, device)
         return redis_keys.second_factor_failures(user.pk)
 
-    def wait(self, request, user) -> int:
+    def wait(self, request, user) -> float:
         """Seconds before the client may give ``user``'s second factor again (0: now)."""
-        return store.login_wait(self.key(request, user), None, clock.now(), 0)
+        return store.login_wait(self.key(request, user), None, clock.time(), 0)
 
-    def failed(self, request, user) -> int:
+    def failed(self, request, user) -> float:
         """Count a wrong code; return the client's new wait."""
         return store.login_failed(
             self.key(request, user),
             None,
-            clock.now(),
+            clock.time(),
             delay=token_settings.LOGIN_FAILURE_DELAY,
             max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
             memory=token_settings.LOGIN_FAILURE_MEMORY,

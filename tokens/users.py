@@ -106,10 +106,7 @@ class RevokingUserQuerySet(models.QuerySet):
 
         with transaction.atomic(using=self.db):
             disabled = list(self.filter(is_active=True))
-            services.revoke(
-                Session.objects.filter(user__in=self.values("pk")),
-                Session.RevokeReason.USER_DISABLED,
-            )
+            services.revoke_all(self, Session.RevokeReason.USER_DISABLED)
             updated = super().update(**kwargs)
             for user in disabled:
                 services.record_event(AuthEvent.Kind.USER_DISABLED, None, user)

@@ -1,24 +1,32 @@
 """The auth endpoints of the API contract. Thin: validation in serializers, work in services."""
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.serializers import BaseSerializer
 
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.browser import binding, device_cookies
-from tokens.browser.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
+from tokens.browser.cookies import (
+    auth_url_prefix,
+    clear_token_cookies,
+    set_login_cookies,
+    set_token_cookies,
+)
 from tokens.conf import token_settings
 from tokens.core import claims, clock, services
 from tokens.exceptions import (
@@ -32,28 +40,33 @@ from tokens.lifecycle import services as lifecycle
 from tokens.mfa import factors
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
-from tokens.permissions import authenticated_recently
+from tokens.parsers import JSONParser
+from tokens.permissions import RecentAuthentication, authenticated_recently
 from tokens.renderers import LoginPageRenderer
 from tokens.serializers import (
     CurrentSessionSerializer,
     LoginSerializer,
+    NoBodySerializer,
     PasswordChangeSerializer,
     ProfileReadSerializer,
     ProfileSerializer,
     RefreshSerializer,
     SessionSerializer,
-    UserSerializer,
 )
 from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPThrottle
 
 
-class AuthAPIView(APIView):
-    """Base of the app's views: its own authentication and error shape, whatever the project's DRF
-    settings.
+class AuthAPIView(generics.GenericAPIView):
+    """Base of the app's views: its own authentication, parsers and error shape, whatever the
+    project's DRF settings; serializers through ``get_serializer()``, so a subclass (or a setting)
+    can swap them.
     """
 
     authentication_classes: Sequence[type[BaseAuthentication]] = (AccessTokenAuthentication,)
     permission_classes: Sequence[type[BasePermission]] = (IsAuthenticated,)
+    # The deep-JSON guard too, not only where a project's DEFAULT_PARSER_CLASSES names it.
+    parser_classes: Sequence[type[BaseParser]] = (JSONParser, FormParser, MultiPartParser)
+    serializer_class: type[BaseSerializer] = NoBodySerializer
 
     def get_exception_handler(self):
         # The app's errors keep the contract's {detail, code} shape without the project's
@@ -66,7 +79,7 @@ class AuthAPIView(APIView):
 
     def presented_token(self, request, *cookie_names: str) -> str:
         """A token from the body, else the Authorization header, else a cookie (CSRF-checked)."""
-        serializer = RefreshSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = serializer.validated_data.get("refresh_token") or bearer_token(request)
         if token:
@@ -97,7 +110,9 @@ def logged_in(request, user, amr: Sequence[str]) -> Response:
     # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
     # at once.
     request.user = user
-    body = {**pair.body(), "user": UserSerializer(user).data}
+    # USER_SERIALIZER renders the user, given the request as a view's serializer is.
+    user_serializer = import_string(token_settings.USER_SERIALIZER)
+    body = {**pair.body(), "user": user_serializer(user, context={"request": request}).data}
     response = Response(body)
     set_login_cookies(request, response, body, fingerprint)
     device_cookies.set_cookie(response, user)
@@ -107,17 +122,27 @@ def logged_in(request, user, amr: Sequence[str]) -> Response:
 
 
 @method_decorator(never_cache, name="dispatch")
-class LoginView(AuthAPIView):
-    """Log in with a username or e-mail address and a password; returns a token pair."""
+class TokenEndpoint(AuthAPIView):
+    """A view whose request carries its credentials (a password, a token) in itself: no
+    authentication asked, and no answer stored by a cache.
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+
+
+class LoginView(TokenEndpoint):
+    """Log in with a username or e-mail address and a password; returns a token pair."""
+
     throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
-    serializer_class = LoginSerializer
+
+    def get_serializer_class(self):
+        """``LOGIN_SERIALIZER``: it validates the body and offers ``identifier``, the name tried."""
+        return import_string(token_settings.LOGIN_SERIALIZER)
 
     def post(self, request):
-        serializer = LoginSerializer(data=request.data)
+        serializer = cast(LoginSerializer, self.get_serializer(data=request.data))
         serializer.is_valid(raise_exception=True)
         name = serializer.identifier
         user = authenticate(request, username=name, password=serializer.validated_data["password"])
@@ -147,12 +172,9 @@ class LoginView(AuthAPIView):
         super().throttled(request, wait)
 
 
-@method_decorator(never_cache, name="dispatch")
-class RefreshView(AuthAPIView):
+class RefreshView(TokenEndpoint):
     """Exchange a refresh token for a new pair (rotation); the presented token is consumed."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     throttle_classes = (RefreshIPThrottle,)
     serializer_class = RefreshSerializer
 
@@ -164,12 +186,9 @@ class RefreshView(AuthAPIView):
         return response
 
 
-@method_decorator(never_cache, name="dispatch")
-class LogoutView(AuthAPIView):
+class LogoutView(TokenEndpoint):
     """End this session: its access and refresh tokens are refused from the next request on."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     serializer_class = RefreshSerializer
 
     def post(self, request):
@@ -193,15 +212,37 @@ class LogoutAllView(AuthAPIView):
         return response
 
 
+@method_decorator(never_cache, name="dispatch")
+class LogoutOthersView(AuthAPIView):
+    """End every session of the user but this one."""
+
+    # Ending the other sessions is sensitive: a thief holding this one would end the owner's.
+    permission_classes = (IsAuthenticated, RecentAuthentication)
+
+    def post(self, request):
+        services.revoke_all(
+            request.user,
+            Session.RevokeReason.USER_REVOKED,
+            keep_session_id=request.auth["sid"],
+            request=request,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SessionListView(AuthAPIView):
     """The user's live sessions (devices); "current" marks the one making this request."""
 
     serializer_class = SessionSerializer
 
+    def get_serializer_context(self):
+        token: Any = self.request.auth
+        return {**super().get_serializer_context(), "current_session_id": token["sid"]}
+
+    def get_queryset(self):
+        return Session.objects.live().filter(user_id=self.request.user.pk)
+
     def get(self, request):
-        sessions = Session.objects.live().filter(user_id=request.user.pk)
-        context = {"current_session_id": request.auth["sid"]}
-        return Response(SessionSerializer(sessions, many=True, context=context).data)
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
 
 
 class SessionDetailView(AuthAPIView):
@@ -230,7 +271,7 @@ class SessionView(AuthAPIView):
             "session_id": token["sid"],
             "user": {"id": request.user.pk, "username": request.user.get_username()},
             "access_expires_at": clock.to_datetime(token["exp"]),
-            "session_expires_at": clock.to_datetime(min(copy.ends_at, copy.idle_ends_at)),
+            "session_expires_at": clock.to_datetime(copy.usable_until),
         }
         # No serializer on the way out: it would cost more than the rest of the request (the
         # renderer writes the datetimes as ISO 8601); ``serializer_class`` documents the shape.
@@ -258,7 +299,7 @@ class PasswordView(AuthAPIView):
     serializer_class = PasswordChangeSerializer
 
     def post(self, request):
-        serializer = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # One transaction: if the other sessions cannot be revoked, the password is not changed
         # either.
@@ -276,11 +317,19 @@ class PasswordView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _under_the_api(request: HttpRequest) -> bool:
+    """Whether ``request`` is for the API: under the first segment of where the project includes
+    the app's URLs (``/api/`` for ``/api/auth/``), read from the URLconf.
+    """
+    first_segment = auth_url_prefix().strip("/").split("/", 1)[0]
+    return request.path.startswith(f"/{first_segment}/" if first_segment else "/")
+
+
 def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """What Django refuses before any view (a Host not allowed, say) answers in the API's shape
-    under /api/.
+    under the API's prefix.
     """
-    if request.path.startswith("/api/"):
+    if _under_the_api(request):
         return JsonResponse(
             {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
         )
@@ -288,8 +337,10 @@ def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Unknown paths under /api/ answer in the API's error shape; elsewhere Django's page."""
-    if request.path.startswith("/api/"):
+    """Unknown paths under the API's prefix answer in the API's error shape; elsewhere Django's
+    page.
+    """
+    if _under_the_api(request):
         return JsonResponse(
             {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
         )
@@ -297,8 +348,8 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
 
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
-    """Paths under /api/ get the API's error shape even for an unexpected failure."""
-    if request.path.startswith("/api/"):
+    """Paths under the API's prefix get the API's error shape even for an unexpected failure."""
+    if _under_the_api(request):
         return JsonResponse(
             {"detail": "Server error.", "code": "server_error"},
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,

@@ -10,8 +10,13 @@ change only when the user proves a credential again (``services.reauthenticate``
 there, and a token's own fields (``RESERVED``) are never overridden by them.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from django.utils.module_loading import import_string
+
+from tokens.browser import binding
+from tokens.conf import token_settings
 
 # RFC 8176 method references: a password, a one-time code (TOTP or recovery code), a passkey
 # (hardware-secured key), and "mfa" once two of them were combined.
@@ -23,6 +28,9 @@ AUTH_TIME, AMR = "auth_time", "amr"
 RESERVED = frozenset(
     {"token_type", "sub", "sid", "jti", "iat", "exp", "nbf", "username", "iss", "aud"}
 )
+
+# Names the ``CLAIMS`` hook cannot set: the token's own, the session's proof and the device binding.
+PROTECTED = RESERVED | {AUTH_TIME, AMR, binding.CLAIM}
 
 
 def methods(*used: Iterable[str]) -> list[str]:
@@ -38,8 +46,25 @@ def methods(*used: Iterable[str]) -> list[str]:
 
 
 def session_claims(user, *, auth_time: int, amr: Iterable[str]) -> dict[str, Any]:
-    """The claims of a session whose ``user`` proved the methods ``amr`` at ``auth_time``."""
-    return {AUTH_TIME: auth_time, AMR: methods(amr)}
+    """The claims of a session whose ``user`` proved the methods ``amr`` at ``auth_time``: the
+    ``CLAIMS`` hook's, then the proof's.
+    """
+    return {**hook_claims(user), AUTH_TIME: auth_time, AMR: methods(amr)}
+
+
+def claims_hook() -> Callable[[Any], Mapping[str, Any]] | None:
+    """The function the ``CLAIMS`` setting names, or None."""
+    return import_string(token_settings.CLAIMS) if token_settings.CLAIMS else None
+
+
+def hook_claims(user) -> dict[str, Any]:
+    """What the ``CLAIMS`` hook adds for ``user``, protected names left out (system check
+    ``tokens.E010`` names a hook that returns them).
+    """
+    hook = claims_hook()
+    if hook is None:
+        return {}
+    return {name: value for name, value in hook(user).items() if name not in PROTECTED}
 
 
 def carried(claims: Mapping[str, Any]) -> dict[str, Any]:

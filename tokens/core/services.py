@@ -20,15 +20,16 @@ from django.db.models import QuerySet
 
 from tokens.browser import binding
 from tokens.conf import token_settings
-from tokens.core import claims, clock, tokens
+from tokens.core import claims, client, clock, tokens
 from tokens.exceptions import (
+    REFRESH_REFUSALS,
     AuthError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
     UserInactiveError,
 )
-from tokens.models import AuthEvent, Session, owner_is_active, owner_name
+from tokens.models import AuthEvent, Session, live_until, owner_is_active, owner_name
 from tokens.operations import logs, metrics, request_ids
 from tokens.store import redis_keys, store
 from tokens.users import TokenUser, user_pk
@@ -37,6 +38,7 @@ from tokens.users import TokenUser, user_pk
 _REASON_EVENTS: dict[str, str] = {
     Session.RevokeReason.LOGOUT: AuthEvent.Kind.LOGOUT,
     Session.RevokeReason.REUSE_DETECTED: AuthEvent.Kind.REUSE_DETECTED,
+    Session.RevokeReason.SESSION_LIMIT: AuthEvent.Kind.SESSION_LIMIT,
 }
 
 # Revocation reasons that mean the owner is gone: their tokens are refused as ``user_inactive``.
@@ -64,19 +66,11 @@ class TokenPair:
         }
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def client_user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[: token_settings.USER_AGENT_MAX_LENGTH]
-
-
 def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
     """Add an event to the log table, and write its log line once it is committed."""
     if request is not None:
-        fields.setdefault("ip_address", client_ip(request))
-        fields.setdefault("user_agent", client_user_agent(request))
+        fields.setdefault("ip_address", client.address(request))
+        fields.setdefault("user_agent", client.user_agent(request))
     if user is not None:
         fields.setdefault("username", user.get_username())
         fields.setdefault("user_id", user.pk)
@@ -156,18 +150,19 @@ def login(
         Session.objects.create(
             id=session_id,
             user=user,
-            created_at=clock.to_datetime(now),
+            # To the microsecond: the session limit revokes the oldest first.
+            created_at=clock.datetime_now(),
             last_used_at=clock.to_datetime(now),
             expires_at=clock.to_datetime(session_end),
             refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
             refresh_jti=refresh_jti,
             fingerprint_digest=fingerprint_digest,
-            ip_address=client_ip(request),
-            user_agent=client_user_agent(request),
+            ip_address=client.address(request),
+            user_agent=client.user_agent(request),
             claims=carried,
         )
-        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is
-        # issued.
+        # Redis last, inside the transaction (the copy, then the tombstones of sessions past the
+        # limit): if Redis fails, the row is rolled back and nothing is issued.
         store.write(
             user.pk,
             session_id,
@@ -182,11 +177,12 @@ def login(
             ),
             ttl=pair.refresh_expires_at - now,
         )
+        _enforce_session_limit(request, user, session_id)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
 
 
-def presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
+def verify_presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
     """Verify a token that ``request`` presents, of ``expected_type`` or (None) of either type.
 
     Signature, claims, type and expiry (``tokens.decode``), then, with device binding on, that
@@ -206,8 +202,8 @@ def rotate(request, raw_refresh: str) -> TokenPair:
     try:
         pair, outcome = _rotate(request, raw_refresh)
     except AuthError as exc:
-        if exc.code in metrics.REFRESH_REFUSALS:
-            metrics.REFRESHES.labels(metrics.REFRESH_REFUSALS[exc.code]).inc()
+        if exc.code in REFRESH_REFUSALS:
+            metrics.REFRESHES.labels(REFRESH_REFUSALS[exc.code]).inc()
         raise
     metrics.REFRESHES.labels(outcome).inc()
     return pair
@@ -217,7 +213,7 @@ def _rotate(request, raw_refresh: str) -> tuple[TokenPair, str]:
     """The successor pair, and whether it was ``rotated`` now or given again within the ``grace``
     window.
     """
-    token = presented(request, raw_refresh, tokens.REFRESH)
+    token = verify_presented(request, raw_refresh, tokens.REFRESH)
     for _attempt in range(2):
         pair = _rotate_current(token)
         if pair is not None:
@@ -373,13 +369,11 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         raise _missing(sub)
     if not record["owner_active"]:
         # Says why, even once the sessions are revoked; catches a user disabled by raw SQL too.
-        revoke(
-            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
-        )
+        revoke_all(_owner(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     if record["revoked_at"] is not None:
         raise _refusal(record["revoked_reason"])
-    if min(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
+    if live_until(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
         raise TokenExpiredError("session ended")
     if record["refresh_jti"] == jti:
         return None
@@ -418,7 +412,7 @@ def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
     )
 
 
-def live_session(token) -> store.Copy:
+def live_session(token) -> store.SessionCopy:
     """The live session of a verified token (access or refresh), or raise: the one way to find it.
 
     One Redis round trip in steady state. A tombstone is refused without SQL; a miss (Redis lost
@@ -430,7 +424,7 @@ def live_session(token) -> store.Copy:
         raise _refusal(found)
     if found is None:
         found = _reseed(sub, session_id, now)
-    if min(found.ends_at, found.idle_ends_at) <= now:
+    if found.usable_until <= now:
         raise TokenExpiredError("session ended")
     return found
 
@@ -444,6 +438,11 @@ def _refusal(reason: str) -> Exception:
     return TokenRevokedError("session revoked")
 
 
+def _owner(record: Mapping[str, Any]):
+    """The owner of a session's record, as far as revoking needs it (its primary key; no SQL)."""
+    return get_user_model()(pk=record["user_id"])
+
+
 def _missing(sub: str) -> Exception:
     """The error for a token whose session has no row: its owner was deleted, or it never was."""
     if not get_user_model()._default_manager.filter(pk=user_pk(sub)).exists():
@@ -451,7 +450,7 @@ def _missing(sub: str) -> Exception:
     return TokenRevokedError("no such session")
 
 
-def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
+def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
     """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no
     SQL.
     """
@@ -459,53 +458,54 @@ def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
     record = _record(sub, session_id)
     if record is None:
         raise _missing(sub)
-    ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
+    expires_at, refresh_expires_at = (
+        _epoch(record["expires_at"]),
+        _epoch(record["refresh_expires_at"]),
+    )
     if record["revoked_at"] is not None:
         store.tombstone(
             sub,
-            [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))],
+            [(session_id, _tombstone_ttl(expires_at, refresh_expires_at, now))],
             record["revoked_reason"],
         )
         raise _refusal(record["revoked_reason"])
     if not record["owner_active"]:
-        revoke(
-            Session.objects.filter(user_id=record["user_id"]), Session.RevokeReason.USER_DISABLED
-        )
+        revoke_all(_owner(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     grace_ends_at = _epoch(record["grace_ends_at"]) if record["grace_ends_at"] else None
     fields = store.live_fields(
         sub,
         str(record["owner_name"]),
-        ends_at,
-        idle_ends_at,
+        expires_at,
+        refresh_expires_at,
         record["refresh_jti"],
         record["previous_jti"],
         grace_ends_at,
         record["fingerprint_digest"],
         record["claims"],
     )
-    store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
-    return store.Copy(
+    store.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
+    return store.SessionCopy(
         sub,
         str(record["owner_name"]),
-        ends_at,
-        idle_ends_at,
+        expires_at,
+        refresh_expires_at,
         record["refresh_jti"],
         record["fingerprint_digest"],
         str(fields[store.CLAIMS] or "{}"),
     )
 
 
-def _tombstone_ttl(ends_at: int, idle_ends_at: int, now: int) -> int:
+def _tombstone_ttl(expires_at: int, refresh_expires_at: int, now: int) -> int:
     """Seconds any token of a session can still be valid: a refresh token until the idle end, an
     access
     token at most one access lifetime past it, neither past the session's absolute end."""
-    return min(ends_at, idle_ends_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
+    return min(expires_at, refresh_expires_at + token_settings.ACCESS_TOKEN_LIFETIME) - now
 
 
 def logout(request, raw: str) -> None:
     """End the session of a token that ``request`` presents (access or refresh)."""
-    token = presented(request, raw)
+    token = verify_presented(request, raw)
     copy = live_session(token)
     revoke(Session.objects.filter(pk=token["sid"]), Session.RevokeReason.LOGOUT, request)
     user_logged_out.send(
@@ -561,9 +561,28 @@ def _record_revocation(request, user_id, username: str, sessions: list, reason: 
     )
 
 
-def revoke_all(user, reason: str, keep_session_id=None, request=None) -> int:
-    """Revoke every open session of ``user`` (except ``keep_session_id``); return how many."""
-    sessions = Session.objects.filter(user_id=user.pk)
+def revoke_all(users, reason: str, *, keep_session_id=None, request=None) -> int:
+    """Revoke every open session of ``users`` (a user, or a queryset of users), except
+    ``keep_session_id``: the one way all of a user's sessions end. Returns how many.
+    """
+    if isinstance(users, QuerySet):
+        sessions = Session.objects.filter(user__in=users.values("pk"))
+    else:
+        sessions = Session.objects.filter(user_id=users.pk)
     if keep_session_id is not None:
         sessions = sessions.exclude(pk=keep_session_id)
     return revoke(sessions, reason, request)
+
+
+def _enforce_session_limit(request, user, session_id: str) -> None:
+    """Past ``MAX_SESSIONS_PER_USER`` live sessions, revoke the oldest but the one ``session_id``
+    just opened (in the login's transaction, after its own row was written).
+    """
+    limit = token_settings.MAX_SESSIONS_PER_USER
+    if not limit:
+        return
+    others = Session.objects.live().filter(user_id=user.pk).exclude(pk=session_id)
+    excess = others.count() + 1 - limit
+    if excess > 0:
+        oldest = list(others.oldest_first().values_list("pk", flat=True)[:excess])
+        revoke(Session.objects.filter(pk__in=oldest), Session.RevokeReason.SESSION_LIMIT, request)

@@ -198,32 +198,44 @@ class KeyRingBackend:
         return jwt.encode(payload, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
 
     def decode(self, token, verify: bool = True) -> dict:
-        try:
-            key: SigningKey | None
-            if self.ring.algorithm == HS256:
-                # One secret, never rotated: no need to parse the header for its kid first (a token
-                # this secret verifies was signed with it, and only this service holds it).
-                key = self.ring.verification_keys()[0]
-            else:
+        key: SigningKey | None
+        if self.ring.algorithm == HS256:
+            # One secret, never rotated: no need to parse the header for its kid first (a token
+            # this secret verifies was signed with it, and only this service holds it).
+            key = self.ring.verification_keys()[0]
+        else:
+            try:
                 kid = jwt.get_unverified_header(token).get("kid")
-                key = self.ring.find(kid) if kid is None or isinstance(kid, str) else None
-            if key is None:
-                raise TokenBackendError("unknown signing key")
-            return jwt.decode(
-                token,
-                key.verifying_key,
-                algorithms=[key.algorithm],
-                options={
-                    "verify_signature": verify,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
-        except jwt.InvalidTokenError as exc:
-            raise TokenBackendError("Token is invalid") from exc
+            except jwt.InvalidTokenError as exc:
+                raise TokenBackendError("Token is invalid") from exc
+            key = self.ring.find(kid) if kid is None or isinstance(kid, str) else None
+        if key is None:
+            raise TokenBackendError("unknown signing key")
+        return decode_signed(token, key.verifying_key, key.algorithm, verify)
+
+
+def decode_signed(token, key, algorithm: str, verify: bool = True) -> dict:
+    """The payload of ``token`` once its signature by ``key`` with ``algorithm`` is verified.
+
+    Nothing else is checked here: claims and expiry are the token class's, against
+    ``tokens.core.clock`` (PyJWT's own checks would read the wall clock).
+    """
+    try:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            options={
+                "verify_signature": verify,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
+        )
+    except jwt.InvalidTokenError as exc:
+        raise TokenBackendError("Token is invalid") from exc
 
 
 def keyring() -> KeyRing:

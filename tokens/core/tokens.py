@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 import jwt
 from rest_framework_simplejwt.backends import TokenBackend
-from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenError
 from rest_framework_simplejwt.tokens import Token
 
@@ -34,22 +33,9 @@ class SignatureBackend(TokenBackend):
     """
 
     def decode(self, token, verify: bool = True) -> dict[str, Any]:
-        try:
-            return jwt.decode(
-                token,
-                self.get_verifying_key(token),
-                algorithms=[self.algorithm],
-                options={
-                    "verify_signature": verify,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
-        except jwt.InvalidTokenError as exc:
-            raise TokenBackendError("Token is invalid") from exc
+        return signing_keys.decode_signed(
+            token, self.get_verifying_key(token), self.algorithm, verify
+        )
 
 
 @lru_cache(maxsize=16)
@@ -94,6 +80,7 @@ class BaseToken(Token):
         if self.payload.get("token_type") != self.token_type:
             # Signed with this type's key but claiming another type: forged, never genuine.
             raise TokenError("token type does not match its key")
+        check_audience(self.payload)
         if self.payload["exp"] <= clock.now():
             raise TokenExpiredError("token expired")
 
@@ -153,8 +140,29 @@ def decode_either(raw: str) -> BaseToken:
         return decode(raw, REFRESH)
 
 
+def audience_claims() -> dict[str, str]:
+    """``iss`` and ``aud`` as the settings ``ISSUER`` and ``AUDIENCE`` name them (each if set)."""
+    configured = {"iss": token_settings.ISSUER, "aud": token_settings.AUDIENCE}
+    return {claim: value for claim, value in configured.items() if value}
+
+
+def check_audience(payload: dict[str, Any]) -> None:
+    """Refuse a token whose ``iss`` or ``aud`` is not the configured one (when one is configured).
+
+    ``aud`` may be a list (RFC 7519 section 4.1.3): it must then name this audience.
+    """
+    for claim, expected in audience_claims().items():
+        value = payload.get(claim)
+        if value != expected and not (
+            claim == "aud" and isinstance(value, list) and expected in value
+        ):
+            raise TokenError(f"claim {claim!r} is not {expected!r}")
+
+
 def encode(token_class: type[BaseToken], claims: dict[str, Any]) -> str:
-    """Sign a new token of ``token_class`` carrying exactly ``claims`` and its type."""
+    """Sign a new token of ``token_class`` carrying exactly ``claims``, its type, and ``iss`` and
+    ``aud`` when configured.
+    """
     token = token_class()
-    token.payload = {"token_type": token_class.token_type, **claims}
+    token.payload = {"token_type": token_class.token_type, **claims, **audience_claims()}
     return str(token)

@@ -87,7 +87,7 @@ def check(request, user, verify: Callable[[], str], detail: str = "") -> str:
     """
     throttle = SecondFactorThrottle()
     wait = throttle.wait(request, user)
-    if wait:
+    if wait > 0:
         raise ThrottledError(wait)
     try:
         method = verify()

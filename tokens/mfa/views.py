@@ -231,7 +231,7 @@ class ReauthenticateView(AuthAPIView):
         """A password proof, slowed down like a login's wrong password at the user's name."""
         throttle, name = LoginFailureThrottle(), user.get_username()
         wait = throttle.wait_for(request, name)
-        if wait:
+        if wait > 0:
             raise Throttled(wait)
         if not user.check_password(password):
             throttle.failed(request, name)

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.exceptions import www_authenticate
-from tokens.negotiation import FirstRenderer
+from tokens.negotiation import IgnoreAcceptNegotiation
 
 OPEN, BEARER, STAFF = "open", "bearer", "staff"
 ACCESS_MODES = (OPEN, BEARER, STAFF)
@@ -56,7 +56,7 @@ class MetricsView(APIView):
     throttle_classes = ()
     # Errors are JSON whatever Accept says; the exposition's own format is chosen in get().
     renderer_classes = (JSONRenderer,)
-    content_negotiation_class = FirstRenderer
+    content_negotiation_class = IgnoreAcceptNegotiation
 
     def get_authenticators(self):
         # Only staff mode authenticates users; a metrics bearer secret is not an access token.

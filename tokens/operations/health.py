@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokens.conf import token_settings
-from tokens.negotiation import FirstRenderer
+from tokens.negotiation import IgnoreAcceptNegotiation
 
 DATABASE, REDIS = "database", "redis"
 
@@ -69,7 +69,7 @@ def _database_probe() -> _DatabaseProbe:
 def redis_answers() -> bool:
     """PING on the token store's connection, within its socket timeouts."""
     try:
-        return bool(get_redis_connection("default").ping())
+        return bool(get_redis_connection(token_settings.CACHE_ALIAS).ping())
     except RedisError:
         return False
 
@@ -83,7 +83,7 @@ class ProbeView(APIView):
     permission_classes = (AllowAny,)
     throttle_classes = ()
     renderer_classes = (JSONRenderer,)
-    content_negotiation_class = FirstRenderer
+    content_negotiation_class = IgnoreAcceptNegotiation
 
 
 class HealthView(ProbeView):

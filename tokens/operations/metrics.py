@@ -1,9 +1,8 @@
 """The service's Prometheus metrics, defined once and counted where each outcome is decided.
 
 prometheus-client runs in multiprocess mode (``config/prometheus.py``): every process writes to
-its own files and ``/metrics`` (``tokens.operations.exposition``) adds them up, so the workers of a
-server
-report the same totals.
+its own files and ``/metrics`` (``tokens.operations.exposition``) adds them up, so the workers of
+a server report the same totals.
 """
 
 from prometheus_client import Counter, Histogram
@@ -11,19 +10,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-LOGIN_OUTCOMES = ("succeeded", "failed", "throttled", "mfa_required", "mfa_failed")
-REFRESH_OUTCOMES = ("rotated", "grace", "reused", "revoked", "expired", "user_inactive", "invalid")
+from tokens.exceptions import REFRESH_REFUSALS
 
-# The refresh outcome each refused refresh's error code means (an unreachable store is a 503, not an
-# outcome).
-REFRESH_REFUSALS = {
-    "token_reused": "reused",
-    "token_revoked": "revoked",
-    "token_expired": "expired",
-    "user_inactive": "user_inactive",
-    "token_invalid": "invalid",
-    "token_wrong_type": "invalid",
-}
+LOGIN_OUTCOMES = ("succeeded", "failed", "throttled", "mfa_required", "mfa_failed")
+# Rotated now, given again within the grace window, or refused (by the refusing error's code).
+REFRESH_OUTCOMES = ("rotated", "grace", *dict.fromkeys(REFRESH_REFUSALS.values()))
 
 LOGINS = Counter("auth_logins", "Login attempts, by outcome.", ["outcome"])
 REFRESHES = Counter(
@@ -58,6 +49,9 @@ _CAUSES = (
     (OutOfMemoryError, "redis_out_of_memory"),
     (RedisError, "redis_error"),
 )
+for _failure, _cause in _CAUSES:
+    UNAVAILABLE.labels(_cause)
+UNAVAILABLE.labels("redis_unknown")
 
 
 def unavailable_cause(exc: BaseException) -> str:

@@ -35,7 +35,7 @@ SERIES = (
     ("Logins failed", (AuthEvent.Kind.LOGIN_FAILED,)),
     (REFRESHES, ()),
     ("Reuse detected", (AuthEvent.Kind.REUSE_DETECTED,)),
-    ("Revocations", (AuthEvent.Kind.REVOKED,)),
+    ("Revocations", (AuthEvent.Kind.REVOKED, AuthEvent.Kind.SESSION_LIMIT)),
     ("Sign-ups", (AuthEvent.Kind.SIGNED_UP,)),
     ("E-mail verifications", (AuthEvent.Kind.EMAIL_VERIFIED,)),
     ("Password reset requests", (AuthEvent.Kind.PASSWORD_RESET_REQUESTED,)),

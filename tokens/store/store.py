@@ -30,13 +30,14 @@ from redis.exceptions import NoScriptError, RedisError
 
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
+from tokens.models import live_until
 from tokens.store import redis_keys
 
 # Field names of the session hash (one letter each: a hash per session adds up).
-OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
+OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES = "u", "n", "e", "i"
 CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
 CLAIMS = "c"
-_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED, CLAIMS)
+_LOOKUP_FIELDS = (OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT, REVOKED, CLAIMS)
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
 # then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
@@ -103,11 +104,12 @@ return {count, redis.call('TTL', KEYS[1])}
 # Failed logins (tokens.throttling.LoginFailureThrottle). A client's record is a hash: ``n``
 # failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. A name's
 # count of failures from clients without its device cookie is a hash: ``c`` failures in the
-# window ending at ``e``. Times are ``tokens.core.clock`` seconds, passed in, so tests can move
-# them.
+# window ending at ``e``. Times are ``tokens.core.clock`` seconds with their fractions, passed in
+# (so tests can move them); a wait is measured from the failure, not from a whole second.
 
 # KEYS: the client's record, then the name's count (when it applies to the client).
-# ARGV: now, the name's limit. Returns the seconds to wait; 0 lets the attempt through.
+# ARGV: now, the name's limit. Returns the seconds to wait, as text (a Lua number would reach the
+# client as an integer, cut short); 0 lets the attempt through.
 _LOGIN_WAIT = """
 local now = tonumber(ARGV[1])
 local wait = tonumber(redis.call('HGET', KEYS[1], 't') or '0') - now
@@ -118,11 +120,11 @@ if KEYS[2] then
     wait = math.max(wait, ends - now)
   end
 end
-return math.max(wait, 0)
+return tostring(math.max(wait, 0))
 """
 
 # KEYS: as for _LOGIN_WAIT. ARGV: now, first delay, longest delay, memory, the name's window.
-# Counts one failure; returns the client's new wait in seconds.
+# Counts one failure; returns the client's new wait in seconds, as text.
 _LOGIN_FAILED = """
 local now = tonumber(ARGV[1])
 local record = redis.call('HMGET', KEYS[1], 'n', 't')
@@ -132,33 +134,38 @@ if now >= tonumber(record[2] or '0') + tonumber(ARGV[4]) then
 end
 failures = failures + 1
 local wait = math.min(tonumber(ARGV[2]) * 2 ^ (failures - 1), tonumber(ARGV[3]))
-redis.call('HSET', KEYS[1], 'n', failures, 't', now + wait)
+redis.call('HSET', KEYS[1], 'n', failures, 't', string.format('%.6f', now + wait))
 redis.call('EXPIRE', KEYS[1], math.max(math.ceil(wait + tonumber(ARGV[4])), 1))
 if KEYS[2] then
   local window = tonumber(ARGV[5])
   if now >= tonumber(redis.call('HGET', KEYS[2], 'e') or '0') then
-    redis.call('HSET', KEYS[2], 'c', 1, 'e', now + window)
-    redis.call('EXPIRE', KEYS[2], math.max(window, 1))
+    redis.call('HSET', KEYS[2], 'c', 1, 'e', string.format('%.6f', now + window))
+    redis.call('EXPIRE', KEYS[2], math.max(math.ceil(window), 1))
   else
     redis.call('HINCRBY', KEYS[2], 'c', 1)
   end
 end
-return wait
+return tostring(wait)
 """
 
 
 @dataclass(frozen=True)
-class Copy:
+class SessionCopy:
     """A session's live copy, as the hot path reads it."""
 
     user_id: str
     username: str
-    ends_at: int
-    idle_ends_at: int
+    expires_at: int
+    refresh_expires_at: int
     refresh_jti: str
     fingerprint_digest: str
     # The session's claims as the JSON text the copy keeps; parsed only by who asks (``claims``).
     claims_json: str = "{}"
+
+    @property
+    def usable_until(self) -> int:
+        """When the session stops being usable unless its refresh token is rotated first."""
+        return live_until(self.expires_at, self.refresh_expires_at)
 
     @property
     def claims(self) -> dict:
@@ -203,8 +210,8 @@ def _pairs(fields: Mapping[str, object]) -> list:
 def live_fields(
     user_id,
     username: str,
-    ends_at: int,
-    idle_ends_at: int,
+    expires_at: int,
+    refresh_expires_at: int,
     refresh_jti: str,
     previous_jti: str = "",
     grace_ends_at: int | None = None,
@@ -215,8 +222,8 @@ def live_fields(
     return {
         OWNER: str(user_id),
         USERNAME: username,
-        ENDS: ends_at,
-        IDLE_ENDS: idle_ends_at,
+        EXPIRES: expires_at,
+        REFRESH_EXPIRES: refresh_expires_at,
         CURRENT: refresh_jti,
         PREVIOUS: previous_jti,
         GRACE_ENDS: grace_ends_at,
@@ -289,22 +296,22 @@ def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None
         )
 
 
-def lookup(user_id, session_id) -> Copy | Tombstone | None:
+def lookup(user_id, session_id) -> SessionCopy | Tombstone | None:
     """One round trip: the session's live copy, its tombstone, or None on a miss."""
     with unavailable():
         values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-    owner, username, ends, idle_ends, current, fingerprint, revoked, claims = (
+    owner, username, expires, refresh_expires, current, fingerprint, revoked, claims = (
         value.decode() if value is not None else None for value in values
     )
     if revoked is not None:
         return Tombstone(revoked)
-    if owner is None or ends is None or idle_ends is None:
+    if owner is None or expires is None or refresh_expires is None:
         return None
-    return Copy(
+    return SessionCopy(
         owner,
         username or "",
-        int(ends),
-        int(idle_ends),
+        int(expires),
+        int(refresh_expires),
         current or "",
         fingerprint or "",
         claims or "{}",
@@ -349,27 +356,28 @@ def hit(key: str, window: int) -> tuple[int, int]:
     return int(count), int(ttl)
 
 
-def login_wait(client_key: str, name_key: str | None, now: int, name_limit: int) -> int:
+def login_wait(client_key: str, name_key: str | None, now: float, name_limit: int) -> float:
     """One round trip: seconds before a client may try a name again (0: now)."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     with unavailable():
-        return int(_script(_LOGIN_WAIT)(keys=keys, args=[now, name_limit]))
+        return float(_script(_LOGIN_WAIT)(keys=keys, args=[repr(now), name_limit]))
 
 
 def login_failed(
     client_key: str,
     name_key: str | None,
-    now: int,
+    now: float,
     *,
-    delay: int,
-    max_delay: int,
+    delay: float,
+    max_delay: float,
     memory: int,
     window: int,
-) -> int:
+) -> float:
     """Count a failed login of a client (and at its name, if given); return its new wait."""
     keys = [client_key] if name_key is None else [client_key, name_key]
+    args = [repr(now), delay, max_delay, memory, window]
     with unavailable():
-        return int(_script(_LOGIN_FAILED)(keys=keys, args=[now, delay, max_delay, memory, window]))
+        return float(_script(_LOGIN_FAILED)(keys=keys, args=args))
 
 
 def login_succeeded(client_key: str) -> None:

@@ -122,7 +122,9 @@ def bearer(token: str) -> dict:
 
 
 class FrozenClock:
-    """Patch target for ``tokens.core.clock.now``: a clock the test moves by hand."""
+    """Patch target for ``tokens.core.clock.time``: a clock the test moves by hand (in seconds,
+    fractions too).
+    """
 
     def __init__(self, start=None):
         self.current = int(time.time()) if start is None else start
@@ -130,12 +132,12 @@ class FrozenClock:
     def __call__(self):
         return self.current
 
-    def advance(self, seconds: int):
+    def advance(self, seconds: float):
         self.current += seconds
 
     def install(self, testcase):
         """Make this the clock of ``testcase`` until it ends; return the clock."""
-        patcher = mock.patch("tokens.core.clock.now", self)
+        patcher = mock.patch("tokens.core.clock.time", self)
         patcher.start()
         testcase.addCleanup(patcher.stop)
         return self

@@ -528,8 +528,8 @@ class SettingsCheckTests(SimpleTestCase):
         def ids():
             return {message.id for message in checks.run_checks()}
 
-        self.assertFalse({"tokens.E009", "tokens.E010"} & ids())
+        self.assertFalse({"tokens.E011", "tokens.E012"} & ids())
         with token_settings(EMAIL_VERIFICATION="sometimes"):
-            self.assertIn("tokens.E009", ids())
+            self.assertIn("tokens.E011", ids())
         with token_settings(PASSWORD_RESET_URL="https://app.example.com/reset"):
-            self.assertIn("tokens.E010", ids())
+            self.assertIn("tokens.E012", ids())

@@ -93,6 +93,7 @@ class DefaultsWrittenOnceTests(SimpleTestCase):
 
 
 urlpatterns = [path("auth/v2/", include("tokens.urls"))]
+handler404 = "tokens.views.api_not_found"
 
 
 @override_settings(
@@ -110,6 +111,18 @@ class WithoutTheProjectsSettingsTests(AuthAPITestCase):
         )
         self.assertError(response, 401, "invalid_credentials")
         self.assertError(self.client.get("/auth/v2/me/"), 401, "not_authenticated")
+
+    def test_unknown_paths_under_the_apps_prefix_answer_in_the_apis_shape(self):
+        self.assertError(self.client.get("/auth/nothing/"), 404, "not_found")
+        elsewhere = self.client.get("/api/nothing/")
+        self.assertEqual(elsewhere.status_code, 404)
+        self.assertTrue(elsewhere["Content-Type"].startswith("text/html"))
+
+    def test_deeply_nested_json_is_a_parse_error_without_the_projects_parsers(self):
+        response = self.client.generic(
+            "POST", "/auth/v2/login/", "[" * 1000 + "]" * 1000, content_type="application/json"
+        )
+        self.assertError(response, 400, "parse_error")
 
     def test_its_views_authenticate_themselves_and_the_refresh_cookie_follows_the_prefix(self):
         response = self.client.post(

@@ -1,5 +1,18 @@
 from tokens.models import AuthEvent, Session
-from tokens.tests.support import PASSWORD, AuthAPITestCase, bearer, make_user
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    bearer,
+    login_name,
+    make_user,
+    token_settings,
+)
+
+FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+SAFARI_ON_IOS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
 
 
 class DeviceSessionTests(AuthAPITestCase):
@@ -25,6 +38,7 @@ class DeviceSessionTests(AuthAPITestCase):
                 "expires_at",
                 "ip_address",
                 "user_agent",
+                "device",
                 "current",
             },
         )
@@ -132,3 +146,93 @@ class PasswordChangeTests(AuthAPITestCase):
                     **bearer(self.current["access_token"]),
                 )
                 self.assertEqual(response.status_code, 400)
+
+
+class DeviceNameTests(AuthAPITestCase):
+    def test_each_session_names_its_device(self):
+        expected = {
+            FIREFOX_ON_LINUX: "Firefox on Linux",
+            SAFARI_ON_IOS: "Mobile Safari on iOS",
+            "curl/8.5.0": "curl",
+            "": "Unknown device",
+        }
+        pairs = {agent: self.login(HTTP_USER_AGENT=agent) for agent in expected}
+        response = self.client.get("/api/auth/sessions/", **bearer(pairs[""]["access_token"]))
+        devices = {item["id"]: item["device"] for item in response.json()}
+        for agent, name in expected.items():
+            with self.subTest(agent=agent):
+                self.assertEqual(devices[pairs[agent]["session_id"]], name)
+
+
+class LogoutOthersTests(AuthAPITestCase):
+    def test_every_other_session_ends_and_this_one_goes_on(self):
+        this, other, another = self.login(), self.login(), self.login()
+        make_user("bob")
+        bob = self.login("bob")
+        response = self.client.post("/api/auth/logout-others/", **bearer(this["access_token"]))
+        self.assertEqual(response.status_code, 204)
+        for pair in (other, another):
+            self.assertError(self.me(pair["access_token"]), 401, "token_revoked")
+            self.assertError(self.refresh(pair["refresh_token"]), 401, "token_revoked")
+        self.assertEqual(self.me(this["access_token"]).status_code, 200)
+        self.assertEqual(self.refresh(this["refresh_token"]).status_code, 200)
+        self.assertEqual(self.me(bob["access_token"]).status_code, 200)
+        self.assertEqual(
+            set(Session.objects.filter(revoked_at__isnull=False).values_list("revoked_reason")),
+            {(Session.RevokeReason.USER_REVOKED,)},
+        )
+        event = AuthEvent.objects.get(kind=AuthEvent.Kind.REVOKED)
+        self.assertEqual(
+            (event.user_id, event.detail),
+            (self.user.pk, "2 sessions: revoked by its user"),
+        )
+
+    def test_it_needs_an_access_token(self):
+        self.assertError(self.client.post("/api/auth/logout-others/"), 401, "not_authenticated")
+        pair = self.login()
+        response = self.client.post("/api/auth/logout-others/", **bearer(pair["refresh_token"]))
+        self.assertError(response, 401, "token_wrong_type")
+
+
+@token_settings(MAX_SESSIONS_PER_USER=2)
+class SessionLimitTests(AuthAPITestCase):
+    def test_a_login_past_the_limit_revokes_the_oldest_session(self):
+        first, second = self.login(), self.login()
+        third = self.login()
+        self.assertError(self.me(first["access_token"]), 401, "token_revoked")
+        self.assertError(self.refresh(first["refresh_token"]), 401, "token_revoked")
+        for pair in (second, third):
+            self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+        revoked = Session.objects.get(pk=first["session_id"])
+        self.assertEqual(revoked.revoked_reason, Session.RevokeReason.SESSION_LIMIT)
+        event = AuthEvent.objects.get(kind=AuthEvent.Kind.SESSION_LIMIT)
+        self.assertEqual(
+            (event.user_id, str(event.session_id)), (self.user.pk, first["session_id"])
+        )
+        self.assertEqual(Session.objects.live().filter(user=self.user).count(), 2)
+
+    def test_sessions_already_ended_do_not_count_and_other_users_are_apart(self):
+        first = self.login()
+        self.client.post("/api/auth/logout/", **bearer(first["access_token"]))
+        second, third = self.login(), self.login()
+        make_user("bob")
+        self.login("bob")
+        for pair in (second, third):
+            self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+        self.assertFalse(AuthEvent.objects.filter(kind=AuthEvent.Kind.SESSION_LIMIT).exists())
+
+    @token_settings(MAX_SESSIONS_PER_USER=None)
+    def test_unset_means_no_cap(self):
+        pairs = [self.login() for _ in range(5)]
+        for pair in pairs:
+            self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+
+    def test_a_failed_login_revokes_nothing(self):
+        first, _second = self.login(), self.login()
+        response = self.client.post(
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": "wrong"},
+            format="json",
+        )
+        self.assertError(response, 401, "invalid_credentials")
+        self.assertEqual(self.me(first["access_token"]).status_code, 200)

@@ -5,7 +5,6 @@ token.
 from django_redis import get_redis_connection
 
 from tokens.models import Session
-from tokens.tests.servers import use_private_redis
 from tokens.tests.support import AuthAPITestCase, FrozenClock, bearer
 
 SESSION_KEYS = "jwt:{u:*"
@@ -80,37 +79,3 @@ class RedisLossScenario:
 class FlushallTests(RedisLossScenario, AuthAPITestCase):
     def lose_data(self):
         get_redis_connection("default").flushall()
-
-
-class RestartWithoutPersistenceTests(RedisLossScenario, AuthAPITestCase):
-    def setUp(self):
-        self.redis = use_private_redis(self)
-        super().setUp()
-
-    def lose_data(self):
-        self.redis.stop()
-        self.redis.start()
-
-
-class EvictionTests(RedisLossScenario, AuthAPITestCase):
-    """A cache's usual setting: a small ``maxmemory`` and ``allkeys-lru``, then other data pushes
-    ours out.
-    """
-
-    def setUp(self):
-        self.redis = use_private_redis(
-            self, "--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru"
-        )
-        super().setUp()
-
-    def lose_data(self):
-        redis = get_redis_connection("default")
-        filler = b"x" * 10_000
-        for batch in range(100):
-            pipe = redis.pipeline(transaction=False)
-            for index in range(50):
-                pipe.set(f"cache:filler:{batch}:{index}", filler)
-            pipe.execute()
-            if not any(True for _ in redis.scan_iter(SESSION_KEYS)):
-                return
-        self.fail("the session keys were never evicted")

@@ -1,21 +1,11 @@
-import shutil
-import tempfile
-import threading
-import urllib.request
-from pathlib import Path
-
 from django.conf import settings
 from django.core import checks
 from django_redis import get_redis_connection
-from prometheus_client import CollectorRegistry
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from tokens.tests.servers import AppServer, set_server_password, use_private_redis
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
-    AuthAPITransactionTestCase,
     FrozenClock,
     bearer,
     login_name,
@@ -38,11 +28,8 @@ def value(found: dict, name: str, **labels) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-@token_settings(METRICS_ACCESS="open")
-class MetricsTests(AuthAPITestCase):
-    """Each outcome counted where it is decided, read back through /metrics (real requests, real
-    Redis).
-    """
+class ScrapeMixin:
+    """Read /metrics back, and how much a call moved one sample."""
 
     def scrape(self) -> dict:
         response = self.client.get("/metrics")
@@ -54,6 +41,13 @@ class MetricsTests(AuthAPITestCase):
         with self.captureOnCommitCallbacks(execute=True):
             call()
         return value(self.scrape(), name, **labels) - before
+
+
+@token_settings(METRICS_ACCESS="open")
+class MetricsTests(ScrapeMixin, AuthAPITestCase):
+    """Each outcome counted where it is decided, read back through /metrics (real requests, real
+    Redis).
+    """
 
     def test_the_exposition_is_prometheus_text_and_every_outcome_starts_at_zero(self):
         response = self.client.get("/metrics", HTTP_ACCEPT="text/plain")
@@ -209,31 +203,6 @@ class MetricsTests(AuthAPITestCase):
             value(found, "auth_authentication_seconds_count"),
         )
 
-    def test_503s_by_cause(self):
-        pair = self.login()
-        redis = use_private_redis(self)
-        redis.pause()
-        try:
-            self.assertEqual(
-                self.delta(
-                    lambda: self.me(pair["access_token"]),
-                    "auth_unavailable_responses_total",
-                    cause="redis_timeout",
-                ),
-                1,
-            )
-        finally:
-            redis.resume()
-        redis.stop()
-        self.assertEqual(
-            self.delta(
-                lambda: self.refresh(pair["refresh_token"]),
-                "auth_unavailable_responses_total",
-                cause="redis_connection",
-            ),
-            1,
-        )
-
 
 class MetricsAccessTests(AuthAPITestCase):
     def test_open(self):
@@ -292,78 +261,4 @@ class MetricsAccessTests(AuthAPITestCase):
             with self.subTest(error), token_settings(**overrides):
                 self.assertIn(
                     error, [found.id for found in checks.run_checks(tags=[checks.Tags.security])]
-                )
-
-
-class SharedCountersTests(AuthAPITransactionTestCase):
-    """Two gunicorn workers write their own files; /metrics from either one adds them all up."""
-
-    def setUp(self):
-        super().setUp()
-        set_server_password(self.user, PASSWORD)
-        self.server = AppServer(
-            workers=2,
-            METRICS_ACCESS="open",
-            THROTTLE_LOGIN_IP="100000/min",
-            THROTTLE_LOGIN_USERNAME="100000/min",
-        ).start()
-        self.addCleanup(self.server.stop)
-        self.directory = Path(self.server.metrics_dir)
-
-    def logins_by_worker(self) -> dict:
-        """Successful logins counted in each worker's own file, read one file at a time."""
-        counts = {}
-        for path in self.directory.glob("counter_*.db"):
-            alone = Path(tempfile.mkdtemp(prefix="prometheus-one-"))
-            self.addCleanup(shutil.rmtree, alone, True)
-            shutil.copy(path, alone)
-            registry = CollectorRegistry()
-            MultiProcessCollector(registry, path=str(alone))
-            found = {
-                (s.name, frozenset(s.labels.items())): s.value
-                for f in registry.collect()
-                for s in f.samples
-            }
-            counts[path.stem.split("_")[1]] = value(found, "auth_logins_total", outcome="succeeded")
-        return counts
-
-    def login_in_parallel(self, rounds: int) -> int:
-        statuses = []
-
-        def log_in():
-            statuses.append(
-                self.server.request(
-                    "POST",
-                    "/api/auth/login/",
-                    {"username": login_name("alice"), "password": PASSWORD},
-                )[0]
-            )
-
-        for _ in range(rounds):
-            threads = [threading.Thread(target=log_in) for _ in range(4)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        self.assertEqual(set(statuses), {200})
-        return len(statuses)
-
-    def test_totals_add_up_across_workers(self):
-        made = 0
-        for _ in range(10):
-            made += self.login_in_parallel(3)
-            by_worker = self.logins_by_worker()
-            if len([count for count in by_worker.values() if count > 0]) >= 2:
-                break
-        self.assertGreaterEqual(
-            len([count for count in by_worker.values() if count > 0]), 2, by_worker
-        )
-        self.assertEqual(sum(by_worker.values()), made)
-        for _ in range(6):  # whichever worker answers, the totals are the same
-            with urllib.request.urlopen(self.server.base_url + "/metrics", timeout=30) as response:
-                self.assertEqual(
-                    value(
-                        samples(response.read().decode()), "auth_logins_total", outcome="succeeded"
-                    ),
-                    made,
                 )

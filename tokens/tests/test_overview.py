@@ -8,7 +8,6 @@ from tokens.core import clock
 from tokens.models import AuthEvent
 from tokens.operations import overview
 from tokens.store import redis_keys
-from tokens.tests.servers import use_private_redis
 from tokens.tests.support import (
     AuthAPITestCase,
     FrozenClock,
@@ -29,8 +28,8 @@ def series(figures_series, title) -> list[int]:
     )
 
 
-class OverviewFiguresTests(AuthAPITestCase):
-    """The figures, computed by the database (both backends) and Redis, bucket by bucket."""
+class OverviewFiguresMixin:
+    """A clock stopped at half past two, and events some time before it."""
 
     def setUp(self):
         super().setUp()
@@ -39,6 +38,10 @@ class OverviewFiguresTests(AuthAPITestCase):
 
     def event(self, kind, ago: timedelta, **fields):
         AuthEvent.objects.create(kind=kind, at=self.now - ago, **fields)
+
+
+class OverviewFiguresTests(OverviewFiguresMixin, AuthAPITestCase):
+    """The figures, computed by the database (both backends) and Redis, bucket by bucket."""
 
     def test_events_land_in_their_hour_and_day(self):
         self.event(AuthEvent.Kind.LOGIN_SUCCEEDED, timedelta(minutes=10))  # this hour
@@ -142,15 +145,6 @@ class OverviewFiguresTests(AuthAPITestCase):
         with self.assertNumQueries(4), count_redis_round_trips() as sent:
             overview.figures()
         self.assertEqual(len(sent), 1)
-
-    def test_without_redis_the_rest_is_shown(self):
-        redis = use_private_redis(self)
-        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(minutes=5))
-        redis.stop()
-        found = overview.figures()
-        self.assertFalse(found.refreshes_known)
-        self.assertEqual(series(found.hourly, "Refreshes"), [])
-        self.assertEqual(series(found.hourly, "Logins failed")[-1], 1)
 
 
 class OverviewPageTests(AuthAPITestCase):

@@ -4,16 +4,22 @@ Copy this package (or import it) into a microservice::
 
     from tokens.verifier import AccessTokenVerifier, InvalidToken
 
-    verifier = AccessTokenVerifier("https://auth.example.com/.well-known/jwks.json")
+    verifier = AccessTokenVerifier(
+        "https://auth.example.com/.well-known/jwks.json",
+        issuer="https://auth.example.com",   # the issuer's ISSUER and AUDIENCE settings, if set
+        audience="billing",
+    )
     try:
         claims = verifier.verify(bearer_token)   # {"sub", "sid", "username", "exp", ...}
     except InvalidToken as exc:
         ...                                      # 401, with exc.code
 
 Only access tokens signed by a key the JWKS publishes pass: refresh tokens, tokens signed by
-any other key or with another algorithm, and expired ones are refused. The check is
-stateless: a logged-out session's access token passes until it expires (``ACCESS_TOKEN_LIFETIME``);
-a service that must know at once asks the introspection endpoint (RFC 7662) instead.
+any other key or with another algorithm, expired ones, and those of another issuer or audience
+(when given) are refused. A token that names an audience is refused by a verifier given none.
+The check is stateless: a logged-out session's access token passes until it expires
+(``ACCESS_TOKEN_LIFETIME``); a service that must know at once asks the introspection endpoint
+(RFC 7662) instead.
 """
 
 import jwt
@@ -43,6 +49,8 @@ class AccessTokenVerifier:
         cache_seconds: int = 300,
         refetch_cooldown: float = 5,
         timeout: float = 5,
+        issuer: str | None = None,
+        audience: str | None = None,
     ):
         # PyJWKClient caches the key set and fetches it again when it meets an unknown kid (a
         # rotation
@@ -55,6 +63,7 @@ class AccessTokenVerifier:
             timeout=timeout,
         )
         self.leeway = leeway
+        self.issuer, self.audience = issuer, audience
 
     def verify(self, token: str) -> dict:
         """Return the claims of a valid access token; raise ``InvalidToken`` otherwise."""
@@ -63,12 +72,15 @@ class AccessTokenVerifier:
             if header.get("alg") not in ALGORITHMS or not isinstance(header.get("kid"), str):
                 raise InvalidToken("not signed with a published asymmetric key")
             key = self.jwks.get_signing_key(header["kid"])
+            required = [*REQUIRED_CLAIMS, *(["iss"] if self.issuer else [])]
             claims = jwt.decode(
                 token,
                 key.key,
                 algorithms=[key.algorithm_name] if key.algorithm_name in ALGORITHMS else [],
                 leeway=self.leeway,
-                options={"require": list(REQUIRED_CLAIMS)},
+                issuer=self.issuer,
+                audience=self.audience,
+                options={"require": [*required, *(["aud"] if self.audience else [])]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("token expired", "token_expired") from exc

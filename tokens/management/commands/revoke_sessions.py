@@ -21,14 +21,13 @@ class Command(BaseCommand):
         users = get_user_model()._default_manager
         if all_users == bool(username):
             raise CommandError("Give a USERNAME or --all-users (not both).")
-        sessions = Session.objects.all()
+        targets = users.all()
         if not all_users:
             targets = users.filter(**{users.model.USERNAME_FIELD: username})
             if not targets.exists():
                 raise CommandError(f"No user named {username!r}.")
-            sessions = sessions.filter(user__in=targets)
         try:
-            revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
+            revoked = services.revoke_all(targets, Session.RevokeReason.COMMAND)
         except StoreUnavailableError as exc:
             raise CommandError(
                 f"Nothing was revoked: the token store (Redis) cannot be reached ({exc})."

@@ -1,0 +1,101 @@
+"""The app's admin pages fit a 1280 px wide window: nothing scrolls sideways."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from tokens.models import AuthEvent, Session
+from tokens.tests.browser import BrowserTestCase, requires_chromium
+from tokens.tests.live.test_browser import ARTIFACTS
+from tokens.tests.support import PASSWORD, login_name, make_user
+
+WIDTH = 1280
+# The parts of a page that scroll sideways within themselves (form controls such as a long
+# multiple select are made to).
+SCROLLING_BOXES = """[...document.querySelectorAll(":not(select, textarea)")]
+    .filter(e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX))
+    .filter(e => e.scrollWidth > e.clientWidth)
+    .map(e => e.id || e.className || e.tagName)"""
+# Long, real user agents: the widest cell a sessions or events list shows.
+AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+)
+
+
+@requires_chromium
+class AdminLayoutTests(BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        make_user("admin", is_staff=True, is_superuser=True)
+        self.user = make_user("alexandra.longname", email="alexandra.longname@example.com")
+        api = Client()
+        for index, agent in enumerate(AGENTS * 2):
+            api.post(
+                "/api/auth/login/",
+                {"username": login_name("alexandra.longname"), "password": PASSWORD},
+                content_type="application/json",
+                HTTP_USER_AGENT=agent,
+                REMOTE_ADDR=f"2001:db8:85a3::8a2e:370:{7334 + index}",
+            )
+        api.post(
+            "/api/auth/login/",
+            {"username": "nobody-at-all@example.com", "password": "wrong"},
+            content_type="application/json",
+            HTTP_USER_AGENT=AGENTS[0],
+        )
+
+    def pages(self) -> dict[str, str]:
+        """Each admin page of the app, by name."""
+        session = Session.objects.first()
+        assert session is not None
+        pages = {
+            "admin-index": reverse("admin:index"),
+            "sessions": reverse("admin:tokens_session_changelist"),
+            "session": reverse("admin:tokens_session_change", args=[session.pk]),
+            "auth-events": reverse("admin:tokens_authevent_changelist"),
+            "auth-event": reverse(
+                "admin:tokens_authevent_change", args=[AuthEvent.objects.first().pk]
+            ),
+            "security-overview": reverse("admin:tokens_authevent_overview"),
+        }
+        users = get_user_model()._meta
+        if admin.site.is_registered(get_user_model()):
+            changelist = f"admin:{users.app_label}_{users.model_name}_changelist"
+            change = f"admin:{users.app_label}_{users.model_name}_change"
+            pages["users"] = reverse(changelist)
+            pages["user"] = reverse(change, args=[self.user.pk])
+        return pages
+
+    def test_every_page_fits_1280_pixels(self):
+        context = self.browser.new_context(viewport={"width": WIDTH, "height": 900})
+        self.addCleanup(context.close)
+        page = context.new_page()
+        page.goto(f"{self.live_server_url}/admin/login/?next=/admin/")
+        page.fill("#id_username", login_name("admin"))
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#content")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, path in self.pages().items():
+            with self.subTest(page=name):
+                page.goto(self.live_server_url + path)
+                page.wait_for_selector("#content")
+                page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+                widths = page.evaluate(
+                    "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+                )
+                self.assertLessEqual(widths[0], widths[1], f"{name} scrolls sideways: {widths}")
+                # Nor does any part of it (a change list's table scrolls inside its own box).
+                self.assertEqual(page.evaluate(SCROLLING_BOXES), [], name)
+                if name == "users":
+                    header = page.locator("th.column-live_sessions").bounding_box()
+                    self.assertIsNotNone(header)
+                    self.assertLessEqual(header["x"] + header["width"], WIDTH)
+                if name == "admin-index":
+                    link = page.locator("#security-overview-link a").bounding_box()
+                    # One line, not a letter per line.
+                    self.assertLess(link["height"], 30, link)
