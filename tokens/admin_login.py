@@ -13,12 +13,9 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
-from tokens.core import services
-from tokens.exceptions import InvalidCodeError
+from tokens.exceptions import InvalidCodeError, ThrottledError
 from tokens.mfa import factors
 from tokens.mfa.serializers import MAX_CODE_LENGTH
-from tokens.models import AuthEvent
-from tokens.throttling import SecondFactorThrottle
 
 SECOND_FACTOR_ERRORS = {
     "mfa_required": "This account has a second factor: give its code too.",
@@ -48,22 +45,16 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
         super().confirm_login_allowed(user)
         if not factors.has_second_factor(user):
             return
-        throttle = SecondFactorThrottle()
-        wait = throttle.wait(self.request, user)
-        if wait:
-            raise ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"wait": wait}
-            )
         code = self.cleaned_data.get("code")
         if not code:
             raise ValidationError(self.error_messages["mfa_required"], code="mfa_required")
         try:
-            factors.verify_code(user, code)
+            factors.check(self.request, user, lambda: factors.verify_code(user, code), "admin")
+        except ThrottledError as exc:
+            raise ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"wait": exc.wait}
+            ) from None
         except InvalidCodeError:
-            throttle.failed(self.request, user)
-            services.record_event(AuthEvent.Kind.MFA_FAILED, self.request, user, detail="admin")
             raise ValidationError(
                 self.error_messages["invalid_code"], code="invalid_code"
             ) from None
-        throttle.succeeded(self.request, user)
-        services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, self.request, user, detail="admin")

@@ -66,6 +66,16 @@ class InvalidCodeError(AuthError):
     code = "invalid_code"
 
 
+class ThrottledError(AuthError):
+    """Too many wrong attempts lately: ``wait`` seconds before the next one is heard."""
+
+    code = "throttled"
+
+    def __init__(self, wait: int):
+        super().__init__(f"try again in {wait} s")
+        self.wait = wait
+
+
 class InvalidKeyError(AuthError):
     """A mailed key that is unknown, used, expired, for another purpose or for another state."""
 
@@ -192,6 +202,8 @@ REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError
 
 def to_api_error(exc: Exception) -> Exception:
     """Translate a domain, Redis or request-size error into the API error of the contract."""
+    if isinstance(exc, ThrottledError):
+        return exceptions.Throttled(exc.wait)
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
     if isinstance(exc, REDIS_FAILURES):

@@ -7,18 +7,21 @@ auth event log, the owner's security mail and the short-lived login state in Red
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from tokens.conf import token_settings
 from tokens.core import claims, clock, services
-from tokens.exceptions import InvalidCodeError, TokenError
+from tokens.exceptions import InvalidCodeError, ThrottledError, TokenError
 from tokens.lifecycle import mail
 from tokens.mfa import passkeys, recovery_codes, totp
 from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
 from tokens.store import redis_keys, store
+from tokens.throttling import SecondFactorThrottle
 from tokens.users import user_pk
 
 # The names of the methods a login waiting for its second factor may finish with (``methods``).
@@ -30,10 +33,16 @@ def active_totp(user) -> TotpFactor | None:
 
 
 def has_second_factor(user) -> bool:
-    """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey."""
+    """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey.
+
+    One query, as every password login asks it.
+    """
+    totp_factors = TotpFactor.objects.filter(user=OuterRef("pk")).exclude(secret="")
     return (
-        TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").exists()
-        or Passkey.objects.filter(user_id=user.pk).exists()
+        get_user_model()
+        ._default_manager.filter(pk=user.pk)
+        .filter(Exists(totp_factors) | Exists(Passkey.objects.filter(user=OuterRef("pk"))))
+        .exists()
     )
 
 
@@ -70,6 +79,25 @@ def verify_code(user, code: str) -> str:
     if recovery_codes.use(user, code):
         return claims.ONE_TIME_CODE
     raise InvalidCodeError("wrong or used code")
+
+
+def check(request, user, verify: Callable[[], str], detail: str = "") -> str:
+    """Run ``verify()`` (an RFC 8176 method, or ``InvalidCodeError``) under the user's growing delay
+    for wrong codes (``ThrottledError`` while it lasts); record the outcome as an auth event.
+    """
+    throttle = SecondFactorThrottle()
+    wait = throttle.wait(request, user)
+    if wait:
+        raise ThrottledError(wait)
+    try:
+        method = verify()
+    except InvalidCodeError:
+        throttle.failed(request, user)
+        services.record_event(AuthEvent.Kind.MFA_FAILED, request, user, detail=detail)
+        raise
+    throttle.succeeded(request, user)
+    services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, request, user, detail=detail)
+    return method
 
 
 def verify_passkey(user, ceremony: dict, credential: dict) -> str:

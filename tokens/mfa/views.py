@@ -28,29 +28,11 @@ from tokens.models import AuthEvent, Passkey
 from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
-from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, SecondFactorThrottle
+from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
 from tokens.views import AuthAPIView, logged_in
 
 
-def check_second_factor(request, user, verify) -> str:
-    """Run ``verify()`` (which returns an RFC 8176 method or raises ``InvalidCodeError``) under the
-    user's growing delay for wrong codes; record the outcome as an auth event.
-    """
-    throttle = SecondFactorThrottle()
-    wait = throttle.wait(request, user)
-    if wait:
-        raise Throttled(wait)
-    try:
-        method = verify()
-    except InvalidCodeError:
-        throttle.failed(request, user)
-        services.record_event(AuthEvent.Kind.MFA_FAILED, request, user)
-        raise
-    throttle.succeeded(request, user)
-    services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, request, user)
-    return method
-
-
+@method_decorator(never_cache, name="dispatch")
 class MfaStatusView(AuthAPIView):
     """The user's second factors: TOTP, recovery codes left, passkeys."""
 
@@ -58,6 +40,7 @@ class MfaStatusView(AuthAPIView):
         return Response(factors.status(request.user))
 
 
+@method_decorator(never_cache, name="dispatch")
 class TotpView(AuthAPIView):
     """Start enrolling TOTP (a pending secret), or remove it."""
 
@@ -71,6 +54,7 @@ class TotpView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@method_decorator(never_cache, name="dispatch")
 class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
 
@@ -81,6 +65,7 @@ class TotpConfirmView(AuthAPIView):
         return Response({} if codes is None else {"recovery_codes": codes})
 
 
+@method_decorator(never_cache, name="dispatch")
 class RecoveryCodesView(AuthAPIView):
     """A new set of recovery codes; the old ones stop working."""
 
@@ -95,6 +80,7 @@ class RecoveryCodesView(AuthAPIView):
         return Response({"recovery_codes": codes})
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyOptionsView(AuthAPIView):
     """Creation options for a new passkey."""
 
@@ -104,6 +90,7 @@ class PasskeyOptionsView(AuthAPIView):
         return Response(passkeys.registration_options(request, request.user))
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyListView(AuthAPIView):
     """Register a passkey answering the creation options; the first factor brings recovery codes."""
 
@@ -122,6 +109,7 @@ class PasskeyListView(AuthAPIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(never_cache, name="dispatch")
 class PasskeyDetailView(AuthAPIView):
     """Remove one of the user's passkeys; any other id is 404."""
 
@@ -159,7 +147,7 @@ class LoginMfaView(AuthAPIView):
             return factors.verify_passkey(user, waiting["ceremony"], data["credential"])
 
         try:
-            method = check_second_factor(request, user, verify)
+            method = factors.check(request, user, verify)
         except InvalidCodeError:
             metrics.LOGINS.labels("mfa_failed").inc()
             raise
@@ -226,12 +214,10 @@ class ReauthenticateView(AuthAPIView):
         if data.get("password") is not None:
             method = self.check_password(request, user, data["password"])
         elif data.get("code") is not None:
-            method = check_second_factor(
-                request, user, lambda: factors.verify_code(user, data["code"])
-            )
+            method = factors.check(request, user, lambda: factors.verify_code(user, data["code"]))
         else:
             ceremony = passkeys.take_ceremony(data["challenge_id"])
-            method = check_second_factor(
+            method = factors.check(
                 request,
                 user,
                 lambda: factors.verify_passkey(user, ceremony, data["credential"]),

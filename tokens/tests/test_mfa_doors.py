@@ -121,6 +121,18 @@ class AdminDoorTests(MfaMixin, AuthAPITestCase):
         self.assertEqual(self.admin_login(code=codes[0]).status_code, 302)
         self.assertEqual(self.admin_login(code=codes[0]).status_code, 200)
 
+    def test_wrong_codes_are_slowed_down_at_the_admin_too(self):
+        secret, _codes = self.enrol_totp()
+        wrong = f"{(int(self.code(secret)) + 1) % 1000000:06d}"
+        codes = []
+        for _ in range(2):
+            form = self.admin_login(code=wrong).context["form"]
+            codes.append(form.non_field_errors().as_data()[0].code)
+        self.assertEqual(codes, ["invalid_code", "throttled"])
+        self.assertEqual(self.admin_login(code=self.code(secret)).status_code, 200)
+        self.clock.advance(1)
+        self.assertEqual(self.admin_login(code=self.code(secret)).status_code, 302)
+
     def test_the_login_page_shows_the_field(self):
         page = self.client.get("/admin/login/").content.decode()
         self.assertIn('name="code"', page)

@@ -25,6 +25,10 @@ class TotpLoginTests(MfaMixin, AuthAPITestCase):
 
     def test_enrolment_gives_ten_recovery_codes_once(self):
         self.assertEqual(len(self.recovery_codes), 10)
+        # Secrets and codes are never kept by a cache on the way.
+        response = self.post(f"{MFA}recovery-codes/", token=self.pair["access_token"])
+        self.assertIn("no-store", response["Cache-Control"])
+        self.recovery_codes = response.json()["recovery_codes"]
         self.assertEqual(len(set(self.recovery_codes)), 10)
         status = self.client.get(MFA, **bearer(self.pair["access_token"])).json()
         self.assertEqual(status["totp"], {"enabled": True})
@@ -141,6 +145,7 @@ class TotpLoginTests(MfaMixin, AuthAPITestCase):
 class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
     def test_a_pending_secret_is_not_a_factor_until_confirmed(self):
         response = self.post(f"{MFA}totp/", token=self.pair["access_token"])
+        self.assertIn("no-store", response["Cache-Control"])
         body = response.json()
         self.assertTrue(body["otpauth_uri"].startswith("otpauth://totp/"))
         self.assertIn(f"secret={body['secret']}", body["otpauth_uri"])
