@@ -151,9 +151,9 @@ class LoginView(TokenEndpoint):
             metrics.LOGINS.labels("failed").inc()
             raise InvalidCredentialsError("login failed")
         # Only once the password is right (a wrong one stays invalid_credentials), so this answer
-        # never tells a guesser anything.
-        LoginFailureThrottle().succeeded(request, name)
+        # never tells a guesser anything; an unverified sign-up keeps its failed-login record.
         lifecycle.check_may_log_in(user)
+        LoginFailureThrottle().succeeded(request, name)
         if factors.has_second_factor(user):
             # The password was right; the session opens only with the second factor (login/mfa/).
             metrics.LOGINS.labels("mfa_required").inc()
