@@ -369,7 +369,21 @@ class EmailVerification(models.Model):
         return f"{self.get_purpose_display()} {self.email}"
 
 
-class TotpFactor(models.Model):
+class SecondFactorRecord(models.Model):
+    """What the rows of every second factor share: when they were made, and the admin's name."""
+
+    # The factor as the admin lists it ("TOTP of alice").
+    label = "second factor"
+    created_at = models.DateTimeField(default=clock.datetime_now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.label} of {getattr(self, 'user', None)}"
+
+
+class TotpFactor(SecondFactorRecord):
     """A user's TOTP authenticator (RFC 6238): its secret, and a new one awaiting a first code."""
 
     user = models.OneToOneField(
@@ -385,34 +399,24 @@ class TotpFactor(models.Model):
         default=0, help_text="The last time step whose code was accepted: no code counts twice."
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.datetime_now)
 
-    def __str__(self):
-        return f"TOTP of {self.user}"
+    label = "TOTP"
 
 
-class RecoveryCode(models.Model):
+class RecoveryCode(SecondFactorRecord):
     """One single-use recovery code, kept as a keyed digest (``tokens.mfa.recovery_codes``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
     )
-    digest = models.CharField(max_length=64)
+    # The digest covers the user's id, so it is unique among all users' codes.
+    digest = models.CharField(max_length=64, unique=True)
     used_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.datetime_now)
 
-    class Meta:
-        constraints = (
-            models.UniqueConstraint(
-                fields=["user", "digest"], name="tokens_recoverycode_unique_digest"
-            ),
-        )
-
-    def __str__(self):
-        return f"recovery code of {self.user}"
+    label = "recovery code"
 
 
-class Passkey(models.Model):
+class Passkey(SecondFactorRecord):
     """A WebAuthn credential of a user: a second factor, and a login on its own."""
 
     user = models.ForeignKey(
@@ -428,7 +432,6 @@ class Passkey(models.Model):
         max_length=128, help_text="The user's WebAuthn handle, base64url (random, no identity)."
     )
     transports = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=clock.datetime_now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

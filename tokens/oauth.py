@@ -4,7 +4,6 @@ Both token endpoints find sessions as every other endpoint does (``services.live
 and revoking a token revokes its whole session.
 """
 
-from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework.permissions import AllowAny, BasePermission
@@ -55,8 +54,7 @@ class RevokeView(TokenEndpoint):
     serializer_class = TokenRequestSerializer
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         token = verified_token(serializer.validated_data["token"])
         if token is not None:
             own = Session.objects.filter(pk=token["sid"], user_id=user_pk(token["sub"]))
@@ -73,8 +71,7 @@ class IntrospectView(AuthAPIView):
     serializer_class = TokenRequestSerializer
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         return Response(introspection(serializer.validated_data["token"]))
 
 
@@ -106,12 +103,6 @@ def introspection(raw: str) -> dict:
 
 
 # RFC 7009 and RFC 7662, included among the app's URLs (tokens.urls).
-urlpatterns = [
-    path("revoke/", RevokeView.as_view(), name="revoke"),
-    path("introspect/", IntrospectView.as_view(), name="introspect"),
-]
-
-
 class JWKSView(AuthAPIView):
     """The public keys that verify access tokens (RFC 7517); an empty set with HS256."""
 

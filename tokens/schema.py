@@ -241,22 +241,19 @@ EXPOSITION = {
 
 # Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
 VIEWS = {
-    "tokens.views.LoginView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=LoginSerializer,
-            responses={
-                **responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
-                403: OpenApiResponse(
-                    MfaRequiredSerializer,
-                    description="mfa_required: the password is right and the user has a second "
-                    "factor, finish at login/mfa/ with the mfa_token; email_unverified: the "
-                    "address is not verified yet (detail and code only); csrf_failed.",
-                ),
-            },
-            summary="Log in with a username or e-mail address and a password",
-        )
-    },
+    "tokens.views.LoginView": operation(
+        "Log in with a username or e-mail address and a password",
+        {
+            **responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
+            403: OpenApiResponse(
+                MfaRequiredSerializer,
+                description="mfa_required: the password is right and the user has a second "
+                "factor, finish at login/mfa/ with the mfa_token; email_unverified: the "
+                "address is not verified yet (detail and code only); csrf_failed.",
+            ),
+        },
+        request=LoginSerializer,
+    ),
     "tokens.views.RefreshView": operation(
         "Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
         responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
@@ -300,172 +297,130 @@ VIEWS = {
             summary="Change names (the address changes through email/change/)",
         ),
     },
-    "tokens.views.PasswordView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=PasswordChangeSerializer,
-            responses=responses(NO_CONTENT, 400, 401, 403, 503),
-            summary="Change the password; every other session is revoked",
-        )
-    },
-    "tokens.lifecycle.views.RegisterView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=RegisterSerializer,
-            responses=responses(VERIFICATION_SENT, 400, 429, 503),
-            summary="Sign up; the same answer whether or not the address has an account",
-        )
-    },
-    "tokens.lifecycle.views.VerifyEmailView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=KeySerializer,
-            responses={
-                200: VerifiedSerializer,
-                400: INVALID_KEY,
-                503: ERRORS[503],
-            },
-            summary="Verify an address with the mailed key (a sign-up, or an e-mail change)",
-        )
-    },
-    "tokens.lifecycle.views.ResendVerificationView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=AddressSerializer,
-            responses=responses(VERIFICATION_SENT, 400, 429, 503),
-            summary="Mail a new verification link; the same answer for any address",
-        )
-    },
-    "tokens.lifecycle.views.PasswordResetView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=AddressSerializer,
-            responses=responses(
-                {
-                    202: OpenApiResponse(
-                        AcceptedSerializer, description="reset_sent, for any address."
-                    )
-                },
-                400,
-                429,
-                503,
-            ),
-            summary="Mail a password reset link; the same answer for any address",
-        )
-    },
-    "tokens.lifecycle.views.PasswordResetConfirmView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=PasswordResetConfirmSerializer,
-            responses={
-                **NO_CONTENT,
-                400: INVALID_KEY,
-                503: ERRORS[503],
-            },
-            summary="Set a new password with the mailed key; every session of the user ends",
-        )
-    },
-    "tokens.lifecycle.views.EmailChangeView": {
-        "post": extend_schema(
-            tags=ACCOUNTS,
-            request=AddressSerializer,
-            responses=responses(VERIFICATION_SENT, 400, 401, "403-recent", 429, 503),
-            summary="Move the account to a new address once the mailed key is verified; recent "
-            "authentication",
-        )
-    },
-    "tokens.mfa.views.MfaStatusView": {
-        "get": extend_schema(
-            tags=MFA_TAGS,
-            responses=responses({200: MfaStatusSerializer}, 401, 403, 503),
-            summary="The user's second factors",
-        )
-    },
+    "tokens.views.PasswordView": operation(
+        "Change the password; every other session is revoked",
+        responses(NO_CONTENT, 400, 401, 403, 503),
+        request=PasswordChangeSerializer,
+    ),
+    "tokens.lifecycle.views.RegisterView": operation(
+        "Sign up; the same answer whether or not the address has an account",
+        responses(VERIFICATION_SENT, 400, 429, 503),
+        request=RegisterSerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.lifecycle.views.VerifyEmailView": operation(
+        "Verify an address with the mailed key (a sign-up, or an e-mail change)",
+        {
+            200: VerifiedSerializer,
+            400: INVALID_KEY,
+            503: ERRORS[503],
+        },
+        request=KeySerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.lifecycle.views.ResendVerificationView": operation(
+        "Mail a new verification link; the same answer for any address",
+        responses(VERIFICATION_SENT, 400, 429, 503),
+        request=AddressSerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.lifecycle.views.PasswordResetView": operation(
+        "Mail a password reset link; the same answer for any address",
+        responses(
+            {202: OpenApiResponse(AcceptedSerializer, description="reset_sent, for any address.")},
+            400,
+            429,
+            503,
+        ),
+        request=AddressSerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.lifecycle.views.PasswordResetConfirmView": operation(
+        "Set a new password with the mailed key; every session of the user ends",
+        {
+            **NO_CONTENT,
+            400: INVALID_KEY,
+            503: ERRORS[503],
+        },
+        request=PasswordResetConfirmSerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.lifecycle.views.EmailChangeView": operation(
+        "Move the account to a new address once the mailed key is verified; recent authentication",
+        responses(VERIFICATION_SENT, 400, 401, "403-recent", 429, 503),
+        request=AddressSerializer,
+        tags=ACCOUNTS,
+    ),
+    "tokens.mfa.views.MfaStatusView": operation(
+        "The user's second factors",
+        responses({200: MfaStatusSerializer}, 401, 403, 503),
+        "get",
+        tags=MFA_TAGS,
+    ),
     "tokens.mfa.views.TotpView": {
-        "post": extend_schema(
-            tags=MFA_TAGS,
+        **operation(
+            "A pending TOTP secret (active once confirmed); recent authentication",
+            responses({200: TotpSetupSerializer}, 401, "403-recent", 503),
             request=None,
-            responses=responses({200: TotpSetupSerializer}, 401, "403-recent", 503),
-            summary="A pending TOTP secret (active once confirmed); recent authentication",
+            tags=MFA_TAGS,
         ),
-        "delete": extend_schema(
+        **operation(
+            "Remove TOTP; recent authentication",
+            responses(NO_CONTENT, 401, "403-recent", 503),
+            "delete",
             tags=MFA_TAGS,
-            responses=responses(NO_CONTENT, 401, "403-recent", 503),
-            summary="Remove TOTP; recent authentication",
         ),
     },
-    "tokens.mfa.views.TotpConfirmView": {
-        "post": extend_schema(
-            tags=MFA_TAGS,
-            request=CodeSerializer,
-            responses=responses({200: TotpConfirmedSerializer}, "400-code", 401, 403, 503),
-            summary="Confirm the pending TOTP secret with a code",
-        )
-    },
-    "tokens.mfa.views.RecoveryCodesView": {
-        "post": extend_schema(
-            tags=MFA_TAGS,
-            request=None,
-            responses=responses({200: RecoveryCodesSerializer}, 400, 401, "403-recent", 503),
-            summary="A new set of recovery codes (the old ones stop working); recent "
-            "authentication",
-        )
-    },
-    "tokens.mfa.views.PasskeyOptionsView": {
-        "post": extend_schema(
-            tags=MFA_TAGS,
-            request=None,
-            responses=responses({200: PublicKeyOptionsSerializer}, 401, "403-recent", 503),
-            summary="Creation options for a new passkey; recent authentication",
-        )
-    },
-    "tokens.mfa.views.PasskeyListView": {
-        "post": extend_schema(
-            tags=MFA_TAGS,
-            request=PasskeyCreateSerializer,
-            responses=responses({201: PasskeyCreatedSerializer}, "400-code", 401, 403, 503),
-            summary="Register a passkey answering the creation options",
-        )
-    },
-    "tokens.mfa.views.PasskeyDetailView": {
-        "delete": extend_schema(
-            tags=MFA_TAGS,
-            responses=responses(NO_CONTENT, 401, "403-recent", 404, 503),
-            summary="Remove one of the user's passkeys; recent authentication",
-        )
-    },
-    "tokens.mfa.views.LoginMfaView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=MfaLoginSerializer,
-            responses=responses({200: LoginResponseSerializer}, "400-code", 401, 429, 503),
-            summary="Finish a login with its mfa_token and a code or a passkey answer",
-        )
-    },
-    "tokens.mfa.views.PasskeyLoginOptionsView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=None,
-            responses=responses({200: PasskeyLoginOptionsSerializer}, 429, 503),
-            summary="Request options for a login with any discoverable passkey",
-        )
-    },
-    "tokens.mfa.views.PasskeyLoginView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=PasskeyLoginSerializer,
-            responses=responses({200: LoginResponseSerializer}, "400-code", 429, 503),
-            summary="Log in with a passkey alone (user verification required)",
-        )
-    },
-    "tokens.mfa.views.ReauthenticateView": {
-        "post": extend_schema(
-            tags=AUTH,
-            request=ReauthenticateSerializer,
-            responses=responses({200: TokenPairSerializer}, "400-code", 401, 403, 429, 503),
-            summary="Prove a credential again: a new pair for this session, a fresh auth_time",
-        )
-    },
+    "tokens.mfa.views.TotpConfirmView": operation(
+        "Confirm the pending TOTP secret with a code",
+        responses({200: TotpConfirmedSerializer}, "400-code", 401, 403, 503),
+        request=CodeSerializer,
+        tags=MFA_TAGS,
+    ),
+    "tokens.mfa.views.RecoveryCodesView": operation(
+        "A new set of recovery codes (the old ones stop working); recent authentication",
+        responses({200: RecoveryCodesSerializer}, 400, 401, "403-recent", 503),
+        request=None,
+        tags=MFA_TAGS,
+    ),
+    "tokens.mfa.views.PasskeyOptionsView": operation(
+        "Creation options for a new passkey; recent authentication",
+        responses({200: PublicKeyOptionsSerializer}, 401, "403-recent", 503),
+        request=None,
+        tags=MFA_TAGS,
+    ),
+    "tokens.mfa.views.PasskeyListView": operation(
+        "Register a passkey answering the creation options",
+        responses({201: PasskeyCreatedSerializer}, "400-code", 401, 403, 503),
+        request=PasskeyCreateSerializer,
+        tags=MFA_TAGS,
+    ),
+    "tokens.mfa.views.PasskeyDetailView": operation(
+        "Remove one of the user's passkeys; recent authentication",
+        responses(NO_CONTENT, 401, "403-recent", 404, 503),
+        "delete",
+        tags=MFA_TAGS,
+    ),
+    "tokens.mfa.views.LoginMfaView": operation(
+        "Finish a login with its mfa_token and a code or a passkey answer",
+        responses({200: LoginResponseSerializer}, "400-code", 401, 429, 503),
+        request=MfaLoginSerializer,
+    ),
+    "tokens.mfa.views.PasskeyLoginOptionsView": operation(
+        "Request options for a login with any discoverable passkey",
+        responses({200: PasskeyLoginOptionsSerializer}, 429, 503),
+        request=None,
+    ),
+    "tokens.mfa.views.PasskeyLoginView": operation(
+        "Log in with a passkey alone (user verification required)",
+        responses({200: LoginResponseSerializer}, "400-code", 429, 503),
+        request=PasskeyLoginSerializer,
+    ),
+    "tokens.mfa.views.ReauthenticateView": operation(
+        "Prove a credential again: a new pair for this session, a fresh auth_time",
+        responses({200: TokenPairSerializer}, "400-code", 401, 403, 429, 503),
+        request=ReauthenticateSerializer,
+    ),
     "tokens.oauth.RevokeView": operation(
         "RFC 7009 revocation: the token's session ends",
         responses({200: REVOKED}, 400, 503),

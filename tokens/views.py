@@ -77,10 +77,15 @@ class AuthAPIView(generics.GenericAPIView):
         # Always name the scheme, so DRF keeps a failed authentication a 401 (RFC 6750).
         return www_authenticate()
 
-    def presented_token(self, request, *cookie_names: str) -> str:
-        """A token from the body, else the Authorization header, else a cookie (CSRF-checked)."""
+    def valid_serializer(self, request) -> BaseSerializer:
+        """The view's serializer of the request's body, validated (else a 400 with field errors)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def presented_token(self, request, *cookie_names: str) -> str:
+        """A token from the body, else the Authorization header, else a cookie (CSRF-checked)."""
+        serializer = self.valid_serializer(request)
         token = serializer.validated_data.get("refresh_token") or bearer_token(request)
         if token:
             return token
@@ -142,8 +147,7 @@ class LoginView(TokenEndpoint):
         return import_string(token_settings.LOGIN_SERIALIZER)
 
     def post(self, request):
-        serializer = cast(LoginSerializer, self.get_serializer(data=request.data))
-        serializer.is_valid(raise_exception=True)
+        serializer = cast(LoginSerializer, self.valid_serializer(request))
         name = serializer.identifier
         user = authenticate(request, username=name, password=serializer.validated_data["password"])
         if user is None:
@@ -299,8 +303,7 @@ class PasswordView(AuthAPIView):
     serializer_class = PasswordChangeSerializer
 
     def post(self, request):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         # One transaction: if the other sessions cannot be revoked, the password is not changed
         # either.
         with transaction.atomic():

@@ -1,9 +1,7 @@
 """The account lifecycle's endpoints. Thin: validation in serializers, work in services."""
 
-from django.utils.decorators import method_decorator
-from django.views.decorators.cache import never_cache
 from rest_framework import status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tokens.lifecycle import services
@@ -15,7 +13,7 @@ from tokens.lifecycle.serializers import (
 )
 from tokens.lifecycle.throttling import MailIPThrottle
 from tokens.permissions import RecentAuthentication
-from tokens.views import AuthAPIView
+from tokens.views import AuthAPIView, TokenEndpoint
 
 # The 202 bodies: one per kind of mail, the same whoever the address belongs to.
 VERIFICATION_SENT = {
@@ -28,73 +26,63 @@ RESET_SENT = {
 }
 
 
-class PublicAPIView(AuthAPIView):
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-
-
-class RegisterView(PublicAPIView):
+class RegisterView(TokenEndpoint):
     """Sign up; the answer is the same whether or not the address already has an account."""
 
     throttle_classes = (MailIPThrottle,)
     serializer_class = RegisterSerializer
 
     def post(self, request):
-        serializer = RegisterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         data = serializer.validated_data
         services.register(request, data["email"], data["password"], data.get("username"))
         return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
 
 
-@method_decorator(never_cache, name="dispatch")
-class VerifyEmailView(PublicAPIView):
+class VerifyEmailView(TokenEndpoint):
     """Spend a verification key: a sign-up is confirmed, or an e-mail change takes effect."""
 
     serializer_class = KeySerializer
 
     def post(self, request):
-        serializer = KeySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         address = services.verify_email(request, serializer.validated_data["key"])
         return Response({"email": address, "verified": True})
 
 
-class ResendVerificationView(PublicAPIView):
+class AddressMailView(TokenEndpoint):
+    """Mail a link to an address; the same answer for any address, known or not."""
+
+    throttle_classes = (MailIPThrottle,)
+    serializer_class = AddressSerializer
+    # The service that mails the link, and the 202 body that answers whatever it found.
+    mail = staticmethod(services.resend_verification)
+    answer = VERIFICATION_SENT
+
+    def post(self, request):
+        serializer = self.valid_serializer(request)
+        self.mail(request, serializer.validated_data["email"])
+        return Response(self.answer, status=status.HTTP_202_ACCEPTED)
+
+
+class ResendVerificationView(AddressMailView):
     """Mail a new verification link; the same answer for any address."""
 
-    throttle_classes = (MailIPThrottle,)
-    serializer_class = AddressSerializer
 
-    def post(self, request):
-        serializer = AddressSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.resend_verification(request, serializer.validated_data["email"])
-        return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
-
-
-class PasswordResetView(PublicAPIView):
+class PasswordResetView(AddressMailView):
     """Mail a password reset link; the same answer for any address."""
 
-    throttle_classes = (MailIPThrottle,)
-    serializer_class = AddressSerializer
-
-    def post(self, request):
-        serializer = AddressSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.request_password_reset(request, serializer.validated_data["email"])
-        return Response(RESET_SENT, status=status.HTTP_202_ACCEPTED)
+    mail = staticmethod(services.request_password_reset)
+    answer = RESET_SENT
 
 
-@method_decorator(never_cache, name="dispatch")
-class PasswordResetConfirmView(PublicAPIView):
+class PasswordResetConfirmView(TokenEndpoint):
     """Set a new password with a reset key; every session of the user ends."""
 
     serializer_class = PasswordResetConfirmSerializer
 
     def post(self, request):
-        serializer = PasswordResetConfirmSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         data = serializer.validated_data
         services.reset_password(request, data["user"], data["new_password"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -110,7 +98,6 @@ class EmailChangeView(AuthAPIView):
     serializer_class = AddressSerializer
 
     def post(self, request):
-        serializer = AddressSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         services.request_email_change(request, request.user, serializer.validated_data["email"])
         return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)

@@ -9,7 +9,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, Throttled
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -29,7 +29,7 @@ from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
 from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
-from tokens.views import AuthAPIView, logged_in
+from tokens.views import AuthAPIView, TokenEndpoint, logged_in
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -58,9 +58,10 @@ class TotpView(AuthAPIView):
 class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
 
+    serializer_class = CodeSerializer
+
     def post(self, request):
-        serializer = CodeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         codes = factors.confirm_totp(request, request.user, serializer.validated_data["code"])
         return Response({} if codes is None else {"recovery_codes": codes})
 
@@ -94,9 +95,10 @@ class PasskeyOptionsView(AuthAPIView):
 class PasskeyListView(AuthAPIView):
     """Register a passkey answering the creation options; the first factor brings recovery codes."""
 
+    serializer_class = PasskeyCreateSerializer
+
     def post(self, request):
-        serializer = PasskeyCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         passkey, codes = factors.add_passkey(
             request,
             request.user,
@@ -121,12 +123,9 @@ class PasskeyDetailView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@method_decorator(never_cache, name="dispatch")
-class LoginMfaView(AuthAPIView):
+class LoginMfaView(TokenEndpoint):
     """Finish a login that answered ``mfa_required``: its ``mfa_token`` and a second factor."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     throttle_classes = (LoginIPThrottle,)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
     serializer_class = MfaLoginSerializer
@@ -134,8 +133,7 @@ class LoginMfaView(AuthAPIView):
     second_factor_step = True
 
     def post(self, request):
-        serializer = MfaLoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         data = serializer.validated_data
         user, waiting = factors.pending_login(data["mfa_token"])
 
@@ -155,32 +153,25 @@ class LoginMfaView(AuthAPIView):
         return logged_in(request, user, [*waiting["amr"], method])
 
 
-@method_decorator(never_cache, name="dispatch")
-class PasskeyLoginOptionsView(AuthAPIView):
+class PasskeyLoginOptionsView(TokenEndpoint):
     """Request options for a login with any discoverable passkey, under a new ``challenge_id``."""
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     throttle_classes = (LoginIPThrottle,)
 
     def post(self, request):
         return Response(passkeys.start_login(request))
 
 
-@method_decorator(never_cache, name="dispatch")
-class PasskeyLoginView(AuthAPIView):
+class PasskeyLoginView(TokenEndpoint):
     """Log in with a passkey alone: its assertion, with user verification, for the options of
     ``challenge_id``.
     """
 
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
     throttle_classes = (LoginIPThrottle,)
     serializer_class = PasskeyLoginSerializer
 
     def post(self, request):
-        serializer = PasskeyLoginSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         ceremony = passkeys.take_ceremony(serializer.validated_data["challenge_id"])
         active = get_user_model()._default_manager.all()
         if any(f.name == "is_active" for f in get_user_model()._meta.concrete_fields):
@@ -207,8 +198,7 @@ class ReauthenticateView(AuthAPIView):
     serializer_class = ReauthenticateSerializer
 
     def post(self, request):
-        serializer = ReauthenticateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.valid_serializer(request)
         data = serializer.validated_data
         user = request.user
         if data.get("password") is not None:

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("digest", models.CharField(max_length=64)),
+                ("digest", models.CharField(max_length=64, unique=True)),
                 ("used_at", models.DateTimeField(blank=True, null=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
@@ -148,12 +148,5 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("user", "digest"), name="tokens_recoverycode_unique_digest"
-                    )
-                ],
-            },
         ),
     )
