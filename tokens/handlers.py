@@ -4,6 +4,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tokens.conf import token_settings
 from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
 from tokens.operations import metrics
 
@@ -23,4 +24,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response.data = {"detail": str(detail) if detail is not None else str(exc), "code": code}
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = www_authenticate(code)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(token_settings.SERVICE_UNAVAILABLE_RETRY_AFTER)
     return response

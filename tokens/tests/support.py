@@ -14,6 +14,8 @@ from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
 from rest_framework.test import APITestCase, APITransactionTestCase
 
+from tokens.store import store
+
 PASSWORD = "correct-horse-battery-9"
 
 
@@ -69,6 +71,8 @@ class RealRedisMixin:
     def setUp(self):
         super().setUp()
         get_redis_connection("default").flushdb()
+        # Each test starts with a Redis that answers: no breaker left open, no epoch remembered.
+        store.reset_for_tests()
 
 
 class AuthAPIMixin(RealRedisMixin):
