@@ -33,6 +33,7 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
         try:
             response = view(request, *args, **kwargs)
         except DATABASE_FAULTS:
+            services.forget_rolled_back_revocations()
             self.message_user(request, self.database_unavailable_message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         if request.method == "POST" and breaker.is_open:

@@ -5,7 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tokens.conf import token_settings
-from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
+from tokens.core import services
+from tokens.exceptions import DATABASE_FAULTS, ServiceUnavailable, to_api_error, www_authenticate
 from tokens.operations import metrics
 
 
@@ -14,6 +15,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     original, exc = exc, to_api_error(exc)
     if isinstance(exc, ServiceUnavailable):
         metrics.UNAVAILABLE.labels(metrics.unavailable_cause(original)).inc()
+        if isinstance(original, DATABASE_FAULTS):
+            services.forget_rolled_back_revocations()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -44,9 +44,7 @@ _wrote_alone = False
 
 def record_epoch():
     """An expression for the record's epoch (0 before the first outage), to read alongside a row."""
-    return Coalesce(
-        Subquery(StoreEpoch.objects.filter(pk=1).values("epoch")[:1]), Value(0)
-    )
+    return Coalesce(Subquery(StoreEpoch.objects.filter(pk=1).values("epoch")[:1]), Value(0))
 
 
 def _read_record_epoch() -> int:

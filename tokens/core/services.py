@@ -10,6 +10,7 @@ behind is in docs/internals.md.
 """
 
 import json
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -514,15 +515,44 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
                 (session_id, _tombstone_ttl(_epoch(expires_at), _epoch(refresh_expires_at), now))
             )
         for (user_id, username), owned in by_owner.items():
+            session_ids = [session_id for session_id, _ttl in owned]
             _write_copy(
                 lambda user_id=user_id, owned=owned: store.tombstone(user_id, owned, reason),
                 user_id,
-                [session_id for session_id, _ttl in owned],
+                session_ids,
             )
+            _uncommitted_tombstones().append((user_id, session_ids))
             _record_revocation(request, user_id, username, owned, reason)
+        transaction.on_commit(_uncommitted_tombstones().clear)
         # Counted once the revocation is committed: an outer transaction may still roll it back.
         transaction.on_commit(lambda: metrics.REVOCATIONS.labels(reason).inc(len(rows)))
     return len(rows)
+
+
+# Per thread: the tombstones written by revocations whose transaction has not committed yet.
+_pending = threading.local()
+
+
+def _uncommitted_tombstones() -> list:
+    if not hasattr(_pending, "tombstones"):
+        _pending.tombstones = []
+    return _pending.tombstones
+
+
+def forget_rolled_back_revocations() -> None:
+    """After a database fault rolled a transaction back: delete the tombstones its revocations
+    wrote, so the record (the sessions still live) answers, as the caller is told.
+
+    Best effort: while Redis cannot take the deletion, the tombstones refuse those sessions until
+    they expire (docs/internals.md, the outage and crash matrix).
+    """
+    pending = _uncommitted_tombstones()
+    for user_id, session_ids in pending:
+        try:
+            store.forget(user_id, session_ids)
+        except StoreUnavailableError:
+            break
+    pending.clear()
 
 
 def _record_revocation(request, user_id, username: str, sessions: list, reason: str) -> None:

@@ -8,7 +8,7 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
@@ -177,3 +177,22 @@ def count_redis_round_trips():
         yield sent
     finally:
         AbstractConnection.send_packed_command = original
+
+
+@contextmanager
+def database_fault(statement_start: str, statements: int = 1):
+    """A database fault on the first run of each of the next ``statements`` different statements
+    starting with ``statement_start``: the connection's own execute wrapper raises what a
+    terminated backend raises.
+    """
+    failed: set[str] = set()
+
+    def wrapper(execute, sql, params, many, context):
+        matches = sql.lstrip().upper().startswith(statement_start)
+        if matches and sql not in failed and len(failed) < statements:
+            failed.add(sql)
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield failed

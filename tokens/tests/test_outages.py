@@ -1,7 +1,6 @@
 import time
-from contextlib import contextmanager
 
-from django.db import OperationalError, connection, transaction
+from django.db import transaction
 from django_redis import get_redis_connection
 
 from tokens.models import AuthEvent, Session
@@ -12,6 +11,7 @@ from tokens.tests.support import (
     AuthAPITestCase,
     AuthAPITransactionTestCase,
     bearer,
+    database_fault,
     login_name,
     token_settings,
     without_rate_limits,
@@ -21,25 +21,6 @@ from tokens.tests.support import (
 DEADLINE = 1.5
 # A request that does not wait on Redis at all, on the same slow machine.
 QUICK = 0.4
-
-
-@contextmanager
-def failing(statement_start: str, statements: int = 1):
-    """A database fault on the first run of each of the next ``statements`` different statements
-    starting with ``statement_start``: the connection's own execute wrapper raises what a
-    terminated backend raises.
-    """
-    failed: set[str] = set()
-
-    def wrapper(execute, sql, params, many, context):
-        matches = sql.lstrip().upper().startswith(statement_start)
-        if matches and sql not in failed and len(failed) < statements:
-            failed.add(sql)
-            raise OperationalError("terminating connection due to administrator command")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield failed
 
 
 @token_settings(STORE_EPOCH_LEASE=1, STORE_RETRY_INTERVAL=30)
@@ -156,20 +137,20 @@ class DatabaseFaultTests(AuthAPITransactionTestCase):
 
     def test_an_idempotent_read_is_tried_again_on_a_new_connection(self):
         get_redis_connection("default").flushdb()  # a miss: the session's row is read too
-        with failing("SELECT", statements=2) as failed:
+        with database_fault("SELECT", statements=2) as failed:
             response = self.me(self.pair["access_token"])
         self.assertEqual(response.status_code, 200)
         self.assertEqual(len(failed), 2, "the session's row and the user's row")
 
     def test_a_read_inside_a_transaction_is_a_503(self):
-        with failing("SELECT"), transaction.atomic():
+        with database_fault("SELECT"), transaction.atomic():
             response = self.me(self.pair["access_token"])
         self.assertError(response, 503, "service_unavailable")
         self.assertEqual(response["Retry-After"], "1")
 
     def test_a_failed_login_write_issues_nothing(self):
         sessions, events = Session.objects.count(), AuthEvent.objects.count()
-        with failing('INSERT INTO "TOKENS_SESSION"'):
+        with database_fault('INSERT INTO "TOKENS_SESSION"'):
             response = self.client.post(
                 "/api/auth/login/",
                 {"username": login_name("alice"), "password": PASSWORD},
@@ -180,7 +161,7 @@ class DatabaseFaultTests(AuthAPITransactionTestCase):
         self.assertEqual((Session.objects.count(), AuthEvent.objects.count()), (sessions, events))
 
     def test_a_failed_rotation_leaves_the_presented_token_current(self):
-        with failing('UPDATE "TOKENS_SESSION"'):
+        with database_fault('UPDATE "TOKENS_SESSION"'):
             response = self.refresh(self.pair["refresh_token"])
         self.assertError(response, 503, "service_unavailable")
         retried = self.refresh(self.pair["refresh_token"])
@@ -188,7 +169,7 @@ class DatabaseFaultTests(AuthAPITransactionTestCase):
         self.assertEqual(self.me(retried.json()["access_token"]).status_code, 200)
 
     def test_a_failed_logout_revokes_nothing(self):
-        with failing('UPDATE "TOKENS_SESSION"'):
+        with database_fault('UPDATE "TOKENS_SESSION"'):
             response = self.client.post("/api/auth/logout/", **bearer(self.pair["access_token"]))
         self.assertError(response, 503, "service_unavailable")
         self.assertEqual(self.me(self.pair["access_token"]).status_code, 200)

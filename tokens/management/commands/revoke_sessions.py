@@ -31,6 +31,7 @@ class Command(BaseCommand):
         try:
             revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
         except DATABASE_FAULTS as exc:
+            services.forget_rolled_back_revocations()
             raise CommandError(
                 f"Nothing was revoked: the database cannot be reached ({exc})."
             ) from exc
