@@ -151,8 +151,9 @@ INVALID_TOKEN_CODES = frozenset(
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).
 REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)
 
-# Database faults (a connection lost or refused, a backend terminated, a failed commit): a 503, never
-# a 500. Not ``DatabaseError`` as a whole: an ``IntegrityError`` is a bug to see, not an outage.
+# Database faults (a connection lost or refused, a backend terminated, a failed commit): a 503,
+# never a 500. Not ``DatabaseError`` as a whole: an ``IntegrityError`` is a bug to see, not an
+# outage.
 DATABASE_FAULTS = (OperationalError, InterfaceError)
 
 

@@ -9,6 +9,7 @@ Failed logins have a throttle of their own (``LoginFailureThrottle``): a growing
 device cookies, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies".
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -114,7 +115,8 @@ class LoginFailureThrottle(RedisCounterThrottle):
 
     def failed(self, request, name: str) -> None:
         client = self.client(request, name)
-        try:
+        # Without Redis the failure is still recorded as an auth event; only its delay is lost.
+        with suppress(StoreUnavailableError):
             store.login_failed(
                 client.key,
                 client.name_key,
@@ -124,14 +126,11 @@ class LoginFailureThrottle(RedisCounterThrottle):
                 memory=token_settings.LOGIN_FAILURE_MEMORY,
                 window=self.name_limit()[1],
             )
-        except StoreUnavailableError:
-            pass  # the failure is still recorded as an auth event; only its delay is lost
 
     def succeeded(self, request, name: str) -> None:
-        try:
+        # Without Redis the failures are forgotten when their memory ends instead.
+        with suppress(StoreUnavailableError):
             store.login_succeeded(self.client(request, name).key)
-        except StoreUnavailableError:
-            pass  # the failures are forgotten when their memory ends instead
 
 
 def attempted_name(request) -> str | None:

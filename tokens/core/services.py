@@ -16,6 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
@@ -516,11 +517,7 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
             )
         for (user_id, username), owned in by_owner.items():
             session_ids = [session_id for session_id, _ttl in owned]
-            _write_copy(
-                lambda user_id=user_id, owned=owned: store.tombstone(user_id, owned, reason),
-                user_id,
-                session_ids,
-            )
+            _write_copy(partial(store.tombstone, user_id, owned, reason), user_id, session_ids)
             _uncommitted_tombstones().append((user_id, session_ids))
             _record_revocation(request, user_id, username, owned, reason)
         transaction.on_commit(_uncommitted_tombstones().clear)

@@ -1,13 +1,13 @@
+"""The outage epoch: one row the Redis copy is checked against after an outage."""
+
 from django.db import migrations, models
 from django.utils import timezone
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("tokens", "0004_auth_event_kind_at_index"),
-    ]
+    dependencies = (("tokens", "0004_auth_event_kind_at_index"),)
 
-    operations = [
+    operations = (
         migrations.CreateModel(
             name="StoreEpoch",
             fields=[
@@ -21,4 +21,4 @@ class Migration(migrations.Migration):
                 ("changed_at", models.DateTimeField(default=timezone.now)),
             ],
         ),
-    ]
+    )
