@@ -6,11 +6,11 @@ for ``STORE_RETRY_INTERVAL`` seconds every store call fails at once and the call
 database (degraded mode), then one call tries Redis again, and its success closes the breaker.
 One failure is enough to open it, since it has already cost a timeout.
 
-A few lines here rather than pybreaker: the services need the moment the breaker opened and a
-count of its openings (``tokens.core.degraded`` waits out the outage epoch's lease from that
-moment), one trial at a time without failing the trial's caller differently from the others, and
-the log lines and metrics of entering and leaving degraded mode; pybreaker's failure thresholds
-and shared state storages would go unused. The state is per process, as each process has its own
+A few lines here rather than pybreaker: the services need the moment Redis stopped answering
+(``tokens.core.degraded`` waits out the outage epoch's lease from that moment, which pybreaker
+does not keep), one trial at a time whose caller fails like the others, and the log lines and
+metrics of entering and leaving degraded mode; pybreaker's failure thresholds and shared state
+storages would go unused. The state is per process, as each process has its own
 connections to Redis.
 """
 
@@ -30,10 +30,9 @@ class Breaker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # time.monotonic() when it opened; None while closed.
+        # time.monotonic() when the call that opened it began (Redis did not answer from then
+        # on); None while closed.
         self.opened_at: float | None = None
-        # How many times it has opened in this process: names one outage, as this process saw it.
-        self.period = 0
         # When Redis last failed or was last tried while open; the interval counts from there
         # (read when used, so a changed setting applies at once).
         self._last_try = 0.0
@@ -55,15 +54,15 @@ class Breaker:
             self._last_try = now
             return True
 
-    def failed(self, cause: str) -> None:
-        """Redis could not be reached: open, or stay open for another interval."""
+    def failed(self, cause: str, began: float) -> None:
+        """Redis could not be reached by a call that began at ``began`` (``time.monotonic()``):
+        open, or stay open for another interval.
+        """
         with self._lock:
-            now = time.monotonic()
-            self._last_try = now
+            self._last_try = time.monotonic()
             entered = self.opened_at is None
             if entered:
-                self.opened_at = now
-                self.period += 1
+                self.opened_at = began
         if entered:
             metrics.DEGRADED.set(1)
             metrics.DEGRADED_ENTRIES.inc()

@@ -212,6 +212,7 @@ def unavailable() -> Iterator[None]:
     """
     if not breaker.allows():
         raise StoreUnavailableError("Redis is not asked while the circuit breaker is open")
+    began = time.monotonic()
     try:
         yield
     except RedisError as exc:
@@ -221,7 +222,8 @@ def unavailable() -> Iterator[None]:
         timeout = isinstance(exc, RedisTimeoutError)
         unreachable = isinstance(exc, RedisConnectionError)
         breaker.failed(
-            "redis_timeout" if timeout else "redis_connection" if unreachable else "redis_error"
+            "redis_timeout" if timeout else "redis_connection" if unreachable else "redis_error",
+            began,
         )
         raise StoreUnavailableError(str(exc)) from exc
     breaker.succeeded()
