@@ -16,7 +16,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
@@ -158,34 +157,33 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
         # is issued.
         degraded.learn_epoch()
         _write_copy(
-            lambda: store.write(
-                user.pk,
-                session_id,
-                store.live_fields(
-                    user.pk,
-                    user.get_username(),
-                    session_end,
-                    pair.refresh_expires_at,
-                    refresh_jti,
-                    fingerprint_digest=fingerprint_digest,
-                ),
-                ttl=pair.refresh_expires_at - now,
-            ),
-            user.pk,
+            store.write,
             [session_id],
+            user.pk,
+            session_id,
+            store.live_fields(
+                user.pk,
+                user.get_username(),
+                session_end,
+                pair.refresh_expires_at,
+                refresh_jti,
+                fingerprint_digest=fingerprint_digest,
+            ),
+            ttl=pair.refresh_expires_at - now,
         )
     return pair
 
 
-def _write_copy(write: Callable[[], Any], user_id, session_ids: list) -> Any:
-    """``write()`` the copy of some sessions of one user, the last step before the commit.
+def _write_copy(write: Callable[..., Any], session_ids: list, user_id, *args, **kwargs) -> Any:
+    """``write(user_id, *args, **kwargs)``: the copy of some sessions of one user, the last step
+    before the commit.
 
     When Redis cannot take it, the decision goes to the record alone (returns None): a full Redis
     still deletes the sessions' copies, so none answers stale; an unreachable one is left behind
     by the outage epoch (``tokens.core.degraded``).
     """
     try:
-        return write()
+        return write(user_id, *args, **kwargs)
     except StoreFullError:
         try:
             store.forget(user_id, session_ids)
@@ -262,29 +260,27 @@ def _rotate_current(presented) -> TokenPair | None:
         pair = _mint(sub, rotation.username, session_id, new_jti, now, session_end, fingerprint)
         degraded.learn_epoch()
         written = _write_copy(
-            lambda: store.write(
-                sub,
-                session_id,
-                store.live_fields(
-                    sub,
-                    rotation.username,
-                    session_end,
-                    _epoch(rotation.refresh_expires_at),
-                    new_jti,
-                    previous_jti=presented["jti"],
-                    grace_ends_at=now + grace,
-                    fingerprint_digest=fingerprint,
-                ),
-                ttl=_epoch(rotation.refresh_expires_at) - now,
-                # Self-describing, so the grace window holds even if the session's hash is evicted.
-                successor=json.dumps(
-                    {"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}
-                ),
-                successor_ttl=grace + 1 if grace > 0 else 0,
-                tally=redis_keys.refresh_tally(now // 3600),
-            ),
-            sub,
+            store.write,
             [session_id],
+            sub,
+            session_id,
+            store.live_fields(
+                sub,
+                rotation.username,
+                session_end,
+                _epoch(rotation.refresh_expires_at),
+                new_jti,
+                previous_jti=presented["jti"],
+                grace_ends_at=now + grace,
+                fingerprint_digest=fingerprint,
+            ),
+            ttl=_epoch(rotation.refresh_expires_at) - now,
+            # Self-describing, so the grace window holds even if the session's hash is evicted.
+            successor=json.dumps(
+                {"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}
+            ),
+            successor_ttl=grace + 1 if grace > 0 else 0,
+            tally=redis_keys.refresh_tally(now // 3600),
         )
         if written is False:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
@@ -306,7 +302,7 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         successor = None  # the record answers; a successor kept only in Redis is out of reach
     if successor is not None and successor["replaces"] == jti and now < successor["until"]:
         return TokenPair(**successor["pair"])
-    record = _record(sub, session_id)
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
     if not record["owner_active"]:
@@ -335,32 +331,30 @@ def _answer_not_current(request, presented) -> TokenPair | None:
 
 def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
     """The session's row, whether its owner is active and the record's outage epoch: one read,
-    for a miss, a degraded lookup or an odd refresh (retried once if its connection dies).
+    for a miss, a degraded lookup or an odd refresh.
     """
-    return retry_read(
-        lambda: (
-            Session.objects.filter(pk=session_id, user_id=user_pk(sub))
-            .annotate(
-                owner_active=owner_is_active(),
-                owner_name=owner_name(),
-                store_epoch=degraded.record_epoch(),
-            )
-            .values(
-                "user_id",
-                "owner_name",
-                "owner_active",
-                "expires_at",
-                "refresh_expires_at",
-                "refresh_jti",
-                "previous_jti",
-                "grace_ends_at",
-                "fingerprint_digest",
-                "revoked_at",
-                "revoked_reason",
-                "store_epoch",
-            )
-            .first()
+    return (
+        Session.objects.filter(pk=session_id, user_id=user_pk(sub))
+        .annotate(
+            owner_active=owner_is_active(),
+            owner_name=owner_name(),
+            store_epoch=degraded.record_epoch(),
         )
+        .values(
+            "user_id",
+            "owner_name",
+            "owner_active",
+            "expires_at",
+            "refresh_expires_at",
+            "refresh_jti",
+            "previous_jti",
+            "grace_ends_at",
+            "fingerprint_digest",
+            "revoked_at",
+            "revoked_reason",
+            "store_epoch",
+        )
+        .first()
     )
 
 
@@ -414,7 +408,7 @@ def _from_record(
     is left out: the record has answered.
     """
     read_at = time.time()
-    record = _record(sub, session_id)
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
     if reachable:
@@ -517,7 +511,7 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
             )
         for (user_id, username), owned in by_owner.items():
             session_ids = [session_id for session_id, _ttl in owned]
-            _write_copy(partial(store.tombstone, user_id, owned, reason), user_id, session_ids)
+            _write_copy(store.tombstone, session_ids, user_id, owned, reason)
             _uncommitted_tombstones().append((user_id, session_ids))
             _record_revocation(request, user_id, username, owned, reason)
         transaction.on_commit(_uncommitted_tombstones().clear)
