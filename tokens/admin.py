@@ -5,11 +5,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from tokens.core import services
+from tokens.core import degraded, services
 from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import AuthEvent, Session
 from tokens.operations import charts, overview
-from tokens.store.breaker import breaker
 
 
 class StoreErrorsAsMessages(admin.ModelAdmin):
@@ -30,13 +29,14 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
     )
 
     def _retry_page(self, request, view, *args, **kwargs):
+        alone = degraded.writes_alone()
         try:
             response = view(request, *args, **kwargs)
         except DATABASE_FAULTS:
             services.forget_rolled_back_revocations()
             self.message_user(request, self.database_unavailable_message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
-        if request.method == "POST" and breaker.is_open:
+        if degraded.writes_alone() > alone:
             self.message_user(request, self.degraded_message, messages.WARNING)
         return response
 

@@ -23,11 +23,11 @@ however the outage ends, the epoch is read again from the record before any copy
 The outage and crash matrix is in docs/internals.md.
 """
 
+import threading
 import time
 
 from django.db import transaction
-from django.db.models import F, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 
 from tokens.conf import token_settings
@@ -40,11 +40,13 @@ from tokens.store.breaker import breaker
 
 # Whether this process wrote the record alone since Redis last answered it.
 _wrote_alone = False
+# Per thread: how many writes went to the record alone, for callers that say what was saved.
+_counted = threading.local()
 
 
-def record_epoch():
-    """An expression for the record's epoch (0 before the first outage), to read alongside a row."""
-    return Coalesce(Subquery(StoreEpoch.objects.filter(pk=1).values("epoch")[:1]), Value(0))
+def writes_alone() -> int:
+    """How many writes this thread has made to the record alone (compare before and after)."""
+    return getattr(_counted, "writes", 0)
 
 
 def _read_record_epoch() -> int:
@@ -77,6 +79,7 @@ def writing_record_alone() -> None:
             time.sleep(wait)
     _bump()
     _wrote_alone = True
+    _counted.writes = writes_alone() + 1
     metrics.DEGRADED_ANSWERS.labels("redis_unreachable").inc()
 
 

@@ -35,7 +35,7 @@ from tokens.exceptions import (
     TokenRevokedError,
     UserInactiveError,
 )
-from tokens.models import AuthEvent, Session, owner_is_active, owner_name
+from tokens.models import AuthEvent, Session, owner_name
 from tokens.operations import logs, metrics, request_ids
 from tokens.store import redis_keys, store
 from tokens.users import TokenUser, user_pk
@@ -333,29 +333,7 @@ def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
     """The session's row, whether its owner is active and the record's outage epoch: one read,
     for a miss, a degraded lookup or an odd refresh.
     """
-    return (
-        Session.objects.filter(pk=session_id, user_id=user_pk(sub))
-        .annotate(
-            owner_active=owner_is_active(),
-            owner_name=owner_name(),
-            store_epoch=degraded.record_epoch(),
-        )
-        .values(
-            "user_id",
-            "owner_name",
-            "owner_active",
-            "expires_at",
-            "refresh_expires_at",
-            "refresh_jti",
-            "previous_jti",
-            "grace_ends_at",
-            "fingerprint_digest",
-            "revoked_at",
-            "revoked_reason",
-            "store_epoch",
-        )
-        .first()
-    )
+    return Session.objects.record(session_id, user_pk(sub))
 
 
 def live_session(token) -> store.Copy:

@@ -1,10 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.core import services
+from tokens.core import degraded, services
 from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import Session
-from tokens.store.breaker import breaker
 
 
 class Command(BaseCommand):
@@ -28,6 +27,7 @@ class Command(BaseCommand):
             if not targets.exists():
                 raise CommandError(f"No user named {username!r}.")
             sessions = sessions.filter(user__in=targets)
+        alone = degraded.writes_alone()
         try:
             revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
         except DATABASE_FAULTS as exc:
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 f"Nothing was revoked: the database cannot be reached ({exc})."
             ) from exc
         self.stdout.write(f"Revoked {revoked} session(s).")
-        if breaker.is_open:
+        if degraded.writes_alone() > alone:
             self.stderr.write(
                 "The token store (Redis) cannot be reached: the revocation is saved in the "
                 "database, which answers for these sessions until Redis is back."
