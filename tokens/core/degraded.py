@@ -65,6 +65,30 @@ def _bump() -> None:
         StoreEpoch.objects.filter(pk=1).update(**moved)
 
 
+def _wait_out_lease() -> bool:
+    """Sleep until a lease has passed since this process saw Redis fail; whether it slept."""
+    opened_at = breaker.opened_at
+    if opened_at is None:
+        return False
+    wait = opened_at + token_settings.STORE_EPOCH_LEASE - time.monotonic()
+    if wait <= 0:
+        return False
+    time.sleep(wait)
+    return True
+
+
+def ask_again() -> bool:
+    """After a write's copy failed: wait out the lease, and say whether to ask Redis once more.
+
+    Only the first such write of an outage waits, and then asks again: Redis may be back by
+    now (a short outage), and then nothing needs writing alone.
+    """
+    if _wait_out_lease():
+        breaker.retry_now()
+        return True
+    return False
+
+
 def writing_record_alone() -> None:
     """Before a write is committed without its copy: wait out the lease, move the epoch on.
 
@@ -72,11 +96,7 @@ def writing_record_alone() -> None:
     every such write, so each one is covered whichever process gives Redis the epoch afterwards.
     """
     global _wrote_alone
-    opened_at = breaker.opened_at
-    if opened_at is not None:
-        wait = opened_at + token_settings.STORE_EPOCH_LEASE - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+    _wait_out_lease()
     _bump()
     _wrote_alone = True
     _counted.writes = writes_alone() + 1
@@ -90,21 +110,21 @@ def learn_epoch() -> None:
     """
     if store.known_epoch() is not None:
         return
+    asked_at = time.time()
     try:
         if store.read_epoch() is not None:
             return
     except StoreUnavailableError:
         return  # the write that follows meets the same failure and goes degraded
-    read_at = time.time()
-    publish(_read_record_epoch(), read_at)
+    publish(_read_record_epoch(), asked_at)
 
 
-def publish(epoch: int, read_at: float) -> int | None:
-    """Give Redis an epoch read from the record at ``read_at``; the epoch Redis holds now, or None
-    when it cannot be told.
+def publish(epoch: int, asked_at: float) -> int | None:
+    """Give Redis an epoch read from the record after Redis was asked at ``asked_at``; the epoch
+    Redis holds now, or None when it cannot be told.
     """
     try:
-        return store.publish_epoch(epoch, read_at)
+        return store.publish_epoch(epoch, asked_at)
     except StoreUnavailableError:
         return None
 
@@ -112,13 +132,13 @@ def publish(epoch: int, read_at: float) -> int | None:
 def _publish_record_epoch() -> None:
     """Read the record's epoch and give it to Redis; on failure, try again at the next close."""
     global _wrote_alone
-    read_at = time.time()
+    asked_at = time.time()  # Redis has just answered (the breaker closed)
     try:
         epoch = _read_record_epoch()
     except DATABASE_FAULTS:
         _wrote_alone = True
         return
-    if publish(epoch, read_at) is None:
+    if publish(epoch, asked_at) is None:
         _wrote_alone = True
 
 

@@ -182,17 +182,20 @@ def _write_copy(write: Callable[..., Any], session_ids: list, user_id, *args, **
     still deletes the sessions' copies, so none answers stale; an unreachable one is left behind
     by the outage epoch (``tokens.core.degraded``).
     """
-    try:
-        return write(user_id, *args, **kwargs)
-    except StoreFullError:
+    for _attempt in range(2):
         try:
-            store.forget(user_id, session_ids)
-        except StoreUnavailableError:
-            degraded.writing_record_alone()
-        else:
+            return write(user_id, *args, **kwargs)
+        except StoreFullError:
+            try:
+                store.forget(user_id, session_ids)
+            except StoreUnavailableError:
+                break
             metrics.DEGRADED_ANSWERS.labels("redis_out_of_memory").inc()
-    except StoreUnavailableError:
-        degraded.writing_record_alone()
+            return None
+        except StoreUnavailableError:
+            if not degraded.ask_again():
+                break
+    degraded.writing_record_alone()
     return None
 
 
@@ -344,16 +347,17 @@ def live_session(token) -> store.Copy:
     again, or the tombstone. While Redis cannot be reached, the record answers every lookup.
     """
     sub, session_id, now = token["sub"], token["sid"], clock.now()
+    asked_at = time.time()
     try:
         found, epoch = store.lookup(sub, session_id)
     except StoreUnavailableError:
         metrics.DEGRADED_ANSWERS.labels("redis_unreachable").inc()
-        found = _from_record(sub, session_id, now, reachable=False)
+        found = _from_record(sub, session_id, now, held=None)
     else:
         if isinstance(found, store.Tombstone):
             raise _refusal(found)
         if found is None or epoch is None or found.epoch != epoch:
-            found = _from_record(sub, session_id, now, reachable=True, held=epoch)
+            found = _from_record(sub, session_id, now, held=(epoch, asked_at))
     if min(found.ends_at, found.idle_ends_at) <= now:
         raise TokenExpiredError("session ended")
     return found
@@ -376,23 +380,25 @@ def _missing(sub: str) -> Exception:
 
 
 def _from_record(
-    sub: str, session_id: str, now: int, *, reachable: bool, held: int | None = None
+    sub: str, session_id: str, now: int, *, held: tuple[int | None, float] | None
 ) -> store.Copy:
     """Answer a lookup from the record; when Redis answered (a miss), seed the copy (or the
     tombstone) so the next lookup costs no SQL.
 
-    Seeding needs the epoch Redis holds (``held``): when it holds none, or an older one than the
-    record's, the record's is given to it first. A seed Redis refuses (full, or gone meanwhile)
-    is left out: the record has answered.
+    ``held``: the epoch Redis holds and when it was asked, or None when it could not be asked
+    (degraded: nothing is seeded). When Redis holds no epoch, or an older one than the record's,
+    the record's is given to it first. A seed Redis refuses (full, or gone meanwhile) is left
+    out: the record has answered.
     """
-    read_at = time.time()
     record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
-    if reachable:
+    reachable = held is not None
+    if held is not None:
         metrics.STORE_MISSES.inc()
-        if held is None or held < record["store_epoch"]:
-            reachable = degraded.publish(record["store_epoch"], read_at) is not None
+        epoch, asked_at = held
+        if epoch is None or epoch < record["store_epoch"]:
+            reachable = degraded.publish(record["store_epoch"], asked_at) is not None
     try:
         return _reseed(sub, session_id, now, record, seed=reachable)
     except StoreUnavailableError as exc:

@@ -6,7 +6,7 @@ for ``STORE_RETRY_INTERVAL`` seconds every store call fails at once and the call
 database (degraded mode), then one call tries Redis again, and its success closes the breaker.
 One failure is enough to open it, since it has already cost a timeout.
 
-A few lines here rather than pybreaker: the services need the moment Redis stopped answering
+A few lines here rather than pybreaker: the services need the moment the failure was seen
 (``tokens.core.degraded`` waits out the outage epoch's lease from that moment, which pybreaker
 does not keep), one trial at a time whose caller fails like the others, and the log lines and
 metrics of entering and leaving degraded mode; pybreaker's failure thresholds and shared state
@@ -30,8 +30,8 @@ class Breaker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # time.monotonic() when the call that opened it began (Redis did not answer from then
-        # on); None while closed.
+        # time.monotonic() when the failure that opened it was seen (Redis had stopped answering
+        # by then); None while closed.
         self.opened_at: float | None = None
         # When Redis last failed or was last tried while open; the interval counts from there
         # (read when used, so a changed setting applies at once).
@@ -54,15 +54,16 @@ class Breaker:
             self._last_try = now
             return True
 
-    def failed(self, cause: str, began: float) -> None:
-        """Redis could not be reached by a call that began at ``began`` (``time.monotonic()``):
-        open, or stay open for another interval.
-        """
+    def failed(self, cause: str) -> None:
+        """Redis could not be reached: open, or stay open for another interval."""
         with self._lock:
-            self._last_try = time.monotonic()
+            now = time.monotonic()
+            self._last_try = now
             entered = self.opened_at is None
             if entered:
-                self.opened_at = began
+                # When the failure is seen, not when the call began: Redis may have answered
+                # others (renewed the epoch's lease) while the call was on its way.
+                self.opened_at = now
         if entered:
             metrics.DEGRADED.set(1)
             metrics.DEGRADED_ENTRIES.inc()
@@ -89,6 +90,11 @@ class Breaker:
         )
         for listener in self._on_close:
             listener()
+
+    def retry_now(self) -> None:
+        """Let the next call ask Redis, whatever the interval."""
+        with self._lock:
+            self._last_try = 0.0
 
     def on_close(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` each time the breaker closes after an outage."""

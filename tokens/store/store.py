@@ -212,7 +212,6 @@ def unavailable() -> Iterator[None]:
     """
     if not breaker.allows():
         raise StoreUnavailableError("Redis is not asked while the circuit breaker is open")
-    began = time.monotonic()
     try:
         yield
     except RedisError as exc:
@@ -222,8 +221,7 @@ def unavailable() -> Iterator[None]:
         timeout = isinstance(exc, RedisTimeoutError)
         unreachable = isinstance(exc, RedisConnectionError)
         breaker.failed(
-            "redis_timeout" if timeout else "redis_connection" if unreachable else "redis_error",
-            began,
+            "redis_timeout" if timeout else "redis_connection" if unreachable else "redis_error"
         )
         raise StoreUnavailableError(str(exc)) from exc
     breaker.succeeded()
@@ -388,15 +386,17 @@ def read_epoch() -> int | None:
     return _epoch if held is not None else None
 
 
-def publish_epoch(epoch: int, read_at: float) -> int:
-    """Give Redis the epoch read from the record at ``read_at`` (``time.time()``), unless it holds a
-    newer one; return the epoch Redis holds now.
+def publish_epoch(epoch: int, asked_at: float) -> int:
+    """Give Redis an epoch read from the record, unless it holds a newer one; return the epoch
+    Redis holds now.
 
-    Its lease counts from the moment of reading: a publication that reaches Redis late (queued
-    while it hung) has expired on arrival rather than bringing back an epoch that ended meanwhile.
+    ``asked_at`` (``time.time()``) is when Redis was asked the question that showed it held no
+    epoch, before the record was read: the lease counts from there, so a publication that reaches
+    Redis late (queued while it hung) has expired on arrival rather than bringing back an epoch
+    that ended meanwhile.
     """
     global _epoch
-    lease_end = int((read_at + token_settings.STORE_EPOCH_LEASE) * 1000)
+    lease_end = int((asked_at + token_settings.STORE_EPOCH_LEASE) * 1000)
     with unavailable():
         held = int(_script(_PUBLISH_EPOCH)(keys=[redis_keys.epoch()], args=[epoch, lease_end]))
     _epoch = held

@@ -3,7 +3,7 @@ import time
 from django.db import transaction
 from django_redis import get_redis_connection
 
-from tokens.models import AuthEvent, Session
+from tokens.models import AuthEvent, Session, StoreEpoch
 from tokens.store.breaker import breaker
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import (
@@ -109,6 +109,23 @@ class RedisOutageTests(AuthAPITestCase):
         issued = self.during_the_outage()
         self.redis.start()
         self.after_the_outage(issued)
+
+    def test_the_first_write_after_a_short_outage_asks_redis_again(self):
+        self.redis.pause()
+        try:
+            self.assertEqual(self.me(self.pair["access_token"]).status_code, 200)
+        finally:
+            self.redis.resume()
+        self.assertTrue(breaker.is_open)
+        # It waits out the epoch's lease, then finds Redis back: the copy is written as usual.
+        rotated = self.refresh(self.pair["refresh_token"])
+        self.assertEqual(rotated.status_code, 200)
+        self.assertFalse(breaker.is_open)
+        self.assertFalse(StoreEpoch.objects.exists(), "nothing was written to the record alone")
+        self.assertEqual(self.me(rotated.json()["access_token"]).status_code, 200)
+        # Its successor pair is in Redis too: a retry within the grace window gets it again.
+        retried = self.refresh(self.pair["refresh_token"])
+        self.assertEqual(retried.json()["refresh_token"], rotated.json()["refresh_token"])
 
     def test_a_login_that_reaches_the_store_first_is_recorded(self):
         # Without rate limits the first Redis call of a login is the store's own, inside the
