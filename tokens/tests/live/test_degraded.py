@@ -417,7 +417,8 @@ class AdminDuringFaultsTests(AuthAPITestCase):
         self.redis = use_private_redis(self)
         super().setUp()
         self.pairs = [self.login(), self.login()]
-        self.client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+        self.staff = make_user("staff", is_staff=True, is_superuser=True)
+        self.client.force_login(self.staff)
 
     def disable(self):
         return self.client.post(
@@ -450,6 +451,56 @@ class AdminDuringFaultsTests(AuthAPITestCase):
         self.assertEqual(
             set(Session.objects.values_list("revoked_reason", flat=True)), {"user_disabled"}
         )
+
+    def test_the_change_form_and_the_list_edit_say_what_was_saved(self):
+        posts = {
+            "change form": lambda user: (
+                f"/admin/accounts/user/{user.pk}/change/",
+                {
+                    "username": user.username,
+                    "email": user.email,
+                    "first_name": "",
+                    "last_name": "",
+                    "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+                    "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+                    "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+                    "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+                },  # is_active left out: unticked
+            ),
+            "list edit": lambda user: ("/admin/accounts/user/", self.list_edit(user)),
+        }
+        for name, post in posts.items():
+            with self.subTest(post=name):
+                username = name.replace(" ", "-")
+                user = make_user(username)
+                pair = self.login(username)  # which clears the client's cookies
+                self.client.force_login(self.staff)
+                url, data = post(user)
+                self.redis.pause()
+                try:
+                    response = self.client.post(url, data, follow=True)
+                finally:
+                    self.redis.resume()
+                self.assertContains(response, "the change is saved in the database")
+                self.assertFalse(get_user_model().objects.get(pk=user.pk).is_active)
+                self.assertError(self.me(pair["access_token"]), 401, "user_inactive")
+                self.assertEqual(
+                    AuthEvent.objects.filter(kind="user_disabled", user_id=user.pk).count(), 1
+                )
+
+    def list_edit(self, target):
+        """The users list's form: every user as it is, ``target`` unticked."""
+        users = list(get_user_model().objects.order_by("-username"))
+        data = {
+            "form-TOTAL_FORMS": str(len(users)),
+            "form-INITIAL_FORMS": str(len(users)),
+            "_save": "Save",
+        }
+        for index, user in enumerate(users):
+            data[f"form-{index}-id"] = str(user.pk)
+            if user.is_active and user.pk != target.pk:
+                data[f"form-{index}-is_active"] = "on"
+        return data
 
     def test_a_database_fault_changes_nothing_and_says_so(self):
         with database_fault('UPDATE "ACCOUNTS_USER"'):
