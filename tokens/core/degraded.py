@@ -17,10 +17,10 @@ epoch does that:
 - a process that wrote the record alone during an outage gives Redis the record's epoch as soon as
   its breaker closes.
 
-A process writes the record alone only ``STORE_EPOCH_LEASE`` seconds after its breaker opened.
-Redis was unreachable from that moment on, so by then the lease of the epoch it holds has lapsed:
-however the outage ends, the epoch is read again from the record before any copy is trusted.
-The outage and crash matrix is in docs/internals.md.
+A process writes the record alone only ``STORE_EPOCH_LEASE`` seconds after it saw Redis fail,
+and only if Redis still fails when asked once more: the lease of the epoch Redis held has lapsed
+by then, so however the outage ends, the epoch is read again from the record before any copy is
+trusted. The argument, its limits and the outage and crash matrix are in docs/internals.md.
 """
 
 import threading
