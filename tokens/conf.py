@@ -130,6 +130,13 @@ DEFAULTS: dict[str, Any] = {
     "AUDIENCE": None,
     # Live sessions a user may hold; a login past it revokes the oldest. None: no cap.
     "MAX_SESSIONS_PER_USER": None,
+    # Seconds Redis is not asked after it failed (the circuit breaker); then one request tries it.
+    "STORE_RETRY_INTERVAL": 5,
+    # Seconds Redis's copy of the outage epoch lives unread; a process waits this long after Redis
+    # failed before it writes the record alone.
+    "STORE_EPOCH_LEASE": 1,
+    # Seconds a 503 service_unavailable answer asks the client to wait (Retry-After).
+    "SERVICE_UNAVAILABLE_RETRY_AFTER": 1,
 }
 
 

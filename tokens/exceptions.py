@@ -13,6 +13,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError, OperationalError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
@@ -88,6 +89,10 @@ class InvalidKeyError(AuthError, code="invalid_key"):
 
 class EmailUnverifiedError(AuthError, code="email_unverified"):
     """The right password for an account whose address is not verified yet."""
+
+
+class StoreFullError(StoreUnavailableError):
+    """Redis answered but refused a write: it is full under ``noeviction`` (reads still work)."""
 
 
 # API errors ------------------------------------------------------------------------------
@@ -166,7 +171,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "service_unavailable": _with_status(
         status.HTTP_503_SERVICE_UNAVAILABLE,
-        _("The token store cannot be reached; try again shortly."),
+        _("The service cannot complete this request right now; try again shortly."),
     ),
     "request_too_large": _with_status(
         status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -222,14 +227,21 @@ REFRESH_REFUSALS = {
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).
 REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)
 
+# Database faults (a connection lost or refused, a backend terminated, a failed commit): a 503,
+# never a 500. Not ``DatabaseError`` as a whole: an ``IntegrityError`` is a bug to see, not an
+# outage.
+DATABASE_FAULTS = (OperationalError, InterfaceError)
+
 
 def to_api_error(exc: Exception) -> Exception:
-    """Translate a domain, Redis or request-size error into the API error of the contract."""
+    """Translate a domain, Redis, database or request-size error into the API error of the
+    contract.
+    """
     if isinstance(exc, ThrottledError):
         return exceptions.Throttled(exc.wait)
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
-    if isinstance(exc, REDIS_FAILURES):
+    if isinstance(exc, (*REDIS_FAILURES, *DATABASE_FAULTS)):
         return ServiceUnavailable()
     # Django's limits on a body (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS and
     # _FILES) raise SuspiciousOperations that DRF leaves to Django, which answers with an HTML 400.

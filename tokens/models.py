@@ -14,20 +14,10 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
-
-
-def owner_is_active() -> Exists | Value:
-    """A boolean expression on sessions: their owner is active (a user model without ``is_active``
-    always is).
-    """
-    user_model = get_user_model()
-    if not any(field.name == "is_active" for field in user_model._meta.concrete_fields):
-        return Value(True, output_field=models.BooleanField())
-    return Exists(user_model._default_manager.filter(pk=OuterRef("user_id"), is_active=True))
 
 
 def owner_name() -> F:
@@ -116,6 +106,81 @@ class SessionQuerySet(models.QuerySet):
         if row is None:
             return None
         return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]), _as_claims(row[3]))
+
+    def record(self, session_id, user_id) -> dict | None:
+        """The session's row with its owner's name and activity and the outage epoch, or None:
+        the one read that answers for Redis (a miss, degraded mode, an odd refresh).
+
+        Written out, as the rotation is: while Redis is away every request pays this read, and
+        compiling the ORM's query cost more than running it.
+        """
+        connection = connections[self.db]
+        users = get_user_model()._meta.pk
+        params = [
+            self.model._meta.pk.get_db_prep_value(session_id, connection),
+            users.get_db_prep_value(user_id, connection),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_record_statement(connection), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        record = dict(zip(_RECORD_FIELDS, row, strict=True))
+        for name in ("expires_at", "refresh_expires_at", "grace_ends_at", "revoked_at"):
+            if record[name] is not None:
+                record[name] = _as_datetime(record[name])
+        record["owner_active"] = bool(record["owner_active"])
+        record["claims"] = _as_claims(record["claims"])
+        record["user_id"] = users.to_python(record["user_id"])
+        return record
+
+
+# What ``SessionQuerySet.record`` returns, in the order its statement selects it.
+_RECORD_FIELDS = (
+    "user_id",
+    "owner_name",
+    "owner_active",
+    "expires_at",
+    "refresh_expires_at",
+    "refresh_jti",
+    "previous_jti",
+    "grace_ends_at",
+    "fingerprint_digest",
+    "revoked_at",
+    "revoked_reason",
+    "claims",
+    "store_epoch",
+)
+
+
+def _record_statement(connection) -> str:
+    """The SQL of ``SessionQuerySet.record`` for this database and user model, built once."""
+    user_model = get_user_model()
+    key = (connection.alias, connection.vendor, user_model._meta.label)
+    if key not in _RECORD_STATEMENTS:
+        quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
+        table, user_table = quote(sessions.db_table), quote(users.db_table)
+        owner = f"{table}.{quote(column_of(sessions, 'user'))}"
+        username = f"{user_table}.{quote(column_of(users, user_model.USERNAME_FIELD))}"
+        active = "1 = 1"
+        if any(field.name == "is_active" for field in users.concrete_fields):
+            active = f"{user_table}.{quote(column_of(users, 'is_active'))}"
+        own = ", ".join(
+            f"{table}.{quote(column_of(sessions, name))}" for name in _RECORD_FIELDS[3:-1]
+        )
+        epochs = quote(StoreEpoch._meta.db_table)
+        epoch = f"SELECT {quote('epoch')} FROM {epochs} WHERE {quote('id')} = 1"
+        joined = f"{user_table}.{quote(users.pk.column)} = {owner}"
+        _RECORD_STATEMENTS[key] = (
+            f"SELECT {owner}, {username}, CASE WHEN {active} THEN 1 ELSE 0 END, {own}, "
+            f"COALESCE(({epoch}), 0) "
+            f"FROM {table} INNER JOIN {user_table} ON {joined} "
+            f"WHERE {table}.{quote(column_of(sessions, 'id'))} = %s AND {owner} = %s"
+        )
+    return _RECORD_STATEMENTS[key]
+
+
+_RECORD_STATEMENTS: dict[tuple, str] = {}
 
 
 def _rotation_statement(connection) -> str:
@@ -439,3 +504,19 @@ class Passkey(SecondFactorRecord):
 
     def __str__(self):
         return f"{self.name} ({self.user})"
+
+
+class StoreEpoch(models.Model):
+    """The generation of the Redis copy: one row, bumped whenever the record changed without it.
+
+    Every copy in Redis carries the epoch it was written in, and Redis holds the current one
+    (``tokens.core.degraded``); a copy of another epoch is never trusted, so what the record alone
+    saw during an outage is read from here, not from a copy that missed it.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    epoch = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=clock.datetime_now)
+
+    def __str__(self):
+        return f"epoch {self.epoch}"

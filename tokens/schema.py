@@ -121,10 +121,13 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok",))
 
 
-class ReadinessSerializer(HealthSerializer):
+class ReadinessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=("ok", "degraded"), help_text="degraded: serving from the database alone."
+    )
     checks = serializers.DictField(
-        child=serializers.ChoiceField(choices=("ok",)),
-        help_text="Each dependency that answered: database, redis.",
+        child=serializers.ChoiceField(choices=("ok", "unavailable")),
+        help_text="Each dependency: database, redis.",
     )
 
 
@@ -189,7 +192,11 @@ ERRORS = {
         ErrorSerializer, description="throttled; Retry-After says when to try again."
     ),
     503: OpenApiResponse(
-        ErrorSerializer, description="service_unavailable: the token store cannot be reached."
+        ErrorSerializer,
+        description=(
+            "service_unavailable: the database cannot be reached or a write to it failed; "
+            "Retry-After set, nothing was issued."
+        ),
     ),
 }
 
@@ -448,7 +455,7 @@ VIEWS = {
         operation_id="healthz",
     ),
     "tokens.operations.health.ReadyView": operation(
-        "Readiness: the database and Redis answer within their timeouts",
+        "Readiness: the database answers within its timeout (status degraded while Redis does not)",
         {200: ReadinessSerializer, 503: NOT_READY},
         "get",
         tags=OPERATIONS,

@@ -29,6 +29,7 @@ from tokens.browser.cookies import (
 )
 from tokens.conf import token_settings
 from tokens.core import claims, clock, services
+from tokens.core.database import retry_read
 from tokens.exceptions import (
     InvalidCredentialsError,
     ReauthenticationRequired,
@@ -246,7 +247,9 @@ class SessionListView(AuthAPIView):
         return Session.objects.live().filter(user_id=self.request.user.pk)
 
     def get(self, request):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        # A read: retried once on a fresh connection if the database dropped the old one.
+        sessions = retry_read(lambda: list(self.get_queryset()))
+        return Response(self.get_serializer(sessions, many=True).data)
 
 
 class SessionDetailView(AuthAPIView):

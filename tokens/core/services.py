@@ -3,14 +3,18 @@ database.
 
 The database row is the record and Redis a copy (``tokens.store.store``). Every decision is written
 to the record and the copy inside one database transaction, the copy last, just before the
-commit: if Redis fails, the transaction rolls back and nothing was decided. The order of
-the writes and what a crash between two of them leaves behind is in docs/internals.md.
+commit. If Redis cannot take the copy, the decision is recorded alone and no copy of that session
+is trusted again (``tokens.core.degraded``); if the database fails, the transaction rolls back and
+nothing was decided. The order of the writes and what a failure between two of them leaves
+behind is in docs/internals.md.
 """
 
 import json
+import threading
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,16 +24,19 @@ from django.db.models import QuerySet
 
 from tokens.browser import binding
 from tokens.conf import token_settings
-from tokens.core import claims, client, clock, tokens
+from tokens.core import claims, client, clock, degraded, tokens
+from tokens.core.database import retry_read
 from tokens.exceptions import (
     REFRESH_REFUSALS,
     AuthError,
+    StoreFullError,
+    StoreUnavailableError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
     UserInactiveError,
 )
-from tokens.models import AuthEvent, Session, live_until, owner_is_active, owner_name
+from tokens.models import AuthEvent, Session, live_until, owner_name
 from tokens.operations import logs, metrics, request_ids
 from tokens.store import redis_keys, store
 from tokens.users import TokenUser, user_pk
@@ -161,9 +168,14 @@ def login(
             user_agent=client.user_agent(request),
             claims=carried,
         )
-        # Redis last, inside the transaction (the copy, then the tombstones of sessions past the
-        # limit): if Redis fails, the row is rolled back and nothing is issued.
-        store.write(
+        # In the transaction: a login whose commit fails leaves no event (nor last_login) behind.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        # Last, inside the transaction: if the database fails, the row is rolled back and nothing
+        # is issued.
+        degraded.learn_epoch()
+        _write_copy(
+            store.write,
+            [session_id],
             user.pk,
             session_id,
             store.live_fields(
@@ -178,8 +190,32 @@ def login(
             ttl=pair.refresh_expires_at - now,
         )
         _enforce_session_limit(request, user, session_id)
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
+
+
+def _write_copy(write: Callable[..., Any], session_ids: list, user_id, *args, **kwargs) -> Any:
+    """``write(user_id, *args, **kwargs)``: the copy of some sessions of one user, the last step
+    before the commit.
+
+    When Redis cannot take it, the decision goes to the record alone (returns None): a full Redis
+    still deletes the sessions' copies, so none answers stale; an unreachable one is left behind
+    by the outage epoch (``tokens.core.degraded``).
+    """
+    for _attempt in range(2):
+        try:
+            return write(user_id, *args, **kwargs)
+        except StoreFullError:
+            try:
+                store.forget(user_id, session_ids)
+            except StoreUnavailableError:
+                break
+            metrics.DEGRADED_ANSWERS.labels("redis_out_of_memory").inc()
+            return None
+        except StoreUnavailableError:
+            if not degraded.ask_again():
+                break
+    degraded.writing_record_alone()
+    return None
 
 
 def verify_presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
@@ -253,7 +289,10 @@ def _rotate_current(presented) -> TokenPair | None:
             fingerprint,
             rotation.claims,
         )
-        written = store.write(
+        degraded.learn_epoch()
+        written = _write_copy(
+            store.write,
+            [session_id],
             sub,
             session_id,
             store.live_fields(
@@ -275,7 +314,7 @@ def _rotate_current(presented) -> TokenPair | None:
             successor_ttl=grace + 1 if grace > 0 else 0,
             tally=redis_keys.refresh_tally(now // 3600),
         )
-        if not written:
+        if written is False:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
             # raising rolls the rotation back, so nothing is issued.
             raise TokenRevokedError("session revoked")
@@ -300,7 +339,7 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
         )
         if session is None:
             raise TokenRevokedError("session revoked")
-        if min(session.expires_at, session.refresh_expires_at) <= clock.to_datetime(now):
+        if live_until(session.expires_at, session.refresh_expires_at) <= clock.to_datetime(now):
             raise TokenExpiredError("session ended")
         carried = {
             **session.claims,
@@ -328,7 +367,10 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
             last_used_at=clock.to_datetime(now),
             refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
         )
-        written = store.write(
+        degraded.learn_epoch()
+        written = _write_copy(
+            store.write,
+            [session_id],
             sub,
             session_id,
             store.live_fields(
@@ -348,7 +390,8 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
             ),
             successor_ttl=grace + 1 if grace > 0 else 0,
         )
-        if not written:
+        if written is False:
+            # A tombstone the record does not know of wins, as in a rotation.
             raise TokenRevokedError("session revoked")
         record_event(AuthEvent.Kind.REAUTHENTICATED, request, user, session_id=session_id)
     return pair
@@ -361,10 +404,13 @@ def _answer_not_current(request, presented) -> TokenPair | None:
     current after all (a rotation that rolled back meanwhile: try again), and raises otherwise.
     """
     sub, session_id, jti, now = presented["sub"], presented["sid"], presented["jti"], clock.now()
-    successor = store.successor(sub, session_id)
+    try:
+        successor = store.successor(sub, session_id)
+    except StoreUnavailableError:
+        successor = None  # the record answers; a successor kept only in Redis is out of reach
     if successor is not None and successor["replaces"] == jti and now < successor["until"]:
         return TokenPair(**successor["pair"])
-    record = _record(sub, session_id)
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
     if not record["owner_active"]:
@@ -390,40 +436,31 @@ def _answer_not_current(request, presented) -> TokenPair | None:
 
 
 def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
-    """The session's row (and whether its owner is active): one read, for a miss or odd refresh."""
-    return (
-        Session.objects.filter(pk=session_id, user_id=user_pk(sub))
-        .annotate(owner_active=owner_is_active(), owner_name=owner_name())
-        .values(
-            "user_id",
-            "owner_name",
-            "owner_active",
-            "expires_at",
-            "refresh_expires_at",
-            "refresh_jti",
-            "previous_jti",
-            "grace_ends_at",
-            "fingerprint_digest",
-            "revoked_at",
-            "revoked_reason",
-            "claims",
-        )
-        .first()
-    )
+    """The session's row, whether its owner is active and the record's outage epoch: one read,
+    for a miss, a degraded lookup or an odd refresh.
+    """
+    return Session.objects.record(session_id, user_pk(sub))
 
 
 def live_session(token) -> store.SessionCopy:
     """The live session of a verified token (access or refresh), or raise: the one way to find it.
 
     One Redis round trip in steady state. A tombstone is refused without SQL; a miss (Redis lost
-    the key) reads the record once and seeds the copy again, or the tombstone.
+    the key, or holds a copy of another outage epoch) reads the record once and seeds the copy
+    again, or the tombstone. While Redis cannot be reached, the record answers every lookup.
     """
     sub, session_id, now = token["sub"], token["sid"], clock.now()
-    found = store.lookup(sub, session_id)
-    if isinstance(found, store.Tombstone):
-        raise _refusal(found)
-    if found is None:
-        found = _reseed(sub, session_id, now)
+    asked_at = time.time()
+    try:
+        found, epoch = store.lookup(sub, session_id)
+    except StoreUnavailableError:
+        metrics.DEGRADED_ANSWERS.labels("redis_unreachable").inc()
+        found = _from_record(sub, session_id, now, held=None)
+    else:
+        if isinstance(found, store.Tombstone):
+            raise _refusal(found)
+        if found is None or epoch is None or found.epoch != epoch:
+            found = _from_record(sub, session_id, now, held=(epoch, asked_at))
     if found.usable_until <= now:
         raise TokenExpiredError("session ended")
     return found
@@ -445,29 +482,52 @@ def _owner(record: Mapping[str, Any]):
 
 def _missing(sub: str) -> Exception:
     """The error for a token whose session has no row: its owner was deleted, or it never was."""
-    if not get_user_model()._default_manager.filter(pk=user_pk(sub)).exists():
+    if not retry_read(lambda: get_user_model()._default_manager.filter(pk=user_pk(sub)).exists()):
         return UserInactiveError("user deleted")
     return TokenRevokedError("no such session")
 
 
-def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
-    """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no
-    SQL.
+def _from_record(
+    sub: str, session_id: str, now: int, *, held: tuple[int | None, float] | None
+) -> store.SessionCopy:
+    """Answer a lookup from the record; when Redis answered (a miss), seed the copy (or the
+    tombstone) so the next lookup costs no SQL.
+
+    ``held``: the epoch Redis holds and when it was asked, or None when it could not be asked
+    (degraded: nothing is seeded). When Redis holds no epoch, or an older one than the record's,
+    the record's is given to it first. A seed Redis refuses (full, or gone meanwhile) is left
+    out: the record has answered.
     """
-    metrics.STORE_MISSES.inc()
-    record = _record(sub, session_id)
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
-    expires_at, refresh_expires_at = (
-        _epoch(record["expires_at"]),
-        _epoch(record["refresh_expires_at"]),
-    )
+    reachable = held is not None
+    if held is not None:
+        metrics.STORE_MISSES.inc()
+        epoch, asked_at = held
+        if epoch is None or epoch < record["store_epoch"]:
+            reachable = degraded.publish(record["store_epoch"], asked_at) is not None
+    try:
+        return _reseed(sub, session_id, now, record, seed=reachable)
+    except StoreUnavailableError as exc:
+        cause = "redis_out_of_memory" if isinstance(exc, StoreFullError) else "redis_unreachable"
+        metrics.DEGRADED_ANSWERS.labels(cause).inc()
+        return _reseed(sub, session_id, now, record, seed=False)
+
+
+def _reseed(
+    sub: str, session_id: str, now: int, record: Mapping[str, Any], *, seed: bool
+) -> store.SessionCopy:
+    """The copy the record makes of the session, seeded into Redis if ``seed``; or raise."""
+    expires_at = _epoch(record["expires_at"])
+    refresh_expires_at = _epoch(record["refresh_expires_at"])
     if record["revoked_at"] is not None:
-        store.tombstone(
-            sub,
-            [(session_id, _tombstone_ttl(expires_at, refresh_expires_at, now))],
-            record["revoked_reason"],
-        )
+        if seed:
+            store.tombstone(
+                sub,
+                [(session_id, _tombstone_ttl(expires_at, refresh_expires_at, now))],
+                record["revoked_reason"],
+            )
         raise _refusal(record["revoked_reason"])
     if not record["owner_active"]:
         revoke_all(_owner(record), Session.RevokeReason.USER_DISABLED)
@@ -484,7 +544,8 @@ def _reseed(sub: str, session_id: str, now: int) -> store.SessionCopy:
         record["fingerprint_digest"],
         record["claims"],
     )
-    store.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
+    if seed:
+        store.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
     return store.SessionCopy(
         sub,
         str(record["owner_name"]),
@@ -516,9 +577,10 @@ def logout(request, raw: str) -> None:
 def revoke(sessions: QuerySet, reason: str, request=None) -> int:
     """Revoke the open sessions among ``sessions``, in the record and in Redis, or not at all.
 
-    The rows are marked first and the tombstones written last, inside one transaction: if
-    Redis fails, nothing is committed and ``StoreUnavailableError`` is raised. One auth event
-    per user records the reason. Returns how many sessions were revoked.
+    The rows are marked first and the tombstones written last, inside one transaction: if the
+    database fails, nothing is committed; if Redis cannot take the tombstones, the revocation is
+    recorded alone and the copies are no longer trusted. One auth event per user records the
+    reason. Returns how many sessions were revoked.
     """
     now = clock.now()
     with transaction.atomic():
@@ -541,11 +603,40 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
                 (session_id, _tombstone_ttl(_epoch(expires_at), _epoch(refresh_expires_at), now))
             )
         for (user_id, username), owned in by_owner.items():
-            store.tombstone(user_id, owned, reason)
+            session_ids = [session_id for session_id, _ttl in owned]
+            _write_copy(store.tombstone, session_ids, user_id, owned, reason)
+            _uncommitted_tombstones().append((user_id, session_ids))
             _record_revocation(request, user_id, username, owned, reason)
+        transaction.on_commit(_uncommitted_tombstones().clear)
         # Counted once the revocation is committed: an outer transaction may still roll it back.
         transaction.on_commit(lambda: metrics.REVOCATIONS.labels(reason).inc(len(rows)))
     return len(rows)
+
+
+# Per thread: the tombstones written by revocations whose transaction has not committed yet.
+_pending = threading.local()
+
+
+def _uncommitted_tombstones() -> list:
+    if not hasattr(_pending, "tombstones"):
+        _pending.tombstones = []
+    return _pending.tombstones
+
+
+def forget_rolled_back_revocations() -> None:
+    """After a database fault rolled a transaction back: delete the tombstones its revocations
+    wrote, so the record (the sessions still live) answers, as the caller is told.
+
+    Best effort: while Redis cannot take the deletion, the tombstones refuse those sessions until
+    they expire (docs/internals.md, the outage and crash matrix).
+    """
+    pending = _uncommitted_tombstones()
+    for user_id, session_ids in pending:
+        try:
+            store.forget(user_id, session_ids)
+        except StoreUnavailableError:
+            break
+    pending.clear()
 
 
 def _record_revocation(request, user_id, username: str, sessions: list, reason: str) -> None:

@@ -59,7 +59,7 @@ class SessionClaimsTests(AuthAPITestCase):
         self.assertEqual(self.client.get("/api/auth/session/", **self.auth(pair)).status_code, 200)
         get_redis_connection("default").flushdb()
         self.assertEqual(self.client.get("/api/auth/session/", **self.auth(pair)).status_code, 200)
-        copy = store.lookup(self.user.pk, pair["session_id"])
+        copy, _epoch = store.lookup(self.user.pk, pair["session_id"])
         self.assertEqual(copy.claims, {"auth_time": self.clock.current, "amr": ["pwd"]})
 
     def auth(self, pair):

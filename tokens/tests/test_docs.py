@@ -56,6 +56,7 @@ INSTANCES = {"request", "self", "user", "token", "response"}
 WORDS = {
     *["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE"],
     *["DEL", "FLUSHALL", "HMGET", "MGET", "PING", "CONFIG", "INFO", "INSERT", "UPDATE", "SELECT"],
+    *["PEXPIREAT", "OOM"],
     *["HS256", "RS256", "ES256", "WARNING", "INFO", "DEBUG"],
     # The names of things in settings that are not settings themselves.
     *["DEFAULTS", "TOKENS", "CONNECTION_FACTORY", "USERNAME_FIELD", "REMOTE_ADDR"],

@@ -64,6 +64,9 @@ class MetricsTests(ScrapeMixin, AuthAPITestCase):
                 "auth_unavailable_responses",
                 "auth_store_misses",
                 "auth_authentication_seconds",
+                "auth_degraded",
+                "auth_degraded_entries",
+                "auth_degraded_answers",
             }
             <= families,
             families,

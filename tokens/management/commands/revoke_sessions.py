@@ -1,8 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.core import services
-from tokens.exceptions import StoreUnavailableError
+from tokens.core import degraded, services
+from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import Session
 
 
@@ -26,10 +26,17 @@ class Command(BaseCommand):
             targets = users.filter(**{users.model.USERNAME_FIELD: username})
             if not targets.exists():
                 raise CommandError(f"No user named {username!r}.")
+        alone = degraded.writes_alone()
         try:
             revoked = services.revoke_all(targets, Session.RevokeReason.COMMAND)
-        except StoreUnavailableError as exc:
+        except DATABASE_FAULTS as exc:
+            services.forget_rolled_back_revocations()
             raise CommandError(
-                f"Nothing was revoked: the token store (Redis) cannot be reached ({exc})."
+                f"Nothing was revoked: the database cannot be reached ({exc})."
             ) from exc
         self.stdout.write(f"Revoked {revoked} session(s).")
+        if degraded.writes_alone() > alone:
+            self.stderr.write(
+                "The token store (Redis) cannot be reached: the revocation is saved in the "
+                "database, which answers for these sessions until Redis is back."
+            )
