@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
+from tokens.core.statements import built_once
 
 
 def owner_name() -> F:
@@ -101,7 +102,7 @@ class SessionQuerySet(models.QuerySet):
             at,
         ]
         with connection.cursor() as cursor:
-            cursor.execute(_rotation_statement(connection), params)
+            cursor.execute(built_once("rotation", connection, _rotation_statement), params)
             row = cursor.fetchone()
         if row is None:
             return None
@@ -121,7 +122,7 @@ class SessionQuerySet(models.QuerySet):
             users.get_db_prep_value(user_id, connection),
         ]
         with connection.cursor() as cursor:
-            cursor.execute(_record_statement(connection), params)
+            cursor.execute(built_once("session record", connection, _record_statement), params)
             row = cursor.fetchone()
         if row is None:
             return None
@@ -154,82 +155,66 @@ _RECORD_FIELDS = (
 
 
 def _record_statement(connection) -> str:
-    """The SQL of ``SessionQuerySet.record`` for this database and user model, built once."""
+    """The SQL of ``SessionQuerySet.record`` for this database and user model."""
     user_model = get_user_model()
-    key = (connection.alias, connection.vendor, user_model._meta.label)
-    if key not in _RECORD_STATEMENTS:
-        quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
-        table, user_table = quote(sessions.db_table), quote(users.db_table)
-        owner = f"{table}.{quote(column_of(sessions, 'user'))}"
-        username = f"{user_table}.{quote(column_of(users, user_model.USERNAME_FIELD))}"
-        active = "1 = 1"
-        if any(field.name == "is_active" for field in users.concrete_fields):
-            active = f"{user_table}.{quote(column_of(users, 'is_active'))}"
-        own = ", ".join(
-            f"{table}.{quote(column_of(sessions, name))}" for name in _RECORD_FIELDS[3:-1]
-        )
-        epochs = quote(StoreEpoch._meta.db_table)
-        epoch = f"SELECT {quote('epoch')} FROM {epochs} WHERE {quote('id')} = 1"
-        joined = f"{user_table}.{quote(users.pk.column)} = {owner}"
-        _RECORD_STATEMENTS[key] = (
-            f"SELECT {owner}, {username}, CASE WHEN {active} THEN 1 ELSE 0 END, {own}, "
-            f"COALESCE(({epoch}), 0) "
-            f"FROM {table} INNER JOIN {user_table} ON {joined} "
-            f"WHERE {table}.{quote(column_of(sessions, 'id'))} = %s AND {owner} = %s"
-        )
-    return _RECORD_STATEMENTS[key]
-
-
-_RECORD_STATEMENTS: dict[tuple, str] = {}
+    quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
+    table, user_table = quote(sessions.db_table), quote(users.db_table)
+    owner = f"{table}.{quote(column_of(sessions, 'user'))}"
+    username = f"{user_table}.{quote(column_of(users, user_model.USERNAME_FIELD))}"
+    active = "1 = 1"
+    if any(field.name == "is_active" for field in users.concrete_fields):
+        active = f"{user_table}.{quote(column_of(users, 'is_active'))}"
+    own = ", ".join(f"{table}.{quote(column_of(sessions, name))}" for name in _RECORD_FIELDS[3:-1])
+    epochs = quote(StoreEpoch._meta.db_table)
+    epoch = f"SELECT {quote('epoch')} FROM {epochs} WHERE {quote('id')} = 1"
+    joined = f"{user_table}.{quote(users.pk.column)} = {owner}"
+    return (
+        f"SELECT {owner}, {username}, CASE WHEN {active} THEN 1 ELSE 0 END, {own}, "
+        f"COALESCE(({epoch}), 0) "
+        f"FROM {table} INNER JOIN {user_table} ON {joined} "
+        f"WHERE {table}.{quote(column_of(sessions, 'id'))} = %s AND {owner} = %s"
+    )
 
 
 def _rotation_statement(connection) -> str:
-    """The SQL of ``SessionQuerySet.rotate`` for this database and user model, built once.
+    """The SQL of ``SessionQuerySet.rotate`` for this database and user model.
 
     Written out rather than compiled by the ORM on every refresh: compiling the query cost
     more than running it. ``UPDATE ... RETURNING`` runs on PostgreSQL and SQLite 3.35+.
     """
     user_model = get_user_model()
-    key = (connection.alias, connection.vendor, user_model._meta.label)
-    if key not in _ROTATION_STATEMENTS:
-        quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
-        table, owner = quote(sessions.db_table), quote(column_of(sessions, "user"))
-        owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
-        active = ""
-        if any(field.name == "is_active" for field in users.concrete_fields):
-            active = (
-                f" AND EXISTS (SELECT 1 {owner_row} AND {quote(column_of(users, 'is_active'))})"
-            )
-        column = {
-            name: quote(column_of(sessions, name))
-            for name in (
-                "id",
-                "refresh_jti",
-                "previous_jti",
-                "grace_ends_at",
-                "last_used_at",
-                "expires_at",
-                "refresh_expires_at",
-                "revoked_at",
-                "claims",
-            )
-        }
-        username = quote(column_of(users, user_model.USERNAME_FIELD))
-        _ROTATION_STATEMENTS[key] = (
-            f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
-            f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
-            f"{column['refresh_expires_at']} = CASE WHEN {column['expires_at']} < %s "
-            f"THEN {column['expires_at']} ELSE %s END "
-            f"WHERE {column['id']} = %s AND {column['refresh_jti']} = %s AND "
-            f"{column['revoked_at']} IS NULL "
-            f"AND {column['expires_at']} > %s{active} "
-            f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
-            f"{column['refresh_expires_at']}, {column['claims']}"
+    quote, users, sessions = connection.ops.quote_name, user_model._meta, Session._meta
+    table, owner = quote(sessions.db_table), quote(column_of(sessions, "user"))
+    owner_row = f"FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = {table}.{owner}"
+    active = ""
+    if any(field.name == "is_active" for field in users.concrete_fields):
+        active = f" AND EXISTS (SELECT 1 {owner_row} AND {quote(column_of(users, 'is_active'))})"
+    column = {
+        name: quote(column_of(sessions, name))
+        for name in (
+            "id",
+            "refresh_jti",
+            "previous_jti",
+            "grace_ends_at",
+            "last_used_at",
+            "expires_at",
+            "refresh_expires_at",
+            "revoked_at",
+            "claims",
         )
-    return _ROTATION_STATEMENTS[key]
-
-
-_ROTATION_STATEMENTS: dict[tuple, str] = {}
+    }
+    username = quote(column_of(users, user_model.USERNAME_FIELD))
+    return (
+        f"UPDATE {table} SET {column['refresh_jti']} = %s, {column['previous_jti']} = %s, "
+        f"{column['grace_ends_at']} = %s, {column['last_used_at']} = %s, "
+        f"{column['refresh_expires_at']} = CASE WHEN {column['expires_at']} < %s "
+        f"THEN {column['expires_at']} ELSE %s END "
+        f"WHERE {column['id']} = %s AND {column['refresh_jti']} = %s AND "
+        f"{column['revoked_at']} IS NULL "
+        f"AND {column['expires_at']} > %s{active} "
+        f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
+        f"{column['refresh_expires_at']}, {column['claims']}"
+    )
 
 
 def column_of(meta, name: str) -> str:

@@ -12,6 +12,7 @@ from django.db import connections, models, transaction
 from django.utils.functional import SimpleLazyObject, empty
 
 from tokens.core.database import retry_read
+from tokens.core.statements import built_once
 from tokens.exceptions import UserInactive
 
 
@@ -31,9 +32,8 @@ def _load(pk):
 
     def read():
         connection = connections[manager.db]
-        found = manager.raw(
-            _select_by_pk(model, connection), [model._meta.pk.get_db_prep_value(pk, connection)]
-        )
+        statement = built_once("user by primary key", connection, _select_by_pk)
+        found = manager.raw(statement, [model._meta.pk.get_db_prep_value(pk, connection)])
         return next(iter(found), None)
 
     user = retry_read(read, manager.db)
@@ -43,23 +43,15 @@ def _load(pk):
     return user
 
 
-def _select_by_pk(model, connection) -> str:
-    """``SELECT <every column> FROM <users> WHERE <pk> = %s``, built once per model and database.
+def _select_by_pk(connection) -> str:
+    """``SELECT <every column> FROM <users> WHERE <pk> = %s``.
 
     A raw query costs a third of what ``filter(pk=...).first()`` does, most of which is the
     ORM compiling the same query again on every request (``me/`` pays it on the hot path).
     """
-    key = (model._meta.label, connection.alias)
-    if key not in _SELECTS:
-        quote, meta = connection.ops.quote_name, model._meta
-        columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
-        _SELECTS[key] = (
-            f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-        )
-    return _SELECTS[key]
-
-
-_SELECTS: dict[tuple, str] = {}
+    quote, meta = connection.ops.quote_name, get_user_model()._meta
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
 
 
 class TokenUser(SimpleLazyObject):

@@ -289,36 +289,69 @@ def _rotate_current(presented) -> TokenPair | None:
             fingerprint,
             rotation.claims,
         )
-        degraded.learn_epoch()
-        written = _write_copy(
-            store.write,
-            [session_id],
+        _write_rotated(
             sub,
-            session_id,
-            store.live_fields(
-                sub,
-                rotation.username,
-                session_end,
-                _epoch(rotation.refresh_expires_at),
-                new_jti,
-                previous_jti=presented["jti"],
-                grace_ends_at=now + grace,
-                fingerprint_digest=fingerprint,
-                claims=rotation.claims,
-            ),
-            ttl=_epoch(rotation.refresh_expires_at) - now,
-            # Self-describing, so the grace window holds even if the session's hash is evicted.
-            successor=json.dumps(
-                {"replaces": presented["jti"], "until": now + grace, "pair": asdict(pair)}
-            ),
-            successor_ttl=grace + 1 if grace > 0 else 0,
+            pair,
+            rotation.username,
+            presented["jti"],
+            new_jti,
+            now=now,
+            session_end=session_end,
+            refresh_expires_at=_epoch(rotation.refresh_expires_at),
+            fingerprint=fingerprint,
+            session_claims=rotation.claims,
             tally=redis_keys.refresh_tally(now // 3600),
         )
-        if written is False:
-            # A tombstone the record does not know of (a revocation that failed to commit) wins:
-            # raising rolls the rotation back, so nothing is issued.
-            raise TokenRevokedError("session revoked")
     return pair
+
+
+def _write_rotated(
+    sub: str,
+    pair: TokenPair,
+    username: str,
+    replaced_jti: str,
+    refresh_jti: str,
+    *,
+    now: int,
+    session_end: int,
+    refresh_expires_at: int,
+    fingerprint: str,
+    session_claims: Mapping[str, Any],
+    tally: str = "",
+) -> None:
+    """The copy of a session whose refresh token ``replaced_jti`` was just rotated into ``pair``,
+    and the successor that gives ``pair`` again within the grace window: the last step before the
+    commit. Self-describing, so the grace window holds even if the session's hash is evicted.
+    """
+    session_id, grace = pair.session_id, token_settings.ROTATION_GRACE_PERIOD
+    degraded.learn_epoch()
+    written = _write_copy(
+        store.write,
+        [session_id],
+        sub,
+        session_id,
+        store.live_fields(
+            sub,
+            username,
+            session_end,
+            refresh_expires_at,
+            refresh_jti,
+            previous_jti=replaced_jti,
+            grace_ends_at=now + grace,
+            fingerprint_digest=fingerprint,
+            claims=session_claims,
+        ),
+        ttl=refresh_expires_at - now,
+        successor=json.dumps(
+            {"replaces": replaced_jti, "until": now + grace, "pair": asdict(pair)}
+        ),
+        successor_ttl=grace + 1 if grace > 0 else 0,
+        tally=tally,
+    )
+    if written is False:
+        # A tombstone the record does not know of (a revocation that failed to commit) wins:
+        # raising rolls the rotation back, so nothing is issued.
+        raise TokenRevokedError("session revoked")
 
 
 def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
@@ -367,32 +400,18 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
             last_used_at=clock.to_datetime(now),
             refresh_expires_at=clock.to_datetime(pair.refresh_expires_at),
         )
-        degraded.learn_epoch()
-        written = _write_copy(
-            store.write,
-            [session_id],
+        _write_rotated(
             sub,
-            session_id,
-            store.live_fields(
-                sub,
-                username,
-                session_end,
-                pair.refresh_expires_at,
-                new_jti,
-                previous_jti=session.refresh_jti,
-                grace_ends_at=now + grace,
-                fingerprint_digest=session.fingerprint_digest,
-                claims=carried,
-            ),
-            ttl=pair.refresh_expires_at - now,
-            successor=json.dumps(
-                {"replaces": session.refresh_jti, "until": now + grace, "pair": asdict(pair)}
-            ),
-            successor_ttl=grace + 1 if grace > 0 else 0,
+            pair,
+            username,
+            session.refresh_jti,
+            new_jti,
+            now=now,
+            session_end=session_end,
+            refresh_expires_at=pair.refresh_expires_at,
+            fingerprint=session.fingerprint_digest,
+            session_claims=carried,
         )
-        if written is False:
-            # A tombstone the record does not know of wins, as in a rotation.
-            raise TokenRevokedError("session revoked")
         record_event(AuthEvent.Kind.REAUTHENTICATED, request, user, session_id=session_id)
     return pair
 
