@@ -559,39 +559,47 @@ def memory_study(project: Target, sessions: int, rotate_sample: int, expiry_sess
 
 
 def scale_study(project: Target, levels: list[int], rounds: int, seconds: float) -> dict:
-    """me/ latency and throughput (and the floor beside it) as live sessions grow.
+    """me/, session/ and refresh latency and throughput (and the floor beside them) as live
+    sessions grow, and Redis's bytes per live session at each level.
 
     Starts from an empty Redis database (the throughput rounds leave thousands of sessions in
-    it), then opens one session per connection for me/ to use, then adds filler sessions.
+    it), then opens one session per connection for the reads and one per connection, level and
+    round for the refresh chains (a chain's last token is consumed; the next run needs its own),
+    then adds filler sessions.
     """
     connection = redis.Redis.from_url(project.env["REDIS_URL"])
     connection.flushdb()
-    tokens_file = str(RESULTS / "scale.tokens")
-    project.seed("project-sessions", str(CONNECTIONS), tokens_file)
+    tokens_file = RESULTS / "scale.tokens"
+    chains = CONNECTIONS * len(levels) * rounds
+    project.seed("project-sessions", str(CONNECTIONS + chains), str(tokens_file))
+    lines = tokens_file.read_text().splitlines()
+    reads = write_lines(RESULTS / "scale.reads.tokens", lines[:CONNECTIONS])
+    chain_lines = iter(lines[CONNECTIONS:])
+    base_memory = int(connection.info("memory")["used_memory"])
     out = []
     try:
         for level in levels:
             filled = project.seed("fill", str(level))
             live = connection.dbsize()
             level_runs = []
-            for _ in range(rounds):
+            for round_index in range(rounds):
+                chain = write_lines(
+                    RESULTS / f"scale.{level}.{round_index}.tokens",
+                    [next(chain_lines) for _ in range(CONNECTIONS)],
+                )
                 floor = wrk(project, "get", "/bench/floor/", seconds)
                 me = wrk(
-                    project,
-                    "get",
-                    "/api/auth/me/",
-                    seconds,
-                    BENCH_TOKENS=tokens_file,
-                    BENCH_BEARER="1",
+                    project, "get", "/api/auth/me/", seconds, BENCH_TOKENS=reads, BENCH_BEARER="1"
                 )
                 session = wrk(
                     project,
                     "get",
                     "/api/auth/session/",
                     seconds,
-                    BENCH_TOKENS=tokens_file,
+                    BENCH_TOKENS=reads,
                     BENCH_BEARER="1",
                 )
+                refresh = wrk(project, "chain", "/api/auth/refresh/", seconds, BENCH_TOKENS=chain)
                 level_runs.append(
                     {
                         "floor": floor,
@@ -599,14 +607,15 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
                         "me/floor": me["rps"] / floor["rps"],
                         "session": session,
                         "session/floor": session["rps"] / floor["rps"],
+                        "refresh": refresh,
                     }
                 )
                 log(
-                    f"{level:>9} filler sessions: me {me['rps']:.1f} req/s p50 {me['p50_ms']:.1f} "
-                    "ms "
-                    f"p99 {me['p99_ms']:.1f} ms, session {session['rps']:.1f} req/s p50 "
-                    f"{session['p50_ms']:.1f} ms, "
-                    f"floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']} / {session['non2xx']}"
+                    f"{level:>9} filler sessions: session {session['rps']:.1f} req/s p50 "
+                    f"{session['p50_ms']:.1f} ms, refresh {refresh['rps']:.1f} req/s p50 "
+                    f"{refresh['p50_ms']:.1f} ms, me {me['rps']:.1f} req/s p50 "
+                    f"{me['p50_ms']:.1f} ms, floor {floor['rps']:.1f} req/s, non-2xx "
+                    f"{me['non2xx']} / {session['non2xx']} / {refresh['non2xx']}"
                 )
             out.append(
                 {
@@ -614,12 +623,15 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
                     "keys": live,
                     "fill_seconds": filled["seconds"],
                     "used_memory": filled["used_memory"],
+                    # The filler's share of Redis's memory: the level's sessions (hash, key name,
+                    # expiry, dictionary entries), per session.
+                    "bytes_per_session": (filled["used_memory"] - base_memory) / level,
                     "runs": level_runs,
                 }
             )
     finally:
         project.seed("unfill", str(max(levels)))
-    return {"levels": out}
+    return {"levels": out, "base_used_memory": base_memory}
 
 
 def soak(project: Target, seconds: int, connections: int) -> dict:
@@ -771,7 +783,7 @@ def main() -> None:
                 2_000 if args.quick else 10_000,
             )
             log(json.dumps(report["memory"]))
-            levels = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
+            levels = [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
             report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
     finally:
         if not args.keep:
@@ -787,6 +799,11 @@ def main() -> None:
     text = summarize(report)
     (RESULTS / f"{name}-{stamp}.md").write_text(text)
     print(text)
+    from bench import charts
+
+    # A full run's charts are the ones bench/README.md shows; a quick run's stay with its report.
+    for path in charts.write(report, BENCH / "charts" if name == "bench" else RESULTS):
+        log(f"chart: {path}")
     log(f"results: {out}")
 
 
