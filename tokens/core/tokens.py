@@ -19,7 +19,7 @@ from rest_framework_simplejwt.exceptions import TokenError as SimpleJWTTokenErro
 from rest_framework_simplejwt.tokens import Token
 
 from tokens.conf import token_settings
-from tokens.core import clock, signing_keys
+from tokens.core import clock, jws, signing_keys
 from tokens.exceptions import TokenError, TokenExpiredError, TokenWrongTypeError
 
 ACCESS = "access"
@@ -35,19 +35,7 @@ class SignatureBackend(TokenBackend):
 
     def decode(self, token, verify: bool = True) -> dict[str, Any]:
         try:
-            return jwt.decode(
-                token,
-                self.get_verifying_key(token),
-                algorithms=[self.algorithm],
-                options={
-                    "verify_signature": verify,
-                    "verify_exp": False,
-                    "verify_iat": False,
-                    "verify_nbf": False,
-                    "verify_aud": False,
-                    "verify_iss": False,
-                },
-            )
+            return jws.decode(token, self.get_verifying_key(token), self.algorithm, verify)
         except jwt.InvalidTokenError as exc:
             raise TokenBackendError("Token is invalid") from exc
 
