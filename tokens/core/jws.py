@@ -1,13 +1,14 @@
-"""Verifying a signed JWT with PyJWT, minus two costs per token that buy nothing the second time.
+"""Signing and verifying JWTs with PyJWT, minus two costs per token that buy nothing the second
+time.
 
-PyJWT's ``jwt.decode`` prepares the key on every call; for an HMAC secret that means checking it
-is not a PEM, SSH, DER or JWK key (a defence against algorithm confusion), which costs more than
-the signature itself. And it checks each segment's characters against the base64url alphabet one
-by one in Python, which for an access token is some 350 generator steps. Here the same PyJWT
-objects verify, with two changes: an HMAC secret, once prepared (and so checked), is remembered;
-a segment that is plain canonical base64url is recognised by one regular expression, and any
-other is left to PyJWT's own check, so what is accepted and refused is exactly what PyJWT
-accepts and refuses. The claims are checked by ``tokens.core.tokens``.
+PyJWT's ``jwt.encode`` and ``jwt.decode`` prepare the key on every call; for an HMAC secret that
+means checking it is not a PEM, SSH, DER or JWK key (a defence against algorithm confusion), which
+costs more than the signature itself. And decoding checks each segment's characters against the
+base64url alphabet one by one in Python, some 350 generator steps for an access token. Here the
+same PyJWT objects sign and verify, with two changes: an HMAC secret, once prepared (and so
+checked), is remembered; a segment that is plain canonical base64url is recognised by one regular
+expression, and any other is left to PyJWT's own check, so what is accepted and refused is exactly
+what PyJWT accepts and refuses. The claims are checked by ``tokens.core.tokens``.
 """
 
 import json
@@ -54,6 +55,14 @@ for _name, _hash in (
 ):
     _VERIFIER.unregister_algorithm(_name)
     _VERIFIER.register_algorithm(_name, _KeyCheckedOnceHMAC(_hash))
+
+
+def encode(claims: dict[str, Any], key: Any, algorithm: str, headers: dict | None = None) -> str:
+    """``claims`` signed with ``key`` by ``algorithm``: what ``jwt.encode`` makes of a dict of
+    JSON values, byte for byte.
+    """
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return _VERIFIER.encode(payload, key, algorithm, headers)
 
 
 def decode(token: str | bytes, key: Any, algorithm: str, verify: bool = True) -> dict[str, Any]:

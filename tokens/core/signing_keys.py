@@ -195,7 +195,7 @@ class KeyRingBackend:
 
     def encode(self, payload: dict) -> str:
         key = self.ring.signing_key()
-        return jwt.encode(payload, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
+        return jws.encode(payload, key.key, key.algorithm, headers={"kid": key.kid})
 
     def decode(self, token, verify: bool = True) -> dict:
         try:

@@ -33,6 +33,10 @@ class SignatureBackend(TokenBackend):
     single seam; PyJWT's own ``exp``/``iat`` checks would read the wall clock.
     """
 
+    def encode(self, payload: dict[str, Any]) -> str:
+        # No audience or issuer is configured, so simplejwt's encode adds nothing to the claims.
+        return jws.encode(payload, self.prepared_signing_key, self.algorithm)
+
     def decode(self, token, verify: bool = True) -> dict[str, Any]:
         try:
             return jws.decode(token, self.get_verifying_key(token), self.algorithm, verify)

@@ -54,3 +54,11 @@ class VerifierTests(SimpleTestCase):
         pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0C\n-----END PUBLIC KEY-----"
         with self.assertRaises(jwt.InvalidKeyError):
             jws.decode(token, pem, "HS256")
+
+    def test_signing_is_pyjwts_byte_for_byte(self):
+        for headers in (None, {"kid": "k"}):
+            with self.subTest(headers=headers):
+                self.assertEqual(
+                    jws.encode(CLAIMS, SECRET, "HS256", headers),
+                    jwt.encode(CLAIMS, SECRET, algorithm="HS256", headers=headers),
+                )
