@@ -146,7 +146,7 @@ def main() -> None:
             authenticate()
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
         (RESULTS / "authn.prof.txt").write_text(out.getvalue())
         print(f"profile: {RESULTS / 'authn.prof.txt'}")
     if ratio > args.limit:
