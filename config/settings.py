@@ -339,6 +339,12 @@ LOGGING = {
             "propagate": False,
             "level": "WARNING" if TESTING else os.environ.get("AUTH_EVENT_LOG_LEVEL", "INFO"),
         },
+        # The token store entering and leaving degraded mode (Redis unreachable), in the same form.
+        "tokens.store": {
+            "handlers": ["events"],
+            "propagate": False,
+            "level": "ERROR" if TESTING else "WARNING",
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -6,28 +6,39 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from tokens.core import services
-from tokens.exceptions import StoreUnavailableError
+from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import AuthEvent, Session
 from tokens.operations import charts, overview
+from tokens.store.breaker import breaker
 
 
 class StoreErrorsAsMessages(admin.ModelAdmin):
-    """Admin views that revoke: when Redis cannot be reached, a message instead of a bare 500.
+    """Admin views that revoke say what was saved when the database or Redis fails.
 
-    The view's transaction has rolled back by the time the error arrives here, so the page is
-    shown again with nothing changed.
+    The database failing: the view's transaction has rolled back by the time the error arrives
+    here, so the page is shown again with nothing changed. Redis unreachable: the change is saved
+    in the database alone (degraded mode), which then answers for those sessions; the page says so
+    beside the action's own message.
     """
 
-    store_unavailable_message = (
-        "Nothing was changed: the token store (Redis) cannot be reached. Try again shortly."
+    database_unavailable_message = (
+        "Nothing was changed: the database cannot be reached. Try again shortly."
+    )
+    degraded_message = (
+        "The token store (Redis) cannot be reached: the change is saved in the database, which "
+        "answers for these sessions (their tokens are refused) until Redis is back."
     )
 
     def _retry_page(self, request, view, *args, **kwargs):
         try:
-            return view(request, *args, **kwargs)
-        except StoreUnavailableError:
-            self.message_user(request, self.store_unavailable_message, messages.ERROR)
+            response = view(request, *args, **kwargs)
+        except DATABASE_FAULTS:
+            services.forget_rolled_back_revocations()
+            self.message_user(request, self.database_unavailable_message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        if request.method == "POST" and breaker.is_open:
+            self.message_user(request, self.degraded_message, messages.WARNING)
+        return response
 
     def changelist_view(self, request, extra_context=None):
         return self._retry_page(request, super().changelist_view, extra_context)

@@ -84,6 +84,13 @@ DEFAULTS: dict[str, Any] = {
     "AUTH_EVENT_RETENTION_DAYS": 90,
     # Seconds /readyz waits for the database to answer SELECT 1 (Redis has its socket timeouts).
     "READINESS_DATABASE_TIMEOUT": 0.5,
+    # Seconds Redis is not asked after it failed (the circuit breaker); then one request tries it.
+    "STORE_RETRY_INTERVAL": 5,
+    # Seconds Redis's copy of the outage epoch lives unread; a process waits this long after Redis
+    # failed before it writes the record alone.
+    "STORE_EPOCH_LEASE": 1,
+    # Seconds a 503 service_unavailable answer asks the client to wait (Retry-After).
+    "SERVICE_UNAVAILABLE_RETRY_AFTER": 1,
 }
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -60,6 +61,10 @@ class StoreUnavailableError(AuthError):
     code = "service_unavailable"
 
 
+class StoreFullError(StoreUnavailableError):
+    """Redis answered but refused a write: it is full under ``noeviction`` (reads still work)."""
+
+
 # API errors ------------------------------------------------------------------------------
 
 
@@ -105,7 +110,7 @@ class CsrfFailed(exceptions.PermissionDenied):
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The token store cannot be reached; try again shortly.")
+    default_detail = _("The service cannot complete this request right now; try again shortly.")
     default_code = "service_unavailable"
 
 
@@ -146,12 +151,19 @@ INVALID_TOKEN_CODES = frozenset(
 # Redis failures that can escape from django-redis (the cache) or redis-py (the store).
 REDIS_FAILURES = (ConnectionInterrupted, RedisConnectionError, RedisTimeoutError)
 
+# Database faults (a connection lost or refused, a backend terminated, a failed commit): a 503,
+# never a 500. Not ``DatabaseError`` as a whole: an ``IntegrityError`` is a bug to see, not an
+# outage.
+DATABASE_FAULTS = (OperationalError, InterfaceError)
+
 
 def to_api_error(exc: Exception) -> Exception:
-    """Translate a domain, Redis or request-size error into the API error of the contract."""
+    """Translate a domain, Redis, database or request-size error into the API error of the
+    contract.
+    """
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
-    if isinstance(exc, REDIS_FAILURES):
+    if isinstance(exc, (*REDIS_FAILURES, *DATABASE_FAULTS)):
         return ServiceUnavailable()
     # Django's limits on a body (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS and
     # _FILES) raise SuspiciousOperations that DRF leaves to Django, which answers with an HTML 400.

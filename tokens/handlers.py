@@ -4,7 +4,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from tokens.exceptions import ServiceUnavailable, to_api_error, www_authenticate
+from tokens.conf import token_settings
+from tokens.core import services
+from tokens.exceptions import DATABASE_FAULTS, ServiceUnavailable, to_api_error, www_authenticate
 from tokens.operations import metrics
 
 
@@ -13,6 +15,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     original, exc = exc, to_api_error(exc)
     if isinstance(exc, ServiceUnavailable):
         metrics.UNAVAILABLE.labels(metrics.unavailable_cause(original)).inc()
+        if isinstance(original, DATABASE_FAULTS):
+            services.forget_rolled_back_revocations()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -23,4 +27,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response.data = {"detail": str(detail) if detail is not None else str(exc), "code": code}
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = www_authenticate(code)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(token_settings.SERVICE_UNAVAILABLE_RETRY_AFTER)
     return response

@@ -98,10 +98,13 @@ class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=("ok",))
 
 
-class ReadinessSerializer(HealthSerializer):
+class ReadinessSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=("ok", "degraded"), help_text="degraded: serving from the database alone."
+    )
     checks = serializers.DictField(
-        child=serializers.ChoiceField(choices=("ok",)),
-        help_text="Each dependency that answered: database, redis.",
+        child=serializers.ChoiceField(choices=("ok", "unavailable")),
+        help_text="Each dependency: database, redis.",
     )
 
 
@@ -147,7 +150,11 @@ ERRORS = {
         ErrorSerializer, description="throttled; Retry-After says when to try again."
     ),
     503: OpenApiResponse(
-        ErrorSerializer, description="service_unavailable: the token store cannot be reached."
+        ErrorSerializer,
+        description=(
+            "service_unavailable: the database cannot be reached or a write to it failed; "
+            "Retry-After set, nothing was issued."
+        ),
     ),
 }
 
@@ -288,7 +295,10 @@ VIEWS = {
                     description="service_unavailable: `failed` names what did not answer in time.",
                 ),
             },
-            summary="Readiness: the database and Redis answer within their timeouts",
+            summary=(
+                "Readiness: the database answers within its timeout (status degraded while Redis "
+                "does not)"
+            ),
         )
     },
     "tokens.operations.exposition.MetricsView": {

@@ -9,6 +9,7 @@ Failed logins have a throttle of their own (``LoginFailureThrottle``): a growing
 device cookies, after OWASP's "Slow Down Online Guessing Attacks with Device Cookies".
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -16,6 +17,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from tokens.browser import device_cookies
 from tokens.conf import token_settings
 from tokens.core import clock
+from tokens.exceptions import StoreUnavailableError
 from tokens.store import redis_keys, store
 
 
@@ -36,7 +38,12 @@ class RedisCounterThrottle(SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None or num_requests is None or duration is None:
             return True
-        count, ttl = store.hit(redis_keys.throttle(str(self.scope), ident), duration)
+        try:
+            count, ttl = store.hit(redis_keys.throttle(str(self.scope), ident), duration)
+        except StoreUnavailableError:
+            # Counts live in Redis only: while it cannot count, requests go through uncounted
+            # rather than the whole service failing with it (docs/operations.md, degraded mode).
+            return True
         if count <= num_requests:
             return True
         self.retry_after = max(ttl, 1)
@@ -98,25 +105,32 @@ class LoginFailureThrottle(RedisCounterThrottle):
         if name is None:
             return True
         client = self.client(request, name)
-        self.retry_after = store.login_wait(
-            client.key, client.name_key, clock.now(), self.name_limit()[0]
-        )
+        try:
+            self.retry_after = store.login_wait(
+                client.key, client.name_key, clock.now(), self.name_limit()[0]
+            )
+        except StoreUnavailableError:
+            return True  # as for the counters above: uncounted while Redis cannot count
         return self.retry_after == 0
 
     def failed(self, request, name: str) -> None:
         client = self.client(request, name)
-        store.login_failed(
-            client.key,
-            client.name_key,
-            clock.now(),
-            delay=token_settings.LOGIN_FAILURE_DELAY,
-            max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
-            memory=token_settings.LOGIN_FAILURE_MEMORY,
-            window=self.name_limit()[1],
-        )
+        # Without Redis the failure is still recorded as an auth event; only its delay is lost.
+        with suppress(StoreUnavailableError):
+            store.login_failed(
+                client.key,
+                client.name_key,
+                clock.now(),
+                delay=token_settings.LOGIN_FAILURE_DELAY,
+                max_delay=token_settings.LOGIN_FAILURE_MAX_DELAY,
+                memory=token_settings.LOGIN_FAILURE_MEMORY,
+                window=self.name_limit()[1],
+            )
 
     def succeeded(self, request, name: str) -> None:
-        store.login_succeeded(self.client(request, name).key)
+        # Without Redis the failures are forgotten when their memory ends instead.
+        with suppress(StoreUnavailableError):
+            store.login_succeeded(self.client(request, name).key)
 
 
 def attempted_name(request) -> str | None:

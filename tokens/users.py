@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections, models, transaction
 from django.utils.functional import SimpleLazyObject, empty
 
+from tokens.core.database import retry_read
 from tokens.exceptions import UserInactive
 
 
@@ -27,11 +28,15 @@ def pk_json(pk: Any) -> int | str:
 def _load(pk):
     model = get_user_model()
     manager = model._default_manager
-    connection = connections[manager.db]
-    found = manager.raw(
-        _select_by_pk(model, connection), [model._meta.pk.get_db_prep_value(pk, connection)]
-    )
-    user = next(iter(found), None)
+
+    def read():
+        connection = connections[manager.db]
+        found = manager.raw(
+            _select_by_pk(model, connection), [model._meta.pk.get_db_prep_value(pk, connection)]
+        )
+        return next(iter(found), None)
+
+    user = retry_read(read, manager.db)
     # Refused here too: a user disabled or deleted by raw SQL, which no signal saw.
     if user is None or not getattr(user, "is_active", True):
         raise UserInactive()

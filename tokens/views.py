@@ -21,6 +21,7 @@ from tokens.browser import binding, device_cookies
 from tokens.browser.cookies import clear_token_cookies, set_login_cookies, set_token_cookies
 from tokens.conf import token_settings
 from tokens.core import clock, services
+from tokens.core.database import retry_read
 from tokens.exceptions import InvalidCredentialsError, www_authenticate
 from tokens.handlers import exception_handler
 from tokens.models import AuthEvent, Session
@@ -185,7 +186,7 @@ class SessionListView(AuthAPIView):
     serializer_class = SessionSerializer
 
     def get(self, request):
-        sessions = Session.objects.live().filter(user_id=request.user.pk)
+        sessions = retry_read(lambda: list(Session.objects.live().filter(user_id=request.user.pk)))
         context = {"current_session_id": request.auth["sid"]}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 

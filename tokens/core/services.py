@@ -3,14 +3,18 @@ database.
 
 The database row is the record and Redis a copy (``tokens.store.store``). Every decision is written
 to the record and the copy inside one database transaction, the copy last, just before the
-commit: if Redis fails, the transaction rolls back and nothing was decided. The order of
-the writes and what a crash between two of them leaves behind is in docs/internals.md.
+commit. If Redis cannot take the copy, the decision is recorded alone and no copy of that session
+is trusted again (``tokens.core.degraded``); if the database fails, the transaction rolls back and
+nothing was decided. The order of the writes and what a failure between two of them leaves
+behind is in docs/internals.md.
 """
 
 import json
+import threading
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -20,9 +24,12 @@ from django.db.models import QuerySet
 
 from tokens.browser import binding
 from tokens.conf import token_settings
-from tokens.core import clock, tokens
+from tokens.core import clock, degraded, tokens
+from tokens.core.database import retry_read
 from tokens.exceptions import (
     AuthError,
+    StoreFullError,
+    StoreUnavailableError,
     TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
@@ -144,9 +151,14 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
             ip_address=client_ip(request),
             user_agent=client_user_agent(request),
         )
-        # Last, inside the transaction: if Redis fails, the row is rolled back and nothing is
-        # issued.
-        store.write(
+        # In the transaction: a login whose commit fails leaves no event (nor last_login) behind.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        # Last, inside the transaction: if the database fails, the row is rolled back and nothing
+        # is issued.
+        degraded.learn_epoch()
+        _write_copy(
+            store.write,
+            [session_id],
             user.pk,
             session_id,
             store.live_fields(
@@ -159,8 +171,29 @@ def login(request, user, fingerprint_digest: str | None = None) -> TokenPair:
             ),
             ttl=pair.refresh_expires_at - now,
         )
-    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return pair
+
+
+def _write_copy(write: Callable[..., Any], session_ids: list, user_id, *args, **kwargs) -> Any:
+    """``write(user_id, *args, **kwargs)``: the copy of some sessions of one user, the last step
+    before the commit.
+
+    When Redis cannot take it, the decision goes to the record alone (returns None): a full Redis
+    still deletes the sessions' copies, so none answers stale; an unreachable one is left behind
+    by the outage epoch (``tokens.core.degraded``).
+    """
+    try:
+        return write(user_id, *args, **kwargs)
+    except StoreFullError:
+        try:
+            store.forget(user_id, session_ids)
+        except StoreUnavailableError:
+            degraded.writing_record_alone()
+        else:
+            metrics.DEGRADED_ANSWERS.labels("redis_out_of_memory").inc()
+    except StoreUnavailableError:
+        degraded.writing_record_alone()
+    return None
 
 
 def presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
@@ -225,7 +258,10 @@ def _rotate_current(presented) -> TokenPair | None:
         fingerprint = presented.payload.get(binding.CLAIM) or ""
         session_end = _epoch(rotation.expires_at)
         pair = _mint(sub, rotation.username, session_id, new_jti, now, session_end, fingerprint)
-        written = store.write(
+        degraded.learn_epoch()
+        written = _write_copy(
+            store.write,
+            [session_id],
             sub,
             session_id,
             store.live_fields(
@@ -246,7 +282,7 @@ def _rotate_current(presented) -> TokenPair | None:
             successor_ttl=grace + 1 if grace > 0 else 0,
             tally=redis_keys.refresh_tally(now // 3600),
         )
-        if not written:
+        if written is False:
             # A tombstone the record does not know of (a revocation that failed to commit) wins:
             # raising rolls the rotation back, so nothing is issued.
             raise TokenRevokedError("session revoked")
@@ -260,10 +296,13 @@ def _answer_not_current(request, presented) -> TokenPair | None:
     current after all (a rotation that rolled back meanwhile: try again), and raises otherwise.
     """
     sub, session_id, jti, now = presented["sub"], presented["sid"], presented["jti"], clock.now()
-    successor = store.successor(sub, session_id)
+    try:
+        successor = store.successor(sub, session_id)
+    except StoreUnavailableError:
+        successor = None  # the record answers; a successor kept only in Redis is out of reach
     if successor is not None and successor["replaces"] == jti and now < successor["until"]:
         return TokenPair(**successor["pair"])
-    record = _record(sub, session_id)
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
     if not record["owner_active"]:
@@ -291,10 +330,16 @@ def _answer_not_current(request, presented) -> TokenPair | None:
 
 
 def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
-    """The session's row (and whether its owner is active): one read, for a miss or odd refresh."""
+    """The session's row, whether its owner is active and the record's outage epoch: one read,
+    for a miss, a degraded lookup or an odd refresh.
+    """
     return (
         Session.objects.filter(pk=session_id, user_id=user_pk(sub))
-        .annotate(owner_active=owner_is_active(), owner_name=owner_name())
+        .annotate(
+            owner_active=owner_is_active(),
+            owner_name=owner_name(),
+            store_epoch=degraded.record_epoch(),
+        )
         .values(
             "user_id",
             "owner_name",
@@ -307,6 +352,7 @@ def _record(sub: str, session_id: str) -> Mapping[str, Any] | None:
             "fingerprint_digest",
             "revoked_at",
             "revoked_reason",
+            "store_epoch",
         )
         .first()
     )
@@ -316,14 +362,20 @@ def live_session(token) -> store.Copy:
     """The live session of a verified token (access or refresh), or raise: the one way to find it.
 
     One Redis round trip in steady state. A tombstone is refused without SQL; a miss (Redis lost
-    the key) reads the record once and seeds the copy again, or the tombstone.
+    the key, or holds a copy of another outage epoch) reads the record once and seeds the copy
+    again, or the tombstone. While Redis cannot be reached, the record answers every lookup.
     """
     sub, session_id, now = token["sub"], token["sid"], clock.now()
-    found = store.lookup(sub, session_id)
-    if isinstance(found, store.Tombstone):
-        raise _refusal(found)
-    if found is None:
-        found = _reseed(sub, session_id, now)
+    try:
+        found, epoch = store.lookup(sub, session_id)
+    except StoreUnavailableError:
+        metrics.DEGRADED_ANSWERS.labels("redis_unreachable").inc()
+        found = _from_record(sub, session_id, now, reachable=False)
+    else:
+        if isinstance(found, store.Tombstone):
+            raise _refusal(found)
+        if found is None or epoch is None or found.epoch != epoch:
+            found = _from_record(sub, session_id, now, reachable=True, held=epoch)
     if min(found.ends_at, found.idle_ends_at) <= now:
         raise TokenExpiredError("session ended")
     return found
@@ -340,26 +392,49 @@ def _refusal(reason: str) -> Exception:
 
 def _missing(sub: str) -> Exception:
     """The error for a token whose session has no row: its owner was deleted, or it never was."""
-    if not get_user_model()._default_manager.filter(pk=user_pk(sub)).exists():
+    if not retry_read(lambda: get_user_model()._default_manager.filter(pk=user_pk(sub)).exists()):
         return UserInactiveError("user deleted")
     return TokenRevokedError("no such session")
 
 
-def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
-    """Answer a miss from the record, and seed the copy (or the tombstone) so the next one costs no
-    SQL.
+def _from_record(
+    sub: str, session_id: str, now: int, *, reachable: bool, held: int | None = None
+) -> store.Copy:
+    """Answer a lookup from the record; when Redis answered (a miss), seed the copy (or the
+    tombstone) so the next lookup costs no SQL.
+
+    Seeding needs the epoch Redis holds (``held``): when it holds none, or an older one than the
+    record's, the record's is given to it first. A seed Redis refuses (full, or gone meanwhile)
+    is left out: the record has answered.
     """
-    metrics.STORE_MISSES.inc()
-    record = _record(sub, session_id)
+    read_at = time.time()
+    record = retry_read(lambda: _record(sub, session_id))
     if record is None:
         raise _missing(sub)
+    if reachable:
+        metrics.STORE_MISSES.inc()
+        if held is None or held < record["store_epoch"]:
+            reachable = degraded.publish(record["store_epoch"], read_at) is not None
+    try:
+        return _reseed(sub, session_id, now, record, seed=reachable)
+    except StoreUnavailableError as exc:
+        cause = "redis_out_of_memory" if isinstance(exc, StoreFullError) else "redis_unreachable"
+        metrics.DEGRADED_ANSWERS.labels(cause).inc()
+        return _reseed(sub, session_id, now, record, seed=False)
+
+
+def _reseed(
+    sub: str, session_id: str, now: int, record: Mapping[str, Any], *, seed: bool
+) -> store.Copy:
+    """The copy the record makes of the session, seeded into Redis if ``seed``; or raise."""
     ends_at, idle_ends_at = _epoch(record["expires_at"]), _epoch(record["refresh_expires_at"])
     if record["revoked_at"] is not None:
-        store.tombstone(
-            sub,
-            [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))],
-            record["revoked_reason"],
-        )
+        if seed:
+            store.tombstone(
+                sub,
+                [(session_id, _tombstone_ttl(ends_at, idle_ends_at, now))],
+                record["revoked_reason"],
+            )
         raise _refusal(record["revoked_reason"])
     if not record["owner_active"]:
         revoke(
@@ -377,7 +452,8 @@ def _reseed(sub: str, session_id: str, now: int) -> store.Copy:
         grace_ends_at,
         record["fingerprint_digest"],
     )
-    store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
+    if seed:
+        store.seed(sub, session_id, fields, ttl=idle_ends_at - now)
     return store.Copy(
         sub,
         str(record["owner_name"]),
@@ -408,9 +484,10 @@ def logout(request, raw: str) -> None:
 def revoke(sessions: QuerySet, reason: str, request=None) -> int:
     """Revoke the open sessions among ``sessions``, in the record and in Redis, or not at all.
 
-    The rows are marked first and the tombstones written last, inside one transaction: if
-    Redis fails, nothing is committed and ``StoreUnavailableError`` is raised. One auth event
-    per user records the reason. Returns how many sessions were revoked.
+    The rows are marked first and the tombstones written last, inside one transaction: if the
+    database fails, nothing is committed; if Redis cannot take the tombstones, the revocation is
+    recorded alone and the copies are no longer trusted. One auth event per user records the
+    reason. Returns how many sessions were revoked.
     """
     now = clock.now()
     with transaction.atomic():
@@ -433,11 +510,40 @@ def revoke(sessions: QuerySet, reason: str, request=None) -> int:
                 (session_id, _tombstone_ttl(_epoch(expires_at), _epoch(refresh_expires_at), now))
             )
         for (user_id, username), owned in by_owner.items():
-            store.tombstone(user_id, owned, reason)
+            session_ids = [session_id for session_id, _ttl in owned]
+            _write_copy(store.tombstone, session_ids, user_id, owned, reason)
+            _uncommitted_tombstones().append((user_id, session_ids))
             _record_revocation(request, user_id, username, owned, reason)
+        transaction.on_commit(_uncommitted_tombstones().clear)
         # Counted once the revocation is committed: an outer transaction may still roll it back.
         transaction.on_commit(lambda: metrics.REVOCATIONS.labels(reason).inc(len(rows)))
     return len(rows)
+
+
+# Per thread: the tombstones written by revocations whose transaction has not committed yet.
+_pending = threading.local()
+
+
+def _uncommitted_tombstones() -> list:
+    if not hasattr(_pending, "tombstones"):
+        _pending.tombstones = []
+    return _pending.tombstones
+
+
+def forget_rolled_back_revocations() -> None:
+    """After a database fault rolled a transaction back: delete the tombstones its revocations
+    wrote, so the record (the sessions still live) answers, as the caller is told.
+
+    Best effort: while Redis cannot take the deletion, the tombstones refuse those sessions until
+    they expire (docs/internals.md, the outage and crash matrix).
+    """
+    pending = _uncommitted_tombstones()
+    for user_id, session_ids in pending:
+        try:
+            store.forget(user_id, session_ids)
+        except StoreUnavailableError:
+            break
+    pending.clear()
 
 
 def _record_revocation(request, user_id, username: str, sessions: list, reason: str) -> None:

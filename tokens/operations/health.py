@@ -2,17 +2,16 @@
 
 ``/healthz`` says the process answers and touches nothing else, so a slow database or Redis
 never gets a healthy process restarted. ``/readyz`` says whether this process can serve: the
-database answers ``SELECT 1`` and Redis answers ``PING``, each within its timeout, so an
-instance that cannot reach them is taken out of rotation within about a second. Neither needs
-credentials, and neither says more than which dependency failed.
+database answers ``SELECT 1`` within its timeout, so an instance that cannot reach it is taken
+out of rotation within about a second. Redis is asked ``PING`` too, through the token store's
+circuit breaker; without it the process still serves, from the database alone (``degraded``).
+Neither needs credentials, and neither says more than which dependency failed.
 """
 
 import threading
 import time
 
 from django.db import DatabaseError, connections
-from django_redis import get_redis_connection
-from redis.exceptions import RedisError
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from tokens.conf import token_settings
 from tokens.negotiation import FirstRenderer
+from tokens.store import store
 
 DATABASE, REDIS = "database", "redis"
 
@@ -66,14 +66,6 @@ def _database_probe() -> _DatabaseProbe:
         return _probe
 
 
-def redis_answers() -> bool:
-    """PING on the token store's connection, within its socket timeouts."""
-    try:
-        return bool(get_redis_connection("default").ping())
-    except RedisError:
-        return False
-
-
 class ProbeView(APIView):
     """No authentication, permission or throttle, JSON whatever ``Accept`` says: a probe needs
     nothing.
@@ -94,17 +86,16 @@ class HealthView(ProbeView):
 
 
 class ReadyView(ProbeView):
-    """200 when the database and Redis answer; 503 ``service_unavailable`` naming those that did
-    not.
+    """200 when the database answers (``degraded`` without Redis); 503 ``service_unavailable``
+    naming what did not answer when the database does not.
     """
 
     def get(self, request):
         deadline = time.monotonic() + token_settings.READINESS_DATABASE_TIMEOUT
         database = _database_probe()  # runs while Redis is asked
-        redis_ok = redis_answers()
-        database_ok = database.answered(deadline)
-        failed = [name for name, ok in ((DATABASE, database_ok), (REDIS, redis_ok)) if not ok]
-        if failed:
+        redis_ok = store.ping()
+        if not database.answered(deadline):
+            failed = [DATABASE] if redis_ok else [DATABASE, REDIS]
             return Response(
                 {
                     "detail": f"Not ready: {' and '.join(failed)} did not answer in time.",
@@ -112,5 +103,11 @@ class ReadyView(ProbeView):
                     "failed": failed,
                 },
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(token_settings.SERVICE_UNAVAILABLE_RETRY_AFTER)},
             )
-        return Response({"status": "ok", "checks": {DATABASE: "ok", REDIS: "ok"}})
+        return Response(
+            {
+                "status": "ok" if redis_ok else "degraded",
+                "checks": {DATABASE: "ok", REDIS: "ok" if redis_ok else "unavailable"},
+            }
+        )

@@ -41,7 +41,7 @@ def log_event(event, request_id: str | None) -> None:
 
 
 class JSONFormatter(logging.Formatter):
-    """A record as one line of JSON: time, level, logger, message, and an auth event's fields."""
+    """A record as one line of JSON: time, level, logger, message, and an event's fields."""
 
     def format(self, record):
         line = {
@@ -52,6 +52,8 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             **getattr(record, "auth_event", {}),
+            # Other structured lines: the token store entering and leaving degraded mode.
+            **getattr(record, "fields", {}),
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

@@ -6,7 +6,8 @@ server
 report the same totals.
 """
 
-from prometheus_client import Counter, Histogram
+from django.db import InterfaceError, OperationalError
+from prometheus_client import Counter, Gauge, Histogram
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -33,12 +34,30 @@ REFRESHES = Counter(
 )
 REVOCATIONS = Counter("auth_revocations", "Sessions revoked, by reason.", ["reason"])
 UNAVAILABLE = Counter(
-    "auth_unavailable_responses", "503 service_unavailable answers, by cause.", ["cause"]
+    "auth_unavailable_responses",
+    "503 service_unavailable answers, by cause (the database, or a Redis failure the database "
+    "could not make up for).",
+    ["cause"],
 )
 STORE_MISSES = Counter(
     "auth_store_misses",
     "Session lookups Redis could not answer (its key was lost), answered from the database.",
 )
+DEGRADED = Gauge(
+    "auth_degraded",
+    "1 while a process serves from the database alone because Redis cannot be reached.",
+    # The server is degraded when any of its live workers is.
+    multiprocess_mode="livemax",
+)
+DEGRADED_ENTRIES = Counter(
+    "auth_degraded_entries", "Times a process entered degraded mode (Redis could not be reached)."
+)
+DEGRADED_ANSWERS = Counter(
+    "auth_degraded_answers",
+    "Lookups and writes the database answered alone because Redis could not, by cause.",
+    ["cause"],
+)
+DEGRADED_CAUSES = ("redis_unreachable", "redis_out_of_memory")
 AUTHENTICATION_SECONDS = Histogram(
     "auth_authentication_seconds",
     "Time to authenticate a request by its access token, refusals included.",
@@ -50,6 +69,9 @@ for _outcome in LOGIN_OUTCOMES:
     LOGINS.labels(_outcome)
 for _outcome in REFRESH_OUTCOMES:
     REFRESHES.labels(_outcome)
+for _cause in DEGRADED_CAUSES:
+    DEGRADED_ANSWERS.labels(_cause)
+UNAVAILABLE.labels("database")
 
 # The cause of a 503, by the Redis failure behind it: the most specific class first.
 _CAUSES = (
@@ -61,11 +83,15 @@ _CAUSES = (
 
 
 def unavailable_cause(exc: BaseException) -> str:
-    """What a 503 was caused by: the Redis failure found along the exception's chain."""
+    """What a 503 was caused by: the database or Redis failure found along the exception's
+    chain.
+    """
     seen = set()
     link: BaseException | None = exc
     while link is not None and id(link) not in seen:
         seen.add(id(link))
+        if isinstance(link, (OperationalError, InterfaceError)):
+            return "database"
         for failure, cause in _CAUSES:
             if isinstance(link, failure):
                 return cause

@@ -33,6 +33,11 @@ def refresh_tally(hour: int) -> str:
     return f"{token_settings.REDIS_KEY_PREFIX}:{{stats}}:refreshes:{hour}"
 
 
+def epoch() -> str:
+    """The outage epoch Redis's copies belong to, under a lease (``tokens.core.degraded``)."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:epoch"
+
+
 def throttle(scope: str, ident: str) -> str:
     """Request counter of one client (address or account) in one rate-limit window."""
     return f"{token_settings.REDIS_KEY_PREFIX}:t:{scope}:{ident}"

@@ -11,13 +11,24 @@ two forms:
   expired, so a revoked session is refused without asking the database.
 
 A missing hash is a miss, never a verdict: the caller reads the record and seeds the copy
-(``seed``), which never overwrites a hash that is there. Every key carries an expiry.
+(``seed``), which never overwrites a tombstone or a copy of the current epoch. Every key carries an
+expiry.
+
+Every copy carries the outage epoch it was written in (``o``), and Redis holds the current epoch
+under one key, whose lease every lookup renews (``tokens.core.degraded`` explains both): a live
+copy of another epoch than Redis's, or read while Redis has no epoch, is not trusted.
+
+Every call goes through the circuit breaker (``tokens.store.breaker``): while it is open, calls
+fail at once with ``StoreUnavailableError`` instead of waiting on a socket timeout. A Redis that
+answers but refuses writes (full under ``noeviction``) raises ``StoreFullError``; ``forget`` still
+works then, since Redis allows deletions when full.
 
 Beside the sessions, hourly tallies of rotations feed the admin's security overview: statistics,
 not a record (a refresh writes one SQL statement, and an event row per refresh would double it).
 """
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,16 +36,21 @@ from typing import Any
 
 from django_redis import get_redis_connection
 from redis.cluster import RedisCluster
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tokens.conf import token_settings
-from tokens.exceptions import StoreUnavailableError
+from tokens.exceptions import StoreFullError, StoreUnavailableError
 from tokens.store import redis_keys
+from tokens.store.breaker import breaker
 
 # Field names of the session hash (one letter each: a hash per session adds up).
 OWNER, USERNAME, ENDS, IDLE_ENDS = "u", "n", "e", "i"
 CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
-_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED)
+# The outage epoch a live copy was written in (tokens.core.degraded).
+EPOCH = "o"
+_LOOKUP_FIELDS = (OWNER, USERNAME, ENDS, IDLE_ENDS, CURRENT, FINGERPRINT, REVOKED, EPOCH)
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
 # then the hash's field/value pairs. Replaces the live copy unless the hash is a tombstone.
@@ -54,14 +70,27 @@ end
 return 1
 """
 
-# KEYS: session hash. ARGV: ttl, then field/value pairs. Fills a miss; never overwrites.
+# KEYS: session hash. ARGV: ttl, the current epoch, then field/value pairs. Fills a miss, or
+# replaces a live copy of another epoch; never overwrites a tombstone or a copy of this epoch.
 _SEED = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('HEXISTS', KEYS[1], 'x') == 1 or redis.call('HGET', KEYS[1], 'o') == ARGV[2] then
   return 0
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
+"""
+
+# KEYS: the epoch key. ARGV: an epoch read from the record, the absolute end of its lease (Unix
+# milliseconds). Sets it unless Redis already holds a newer one; returns the epoch Redis holds.
+_PUBLISH_EPOCH = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if held >= tonumber(ARGV[1]) then
+  return held
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return tonumber(ARGV[1])
 """
 
 # KEYS: pairs of (session hash, successor key), all of one user. ARGV: reason, then one ttl
@@ -145,6 +174,8 @@ class Copy:
     idle_ends_at: int
     refresh_jti: str
     fingerprint_digest: str
+    # The outage epoch it was written in; None when it carries none.
+    epoch: int | None = None
 
 
 class Tombstone(str):
@@ -155,13 +186,47 @@ def _connection():
     return get_redis_connection(token_settings.CACHE_ALIAS)
 
 
+# The epoch this process last saw in Redis; stamped on the copies it writes.
+_epoch: int | None = None
+
+
+def known_epoch() -> int | None:
+    """The outage epoch Redis held when this process last asked (None: not known)."""
+    return _epoch
+
+
+def _out_of_memory(exc: RedisError) -> bool:
+    # A command refused when full is an OutOfMemoryError; the same refusal inside a script comes
+    # back as the script's error, naming it.
+    return isinstance(exc, (OutOfMemoryError, ReadOnlyError)) or "OOM command not allowed" in str(
+        exc
+    )
+
+
 @contextmanager
 def unavailable() -> Iterator[None]:
-    """Turn any Redis failure into the domain's ``StoreUnavailableError``."""
+    """Run Redis calls through the breaker; turn any Redis failure into the domain's errors.
+
+    ``StoreFullError`` when Redis answered but refused a write, ``StoreUnavailableError`` when it
+    could not be reached (or the breaker did not ask it).
+    """
+    if not breaker.allows():
+        raise StoreUnavailableError("Redis is not asked while the circuit breaker is open")
+    began = time.monotonic()
     try:
         yield
     except RedisError as exc:
+        if _out_of_memory(exc):
+            breaker.succeeded()
+            raise StoreFullError(str(exc)) from exc
+        timeout = isinstance(exc, RedisTimeoutError)
+        unreachable = isinstance(exc, RedisConnectionError)
+        breaker.failed(
+            "redis_timeout" if timeout else "redis_connection" if unreachable else "redis_error",
+            began,
+        )
         raise StoreUnavailableError(str(exc)) from exc
+    breaker.succeeded()
 
 
 _scripts: dict[tuple[int, str], Any] = {}
@@ -219,7 +284,7 @@ def write(
     Returns False when a tombstone is there (nothing written, though the tally counts the attempt).
     """
     keys = [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
-    args = [max(ttl, 1), successor_ttl, successor, *_pairs(fields)]
+    args = [max(ttl, 1), successor_ttl, successor, *_pairs({**fields, EPOCH: _epoch})]
     with unavailable():
         written = (
             _write_and_count(keys, args, tally) if tally else _script(_WRITE)(keys=keys, args=args)
@@ -244,13 +309,13 @@ def _write_and_count(keys: list, args: list, tally: str):
     pipeline.evalsha(script.sha, len(keys), *keys, *args)
     pipeline.incr(tally)
     pipeline.expire(tally, TALLY_TTL)
-    written, *counted = pipeline.execute(raise_on_error=False)
+    written, *_counted = pipeline.execute(raise_on_error=False)
     if isinstance(written, NoScriptError):
         # The server does not know the script yet (a restart, SCRIPT FLUSH): the call that loads it.
         written = script(keys=keys, args=args)
-    for result in (written, *counted):
-        if isinstance(result, Exception):
-            raise result
+    # The tally's own failure (a full Redis refusing the increment) is left alone: statistics.
+    if isinstance(written, Exception):
+        raise written
     return written
 
 
@@ -261,25 +326,114 @@ def tallies(names: list[str]) -> list[int]:
 
 
 def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None:
-    """Fill a miss from the record; a copy or tombstone written meanwhile wins."""
+    """Fill a miss from the record, in the epoch Redis holds; a tombstone, or a copy of that epoch
+    written meanwhile, wins.
+    """
+    if _epoch is None:
+        return  # a copy without an epoch would never be trusted
     with unavailable():
         _script(_SEED)(
-            keys=[redis_keys.session(user_id, session_id)], args=[max(ttl, 1), *_pairs(fields)]
+            keys=[redis_keys.session(user_id, session_id)],
+            args=[max(ttl, 1), _epoch, *_pairs({**fields, EPOCH: _epoch})],
         )
 
 
-def lookup(user_id, session_id) -> Copy | Tombstone | None:
-    """One round trip: the session's live copy, its tombstone, or None on a miss."""
+def _lease_end() -> int:
+    """The absolute end (Unix milliseconds) of the epoch key's lease if renewed now."""
+    return int((time.time() + token_settings.STORE_EPOCH_LEASE) * 1000)
+
+
+def lookup(user_id, session_id) -> tuple[Copy | Tombstone | None, int | None]:
+    """One round trip: the session's live copy, its tombstone or None on a miss; and the epoch
+    Redis holds (None when it holds none), whose lease the same round trip renews.
+    """
+    global _epoch
+    epoch_key = redis_keys.epoch()
     with unavailable():
-        values = _connection().hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-    owner, username, ends, idle_ends, current, fingerprint, revoked = (
+        pipeline = _connection().pipeline(transaction=False)
+        pipeline.hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
+        pipeline.get(epoch_key)
+        # Absolute, so a renewal that reaches Redis late (queued while it hung) ends on time.
+        pipeline.pexpireat(epoch_key, _lease_end())
+        values, held, _renewed = pipeline.execute()
+    epoch = int(held) if held is not None else None
+    if epoch is not None:
+        _epoch = epoch
+    owner, username, ends, idle_ends, current, fingerprint, revoked, stamp = (
         value.decode() if value is not None else None for value in values
     )
     if revoked is not None:
-        return Tombstone(revoked)
+        return Tombstone(revoked), epoch
     if owner is None or ends is None or idle_ends is None:
-        return None
-    return Copy(owner, username or "", int(ends), int(idle_ends), current or "", fingerprint or "")
+        return None, epoch
+    copy = Copy(
+        owner,
+        username or "",
+        int(ends),
+        int(idle_ends),
+        current or "",
+        fingerprint or "",
+        int(stamp) if stamp is not None else None,
+    )
+    return copy, epoch
+
+
+def read_epoch() -> int | None:
+    """The epoch Redis holds (None: none), remembered as this process's."""
+    global _epoch
+    with unavailable():
+        held = _connection().get(redis_keys.epoch())
+    if held is not None:
+        _epoch = int(held)
+    return _epoch if held is not None else None
+
+
+def publish_epoch(epoch: int, read_at: float) -> int:
+    """Give Redis the epoch read from the record at ``read_at`` (``time.time()``), unless it holds a
+    newer one; return the epoch Redis holds now.
+
+    Its lease counts from the moment of reading: a publication that reaches Redis late (queued
+    while it hung) has expired on arrival rather than bringing back an epoch that ended meanwhile.
+    """
+    global _epoch
+    lease_end = int((read_at + token_settings.STORE_EPOCH_LEASE) * 1000)
+    with unavailable():
+        held = int(_script(_PUBLISH_EPOCH)(keys=[redis_keys.epoch()], args=[epoch, lease_end]))
+    _epoch = held
+    return held
+
+
+def forget(user_id, session_ids: Iterable[object]) -> None:
+    """Delete the copies and successors of some sessions of one user: what a full Redis still
+    allows, so a copy that missed a write is gone rather than stale.
+    """
+    names = [
+        name
+        for session_id in session_ids
+        for name in (
+            redis_keys.session(user_id, session_id),
+            redis_keys.successor(user_id, session_id),
+        )
+    ]
+    if names:
+        with unavailable():
+            _connection().delete(*names)
+
+
+def ping() -> bool:
+    """Whether Redis answers PING now (through the breaker: False at once while it is open)."""
+    try:
+        with unavailable():
+            return bool(_connection().ping())
+    except StoreUnavailableError:
+        return False
+
+
+def reset_for_tests() -> None:
+    """Forget the epoch seen and close the breaker: a test's Redis starts empty and answering."""
+    global _epoch
+    _epoch = None
+    breaker.reset()
 
 
 def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> None:

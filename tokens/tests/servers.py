@@ -107,6 +107,11 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
 
+    def kill(self):
+        """SIGKILL: gone at once, nothing saved (it keeps nothing on disk anyway)."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
 
 def database_url() -> str:
     """A URL for the test database, for a server in another process."""
@@ -127,6 +132,8 @@ class AppServer:
         self.extra_env = extra_env
         self.metrics_dir = tempfile.mkdtemp(prefix="app-server-metrics-")
         self.process = None
+        # What the server wrote to stderr (its log lines), once stopped.
+        self.stderr = ""
 
     @property
     def base_url(self) -> str:
@@ -179,7 +186,7 @@ class AppServer:
     def stop(self):
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.communicate(timeout=20)
+            self.stderr = self.process.communicate(timeout=20)[1].decode(errors="replace")
         shutil.rmtree(self.metrics_dir, ignore_errors=True)
 
     def request(self, method: str, path: str, body: dict | None = None, token: str | None = None):

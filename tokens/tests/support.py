@@ -8,11 +8,13 @@ from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
 from rest_framework.test import APITestCase, APITransactionTestCase
+
+from tokens.store import store
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -69,6 +71,8 @@ class RealRedisMixin:
     def setUp(self):
         super().setUp()
         get_redis_connection("default").flushdb()
+        # Each test starts with a Redis that answers: no breaker left open, no epoch remembered.
+        store.reset_for_tests()
 
 
 class AuthAPIMixin(RealRedisMixin):
@@ -173,3 +177,22 @@ def count_redis_round_trips():
         yield sent
     finally:
         AbstractConnection.send_packed_command = original
+
+
+@contextmanager
+def database_fault(statement_start: str, statements: int = 1):
+    """A database fault on the first run of each of the next ``statements`` different statements
+    starting with ``statement_start``: the connection's own execute wrapper raises what a
+    terminated backend raises.
+    """
+    failed: set[str] = set()
+
+    def wrapper(execute, sql, params, many, context):
+        matches = sql.lstrip().upper().startswith(statement_start)
+        if matches and sql not in failed and len(failed) < statements:
+            failed.add(sql)
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield failed

@@ -18,6 +18,7 @@ from tokens.tests.support import (
     AuthAPITransactionTestCase,
     FrozenClock,
     bearer,
+    database_fault,
     login_name,
     make_user,
     rate_limits,
@@ -70,6 +71,9 @@ class MetricsTests(AuthAPITestCase):
                 "auth_unavailable_responses",
                 "auth_store_misses",
                 "auth_authentication_seconds",
+                "auth_degraded",
+                "auth_degraded_entries",
+                "auth_degraded_answers",
             }
             <= families,
             families,
@@ -211,28 +215,45 @@ class MetricsTests(AuthAPITestCase):
 
     def test_503s_by_cause(self):
         pair = self.login()
-        redis = use_private_redis(self)
-        redis.pause()
-        try:
+        with database_fault('UPDATE "TOKENS_SESSION"'):
             self.assertEqual(
                 self.delta(
-                    lambda: self.me(pair["access_token"]),
+                    lambda: self.refresh(pair["refresh_token"]),
                     "auth_unavailable_responses_total",
-                    cause="redis_timeout",
+                    cause="database",
                 ),
                 1,
             )
+
+    def test_degraded_mode_is_a_gauge_and_counted(self):
+        redis = use_private_redis(self)
+        pair = self.login()
+        self.me(pair["access_token"])
+        before = self.scrape()
+        redis.pause()
+        try:
+            self.me(pair["access_token"])
+            with token_settings(STORE_EPOCH_LEASE=0):  # no wait before the rotation
+                self.refresh(pair["refresh_token"])
+            during = self.scrape()
         finally:
             redis.resume()
-        redis.stop()
+        self.assertEqual(value(during, "auth_degraded"), 1)
         self.assertEqual(
-            self.delta(
-                lambda: self.refresh(pair["refresh_token"]),
-                "auth_unavailable_responses_total",
-                cause="redis_connection",
-            ),
+            value(during, "auth_degraded_entries_total")
+            - value(before, "auth_degraded_entries_total"),
             1,
         )
+        answered = "auth_degraded_answers_total"
+        self.assertEqual(
+            value(during, answered, cause="redis_unreachable")
+            - value(before, answered, cause="redis_unreachable"),
+            2,
+            "the lookup and the rotation",
+        )
+        with token_settings(STORE_RETRY_INTERVAL=0):
+            self.me(pair["access_token"])
+        self.assertEqual(value(self.scrape(), "auth_degraded"), 0)
 
 
 class MetricsAccessTests(AuthAPITestCase):

@@ -2,8 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.core import services
-from tokens.exceptions import StoreUnavailableError
+from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import Session
+from tokens.store.breaker import breaker
 
 
 class Command(BaseCommand):
@@ -29,8 +30,14 @@ class Command(BaseCommand):
             sessions = sessions.filter(user__in=targets)
         try:
             revoked = services.revoke(sessions, Session.RevokeReason.COMMAND)
-        except StoreUnavailableError as exc:
+        except DATABASE_FAULTS as exc:
+            services.forget_rolled_back_revocations()
             raise CommandError(
-                f"Nothing was revoked: the token store (Redis) cannot be reached ({exc})."
+                f"Nothing was revoked: the database cannot be reached ({exc})."
             ) from exc
         self.stdout.write(f"Revoked {revoked} session(s).")
+        if breaker.is_open:
+            self.stderr.write(
+                "The token store (Redis) cannot be reached: the revocation is saved in the "
+                "database, which answers for these sessions until Redis is back."
+            )
