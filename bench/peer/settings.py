@@ -13,8 +13,8 @@ Apps, middleware, user model, adapter, backends and DRF authentication are those
   which the refresh view's ``UserRateThrottle`` requires, in the cache ``startproject`` leaves,
   Django's per-process memory cache).
 
-Production settings as the project's: DEBUG off, persistent connections with health checks,
-SQLite in WAL mode. The Django migrations of ``jwt_allauth`` are made at set-up, as its
+Production settings as the anchor's: DEBUG off, persistent connections with health checks (it
+has no retry of a read on a dead connection), SQLite in WAL mode. The Django migrations of ``jwt_allauth`` are made at set-up, as its
 documentation says (``makemigrations jwt_allauth``), into ``PEER_MIGRATIONS``.
 """
 
@@ -71,7 +71,7 @@ TEMPLATES = [
     },
 ]
 
-# The same connection settings as the project (config/settings.py) and the anchor.
+# The anchor's connection settings: reuse, and Django's health check (bench/anchor/settings.py).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BENCH_DIR / 'results' / 'peer.sqlite3'}",
