@@ -137,6 +137,16 @@ def main() -> None:
         f"{cpu['authenticate'] / cpu['hmget']:.2f} in CPU; load average {os.getloadavg()[0]:.1f}"
     )
 
+    # Redis's own time per command over the whole run (its CPU, on the same cores).
+    stats = connection.info("commandstats")
+    print(
+        "Redis us per call: "
+        + ", ".join(
+            f"{name.removeprefix('cmdstat_')} {value['usec_per_call']:.2f}"
+            for name, value in sorted(stats.items())
+            if name in {"cmdstat_hmget", "cmdstat_get", "cmdstat_pexpireat", "cmdstat_evalsha"}
+        )
+    )
     if args.profile:
         import cProfile
 
