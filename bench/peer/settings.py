@@ -14,8 +14,9 @@ Apps, middleware, user model, adapter, backends and DRF authentication are those
   Django's per-process memory cache).
 
 Production settings as the anchor's: DEBUG off, persistent connections with health checks (it
-has no retry of a read on a dead connection), SQLite in WAL mode. The Django migrations of ``jwt_allauth`` are made at set-up, as its
-documentation says (``makemigrations jwt_allauth``), into ``PEER_MIGRATIONS``.
+has no retry of a read on a dead connection), SQLite in WAL mode. The Django migrations of
+``jwt_allauth`` are made at set-up, as its documentation says (``makemigrations jwt_allauth``),
+into ``PEER_MIGRATIONS``.
 """
 
 import os
