@@ -662,6 +662,12 @@ def soak(project: Target, seconds: int, connections: int) -> dict:
     return result
 
 
+def save_partial(report: dict) -> None:
+    """The report so far, in bench/results/partial.json: what an interrupted run leaves behind."""
+    (RESULTS / "partial.json").write_text(json.dumps(report, indent=1, default=str))
+    log(f"report so far: {RESULTS / 'partial.json'}")
+
+
 def machine() -> dict:
     info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -772,9 +778,15 @@ def main() -> None:
             report["settings"] = {target.name: target.settings for target in targets}
             report["seconds_per_run"] = seconds
             report["throughput"] = throughput_rounds(targets, rounds, seconds)
+            save_partial(report)
             for target in targets[1:]:
                 if not args.keep:
                     target.stop()
+            # The scale study before the memory study: the longest part (opening 111,112
+            # sessions through the services) comes last, and each part is saved as it ends.
+            levels = [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+            report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
+            save_partial(report)
             log("memory study")
             report["memory"] = memory_study(
                 targets[0],
@@ -783,8 +795,6 @@ def main() -> None:
                 2_000 if args.quick else 10_000,
             )
             log(json.dumps(report["memory"]))
-            levels = [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
-            report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
     finally:
         if not args.keep:
             for target in targets:
