@@ -66,7 +66,8 @@ def scale_svg(scale: dict, title: str) -> str:
     width, height, left, right, top, bottom = 760, 420, 70, 170, 50, 90
     plot_w, plot_h = width - left - right, height - top - bottom
     xs = [level["keys"] for level in levels]
-    x_low, x_high = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
+    # A level a few keys past a power of ten (the sessions beside the filler) stays on its decade.
+    x_low, x_high = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)) - 0.01)
     x_high = max(x_high, x_low + 1)
     y_high = _nice_ceiling(max(y for points in series.values() for _, y in points if y) * 1.15)
 
