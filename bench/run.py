@@ -44,6 +44,30 @@ REVOKE_SHARE = (
     0.1  # memory study: share of the opened sessions revoked (their tombstones are counted)
 )
 
+# The peer (bench/peer/): django-jwt-allauth in a virtualenv of its own under bench/results/, with
+# the project's own versions of what both share, so only the library differs.
+PEER_PACKAGE = "django-jwt-allauth==1.5.1"
+PEER_SHARED = (
+    "Django",
+    "djangorestframework",
+    "djangorestframework-simplejwt",
+    "PyJWT",
+    "gunicorn",
+    "psycopg",
+    "psycopg-binary",
+    "dj-database-url",
+    "argon2-cffi",
+)
+PEER_VENV = RESULTS / "peer-venv"
+PEER_MIGRATIONS = RESULTS / "peer"
+# kind -> (settings module, WSGI application); peer-nocheck is the peer with its session check off.
+KINDS = {
+    "project": ("bench.settings", "config.wsgi:application"),
+    "anchor": ("bench.anchor.settings", "bench.anchor.wsgi:application"),
+    "peer": ("bench.peer.settings", "bench.peer.wsgi:application"),
+    "peer-nocheck": ("bench.peer.settings", "bench.peer.wsgi:application"),
+}
+
 THROTTLES = {
     name: "100000000/min"
     for name in ("THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP")
@@ -75,6 +99,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def peer_python() -> str:
+    """The peer's virtualenv (made once, again when the pins change): its Python."""
+    from importlib import metadata
+
+    pins = [PEER_PACKAGE, *(f"{name}=={metadata.version(name)}" for name in PEER_SHARED)]
+    python = PEER_VENV / "bin" / "python"
+    stamp = PEER_VENV / "pins.txt"
+    if python.exists() and stamp.exists() and stamp.read_text().split() == pins:
+        return str(python)
+    log(f"installing the peer into {PEER_VENV}: {' '.join(pins)}")
+    shutil.rmtree(PEER_VENV, ignore_errors=True)
+    subprocess.run([PYTHON, "-m", "venv", str(PEER_VENV)], check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
+        check=True,
+        timeout=900,
+    )
+    stamp.write_text("\n".join(pins) + "\n")
+    return str(python)
+
+
 def recreate_postgres(name: str) -> None:
     with psycopg.connect(POSTGRES.format("postgres"), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -92,11 +137,22 @@ class Target:
         redis_db: int,
         common_env: dict,
         redis_socket: Path,
+        python: str = PYTHON,
+        shares: "Target | None" = None,
     ):
         self.name, self.kind, self.database = name, kind, database
+        self.python, self.shares = python, shares
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        if database == "sqlite":
+        extra = {}
+        if kind.startswith("peer"):
+            extra = {
+                "PYTHONPATH": f"{ROOT}{os.pathsep}{PEER_MIGRATIONS}",
+                "PEER_SESSION_CHECK": "0" if kind == "peer-nocheck" else "1",
+            }
+        if shares is not None:  # the same database as another target (the peer, check on or off)
+            database_url = shares.env["DATABASE_URL"]
+        elif database == "sqlite":
             path = RESULTS / f"{name}.sqlite3"
             path.unlink(missing_ok=True)
             database_url = f"sqlite:///{path}"
@@ -106,20 +162,19 @@ class Target:
             database_url = POSTGRES.format(db_name)
         self.env = {
             **common_env,
+            **extra,
             "DATABASE_URL": database_url,
             "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
             # Each server empties its metrics directory when it starts (gunicorn.conf.py): one each.
             "PROMETHEUS_MULTIPROC_DIR": str(RESULTS / f"{name}.prometheus"),
-            "DJANGO_SETTINGS_MODULE": "bench.settings"
-            if kind == "project"
-            else "bench.anchor.settings",
+            "DJANGO_SETTINGS_MODULE": KINDS[kind][0],
         }
         self.process = None
         self.settings = {}
 
     def django(self, *args: str, env: dict | None = None) -> str:
         result = subprocess.run(
-            [PYTHON, *args],
+            [self.python, *args],
             check=False,
             cwd=ROOT,
             env={**self.env, **(env or {})},
@@ -135,19 +190,26 @@ class Target:
         return json.loads(self.django("-m", "bench.seed", *args, env=env).strip().splitlines()[-1])
 
     def prepare(self) -> None:
-        self.django("-m", "django", "migrate", "--noinput", "--verbosity", "0")
-        self.seed("users", str(USERS))
+        if self.shares is None:
+            if self.kind.startswith("peer"):
+                # The library ships no migrations: its documentation has the project make them.
+                package = PEER_MIGRATIONS / "peer_migrations"
+                shutil.rmtree(package, ignore_errors=True)
+                (package / "jwt_allauth").mkdir(parents=True)
+                (package / "__init__.py").touch()
+                (package / "jwt_allauth" / "__init__.py").touch()
+                self.django("-m", "django", "makemigrations", "jwt_allauth", "--verbosity", "0")
+            self.django("-m", "django", "migrate", "--noinput", "--verbosity", "0")
+            self.seed("users", str(USERS))
         self.settings = self.seed(
             "settings"
         )  # what the served settings give: DEBUG, journal mode, ...
 
     def start(self) -> None:
-        wsgi = (
-            "config.wsgi:application" if self.kind == "project" else "bench.anchor.wsgi:application"
-        )
+        wsgi = KINDS[self.kind][1]
         self.process = subprocess.Popen(
             [
-                PYTHON,
+                self.python,
                 "-m",
                 "gunicorn",
                 "--workers",
@@ -158,6 +220,11 @@ class Target:
                 str(RESULTS / f"{self.name}.gunicorn.log"),
                 "--log-level",
                 "warning",
+                *(
+                    ["--config", "bench/peer/gunicorn_conf.py"]
+                    if self.kind.startswith("peer")
+                    else []
+                ),
                 wsgi,
             ],
             cwd=ROOT,
@@ -283,7 +350,26 @@ SCENARIOS = {
         ),
         "login": ("login", "/api/token/", {}),
     },
+    # django-jwt-allauth, its session check on: me/ is its UserDetailsView (the user row, after
+    # the whitelist query), session/ bench/peer/views.py (the whitelist query only); refresh is
+    # its TokenRefreshView with the refresh token in its cookie, as documented by default.
+    "peer": {
+        "me": ("get", "/jwt-allauth/user/", BEARER),
+        "session": ("get", "/bench/session/", BEARER),
+        "refresh": (
+            "chain",
+            "/jwt-allauth/refresh/",
+            {"BENCH_REFRESH_COOKIE": "refresh_token"},
+        ),
+    },
+    # The same server with its session check off (the library's default): no query for
+    # session/, the user row only for me/; nothing it accepts can be revoked before it expires.
+    "peer-nocheck": {
+        "me": ("get", "/jwt-allauth/user/", BEARER),
+        "session": ("get", "/bench/session/", BEARER),
+    },
 }
+KIND_ORDER = ("project", "anchor", "peer", "peer-nocheck")
 # The order of a round: group by group, and within a group database by database, project then
 # anchor, so
 # that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are
@@ -305,7 +391,7 @@ def round_order(targets: list["Target"]) -> list[tuple["Target", str]]:
     order = []
     for group in SCENARIO_GROUPS:
         for database in ("sqlite", "postgres"):
-            for kind in ("project", "anchor"):
+            for kind in KIND_ORDER:
                 order += [
                     (target, scenario)
                     for scenario in group
@@ -328,7 +414,9 @@ def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
         plan["logout"] = int(seconds * LOGOUT_POOL_PER_SECOND)
     total = sum(plan.values()) * rounds
     source = RESULTS / f"{target.name}.tokens"
-    seeded = target.seed(f"{target.kind}-sessions", str(total), str(source))
+    seeded = target.seed(
+        f"{target.kind.removesuffix('-nocheck')}-sessions", str(total), str(source)
+    )
     log(f"{target.name}: {total} sessions seeded {json.dumps(seeded)}")
     lines = source.read_text().split()
     pairs = [f"{a} {r}" for a, r in zip(lines[::2], lines[1::2], strict=True)]
@@ -419,6 +507,11 @@ RATIOS = {
     "me project/anchor {db}": ("project-{db}/me", "anchor-{db}/me"),
     "refresh project/anchor {db}": ("project-{db}/refresh", "anchor-{db}/refresh"),
     "login project/anchor {db}": ("project-{db}/login", "anchor-{db}/login"),
+    "session project/peer {db}": ("project-{db}/session", "peer-{db}/session"),
+    "session project/peer-nocheck {db}": ("project-{db}/session", "peer-nocheck-{db}/session"),
+    "me project/peer {db}": ("project-{db}/me", "peer-{db}/me"),
+    "me project/peer-nocheck {db}": ("project-{db}/me", "peer-nocheck-{db}/me"),
+    "refresh project/peer {db}": ("project-{db}/refresh", "peer-{db}/refresh"),
 }
 
 
@@ -466,39 +559,47 @@ def memory_study(project: Target, sessions: int, rotate_sample: int, expiry_sess
 
 
 def scale_study(project: Target, levels: list[int], rounds: int, seconds: float) -> dict:
-    """me/ latency and throughput (and the floor beside it) as live sessions grow.
+    """me/, session/ and refresh latency and throughput (and the floor beside them) as live
+    sessions grow, and Redis's bytes per live session at each level.
 
     Starts from an empty Redis database (the throughput rounds leave thousands of sessions in
-    it), then opens one session per connection for me/ to use, then adds filler sessions.
+    it), then opens one session per connection for the reads and one per connection, level and
+    round for the refresh chains (a chain's last token is consumed; the next run needs its own),
+    then adds filler sessions.
     """
     connection = redis.Redis.from_url(project.env["REDIS_URL"])
     connection.flushdb()
-    tokens_file = str(RESULTS / "scale.tokens")
-    project.seed("project-sessions", str(CONNECTIONS), tokens_file)
+    tokens_file = RESULTS / "scale.tokens"
+    chains = CONNECTIONS * len(levels) * rounds
+    project.seed("project-sessions", str(CONNECTIONS + chains), str(tokens_file))
+    lines = tokens_file.read_text().splitlines()
+    reads = write_lines(RESULTS / "scale.reads.tokens", lines[:CONNECTIONS])
+    chain_lines = iter(lines[CONNECTIONS:])
+    base_memory = int(connection.info("memory")["used_memory"])
     out = []
     try:
         for level in levels:
             filled = project.seed("fill", str(level))
             live = connection.dbsize()
             level_runs = []
-            for _ in range(rounds):
+            for round_index in range(rounds):
+                chain = write_lines(
+                    RESULTS / f"scale.{level}.{round_index}.tokens",
+                    [next(chain_lines) for _ in range(CONNECTIONS)],
+                )
                 floor = wrk(project, "get", "/bench/floor/", seconds)
                 me = wrk(
-                    project,
-                    "get",
-                    "/api/auth/me/",
-                    seconds,
-                    BENCH_TOKENS=tokens_file,
-                    BENCH_BEARER="1",
+                    project, "get", "/api/auth/me/", seconds, BENCH_TOKENS=reads, BENCH_BEARER="1"
                 )
                 session = wrk(
                     project,
                     "get",
                     "/api/auth/session/",
                     seconds,
-                    BENCH_TOKENS=tokens_file,
+                    BENCH_TOKENS=reads,
                     BENCH_BEARER="1",
                 )
+                refresh = wrk(project, "chain", "/api/auth/refresh/", seconds, BENCH_TOKENS=chain)
                 level_runs.append(
                     {
                         "floor": floor,
@@ -506,14 +607,15 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
                         "me/floor": me["rps"] / floor["rps"],
                         "session": session,
                         "session/floor": session["rps"] / floor["rps"],
+                        "refresh": refresh,
                     }
                 )
                 log(
-                    f"{level:>9} filler sessions: me {me['rps']:.1f} req/s p50 {me['p50_ms']:.1f} "
-                    "ms "
-                    f"p99 {me['p99_ms']:.1f} ms, session {session['rps']:.1f} req/s p50 "
-                    f"{session['p50_ms']:.1f} ms, "
-                    f"floor {floor['rps']:.1f} req/s, non-2xx {me['non2xx']} / {session['non2xx']}"
+                    f"{level:>9} filler sessions: session {session['rps']:.1f} req/s p50 "
+                    f"{session['p50_ms']:.1f} ms, refresh {refresh['rps']:.1f} req/s p50 "
+                    f"{refresh['p50_ms']:.1f} ms, me {me['rps']:.1f} req/s p50 "
+                    f"{me['p50_ms']:.1f} ms, floor {floor['rps']:.1f} req/s, non-2xx "
+                    f"{me['non2xx']} / {session['non2xx']} / {refresh['non2xx']}"
                 )
             out.append(
                 {
@@ -521,12 +623,15 @@ def scale_study(project: Target, levels: list[int], rounds: int, seconds: float)
                     "keys": live,
                     "fill_seconds": filled["seconds"],
                     "used_memory": filled["used_memory"],
+                    # The filler's share of Redis's memory: the level's sessions (hash, key name,
+                    # expiry, dictionary entries), per session.
+                    "bytes_per_session": (filled["used_memory"] - base_memory) / level,
                     "runs": level_runs,
                 }
             )
     finally:
         project.seed("unfill", str(max(levels)))
-    return {"levels": out}
+    return {"levels": out, "base_used_memory": base_memory}
 
 
 def soak(project: Target, seconds: int, connections: int) -> dict:
@@ -557,6 +662,12 @@ def soak(project: Target, seconds: int, connections: int) -> dict:
     return result
 
 
+def save_partial(report: dict) -> None:
+    """The report so far, in bench/results/partial.json: what an interrupted run leaves behind."""
+    (RESULTS / "partial.json").write_text(json.dumps(report, indent=1, default=str))
+    log(f"report so far: {RESULTS / 'partial.json'}")
+
+
 def machine() -> dict:
     info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -579,6 +690,7 @@ def main() -> None:
         "--quick", action="store_true", help="short runs, fewer sessions (under 3 minutes)"
     )
     parser.add_argument("--soak", action="store_true", help="only the mixed soak run")
+    parser.add_argument("--no-peer", action="store_true", help="leave django-jwt-allauth out")
     parser.add_argument("--soak-seconds", type=int, default=300)
     parser.add_argument("--soak-database", choices=("sqlite", "postgres"), default="postgres")
     parser.add_argument(
@@ -641,6 +753,23 @@ def main() -> None:
                 targets.append(
                     Target(f"{kind}-{database}", kind, database, index, common, redis_socket)
                 )
+            if not args.no_peer:
+                python = peer_python()
+                for database in ("sqlite", "postgres"):
+                    peer = Target(
+                        f"peer-{database}", "peer", database, 9, common, redis_socket, python
+                    )
+                    nocheck = Target(
+                        f"peer-nocheck-{database}",
+                        "peer-nocheck",
+                        database,
+                        9,
+                        common,
+                        redis_socket,
+                        python,
+                        shares=peer,
+                    )
+                    targets += [peer, nocheck]
             for target in targets:
                 log(f"preparing {target.name}")
                 target.prepare()
@@ -649,9 +778,15 @@ def main() -> None:
             report["settings"] = {target.name: target.settings for target in targets}
             report["seconds_per_run"] = seconds
             report["throughput"] = throughput_rounds(targets, rounds, seconds)
+            save_partial(report)
             for target in targets[1:]:
                 if not args.keep:
                     target.stop()
+            # The scale study before the memory study: the longest part (opening 111,112
+            # sessions through the services) comes last, and each part is saved as it ends.
+            levels = [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+            report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
+            save_partial(report)
             log("memory study")
             report["memory"] = memory_study(
                 targets[0],
@@ -660,8 +795,6 @@ def main() -> None:
                 2_000 if args.quick else 10_000,
             )
             log(json.dumps(report["memory"]))
-            levels = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
-            report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
     finally:
         if not args.keep:
             for target in targets:
@@ -676,6 +809,11 @@ def main() -> None:
     text = summarize(report)
     (RESULTS / f"{name}-{stamp}.md").write_text(text)
     print(text)
+    from bench import charts
+
+    # A full run's charts are the ones bench/README.md shows; a quick run's stay with its report.
+    for path in charts.write(report, BENCH / "charts" if name == "bench" else RESULTS):
+        log(f"chart: {path}")
     log(f"results: {out}")
 
 

@@ -132,6 +132,29 @@ def anchor_sessions(count: int, out: str, spread: int) -> dict:
     return {"sessions": count}
 
 
+def peer_sessions(count: int, out: str, spread: int) -> dict:
+    """Log in as django-jwt-allauth's login view does after the password check; write ``access
+    refresh`` lines.
+
+    Its ``RefreshToken.for_user(user, request)`` (the class its settings select) opens the session:
+    a whitelist row with the device fields, the session id and its start in the token.
+    """
+    from jwt_allauth.tokens.app_settings import RefreshToken
+
+    people = _bench_users(spread)
+    request = _request()
+    # What its login view's ``get_user_agent`` decorator sets, with user agent collection off
+    # (the library's default).
+    request.user_agent, request.ip = None, None
+    lines = []
+    for i in range(count):
+        refresh = RefreshToken.for_user(people[i % len(people)], request)
+        lines.append(f"{refresh.access_token} {refresh}")
+    with open(out, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return {"sessions": count}
+
+
 def _revoke(user, session_id: str) -> None:
     """Revoke one session through the services, as a logout or a user's own revocation does."""
     from tokens.core import services
@@ -422,7 +445,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("users")
     command.add_argument("count", type=int)
-    for name in ("project-sessions", "anchor-sessions"):
+    for name in ("project-sessions", "anchor-sessions", "peer-sessions"):
         command = commands.add_parser(name)
         command.add_argument("count", type=int)
         command.add_argument("out")
@@ -454,6 +477,8 @@ def main() -> None:
         result = project_sessions(args.count, args.out, args.spread)
     elif args.command == "anchor-sessions":
         result = anchor_sessions(args.count, args.out, args.spread)
+    elif args.command == "peer-sessions":
+        result = peer_sessions(args.count, args.out, args.spread)
     elif args.command == "memory":
         result = memory(args.count, args.revoke_share, args.rotate_sample)
     elif args.command == "expiry":

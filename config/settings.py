@@ -153,9 +153,11 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        # A check costs one round trip per request (PostgreSQL) and spares the first request after a
-        # database restart an error; DATABASE_CONN_HEALTH_CHECKS=0 trades that back.
-        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+        # Off: Django's check costs a round trip (SELECT 1) on every request's first query. A read
+        # whose connection died (a backend killed, a restart) is tried once more on a new one
+        # (tokens.core.database.retry_read), and a write answers 503 having decided nothing.
+        # DATABASE_CONN_HEALTH_CHECKS=1 buys the check back for code that has no such retry.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,12 +1,15 @@
 """The tokens app's settings: defaults here, overrides in ``settings.TOKENS``.
 
-``token_settings`` reads Django's settings at every attribute access, so values are never
-frozen at import time and ``override_settings(TOKENS=...)`` just works in tests.
+``token_settings`` reads Django's settings when a value is first used, never at import time, and
+keeps it until ``settings.TOKENS`` changes (``override_settings(TOKENS=...)`` in tests): reading
+``settings.TOKENS`` costs microseconds through Django's lazy settings, and the hot path reads
+several values per request.
 """
 
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, Any] = {
     # HS256 secret for access tokens, used as given (only when ACCESS_ALGORITHM is HS256).
@@ -141,13 +144,27 @@ DEFAULTS: dict[str, Any] = {
 
 
 class TokenSettings:
-    """Attribute access to the tokens app's settings, read when used."""
+    """Attribute access to the tokens app's settings, read when first used."""
 
     def __getattr__(self, name):
+        # Called only for a value not read yet: once read, it is an ordinary instance attribute.
         if name not in DEFAULTS:
             raise AttributeError(f"unknown tokens setting {name!r}")
-        overrides = getattr(settings, "TOKENS", {})
-        return overrides.get(name, DEFAULTS[name])
+        value = getattr(settings, "TOKENS", {}).get(name, DEFAULTS[name])
+        self.__dict__[name] = value
+        return value
+
+    def reload(self) -> None:
+        """Forget every value read, so the next access reads ``settings.TOKENS`` again."""
+        self.__dict__.clear()
 
 
 token_settings = TokenSettings()
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TOKENS":
+        token_settings.reload()
+
+
+setting_changed.connect(_settings_changed)

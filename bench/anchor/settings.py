@@ -56,7 +56,10 @@ TEMPLATES = [
     },
 ]
 
-# The same connection settings as the project (config/settings.py).
+# The project's connection reuse (config/settings.py), with Django's health check on: simplejwt
+# and the ORM have no retry of a read whose connection died, so the check (a SELECT 1 before each
+# request's first query) is what spares a stock project a 500 after a database restart. The
+# project has the retry and runs without the check.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BENCH_DIR / 'results' / 'anchor.sqlite3'}",

@@ -2,7 +2,9 @@
 --   get     GET BENCH_PATH, with "Authorization: Bearer <access>" when BENCH_BEARER=1
 --           (floor; me/ and session/ on the project; me/ and me-stateless/ on the anchor)
 --   chain   POST BENCH_PATH with this connection's refresh token; the response's refresh
---           token is the next request's (rotation chain, one chain per connection)
+--           token is the next request's (rotation chain, one chain per connection); with
+--           BENCH_REFRESH_COOKIE=<name> the token goes in that cookie and comes back in its
+--           Set-Cookie header (django-jwt-allauth's default)
 --   login   POST BENCH_PATH with username bench-N and the bench password
 --   logout  POST BENCH_PATH with a refresh token from the pool, each used once
 --   mixed   per connection: login, me, refresh, me ... logout, login again (the soak)
@@ -19,6 +21,7 @@ local refreshes_per_session = tonumber(os.getenv("BENCH_REFRESHES") or "5")
 local mes_per_token = tonumber(os.getenv("BENCH_MES") or "3")
 local threads_total = tonumber(os.getenv("BENCH_THREADS") or "1")
 local use_bearer = os.getenv("BENCH_BEARER") == "1"
+local refresh_cookie = os.getenv("BENCH_REFRESH_COOKIE") or ""
 
 local threads = {}
 local started = 0
@@ -86,6 +89,12 @@ function request()
     end
     return wrk.format("GET", path)
   elseif mode == "chain" then
+    if refresh_cookie ~= "" then
+      return wrk.format("POST", path, {
+        ["Content-Type"] = "application/json",
+        ["Cookie"] = refresh_cookie .. "=" .. refresh,
+      }, "{}")
+    end
     return wrk.format("POST", path, json_headers, string.format('{"%s":"%s"}', body_field, refresh))
   elseif mode == "login" then
     return wrk.format("POST", path, json_headers, login_body())
@@ -113,7 +122,13 @@ end
 function response(status, headers, body)
   codes[status] = (codes[status] or 0) + 1
   if mode == "chain" then
-    local token = status == 200 and field(body, response_field)
+    local token
+    if status == 200 and refresh_cookie ~= "" then
+      local cookie = headers["Set-Cookie"] or headers["set-cookie"] or ""
+      token = cookie:match(refresh_cookie .. "=([^;]+)")
+    else
+      token = status == 200 and field(body, response_field)
+    end
     if token then
       refresh = token
     else

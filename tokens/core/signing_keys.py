@@ -28,7 +28,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from tokens.conf import token_settings
-from tokens.core import clock
+from tokens.core import clock, jws
 
 HS256 = "HS256"
 # Asymmetric algorithms: the private key type each needs and its JWK serializer.
@@ -195,7 +195,7 @@ class KeyRingBackend:
 
     def encode(self, payload: dict) -> str:
         key = self.ring.signing_key()
-        return jwt.encode(payload, key.key, algorithm=key.algorithm, headers={"kid": key.kid})
+        return jws.encode(payload, key.key, key.algorithm, headers={"kid": key.kid})
 
     def decode(self, token, verify: bool = True) -> dict:
         key: SigningKey | None
@@ -217,23 +217,12 @@ class KeyRingBackend:
 def decode_signed(token, key, algorithm: str, verify: bool = True) -> dict:
     """The payload of ``token`` once its signature by ``key`` with ``algorithm`` is verified.
 
-    Nothing else is checked here: claims and expiry are the token class's, against
-    ``tokens.core.clock`` (PyJWT's own checks would read the wall clock).
+    Nothing else is checked here (PyJWT's signature check alone, ``tokens.core.jws``): claims and
+    expiry are the token class's, against ``tokens.core.clock`` (PyJWT's would read the wall
+    clock).
     """
     try:
-        return jwt.decode(
-            token,
-            key,
-            algorithms=[algorithm],
-            options={
-                "verify_signature": verify,
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
+        return jws.decode(token, key, algorithm, verify)
     except jwt.InvalidTokenError as exc:
         raise TokenBackendError("Token is invalid") from exc
 

@@ -10,6 +10,7 @@ import uuid
 from contextvars import ContextVar
 
 HEADER = "X-Request-ID"
+_META_KEY = "HTTP_X_REQUEST_ID"
 # A caller's id is kept when it is short and plain; anything else (spaces, quotes, control
 # characters, kilobytes) is replaced, so it can neither forge log structure nor bloat it.
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -26,7 +27,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.headers.get(HEADER, "")
+        # From META: request.headers builds a dictionary of every header on first use.
+        given = request.META.get(_META_KEY, "")
         request_id = given if _ACCEPTED.fullmatch(given) else uuid.uuid4().hex
         reset = _current.set(request_id)
         try:

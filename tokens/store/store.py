@@ -366,24 +366,54 @@ def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None
         )
 
 
-def _lease_end() -> int:
-    """The absolute end (Unix milliseconds) of the epoch key's lease if renewed now."""
-    return int((time.time() + token_settings.STORE_EPOCH_LEASE) * 1000)
+# KEYS: the session's hash, the epoch key. ARGV: the lease's end (Unix milliseconds; 0: not
+# renewed now), then the hash's fields. The lookup's commands (HMGET, GET, PEXPIREAT) as one: a
+# redis-py pipeline of three costs the client twice what one command does, on every
+# authenticated request.
+_LOOKUP = """
+local values = redis.call('HMGET', KEYS[1], unpack(ARGV, 2))
+local held = redis.call('GET', KEYS[2])
+if ARGV[1] ~= '0' then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+end
+return {values, held}
+"""
+
+# When this process last renewed the epoch's lease (time.time()).
+_renewed_at = 0.0
 
 
 def lookup(user_id, session_id) -> tuple[SessionCopy | Tombstone | None, int | None]:
     """One round trip: the session's live copy, its tombstone or None on a miss; and the epoch
     Redis holds (None when it holds none), whose lease the same round trip renews.
     """
-    global _epoch
-    epoch_key = redis_keys.epoch()
+    global _epoch, _renewed_at
+    epoch_key, session_key = redis_keys.epoch(), redis_keys.session(user_id, session_id)
+    # Each process renews the lease at most every half lease: it stays held while requests come,
+    # and a lease renewed less often only ever lapses sooner, the safe direction
+    # (docs/internals.md). Renewing on every lookup was a write to Redis, and to its append-only
+    # file, per authenticated request.
+    now = time.time()
+    lease = token_settings.STORE_EPOCH_LEASE
+    lease_end = int((now + lease) * 1000) if now - _renewed_at >= lease / 2 else 0
     with unavailable():
-        pipeline = _connection().pipeline(transaction=False)
-        pipeline.hmget(redis_keys.session(user_id, session_id), _LOOKUP_FIELDS)
-        pipeline.get(epoch_key)
-        # Absolute, so a renewal that reaches Redis late (queued while it hung) ends on time.
-        pipeline.pexpireat(epoch_key, _lease_end())
-        values, held, _renewed = pipeline.execute()
+        connection = _connection()
+        if isinstance(connection, RedisCluster):
+            # The two keys are in different slots: a pipeline, which the cluster client splits.
+            pipeline = connection.pipeline(transaction=False)
+            pipeline.hmget(session_key, _LOOKUP_FIELDS)
+            pipeline.get(epoch_key)
+            if lease_end:
+                # Absolute, so a renewal that reaches Redis late (queued while it hung) ends on
+                # time.
+                pipeline.pexpireat(epoch_key, lease_end)
+            values, held, *_renewed = pipeline.execute()
+        else:
+            values, held = _script(_LOOKUP)(
+                keys=[session_key, epoch_key], args=[lease_end, *_LOOKUP_FIELDS]
+            )
+    if lease_end:
+        _renewed_at = now
     epoch = int(held) if held is not None else None
     if epoch is not None:
         _epoch = epoch

@@ -155,3 +155,21 @@ class WithoutTheProjectsSettingsTests(AuthAPITestCase):
             "/auth/v2/login/", {"username": "nobody", "password": "x"}, format="json"
         )
         self.assertError(response, 429, "throttled")
+
+
+class SettingsReadOnceTests(SimpleTestCase):
+    """Values are kept once read, and read again whenever ``settings.TOKENS`` changes."""
+
+    def test_a_value_read_follows_override_settings_in_and_out(self):
+        from tokens.conf import token_settings as app_settings
+
+        before = app_settings.ACCESS_TOKEN_LIFETIME
+        with token_settings(ACCESS_TOKEN_LIFETIME=before + 1):
+            self.assertEqual(app_settings.ACCESS_TOKEN_LIFETIME, before + 1)
+        self.assertEqual(app_settings.ACCESS_TOKEN_LIFETIME, before)
+
+    def test_an_unknown_name_is_refused(self):
+        from tokens.conf import token_settings as app_settings
+
+        with self.assertRaises(AttributeError):
+            app_settings.NO_SUCH_SETTING  # noqa: B018
