@@ -29,16 +29,25 @@ not a record (a refresh writes one SQL statement, and an event row per refresh w
 """
 
 import json
+import os
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.signals import setting_changed
 from django_redis import get_redis_connection
 from redis.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, ReadOnlyError, RedisError
+from redis.exceptions import (
+    NoScriptError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tokens.conf import token_settings
@@ -210,8 +219,27 @@ class Tombstone(str):
     """A revoked session's tombstone: the revocation reason."""
 
 
+# The store's client, asked of django-redis once: finding it through ``caches`` costs a few
+# microseconds per call (a thread-local lookup), and the hot path asked three times per request.
+# One client serves every thread (redis-py's clients are thread-safe and django-redis's threads
+# share its connection pool); it is asked again when the settings that name it change.
+_clients: dict[str, Any] = {}
+
+
 def _connection():
-    return get_redis_connection(token_settings.CACHE_ALIAS)
+    alias = token_settings.CACHE_ALIAS
+    client = _clients.get(alias)
+    if client is None:
+        client = _clients[alias] = get_redis_connection(alias)
+    return client
+
+
+def _forget_clients(*, setting, **kwargs) -> None:
+    if setting in ("CACHES", "TOKENS"):
+        _clients.clear()
+
+
+setting_changed.connect(_forget_clients)
 
 
 # The epoch this process last saw in Redis; stamped on the copies it writes.
@@ -266,6 +294,64 @@ def _script(source: str):
     return _scripts[key]
 
 
+class _HeldConnection(threading.local):
+    """Each thread's own connection to the store's server, kept open between requests."""
+
+    pool: Any = None
+    connection: Any = None
+    pid = 0
+
+
+_held = _HeldConnection()
+
+
+def _send(client, *commands: tuple) -> list:
+    """Send ``commands`` in one round trip on this thread's own connection; their replies, an
+    error reply as its exception (``ResponseError``) in its place.
+
+    Through the client, each command takes a connection from the pool and checks it (a poll of
+    the socket), wraps the call in a retry, records redis-py's observability counters and looks
+    up a reply callback: with redis-py 7 that is three times the CPU of the command itself (about
+    40 us against 10, ``python -m bench.authn``), on every authenticated request. A held
+    connection does none of it. A failure of the connection itself closes it, so that a reply
+    half read never answers the next command; the next call connects again. After a fork, and
+    when the client's pool changes (new settings), a new connection is opened.
+    """
+    pool, held = client.connection_pool, _held
+    if held.pool is not pool or held.pid != os.getpid():
+        if held.connection is not None and held.pid == os.getpid():
+            held.connection.disconnect()
+        held.pool, held.connection, held.pid = pool, pool.make_connection(), os.getpid()
+    connection = held.connection
+    replies: list = []
+    try:
+        connection.send_packed_command(connection.pack_commands(commands), check_health=False)
+        for _ in commands:
+            try:
+                replies.append(connection.read_response())
+            except ResponseError as exc:
+                replies.append(exc)
+    except BaseException:
+        connection.disconnect()
+        raise
+    return replies
+
+
+def _run(source: str, keys: list, args: list | tuple = ()):
+    """Run a Lua script by its SHA, loading it first where the server does not know it yet (a
+    restart, ``SCRIPT FLUSH``). On a cluster, redis-py's script object routes it by its keys.
+    """
+    client, script = _connection(), _script(source)
+    if isinstance(client, RedisCluster):
+        return script(keys=keys, args=args)
+    (reply,) = _send(client, ("EVALSHA", script.sha, len(keys), *keys, *args))
+    if isinstance(reply, NoScriptError):
+        return script(keys=keys, args=args)
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
+
+
 def _pairs(fields: Mapping[str, object]) -> list:
     return [
         item for name, value in fields.items() if value not in (None, "") for item in (name, value)
@@ -314,30 +400,29 @@ def write(
     keys = [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
     args = [max(ttl, 1), successor_ttl, successor, *_pairs({**fields, EPOCH: _epoch})]
     with unavailable():
-        written = (
-            _write_and_count(keys, args, tally) if tally else _script(_WRITE)(keys=keys, args=args)
-        )
+        written = _write_and_count(keys, args, tally) if tally else _run(_WRITE, keys, args)
     return bool(written)
 
 
 def _write_and_count(keys: list, args: list, tally: str):
-    """The write script and the tally's increment, pipelined: one round trip, as the write alone.
+    """The write script and the tally's increment, sent together: one round trip, as the write
+    alone.
 
-    The script is called by its SHA, not through redis-py's pipeline script support, which would ask
-    ``SCRIPT EXISTS`` first on every call. The tally's key is in another slot than the session's,
-    so it cannot be inside the script; on a cluster it is on another node, and redis-py's cluster
-    pipelines refuse scripts: there the tally is a second round trip, to that node.
+    The tally's key is in another slot than the session's, so it cannot be inside the script; on a
+    cluster it is on another node, and redis-py's cluster pipelines refuse scripts: there the
+    tally is a second round trip, to that node.
     """
-    script, connection = _script(_WRITE), _connection()
-    if isinstance(connection, RedisCluster):
+    client, script = _connection(), _script(_WRITE)
+    if isinstance(client, RedisCluster):
         written = script(keys=keys, args=args)
-        connection.pipeline().incr(tally).expire(tally, TALLY_TTL).execute()
+        client.pipeline().incr(tally).expire(tally, TALLY_TTL).execute()
         return written
-    pipeline = connection.pipeline(transaction=False)
-    pipeline.evalsha(script.sha, len(keys), *keys, *args)
-    pipeline.incr(tally)
-    pipeline.expire(tally, TALLY_TTL)
-    written, *_counted = pipeline.execute(raise_on_error=False)
+    written, *_counted = _send(
+        client,
+        ("EVALSHA", script.sha, len(keys), *keys, *args),
+        ("INCR", tally),
+        ("EXPIRE", tally, TALLY_TTL),
+    )
     if isinstance(written, NoScriptError):
         # The server does not know the script yet (a restart, SCRIPT FLUSH): the call that loads it.
         written = script(keys=keys, args=args)
@@ -360,9 +445,10 @@ def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None
     if _epoch is None:
         return  # a copy without an epoch would never be trusted
     with unavailable():
-        _script(_SEED)(
-            keys=[redis_keys.session(user_id, session_id)],
-            args=[max(ttl, 1), _epoch, *_pairs({**fields, EPOCH: _epoch})],
+        _run(
+            _SEED,
+            [redis_keys.session(user_id, session_id)],
+            [max(ttl, 1), _epoch, *_pairs({**fields, EPOCH: _epoch})],
         )
 
 
@@ -409,9 +495,7 @@ def lookup(user_id, session_id) -> tuple[SessionCopy | Tombstone | None, int | N
                 pipeline.pexpireat(epoch_key, lease_end)
             values, held, *_renewed = pipeline.execute()
         else:
-            values, held = _script(_LOOKUP)(
-                keys=[session_key, epoch_key], args=[lease_end, *_LOOKUP_FIELDS]
-            )
+            values, held = _run(_LOOKUP, [session_key, epoch_key], [lease_end, *_LOOKUP_FIELDS])
     if lease_end:
         _renewed_at = now
     epoch = int(held) if held is not None else None
@@ -459,7 +543,7 @@ def publish_epoch(epoch: int, asked_at: float) -> int:
     global _epoch
     lease_end = int((asked_at + token_settings.STORE_EPOCH_LEASE) * 1000)
     with unavailable():
-        held = int(_script(_PUBLISH_EPOCH)(keys=[redis_keys.epoch()], args=[epoch, lease_end]))
+        held = int(_run(_PUBLISH_EPOCH, [redis_keys.epoch()], [epoch, lease_end]))
     _epoch = held
     return held
 
@@ -510,7 +594,7 @@ def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> N
         return
     with unavailable():
         # One script: every name carries the user's hash tag, so this is valid on a cluster too.
-        _script(_TOMBSTONE)(keys=names, args=[reason, *ttls])
+        _run(_TOMBSTONE, names, [reason, *ttls])
 
 
 def successor(user_id, session_id) -> dict | None:
@@ -531,7 +615,7 @@ def eviction_policy() -> str | None:
 def hit(key: str, window: int) -> tuple[int, int]:
     """Count one request against a rate-limit window; return (requests so far, seconds left)."""
     with unavailable():
-        count, ttl = _script(_HIT)(keys=[key], args=[window])
+        count, ttl = _run(_HIT, [key], [window])
     return int(count), int(ttl)
 
 
@@ -539,7 +623,7 @@ def login_wait(client_key: str, name_key: str | None, now: float, name_limit: in
     """One round trip: seconds before a client may try a name again (0: now)."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     with unavailable():
-        return float(_script(_LOGIN_WAIT)(keys=keys, args=[repr(now), name_limit]))
+        return float(_run(_LOGIN_WAIT, keys, [repr(now), name_limit]))
 
 
 def login_failed(
@@ -556,7 +640,7 @@ def login_failed(
     keys = [client_key] if name_key is None else [client_key, name_key]
     args = [repr(now), delay, max_delay, memory, window]
     with unavailable():
-        return float(_script(_LOGIN_FAILED)(keys=keys, args=args))
+        return float(_run(_LOGIN_FAILED, keys, args))
 
 
 def login_succeeded(client_key: str) -> None:
@@ -581,5 +665,5 @@ def peek(key: str) -> str | None:
 def take(key: str) -> str | None:
     """A short-lived value, removed in the same step: of two callers only one gets it."""
     with unavailable():
-        value = _script(_TAKE)(keys=[key])
+        value = _run(_TAKE, [key])
     return value.decode() if value is not None else None
