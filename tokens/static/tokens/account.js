@@ -302,7 +302,8 @@
 
   async function revoke(session, button) {
     button.disabled = true;
-    const result = await client.call("sessions/" + session.id + "/", { method: "DELETE" });
+    // Ending another session needs a recent authentication: the prompt, then the call again.
+    const result = await factors.withReauth(() => client.call("sessions/" + session.id + "/", { method: "DELETE" }));
     if (!result.ok && result.status !== 404) {
       button.disabled = false;
       $("sessions-error").textContent = (result.body && result.body.detail) || "The session could not be revoked.";
