@@ -302,7 +302,8 @@
 
   async function revoke(session, button) {
     button.disabled = true;
-    const result = await client.call("sessions/" + session.id + "/", { method: "DELETE" });
+    // Ending another session needs a recent authentication: the prompt, then the call again.
+    const result = await factors.withReauth(() => client.call("sessions/" + session.id + "/", { method: "DELETE" }));
     if (!result.ok && result.status !== 404) {
       button.disabled = false;
       $("sessions-error").textContent = (result.body && result.body.detail) || "The session could not be revoked.";
@@ -314,6 +315,24 @@
 
   $("btn-logout").addEventListener("click", () => client.logout("logout/"));
   $("btn-logout-all").addEventListener("click", () => client.logout("logout-all/"));
+
+  // Every session but this one ends (``logout-others/``, after a recent authentication like a
+  // revoke); this browser stays signed in, so the page only lists its sessions again.
+  $("btn-logout-others").addEventListener("click", async () => {
+    const button = $("btn-logout-others");
+    button.disabled = true;
+    $("sessions-status").hidden = true;
+    const result = await factors.withReauth(() => client.call("logout-others/", { method: "POST" }));
+    button.disabled = false;
+    if (!result.ok) {
+      $("sessions-error").textContent = (result.body && result.body.detail) || "The other devices could not be logged out.";
+      return;
+    }
+    log("logged out the other devices");
+    await loadSessions();
+    $("sessions-status").textContent = "Your other devices are logged out.";
+    $("sessions-status").hidden = false;
+  });
 
   /* ---- behind the scenes: the token's countdown and the client's renewals ---- */
 
@@ -346,6 +365,7 @@
     for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
     $("email-sent").hidden = true;
     $("password-changed").hidden = true;
+    $("sessions-status").hidden = true;
     log("signed out: " + event.detail.reason);
   });
   client.addEventListener("refresh", (event) => {
