@@ -343,6 +343,8 @@ SCENARIOS = {
             "/api/auth/me-stateless/",
             BEARER,
         ),  # JWTStatelessUserAuthentication: verify only
+        # me-stateless/ plus one HMGET through redis-py: what one round trip adds to a read
+        "me-redis": ("get", "/api/auth/me-redis/", BEARER),
         "refresh": (
             "chain",
             "/api/token/refresh/",
@@ -384,7 +386,7 @@ SCENARIO_GROUPS = (
 )
 # Scenarios whose wrk run reads seeded tokens: one session per connection (the logout pool is sized
 # apart).
-TOKEN_SCENARIOS = ("me", "session", "me-stateless", "refresh")
+TOKEN_SCENARIOS = ("me", "session", "me-stateless", "me-redis", "refresh")
 
 
 def round_order(targets: list["Target"]) -> list[tuple["Target", str]]:
@@ -504,6 +506,10 @@ RATIOS = {
         "project-{db}/session",
         "anchor-{db}/me-stateless",
     ),
+    # What one round trip to Redis leaves of a stateless read: the ceiling, on this machine, of
+    # session/ against me-stateless/ for any check that asks Redis on every request.
+    "me-redis/me-stateless anchor {db}": ("anchor-{db}/me-redis", "anchor-{db}/me-stateless"),
+    "session project/anchor me-redis {db}": ("project-{db}/session", "anchor-{db}/me-redis"),
     "me project/anchor {db}": ("project-{db}/me", "anchor-{db}/me"),
     "refresh project/anchor {db}": ("project-{db}/refresh", "anchor-{db}/refresh"),
     "login project/anchor {db}": ("project-{db}/login", "anchor-{db}/login"),

@@ -7,7 +7,16 @@ import json
 import statistics
 import sys
 
-SCENARIO_ORDER = ("floor", "me", "session", "me-stateless", "refresh", "login", "logout")
+SCENARIO_ORDER = (
+    "floor",
+    "me",
+    "session",
+    "me-stateless",
+    "me-redis",
+    "refresh",
+    "login",
+    "logout",
+)
 DATABASES = ("sqlite", "postgres")
 
 
@@ -83,6 +92,21 @@ RATIO_TARGETS = (
     (
         "refresh >= {t} x anchor refresh",
         "refresh project/anchor {db}",
+        {"sqlite": 3, "postgres": 3},
+    ),
+    (
+        "`GET session/` >= {t} x the peer's session view, check on",
+        "session project/peer {db}",
+        {"sqlite": 1.0, "postgres": 1.0},
+    ),
+    (
+        "`GET me/` >= {t} x the peer's `user/`, check on",
+        "me project/peer {db}",
+        {"sqlite": 1.0, "postgres": 1.0},
+    ),
+    (
+        "refresh >= {t} x the peer's refresh",
+        "refresh project/peer {db}",
         {"sqlite": 3, "postgres": 3},
     ),
 )

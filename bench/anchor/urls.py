@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from bench.anchor.views import MeView, StatelessMeView
+from bench.anchor.views import MeView, RedisCheckedMeView, StatelessMeView
 from bench.views import FloorView
 
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     # Paths analogous to the project's /api/auth/me/ and /api/auth/session/.
     path("api/auth/me/", MeView.as_view()),
     path("api/auth/me-stateless/", StatelessMeView.as_view()),
+    path("api/auth/me-redis/", RedisCheckedMeView.as_view()),
 ]

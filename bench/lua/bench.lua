@@ -1,6 +1,6 @@
 -- One wrk script for every scenario; BENCH_MODE picks it (see bench/README.md).
 --   get     GET BENCH_PATH, with "Authorization: Bearer <access>" when BENCH_BEARER=1
---           (floor; me/ and session/ on the project; me/ and me-stateless/ on the anchor)
+--           (floor; me/ and session/ on the project; me/, me-stateless/ and me-redis/ on the anchor)
 --   chain   POST BENCH_PATH with this connection's refresh token; the response's refresh
 --           token is the next request's (rotation chain, one chain per connection); with
 --           BENCH_REFRESH_COOKIE=<name> the token goes in that cookie and comes back in its
