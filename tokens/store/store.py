@@ -300,6 +300,8 @@ class _HeldConnection(threading.local):
     pool: Any = None
     connection: Any = None
     pid = 0
+    # Whether the connection has answered since it was opened.
+    served = False
 
 
 _held = _HeldConnection()
@@ -313,27 +315,43 @@ def _send(client, *commands: tuple) -> list:
     the socket), wraps the call in a retry, records redis-py's observability counters and looks
     up a reply callback: with redis-py 7 that is three times the CPU of the command itself (about
     40 us against 10, ``python -m bench.authn``), on every authenticated request. A held
-    connection does none of it. A failure of the connection itself closes it, so that a reply
-    half read never answers the next command; the next call connects again. After a fork, and
-    when the client's pool changes (new settings), a new connection is opened.
+    connection does none of it. After a fork, and when the client's pool changes (new settings),
+    a new connection is opened.
+
+    A failure of the connection closes it, so that a reply half read never answers the next
+    command. A connection that had served before and fails with a connection error (closed by
+    the server while idle: its ``timeout``, a restart) is replaced once at once, as the pool's
+    check would have replaced it; a new connection that fails, or a timeout, is the caller's.
     """
     pool, held = client.connection_pool, _held
     if held.pool is not pool or held.pid != os.getpid():
         if held.connection is not None and held.pid == os.getpid():
             held.connection.disconnect()
         held.pool, held.connection, held.pid = pool, pool.make_connection(), os.getpid()
+        held.served = False
     connection = held.connection
+    packed = connection.pack_commands(commands)
+    while True:
+        try:
+            replies = _exchange(connection, packed, len(commands))
+        except BaseException as exc:
+            connection.disconnect()
+            served, held.served = held.served, False
+            if served and isinstance(exc, RedisConnectionError):
+                continue
+            raise
+        held.served = True
+        return replies
+
+
+def _exchange(connection, packed, count: int) -> list:
+    connection.send_packed_command(packed, check_health=False)
     replies: list = []
-    try:
-        connection.send_packed_command(connection.pack_commands(commands), check_health=False)
-        for _ in commands:
-            try:
-                replies.append(connection.read_response())
-            except ResponseError as exc:
-                replies.append(exc)
-    except BaseException:
-        connection.disconnect()
-        raise
+    for _ in range(count):
+        try:
+            replies.append(connection.read_response())
+        except ResponseError as exc:
+            replies.append(exc)
     return replies
 
 

@@ -6,6 +6,7 @@ from django_redis import get_redis_connection
 
 from tokens.core import services
 from tokens.exceptions import TokenReusedError, TokenRevokedError
+from tokens.store.breaker import breaker
 from tokens.tests.support import (
     AuthAPITestCase,
     RealRedisMixin,
@@ -74,6 +75,26 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
         )
         with self.assertRaises(TokenRevokedError):
             services.rotate(_request(), winners[0].refresh_token)
+
+
+class HeldConnectionTests(AuthAPITestCase):
+    """The store's commands go on each thread's own connection (``store._send``)."""
+
+    def test_a_connection_the_server_closed_while_idle_is_replaced_without_a_failure(self):
+        pair = self.login()
+        headers = bearer(pair["access_token"])
+        self.assertEqual(self.client.get("/api/auth/session/", **headers).status_code, 200)
+        # What Redis's idle ``timeout`` or a restart does: every client connection but this one
+        # is closed by the server.
+        killed = get_redis_connection("default").client_kill_filter(_type="normal", skipme=True)
+        self.assertGreaterEqual(killed, 1)
+        response = self.client.get("/api/auth/session/", **headers)
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(response.json()["session_id"], claims(pair["access_token"])["sid"])
+        # Answered by Redis, not by the record after a failure: the breaker never opened.
+        self.assertTrue(breaker.allows())
+        self.assertIsNone(breaker.opened_at)
+        self.assertEqual(self.refresh(pair["refresh_token"]).status_code, 200)
 
 
 class StoreKeyTests(AuthAPITestCase):
