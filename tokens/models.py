@@ -228,17 +228,21 @@ class Session(models.Model):
     """One login: every token pair rotated from it shares its id (the ``sid`` claim)."""
 
     class RevokeReason(models.TextChoices):
+        # Ended by the user.
         LOGOUT = "logout", "logged out"
         LOGOUT_ALL = "logout_all", "logged out everywhere"
-        USER_REVOKED = "user_revoked", "revoked by its user"
+        USER_REVOKED = "user_revoked", "revoked by its user"  # logout-others/, sessions/<id>/
+        # Ended by a change to the account.
         PASSWORD_CHANGED = "password_changed", "password changed"
-        REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
-        ADMIN = "admin", "revoked by staff"
-        USER_DISABLED = "user_disabled", "user disabled"
-        RFC7009 = "rfc7009", "revoked through the revocation endpoint"
-        COMMAND = "command", "revoked by a management command"
-        USER_DELETED = "user_deleted", "user deleted"
         PASSWORD_RESET = "password_reset", "password reset by mail"
+        USER_DISABLED = "user_disabled", "user disabled"  # or found inactive when a token is used
+        USER_DELETED = "user_deleted", "user deleted"
+        # Ended by staff, operators and clients.
+        ADMIN = "admin", "revoked by staff"  # the admin's actions, staff removing second factors
+        COMMAND = "command", "revoked by a management command"
+        RFC7009 = "rfc7009", "revoked through the revocation endpoint"
+        # Ended by the app's own protections.
+        REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
         SESSION_LIMIT = "session_limit", "the oldest, past the session limit"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

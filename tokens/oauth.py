@@ -4,12 +4,15 @@ Both token endpoints find sessions as every other endpoint does (``services.live
 and revoking a token revokes its whole session.
 """
 
+from functools import partial
+
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from tokens import schema
 from tokens.core import services, signing_keys, tokens
 from tokens.exceptions import (
     AuthError,
@@ -17,12 +20,21 @@ from tokens.exceptions import (
     TokenError,
 )
 from tokens.models import Session
+from tokens.schema import (
+    REVOKED,
+    IntrospectionSerializer,
+    JSONWebKeySetSerializer,
+    responses,
+)
 from tokens.serializers import TokenRequestSerializer
 from tokens.users import user_pk
 from tokens.views import AuthAPIView, TokenEndpoint
 
 # The RFC 7009 section 2.1 hint values this service knows; the hint never changes the outcome.
 TOKEN_TYPE_HINTS = ("access_token", "refresh_token")
+
+# The OpenAPI document lists these endpoints under one tag.
+document = partial(schema.document, tags=schema.OAUTH)
 
 
 class CanIntrospect(BasePermission):
@@ -48,6 +60,7 @@ def verified_token(raw: str) -> tokens.BaseToken | None:
         return None
 
 
+@document("RFC 7009 revocation: the token's session ends", responses(REVOKED, 400, 503))
 class RevokeView(TokenEndpoint):
     """RFC 7009: revoke the session of an access or refresh token; 200 whatever the token was."""
 
@@ -64,6 +77,10 @@ class RevokeView(TokenEndpoint):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "RFC 7662 introspection (staff or the tokens.introspect_token permission)",
+    responses(IntrospectionSerializer, 400, 401, 403, 503),
+)
 class IntrospectView(AuthAPIView):
     """RFC 7662: whether a token is live now and, if so, its claims."""
 
@@ -103,6 +120,12 @@ def introspection(raw: str) -> dict:
 
 
 # RFC 7009 and RFC 7662, included among the app's URLs (tokens.urls).
+@document(
+    "Public keys of access tokens (empty with HS256)",
+    responses(JSONWebKeySetSerializer),
+    "get",
+    operation_id="jwks",
+)
 class JWKSView(AuthAPIView):
     """The public keys that verify access tokens (RFC 7517); an empty set with HS256."""
 

@@ -1,14 +1,17 @@
-"""The OpenAPI description of the API (drf-spectacular), kept out of the views.
+"""The OpenAPI description of the API (drf-spectacular): what the views' own documentation uses.
 
-The bearer scheme of ``AccessTokenAuthentication`` (so Swagger UI's Authorize works), and for
-every endpoint its request and response bodies and the error responses of the API contract.
-Imported from ``TokensConfig.ready()``, which registers these extensions.
+Each view carries its documentation as a decorator above its class, ``@document(...)``: a summary
+and the responses, built from the error responses of the API contract (``ERRORS``, through
+``responses()``) and the bodies only the document names, which live here. The request body is
+the view's serializer's. Here too: the bearer scheme of ``AccessTokenAuthentication`` (so Swagger
+UI's Authorize works), registered when ``TokensConfig.ready()`` imports this module, and the views
+serving the document.
 """
 
-from drf_spectacular.extensions import (
-    OpenApiAuthenticationExtension,
-    OpenApiViewExtension,
-)
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -23,35 +26,11 @@ from rest_framework.views import APIView
 
 from tokens.lifecycle.serializers import (
     AcceptedSerializer,
-    AddressSerializer,
-    KeySerializer,
-    PasswordResetConfirmSerializer,
-    RegisterSerializer,
-    VerifiedSerializer,
 )
 from tokens.mfa.serializers import (
-    CodeSerializer,
-    MfaLoginSerializer,
     MfaRequiredSerializer,
-    MfaStatusSerializer,
-    PasskeyCreatedSerializer,
-    PasskeyCreateSerializer,
-    PasskeyLoginOptionsSerializer,
-    PasskeyLoginSerializer,
-    PublicKeyOptionsSerializer,
-    ReauthenticateSerializer,
-    RecoveryCodesSerializer,
-    TotpConfirmedSerializer,
-    TotpSetupSerializer,
 )
 from tokens.serializers import (
-    CurrentSessionSerializer,
-    LoginSerializer,
-    PasswordChangeSerializer,
-    ProfileSerializer,
-    RefreshSerializer,
-    SessionSerializer,
-    TokenRequestSerializer,
     UserSerializer,
 )
 
@@ -187,6 +166,12 @@ ERRORS = {
         description="invalid_code (a wrong, reused or expired code or passkey answer), or field "
         "errors.",
     ),
+    "400-key": OpenApiResponse(
+        VALIDATION_ERROR
+        | {"properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
+        description="invalid_key (a key unknown, used, expired or for another purpose), or field "
+        "errors.",
+    ),
     404: OpenApiResponse(ErrorSerializer, description="No such session of this user."),
     429: OpenApiResponse(
         ErrorSerializer, description="throttled; Retry-After says when to try again."
@@ -201,37 +186,44 @@ ERRORS = {
 }
 
 
-def responses(success: dict, *statuses: int | str) -> dict:
-    """``success`` and the error responses named: a status, or a variant like ``"403-recent"``."""
+NO_CONTENT = OpenApiResponse(description="Done; no body.")
+
+
+def responses(success, *statuses: int | str) -> dict:
+    """``success`` and the error responses named: a status, or a variant like ``"403-recent"``.
+
+    ``success`` is ``{status: response}``, the body of a 200 alone, or 204 (done, no body).
+    """
+    if isinstance(success, int):
+        success = {204: NO_CONTENT}
+    elif not isinstance(success, dict):
+        success = {200: success}
     return {
         **success,
         **{int(str(status).split("-")[0]): ERRORS[status] for status in statuses},
     }
 
 
-NO_CONTENT = {204: OpenApiResponse(description="Done; no body.")}
-VERIFICATION_SENT = {
+VERIFICATION_ACCEPTED = {
     202: OpenApiResponse(
         AcceptedSerializer, description="verification_sent, whoever the address belongs to."
     )
 }
-INVALID_KEY = OpenApiResponse(
-    VALIDATION_ERROR | {"properties": {"detail": {"type": "string"}, "code": {"type": "string"}}},
-    description="invalid_key (a key unknown, used, expired or for another purpose), or field "
-    "errors.",
-)
+RESET_ACCEPTED = {
+    202: OpenApiResponse(AcceptedSerializer, description="reset_sent, for any address.")
+}
 ACCOUNTS = ("accounts",)
 AUTH = ("auth",)
 OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
 MFA_TAGS = ("second factors",)
 
-
-def operation(summary: str, answers: dict, method: str = "post", **options) -> dict:
-    """A view's documentation: ``extend_schema`` of its ``method`` (tags ``AUTH`` unless given)."""
-    return {method: extend_schema(summary=summary, responses=answers, **{"tags": AUTH, **options})}
-
-
+MFA_REQUIRED = OpenApiResponse(
+    MfaRequiredSerializer,
+    description="mfa_required: the password is right and the user has a second factor, finish at "
+    "login/mfa/ with the mfa_token; email_unverified: the address is not verified yet (detail and "
+    "code only); csrf_failed.",
+)
 REVOKED = OpenApiResponse(description="Revoked, or the token was not live (RFC 7009).")
 NOT_READY = OpenApiResponse(
     NotReadySerializer,
@@ -246,242 +238,24 @@ EXPOSITION = {
     ),
 }
 
-# Each view's documentation, by dotted path: methods and their ``extend_schema`` arguments.
-VIEWS = {
-    "tokens.views.LoginView": operation(
-        "Log in with a username or e-mail address and a password",
-        {
-            **responses({200: LoginResponseSerializer}, 400, 401, 429, 503),
-            403: OpenApiResponse(
-                MfaRequiredSerializer,
-                description="mfa_required: the password is right and the user has a second "
-                "factor, finish at login/mfa/ with the mfa_token; email_unverified: the "
-                "address is not verified yet (detail and code only); csrf_failed.",
-            ),
-        },
-        request=LoginSerializer,
-    ),
-    "tokens.views.RefreshView": operation(
-        "Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
-        responses({200: TokenPairSerializer}, 400, 401, 403, 429, 503),
-        request=RefreshSerializer,
-    ),
-    "tokens.views.LogoutView": operation(
-        "End this session, given its access token or a refresh token",
-        responses(NO_CONTENT, 400, 401, 403, 503),
-        request=RefreshSerializer,
-    ),
-    "tokens.views.LogoutAllView": operation(
-        "End every session of the user", responses(NO_CONTENT, 401, 403, 503), request=None
-    ),
-    "tokens.views.LogoutOthersView": operation(
-        "End every session of the user but this one (recent authentication)",
-        responses(NO_CONTENT, 401, "403-recent", 503),
-        request=None,
-    ),
-    "tokens.views.SessionListView": operation(
-        "The user's live sessions",
-        responses({200: SessionSerializer(many=True)}, 401, 403, 503),
-        "get",
-    ),
-    "tokens.views.SessionDetailView": operation(
-        "Revoke one of the user's sessions (another than this one: recent authentication)",
-        responses(NO_CONTENT, 401, "403-recent", 404, 503),
-        "delete",
-    ),
-    "tokens.views.SessionView": operation(
-        "The current session, from the token and Redis alone (no SQL)",
-        responses({200: CurrentSessionSerializer}, 401, 403, 503),
-        "get",
-    ),
-    "tokens.views.MeView": {
-        **operation(
-            "The user's profile", responses({200: ProfileSerializer}, 401, 403, 503), "get"
-        ),
-        "patch": extend_schema(
-            tags=AUTH,
-            responses=responses({200: ProfileSerializer}, 400, 401, 403, 503),
-            summary="Change names (the address changes through email/change/)",
-        ),
-    },
-    "tokens.views.PasswordView": operation(
-        "Change the password; every other session is revoked",
-        responses(NO_CONTENT, 400, 401, 403, 503),
-        request=PasswordChangeSerializer,
-    ),
-    "tokens.lifecycle.views.RegisterView": operation(
-        "Sign up; the same answer whether or not the address has an account",
-        responses(VERIFICATION_SENT, 400, 429, 503),
-        request=RegisterSerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.lifecycle.views.VerifyEmailView": operation(
-        "Verify an address with the mailed key (a sign-up, or an e-mail change)",
-        {
-            200: VerifiedSerializer,
-            400: INVALID_KEY,
-            503: ERRORS[503],
-        },
-        request=KeySerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.lifecycle.views.ResendVerificationView": operation(
-        "Mail a new verification link; the same answer for any address",
-        responses(VERIFICATION_SENT, 400, 429, 503),
-        request=AddressSerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.lifecycle.views.PasswordResetView": operation(
-        "Mail a password reset link; the same answer for any address",
-        responses(
-            {202: OpenApiResponse(AcceptedSerializer, description="reset_sent, for any address.")},
-            400,
-            429,
-            503,
-        ),
-        request=AddressSerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.lifecycle.views.PasswordResetConfirmView": operation(
-        "Set a new password with the mailed key; every session of the user ends",
-        {
-            **NO_CONTENT,
-            400: INVALID_KEY,
-            503: ERRORS[503],
-        },
-        request=PasswordResetConfirmSerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.lifecycle.views.EmailChangeView": operation(
-        "Move the account to a new address once the mailed key is verified; recent authentication",
-        responses(VERIFICATION_SENT, 400, 401, "403-recent", 429, 503),
-        request=AddressSerializer,
-        tags=ACCOUNTS,
-    ),
-    "tokens.mfa.views.MfaStatusView": operation(
-        "The user's second factors",
-        responses({200: MfaStatusSerializer}, 401, 403, 503),
-        "get",
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.TotpView": {
-        **operation(
-            "A pending TOTP secret (active once confirmed); recent authentication",
-            responses({200: TotpSetupSerializer}, 401, "403-recent", 503),
-            request=None,
-            tags=MFA_TAGS,
-        ),
-        **operation(
-            "Remove TOTP; recent authentication",
-            responses(NO_CONTENT, 401, "403-recent", 503),
-            "delete",
-            tags=MFA_TAGS,
-        ),
-    },
-    "tokens.mfa.views.TotpConfirmView": operation(
-        "Confirm the pending TOTP secret with a code",
-        responses({200: TotpConfirmedSerializer}, "400-code", 401, 403, 503),
-        request=CodeSerializer,
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.RecoveryCodesView": operation(
-        "A new set of recovery codes (the old ones stop working); recent authentication",
-        responses({200: RecoveryCodesSerializer}, 400, 401, "403-recent", 503),
-        request=None,
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.PasskeyOptionsView": operation(
-        "Creation options for a new passkey; recent authentication",
-        responses({200: PublicKeyOptionsSerializer}, 401, "403-recent", 503),
-        request=None,
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.PasskeyListView": operation(
-        "Register a passkey answering the creation options",
-        responses({201: PasskeyCreatedSerializer}, "400-code", 401, 403, 503),
-        request=PasskeyCreateSerializer,
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.PasskeyDetailView": operation(
-        "Remove one of the user's passkeys; recent authentication",
-        responses(NO_CONTENT, 401, "403-recent", 404, 503),
-        "delete",
-        tags=MFA_TAGS,
-    ),
-    "tokens.mfa.views.LoginMfaView": operation(
-        "Finish a login with its mfa_token and a code or a passkey answer",
-        responses({200: LoginResponseSerializer}, "400-code", 401, 429, 503),
-        request=MfaLoginSerializer,
-    ),
-    "tokens.mfa.views.PasskeyLoginOptionsView": operation(
-        "Request options for a login with any discoverable passkey",
-        responses({200: PasskeyLoginOptionsSerializer}, 429, 503),
-        request=None,
-    ),
-    "tokens.mfa.views.PasskeyLoginView": operation(
-        "Log in with a passkey alone (user verification required)",
-        responses({200: LoginResponseSerializer}, "400-code", 429, 503),
-        request=PasskeyLoginSerializer,
-    ),
-    "tokens.mfa.views.ReauthenticateView": operation(
-        "Prove a credential again: a new pair for this session, a fresh auth_time",
-        responses({200: TokenPairSerializer}, "400-code", 401, 403, 429, 503),
-        request=ReauthenticateSerializer,
-    ),
-    "tokens.oauth.RevokeView": operation(
-        "RFC 7009 revocation: the token's session ends",
-        responses({200: REVOKED}, 400, 503),
-        request=TokenRequestSerializer,
-        tags=OAUTH,
-    ),
-    "tokens.oauth.IntrospectView": operation(
-        "RFC 7662 introspection (staff or the tokens.introspect_token permission)",
-        responses({200: IntrospectionSerializer}, 400, 401, 403, 503),
-        request=TokenRequestSerializer,
-        tags=OAUTH,
-    ),
-    "tokens.oauth.JWKSView": operation(
-        "Public keys of access tokens (empty with HS256)",
-        {200: JSONWebKeySetSerializer},
-        "get",
-        tags=OAUTH,
-        operation_id="jwks",
-    ),
-    "tokens.operations.health.HealthView": operation(
-        "Liveness: the process answers (touches neither the database nor Redis)",
-        {200: HealthSerializer},
-        "get",
-        tags=OPERATIONS,
-        operation_id="healthz",
-    ),
-    "tokens.operations.health.ReadyView": operation(
-        "Readiness: the database answers within its timeout (status degraded while Redis does not)",
-        {200: ReadinessSerializer, 503: NOT_READY},
-        "get",
-        tags=OPERATIONS,
-        operation_id="readyz",
-    ),
-    "tokens.operations.exposition.MetricsView": operation(
-        "Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
-        {**EXPOSITION, **responses({}, 401, 403, 503)},
-        "get",
-        tags=OPERATIONS,
-        operation_id="metrics",
-    ),
-}
+
+# Each view's documentation: ``@document(...)`` above its class -------------------------------
+
+View = TypeVar("View", bound=type[APIView])
 
 
-def _view_extension(path: str, methods: dict) -> type[OpenApiViewExtension]:
-    class Documented(OpenApiViewExtension):
-        target_class = path
+def document(
+    summary: str, answers: dict, method: str = "post", *, tags: Sequence[str] = AUTH, **options
+) -> Callable[[View], View]:
+    """A view's documentation, as a decorator of its class: ``extend_schema`` of its ``method``
+    (one decorator a method where a view answers several).
 
-        def view_replacement(self):
-            return extend_schema_view(**methods)(type(self.target.__name__, (self.target,), {}))
-
-    return Documented
-
-
-EXTENSIONS = tuple(_view_extension(path, methods) for path, methods in VIEWS.items())
+    No ``request`` needed: drf-spectacular reads the body from the view's serializer, and
+    ``NoBodySerializer``, having no fields, documents none.
+    """
+    return extend_schema_view(
+        **{method: extend_schema(summary=summary, responses=answers, tags=tags, **options)}
+    )
 
 
 class JSONUnlessReadingMixin(APIView):

@@ -44,6 +44,13 @@ from tokens.operations import metrics
 from tokens.parsers import JSONParser
 from tokens.permissions import RecentAuthentication, authenticated_recently
 from tokens.renderers import LoginPageRenderer
+from tokens.schema import (
+    MFA_REQUIRED,
+    LoginResponseSerializer,
+    TokenPairSerializer,
+    document,
+    responses,
+)
 from tokens.serializers import (
     MAX_TOKEN_LENGTH,
     CurrentSessionSerializer,
@@ -161,6 +168,10 @@ class TokenEndpoint(AuthAPIView):
     permission_classes = (AllowAny,)
 
 
+@document(
+    "Log in with a username or e-mail address and a password",
+    {**responses(LoginResponseSerializer, 400, 401, 429, 503), 403: MFA_REQUIRED},
+)
 class LoginView(TokenEndpoint):
     """Log in with a username or e-mail address and a password; returns a token pair."""
 
@@ -201,6 +212,10 @@ class LoginView(TokenEndpoint):
         super().throttled(request, wait)
 
 
+@document(
+    "Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
+    responses(TokenPairSerializer, 400, 401, 403, 429, 503),
+)
 class RefreshView(TokenEndpoint):
     """Exchange a refresh token for a new pair (rotation); the presented token is consumed."""
 
@@ -215,6 +230,10 @@ class RefreshView(TokenEndpoint):
         return response
 
 
+@document(
+    "End this session, given its access token or a refresh token",
+    responses(204, 400, 401, 403, 503),
+)
 class LogoutView(TokenEndpoint):
     """End this session: its access and refresh tokens are refused from the next request on."""
 
@@ -231,6 +250,7 @@ class LogoutView(TokenEndpoint):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document("End every session of the user", responses(204, 401, 403, 503))
 class LogoutAllView(AuthAPIView):
     """End every session of the user, this one included."""
 
@@ -242,6 +262,10 @@ class LogoutAllView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "End every session of the user but this one (recent authentication)",
+    responses(204, 401, "403-recent", 503),
+)
 class LogoutOthersView(AuthAPIView):
     """End every session of the user but this one."""
 
@@ -258,6 +282,7 @@ class LogoutOthersView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@document("The user's live sessions", responses(SessionSerializer(many=True), 401, 403, 503), "get")
 class SessionListView(AuthAPIView):
     """The user's live sessions (devices); "current" marks the one making this request."""
 
@@ -276,6 +301,11 @@ class SessionListView(AuthAPIView):
         return Response(self.get_serializer(sessions, many=True).data)
 
 
+@document(
+    "Revoke one of the user's sessions (another than this one: recent authentication)",
+    responses(204, 401, "403-recent", 404, 503),
+    "delete",
+)
 class SessionDetailView(AuthAPIView):
     """Revoke one of the user's own sessions (another than this one after a recent
     authentication); any other id is 404.
@@ -291,6 +321,11 @@ class SessionDetailView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@document(
+    "The current session, from the token and Redis alone (no SQL)",
+    responses(CurrentSessionSerializer, 401, 403, 503),
+    "get",
+)
 class SessionView(AuthAPIView):
     """The session of this access token: answered from the token and Redis, without SQL."""
 
@@ -309,6 +344,12 @@ class SessionView(AuthAPIView):
         return Response(body)
 
 
+@document("The user's profile", responses(ProfileSerializer, 401, 403, 503), "get")
+@document(
+    "Change names (the address changes through email/change/)",
+    responses(ProfileSerializer, 400, 401, 403, 503),
+    "patch",
+)
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     """The signed-in user's profile; PATCH changes names (a new address goes through
     ``email/change/``).
@@ -324,6 +365,7 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
         return self.request.user
 
 
+@document("Change the password; every other session is revoked", responses(204, 400, 401, 403, 503))
 class PasswordView(AuthAPIView):
     """Change the password; every other session of the user is revoked."""
 

@@ -1,18 +1,23 @@
 """The account lifecycle's endpoints. Thin: validation in serializers, work in services."""
 
+from functools import partial
+
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from tokens import schema
 from tokens.lifecycle import services
 from tokens.lifecycle.serializers import (
     AddressSerializer,
     KeySerializer,
     PasswordResetConfirmSerializer,
     RegisterSerializer,
+    VerifiedSerializer,
 )
 from tokens.lifecycle.throttling import MailIPThrottle
 from tokens.permissions import RecentAuthentication
+from tokens.schema import RESET_ACCEPTED, VERIFICATION_ACCEPTED, responses
 from tokens.views import AuthAPIView, TokenEndpoint
 
 # The 202 bodies: one per kind of mail, the same whoever the address belongs to.
@@ -25,7 +30,14 @@ RESET_SENT = {
     "code": "reset_sent",
 }
 
+# The OpenAPI document lists these endpoints under one tag.
+document = partial(schema.document, tags=schema.ACCOUNTS)
 
+
+@document(
+    "Sign up; the same answer whether or not the address has an account",
+    responses(VERIFICATION_ACCEPTED, 400, 429, 503),
+)
 class RegisterView(TokenEndpoint):
     """Sign up; the answer is the same whether or not the address already has an account."""
 
@@ -39,6 +51,10 @@ class RegisterView(TokenEndpoint):
         return Response(VERIFICATION_SENT, status=status.HTTP_202_ACCEPTED)
 
 
+@document(
+    "Verify an address with the mailed key (a sign-up, or an e-mail change)",
+    responses(VerifiedSerializer, "400-key", 503),
+)
 class VerifyEmailView(TokenEndpoint):
     """Spend a verification key: a sign-up is confirmed, or an e-mail change takes effect."""
 
@@ -65,10 +81,18 @@ class AddressMailView(TokenEndpoint):
         return Response(self.answer, status=status.HTTP_202_ACCEPTED)
 
 
+@document(
+    "Mail a new verification link; the same answer for any address",
+    responses(VERIFICATION_ACCEPTED, 400, 429, 503),
+)
 class ResendVerificationView(AddressMailView):
     """Mail a new verification link; the same answer for any address."""
 
 
+@document(
+    "Mail a password reset link; the same answer for any address",
+    responses(RESET_ACCEPTED, 400, 429, 503),
+)
 class PasswordResetView(AddressMailView):
     """Mail a password reset link; the same answer for any address."""
 
@@ -76,6 +100,10 @@ class PasswordResetView(AddressMailView):
     answer = RESET_SENT
 
 
+@document(
+    "Set a new password with the mailed key; every session of the user ends",
+    responses(204, "400-key", 503),
+)
 class PasswordResetConfirmView(TokenEndpoint):
     """Set a new password with a reset key; every session of the user ends."""
 
@@ -88,6 +116,10 @@ class PasswordResetConfirmView(TokenEndpoint):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@document(
+    "Move the account to a new address once the mailed key is verified; recent authentication",
+    responses(VERIFICATION_ACCEPTED, 400, 401, "403-recent", 429, 503),
+)
 class EmailChangeView(AuthAPIView):
     """Ask to move the account to a new address (after a recent authentication); it changes once
     the mailed key is verified.

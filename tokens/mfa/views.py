@@ -4,6 +4,8 @@ Thin: validation in ``tokens.mfa.serializers``, the work in ``tokens.mfa.factors
 ``tokens.core.services``; the login ends in ``tokens.views.logged_in`` like a password login.
 """
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -13,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from tokens import schema
 from tokens.browser.cookies import set_token_cookies
 from tokens.core import claims, services
 from tokens.exceptions import InvalidCodeError
@@ -20,19 +23,36 @@ from tokens.mfa import factors, passkeys
 from tokens.mfa.serializers import (
     CodeSerializer,
     MfaLoginSerializer,
+    MfaStatusSerializer,
+    PasskeyCreatedSerializer,
     PasskeyCreateSerializer,
+    PasskeyLoginOptionsSerializer,
     PasskeyLoginSerializer,
+    PublicKeyOptionsSerializer,
     ReauthenticateSerializer,
+    RecoveryCodesSerializer,
+    TotpConfirmedSerializer,
+    TotpSetupSerializer,
 )
 from tokens.models import AuthEvent, Passkey
 from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
+from tokens.schema import (
+    AUTH,
+    LoginResponseSerializer,
+    TokenPairSerializer,
+    responses,
+)
 from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
 from tokens.views import AuthAPIView, TokenEndpoint, logged_in
 
+# The OpenAPI document lists these endpoints under one tag; the login steps stay under auth's.
+document = partial(schema.document, tags=schema.MFA_TAGS)
+
 
 @method_decorator(never_cache, name="dispatch")
+@document("The user's second factors", responses(MfaStatusSerializer, 401, 403, 503), "get")
 class MfaStatusView(AuthAPIView):
     """The user's second factors: TOTP, recovery codes left, passkeys."""
 
@@ -41,6 +61,11 @@ class MfaStatusView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "A pending TOTP secret (active once confirmed); recent authentication",
+    responses(TotpSetupSerializer, 401, "403-recent", 503),
+)
+@document("Remove TOTP; recent authentication", responses(204, 401, "403-recent", 503), "delete")
 class TotpView(AuthAPIView):
     """Start enrolling TOTP (a pending secret), or remove it."""
 
@@ -55,6 +80,10 @@ class TotpView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Confirm the pending TOTP secret with a code",
+    responses(TotpConfirmedSerializer, "400-code", 401, 403, 503),
+)
 class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
 
@@ -67,6 +96,10 @@ class TotpConfirmView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "A new set of recovery codes (the old ones stop working); recent authentication",
+    responses(RecoveryCodesSerializer, 400, 401, "403-recent", 503),
+)
 class RecoveryCodesView(AuthAPIView):
     """A new set of recovery codes; the old ones stop working."""
 
@@ -82,6 +115,10 @@ class RecoveryCodesView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Creation options for a new passkey; recent authentication",
+    responses(PublicKeyOptionsSerializer, 401, "403-recent", 503),
+)
 class PasskeyOptionsView(AuthAPIView):
     """Creation options for a new passkey."""
 
@@ -92,6 +129,10 @@ class PasskeyOptionsView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Register a passkey answering the creation options",
+    responses({201: PasskeyCreatedSerializer}, "400-code", 401, 403, 503),
+)
 class PasskeyListView(AuthAPIView):
     """Register a passkey answering the creation options; the first factor brings recovery codes."""
 
@@ -112,6 +153,11 @@ class PasskeyListView(AuthAPIView):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Remove one of the user's passkeys; recent authentication",
+    responses(204, 401, "403-recent", 404, 503),
+    "delete",
+)
 class PasskeyDetailView(AuthAPIView):
     """Remove one of the user's passkeys; any other id is 404."""
 
@@ -123,6 +169,11 @@ class PasskeyDetailView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@document(
+    "Finish a login with its mfa_token and a code or a passkey answer",
+    responses(LoginResponseSerializer, "400-code", 401, 429, 503),
+    tags=AUTH,
+)
 class LoginMfaView(TokenEndpoint):
     """Finish a login that answered ``mfa_required``: its ``mfa_token`` and a second factor."""
 
@@ -153,6 +204,11 @@ class LoginMfaView(TokenEndpoint):
         return logged_in(request, user, [*waiting["amr"], method])
 
 
+@document(
+    "Request options for a login with any discoverable passkey",
+    responses(PasskeyLoginOptionsSerializer, 429, 503),
+    tags=AUTH,
+)
 class PasskeyLoginOptionsView(TokenEndpoint):
     """Request options for a login with any discoverable passkey, under a new ``challenge_id``."""
 
@@ -162,6 +218,11 @@ class PasskeyLoginOptionsView(TokenEndpoint):
         return Response(passkeys.start_login(request))
 
 
+@document(
+    "Log in with a passkey alone (user verification required)",
+    responses(LoginResponseSerializer, "400-code", 429, 503),
+    tags=AUTH,
+)
 class PasskeyLoginView(TokenEndpoint):
     """Log in with a passkey alone: its assertion, with user verification, for the options of
     ``challenge_id``.
@@ -190,6 +251,11 @@ class PasskeyLoginView(TokenEndpoint):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Prove a credential again: a new pair for this session, a fresh auth_time",
+    responses(TokenPairSerializer, "400-code", 401, 403, 429, 503),
+    tags=AUTH,
+)
 class ReauthenticateView(AuthAPIView):
     """Prove a credential again (password, code or passkey): a new pair for this session with a
     fresh ``auth_time``.

@@ -25,6 +25,7 @@ from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.exceptions import www_authenticate
 from tokens.negotiation import IgnoreAcceptNegotiation
+from tokens.schema import EXPOSITION, OPERATIONS, document, responses
 
 OPEN, BEARER, STAFF = "open", "bearer", "staff"
 ACCESS_MODES = (OPEN, BEARER, STAFF)
@@ -49,6 +50,13 @@ class MetricsAccess(BasePermission):
 
 
 @method_decorator(never_cache, name="dispatch")
+@document(
+    "Prometheus metrics (access: METRICS_ACCESS open, bearer or staff)",
+    responses(EXPOSITION, 401, 403, 503),
+    "get",
+    tags=OPERATIONS,
+    operation_id="metrics",
+)
 class MetricsView(APIView):
     """Prometheus text (or OpenMetrics, if asked for) of every process of this server, added up."""
 

@@ -20,6 +20,14 @@ from rest_framework.views import APIView
 
 from tokens.conf import token_settings
 from tokens.negotiation import IgnoreAcceptNegotiation
+from tokens.schema import (
+    NOT_READY,
+    OPERATIONS,
+    HealthSerializer,
+    ReadinessSerializer,
+    document,
+    responses,
+)
 from tokens.store import store
 
 DATABASE, REDIS = "database", "redis"
@@ -78,6 +86,13 @@ class ProbeView(APIView):
     content_negotiation_class = IgnoreAcceptNegotiation
 
 
+@document(
+    "Liveness: the process answers (touches neither the database nor Redis)",
+    responses(HealthSerializer),
+    "get",
+    tags=OPERATIONS,
+    operation_id="healthz",
+)
 class HealthView(ProbeView):
     """200 while the process runs; touches neither the database nor Redis."""
 
@@ -85,6 +100,13 @@ class HealthView(ProbeView):
         return Response({"status": "ok"})
 
 
+@document(
+    "Readiness: the database answers within its timeout (status degraded while Redis does not)",
+    {200: ReadinessSerializer, 503: NOT_READY},
+    "get",
+    tags=OPERATIONS,
+    operation_id="readyz",
+)
 class ReadyView(ProbeView):
     """200 when the database answers (``degraded`` without Redis); 503 ``service_unavailable``
     naming what did not answer when the database does not.

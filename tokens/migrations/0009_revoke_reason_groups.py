@@ -1,0 +1,34 @@
+"""The revoke reasons grouped by who or what ends the session: only the order of the choices
+changes. No data changes.
+"""
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = (("tokens", "0008_store_epoch"),)
+
+    operations = (
+        migrations.AlterField(
+            model_name="session",
+            name="revoked_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("logout", "logged out"),
+                    ("logout_all", "logged out everywhere"),
+                    ("user_revoked", "revoked by its user"),
+                    ("password_changed", "password changed"),
+                    ("password_reset", "password reset by mail"),
+                    ("user_disabled", "user disabled"),
+                    ("user_deleted", "user deleted"),
+                    ("admin", "revoked by staff"),
+                    ("command", "revoked by a management command"),
+                    ("rfc7009", "revoked through the revocation endpoint"),
+                    ("reuse_detected", "refresh token reuse detected"),
+                    ("session_limit", "the oldest, past the session limit"),
+                ],
+                max_length=32,
+            ),
+        ),
+    )
