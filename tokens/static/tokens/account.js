@@ -101,18 +101,25 @@
     });
   });
 
-  $("resend-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    forms.busy(form, async () => {
-      const email = $("resend-email").value.trim();
-      const result = await client.call("email/verify/resend/", { method: "POST", body: { email }, anonymous: true });
-      if (!result.ok) return forms.show(form, result.body);
-      forms.clear(form);
-      $("resend-sent").textContent = "If " + email + " belongs to an unverified account, a new link is on its way.";
-      $("resend-sent").hidden = false;
+  // A form that mails a link to an address, answered the same whoever owns it: the line under it
+  // says so in the same words either way.
+  function mailLinkForm(name, path, sentText) {
+    $(name + "-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const form = event.currentTarget;
+      forms.busy(form, async () => {
+        const email = $(name + "-email").value.trim();
+        const result = await client.call(path, { method: "POST", body: { email }, anonymous: true });
+        if (!result.ok) return forms.show(form, result.body);
+        forms.clear(form);
+        $(name + "-sent").textContent = sentText(email);
+        $(name + "-sent").hidden = false;
+      });
     });
-  });
+  }
+
+  mailLinkForm("resend", "email/verify/resend/",
+    (email) => "If " + email + " belongs to an unverified account, a new link is on its way.");
 
   $("forgot-toggle").addEventListener("click", () => {
     const open = $("forgot-form").hidden;
@@ -124,18 +131,8 @@
     }
   });
 
-  $("forgot-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    forms.busy(form, async () => {
-      const email = $("forgot-email").value.trim();
-      const result = await client.call("password/reset/", { method: "POST", body: { email }, anonymous: true });
-      if (!result.ok) return forms.show(form, result.body);
-      forms.clear(form);
-      $("forgot-sent").textContent = "If an account uses " + email + ", a link to choose a new password is on its way.";
-      $("forgot-sent").hidden = false;
-    });
-  });
+  mailLinkForm("forgot", "password/reset/",
+    (email) => "If an account uses " + email + ", a link to choose a new password is on its way.");
 
   $("register-form").addEventListener("submit", (event) => {
     event.preventDefault();

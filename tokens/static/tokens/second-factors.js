@@ -32,26 +32,20 @@
   const supportsPasskeys = typeof PublicKeyCredential !== "undefined"
     && typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
 
-  /** The browser's answer to request options, or a failure result. */
-  async function assertion(options) {
+  /** The browser's credential for WebAuthn options (a login's request options, or a new
+   * passkey's creation options), as JSON, or a failure result. */
+  async function webauthn(parse, ceremony, options) {
     try {
-      const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey);
-      const credential = await navigator.credentials.get({ publicKey });
+      const publicKey = PublicKeyCredential[parse](options.publicKey);
+      const credential = await navigator.credentials[ceremony]({ publicKey });
       return { ok: true, credential: credential.toJSON() };
     } catch (error) {
       return passkeyError(error);
     }
   }
 
-  async function attestation(options) {
-    try {
-      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey);
-      const credential = await navigator.credentials.create({ publicKey });
-      return { ok: true, credential: credential.toJSON() };
-    } catch (error) {
-      return passkeyError(error);
-    }
-  }
+  const assertion = (options) => webauthn("parseRequestOptionsFromJSON", "get", options);
+  const attestation = (options) => webauthn("parseCreationOptionsFromJSON", "create", options);
 
   function attach({ client, forms, notify, log }) {
     const loginForm = $("login-form");
@@ -121,15 +115,23 @@
 
     $("mfa-cancel").addEventListener("click", leaveLoginStep);
 
-    $("passkey-login").addEventListener("click", () => forms.busy(loginForm, async () => {
-      forms.clear(loginForm);
+    /** A passkey the browser lets the user pick (discoverable) for fresh login options: the
+     * proof to send, or null with the error shown on ``form``. */
+    async function pickedPasskey(form) {
+      forms.clear(form);
       const options = await client.call("login/passkey/options/", { method: "POST", anonymous: true });
-      if (!options.ok) return forms.show(loginForm, options.body);
-      const answer = await assertion(options.body);
-      if (!answer.ok) return forms.show(loginForm, answer.body);
-      const result = await client.signIn("login/passkey/", {
-        challenge_id: options.body.challenge_id, credential: answer.credential,
-      });
+      const answer = options.ok ? await assertion(options.body) : options;
+      if (!answer.ok) {
+        forms.show(form, answer.body);
+        return null;
+      }
+      return { challenge_id: options.body.challenge_id, credential: answer.credential };
+    }
+
+    $("passkey-login").addEventListener("click", () => forms.busy(loginForm, async () => {
+      const proof = await pickedPasskey(loginForm);
+      if (!proof) return;
+      const result = await client.signIn("login/passkey/", proof);
       if (!result.ok) return forms.show(loginForm, result.body);
       log("logged in with a passkey");
     }));
@@ -190,12 +192,8 @@
       reauthMode(!byCode);
     });
     $("reauth-passkey").addEventListener("click", () => forms.busy(reauthForm, async () => {
-      forms.clear(reauthForm);
-      const options = await client.call("login/passkey/options/", { method: "POST", anonymous: true });
-      if (!options.ok) return forms.show(reauthForm, options.body);
-      const answer = await assertion(options.body);
-      if (!answer.ok) return forms.show(reauthForm, answer.body);
-      await proveAgain({ challenge_id: options.body.challenge_id, credential: answer.credential });
+      const proof = await pickedPasskey(reauthForm);
+      if (proof) await proveAgain(proof);
     }));
     $("reauth-cancel").addEventListener("click", () => closeDialog(false));
     dialog.addEventListener("cancel", () => closeDialog(false));
@@ -315,14 +313,20 @@
       });
     });
 
-    $("totp-disable").addEventListener("click", async () => {
-      $("totp-disable").disabled = true;
-      const result = await withReauth(() => client.call("mfa/totp/", { method: "DELETE" }));
-      $("totp-disable").disabled = false;
-      cardError(result);
-      if (result.ok) log("authenticator app turned off");
-      load();
-    });
+    // A button whose action needs a recent authentication: disabled while it runs, its error on
+    // the card, the factors read again after it.
+    function reauthButton(id, path, done) {
+      $(id).addEventListener("click", async () => {
+        $(id).disabled = true;
+        const result = await withReauth(() => client.call(path.url, { method: path.method }));
+        $(id).disabled = false;
+        cardError(result);
+        if (result.ok) done(result.body);
+        load();
+      });
+    }
+
+    reauthButton("totp-disable", { url: "mfa/totp/", method: "DELETE" }, () => log("authenticator app turned off"));
 
     $("passkey-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -344,14 +348,8 @@
       });
     });
 
-    $("recovery-renew").addEventListener("click", async () => {
-      $("recovery-renew").disabled = true;
-      const result = await withReauth(() => client.call("mfa/recovery-codes/", { method: "POST" }));
-      $("recovery-renew").disabled = false;
-      cardError(result);
-      if (result.ok) showRecoveryCodes(result.body.recovery_codes);
-      load();
-    });
+    reauthButton("recovery-renew", { url: "mfa/recovery-codes/", method: "POST" },
+      (body) => showRecoveryCodes(body.recovery_codes));
 
     $("passkey-login-area").hidden = !supportsPasskeys;
 

@@ -8,7 +8,7 @@ The live server is reached as ``http://localhost:<port>``: a secure context, so 
 
 import pyotp
 
-from tokens.models import Session
+from tokens.models import Session, TotpFactor
 from tokens.tests.browser import (
     ARTIFACTS,
     BrowserTestCase,
@@ -134,6 +134,14 @@ class SecondFactorPageTests(BrowserTestCase):
         self.assertEqual(len(fresh), 10)
         self.assertFalse(set(fresh) & set(codes))
         self.assertFalse(page.locator("#reauth-dialog").is_visible())
+
+        # Turning the app off, within the fresh authentication: no prompt, the status says so.
+        page.click("#recovery-done")
+        page.click("#totp-disable")
+        page.wait_for_selector("#totp-status:has-text('Off')")
+        self.assertFalse(page.locator("#reauth-dialog").is_visible())
+        self.assertTrue(page.locator("#totp-setup").is_visible())
+        self.assertFalse(TotpFactor.objects.filter(user__username="alice").exists())
 
     def test_passkey_enrolled_then_a_login_alone_and_a_second_step(self):
         page = self.signed_in_page()
