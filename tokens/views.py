@@ -364,6 +364,11 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     def get_object(self):
         return self.request.user
 
+    def retrieve(self, request, *args, **kwargs):
+        if self.get_serializer_class() is ProfileReadSerializer:
+            return Response(ProfileReadSerializer.shared().to_representation(self.get_object()))
+        return super().retrieve(request, *args, **kwargs)
+
 
 @document("Change the password; every other session is revoked", responses(204, 400, 401, 403, 503))
 class PasswordView(AuthAPIView):
