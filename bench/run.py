@@ -379,7 +379,7 @@ KIND_ORDER = ("project", "anchor", "peer", "peer-nocheck")
 SCENARIO_GROUPS = (
     ("floor",),
     ("me",),
-    ("session", "me-stateless"),
+    ("session", "me-stateless", "me-redis"),
     ("refresh",),
     ("login",),
     ("logout",),
