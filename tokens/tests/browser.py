@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django_redis import get_redis_connection
 
-from tokens.tests.support import PASSWORD, uses_accounts
+from tokens.tests.support import PASSWORD, FrozenClock, make_user, uses_accounts
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = (
@@ -122,3 +122,20 @@ def page_login(page, username="alice", password=PASSWORD):
     page.fill("#login-password", password)
     page.click("#login-submit")
     wait_until_loaded(page)
+
+
+class SignedInPageTestCase(BrowserTestCase):
+    """The account page at 1280 px, alice (``make_user()``) signed in, the server's clock frozen
+    (``self.clock``) so that a test can age the login past the re-authentication window.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.user = make_user()
+        self.clock = FrozenClock().install(self)
+
+    def signed_in_page(self):
+        page = self.open_account_page()
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page_login(page)
+        return page

@@ -11,13 +11,12 @@ import pyotp
 from tokens.models import Session, TotpFactor
 from tokens.tests.browser import (
     ARTIFACTS,
-    BrowserTestCase,
-    page_login,
+    SignedInPageTestCase,
     project_user_model,
     requires_chromium,
     wait_until_loaded,
 )
-from tokens.tests.support import PASSWORD, FrozenClock, make_user
+from tokens.tests.support import PASSWORD
 
 # DevTools' virtual authenticator: a platform authenticator holding discoverable credentials that
 # verifies its user and answers without a touch.
@@ -33,17 +32,11 @@ AUTHENTICATOR = {
 
 @requires_chromium
 @project_user_model
-class SecondFactorPageTests(BrowserTestCase):
-    def setUp(self):
-        super().setUp()
-        self.user = make_user()
-        self.clock = FrozenClock().install(self)
-
+class SecondFactorPageTests(SignedInPageTestCase):
     def signed_in_page(self):
-        page = self.open_account_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
+        # WebAuthn needs a secure context: localhost is one.
         self.assertTrue(self.live_server_url.startswith("http://localhost:"))
-        page_login(page)
+        page = super().signed_in_page()
         page.wait_for_selector("#totp-status:not(:empty)")
         return page
 

@@ -10,13 +10,13 @@ from tokens.models import Session
 from tokens.tests.browser import (
     ARTIFACTS,
     TIMEOUT_MS,
-    BrowserTestCase,
+    SignedInPageTestCase,
     page_login,
     project_user_model,
     requires_chromium,
     wait_until_loaded,
 )
-from tokens.tests.support import PASSWORD, FrozenClock, make_user
+from tokens.tests.support import PASSWORD
 
 FIREFOX_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -26,18 +26,7 @@ SESSIONS_CARD = "article:has(#sessions-title)"
 
 @requires_chromium
 @project_user_model
-class SessionsPageTests(BrowserTestCase):
-    def setUp(self):
-        super().setUp()
-        self.user = make_user()
-        self.clock = FrozenClock().install(self)
-
-    def signed_in_page(self):
-        page = self.open_account_page()
-        page.set_viewport_size({"width": 1280, "height": 900})
-        page_login(page)
-        return page
-
+class SessionsPageTests(SignedInPageTestCase):
     def other_device(self):
         """Another browser (own cookies and storage, Firefox on Windows) signed in on the page."""
         context = self.browser.new_context(user_agent=FIREFOX_ON_WINDOWS)
