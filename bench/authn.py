@@ -21,12 +21,12 @@ import argparse
 import io
 import os
 import pstats
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from bench import production
 from config import embedded_redis
 
 BENCH = Path(__file__).resolve().parent
@@ -35,13 +35,7 @@ RESULTS = BENCH / "results"
 (RESULTS / "static").mkdir(parents=True, exist_ok=True)
 os.environ.update(
     {
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
-        "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48),
-        "ACCESS_TOKEN_LIFETIME": "7200",
+        **production.environment(),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": f"sqlite:///{RESULTS / 'authn.sqlite3'}",
         "REDIS_URL": f"unix://{embedded_redis.ensure_running(RESULTS / 'redis-authn')}?db=0",

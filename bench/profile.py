@@ -10,13 +10,13 @@ installed from PyPI into bench/results/tools when missing.
 import io
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench import production
 from config import embedded_redis
 
 BENCH = Path(__file__).resolve().parent
@@ -27,16 +27,7 @@ BATCH = 300
 (RESULTS / "static").mkdir(parents=True, exist_ok=True)
 os.environ.update(
     {
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
-        "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48),
-        "ACCESS_TOKEN_LIFETIME": "7200",
-        "THROTTLE_LOGIN_IP": "100000000/min",
-        "THROTTLE_LOGIN_USERNAME": "100000000/min",
-        "THROTTLE_REFRESH_IP": "100000000/min",
+        **production.environment(),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DATABASE_URL": os.environ.get(
             "PROFILE_DATABASE_URL", f"sqlite:///{RESULTS / 'profile.sqlite3'}"

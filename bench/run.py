@@ -12,7 +12,6 @@ import json
 import math
 import os
 import platform
-import secrets
 import shutil
 import signal
 import socket
@@ -29,6 +28,7 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench import production
 from config import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,11 +66,6 @@ KINDS = {
     "anchor": ("bench.anchor.settings", "bench.anchor.wsgi:application"),
     "peer": ("bench.peer.settings", "bench.peer.wsgi:application"),
     "peer-nocheck": ("bench.peer.settings", "bench.peer.wsgi:application"),
-}
-
-THROTTLES = {
-    name: "100000000/min"
-    for name in ("THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_USERNAME", "THROTTLE_REFRESH_IP")
 }
 
 
@@ -718,14 +713,7 @@ def main() -> None:
     ]
     common = {
         **os.environ,
-        **THROTTLES,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ACCESS_SIGNING_KEY": secrets.token_urlsafe(48),
-        "REFRESH_SIGNING_KEY": secrets.token_urlsafe(48),
-        "ACCESS_TOKEN_LIFETIME": "7200",
+        **production.environment(),
         "PYTHONPATH": str(ROOT),
     }
     targets = []
