@@ -1,0 +1,88 @@
+"""Attacks on the accounts' edges, each answered as the hardening contract says: hostile text in
+any field, an admin session outliving a logout-all, links built from a forged Host header, an
+old reset key used after a newer one was asked for, and +tag variants of one address.
+"""
+
+import json
+
+from django.test import Client, RequestFactory
+
+from tokens.core import services
+from tokens.tests.support import AuthAPITestCase, bearer, token_settings
+from tokens.tests.test_costs import without_rate_limits
+
+# Text no endpoint may answer with a 5xx: a lone surrogate (as a JSON escape), NUL, a huge string.
+HOSTILE_TEXT = ("\ud800", "a\udfffb", "\x00", "x\x00y", "x" * 100000)
+
+
+@without_rate_limits()
+@token_settings(LOGIN_FAILURE_DELAY=0)
+class HostileTextTests(AuthAPITestCase):
+    """Every string field of every endpoint the OpenAPI document lists, alone and all at once."""
+
+    def setUp(self):
+        super().setUp()
+        self.client = Client(raise_request_exception=False)
+
+    def string_fields(self) -> dict[tuple[str, str], list[str]]:
+        """``{(path, method): [string field, ...]}`` of every operation that takes a JSON body."""
+        document = self.client.get(
+            "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+        ).json()
+        components = document["components"]["schemas"]
+        found = {}
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                content = operation.get("requestBody", {}).get("content", {})
+                schema = content.get("application/json", {}).get("schema")
+                if schema is None:
+                    continue
+                if "$ref" in schema:
+                    schema = components[schema["$ref"].rsplit("/", 1)[1]]
+                fields = [
+                    name
+                    for name, spec in schema.get("properties", {}).items()
+                    if spec.get("type", "string") == "string"
+                ]
+                path = path.replace("{session_id}", "00000000-0000-0000-0000-000000000001")
+                found[(path.replace("{passkey_id}", "1"), method.upper())] = fields
+        return found
+
+    def assertRefused(self, response, label: str):
+        self.assertGreaterEqual(response.status_code, 400, label)
+        self.assertLess(response.status_code, 500, f"{label}: {response.content[:200]!r}")
+        body = response.json()
+        if not isinstance(body.get("code"), str):
+            self.assertEqual(response.status_code, 400, label)
+            self.assertTrue(all(isinstance(value, list | dict) for value in body.values()), label)
+
+    def test_the_login_name_as_a_lone_surrogate_is_refused(self):
+        response = self.client.post(
+            "/api/auth/login/",
+            '{"username": "\\ud800", "password": "x"}',
+            content_type="application/json",
+        )
+        self.assertError(response, 400, "parse_error")
+
+    def test_hostile_text_in_every_string_field_of_every_endpoint(self):
+        operations = self.string_fields()
+        self.assertIn(("/api/auth/login/", "POST"), operations)
+        for (path, method), fields in operations.items():
+            for value in HOSTILE_TEXT:
+                bodies = [{field: value} for field in fields] + [dict.fromkeys(fields, value)]
+                for body in bodies:
+                    label = f"{method} {path} {sorted(body)} {value[:8]!r}"
+                    with self.subTest(label):
+                        token = services.login(RequestFactory().post("/"), self.user).access_token
+                        response = self.client.generic(
+                            method,
+                            path,
+                            json.dumps(body),
+                            content_type="application/json",
+                            **bearer(token),
+                        )
+                        self.assertLess(
+                            response.status_code, 500, f"{label}: {response.content[:200]!r}"
+                        )
+                        if "\ud800" in value or "\udfff" in value:
+                            self.assertRefused(response, label)
