@@ -8,7 +8,7 @@ import json
 from django.test import Client, RequestFactory
 
 from tokens.core import services
-from tokens.tests.support import AuthAPITestCase, bearer, token_settings
+from tokens.tests.support import AuthAPITestCase, bearer, make_user, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
 # Text no endpoint may answer with a 5xx: a lone surrogate (as a JSON escape), NUL, a huge string.
@@ -86,3 +86,41 @@ class HostileTextTests(AuthAPITestCase):
                         )
                         if "\ud800" in value or "\udfff" in value:
                             self.assertRefused(response, label)
+
+
+class AdminSessionTests(AuthAPITestCase):
+    """A Django admin session of the user ends with every way all of the user's sessions end."""
+
+    def setUp(self):
+        super().setUp()
+        self.user.is_staff = self.user.is_superuser = True
+        self.user.save(update_fields=["is_staff", "is_superuser"])
+        self.admin = Client()
+        self.admin.force_login(self.user)
+        self.assertEqual(self.admin.get("/admin/").status_code, 200)
+
+    def assertSignedOut(self):
+        response = self.admin.get("/admin/")
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith("/admin/login/"), response["Location"])
+
+    def test_logout_all_ends_the_admin_session(self):
+        token = self.login()["access_token"]
+        response = self.client.post("/api/auth/logout-all/", **bearer(token))
+        self.assertEqual(response.status_code, 204)
+        self.assertSignedOut()
+
+    def test_disabling_the_user_ends_the_admin_session(self):
+        self.user.is_active = False
+        self.user.save()
+        self.user.is_active = True
+        self.user.save()
+        self.assertSignedOut()
+
+    def test_another_users_admin_session_is_left_alone(self):
+        other = make_user("bob", is_staff=True, is_superuser=True)
+        bob = Client()
+        bob.force_login(other)
+        token = self.login()["access_token"]
+        self.client.post("/api/auth/logout-all/", **bearer(token))
+        self.assertEqual(bob.get("/admin/").status_code, 200)
