@@ -5,9 +5,11 @@ old reset key used after a newer one was asked for, and +tag variants of one add
 
 import json
 
-from django.test import Client, RequestFactory
+from django.core import mail
+from django.test import Client, RequestFactory, override_settings
 
 from tokens.core import services
+from tokens.tests.lifecycle_support import LifecycleTestCase
 from tokens.tests.support import AuthAPITestCase, bearer, make_user, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
@@ -124,3 +126,27 @@ class AdminSessionTests(AuthAPITestCase):
         token = self.login()["access_token"]
         self.client.post("/api/auth/logout-all/", **bearer(token))
         self.assertEqual(bob.get("/admin/").status_code, 200)
+
+
+@override_settings(ALLOWED_HOSTS=["localhost", "testserver", "evil.example"])
+@token_settings(SITE_URL="https://accounts.example.org")
+class MailLinkTests(LifecycleTestCase):
+    """Links in mail come from SITE_URL, never from the request's Host header."""
+
+    def test_a_forged_host_does_not_reach_the_reset_link(self):
+        response = self.post(
+            "password/reset/", {"email": "alice@example.com"}, HTTP_HOST="evil.example:8666"
+        )
+        self.assertEqual(response.status_code, 202)
+        [message] = mail.outbox
+        self.assertIn("https://accounts.example.org/?reset=", message.body)
+        self.assertNotIn("evil.example", message.body)
+
+    @token_settings(
+        SITE_URL="https://accounts.example.org", PASSWORD_RESET_URL="https://app.test/r/{key}"
+    )
+    def test_an_absolute_link_template_stays_as_it_is(self):
+        self.post("password/reset/", {"email": "alice@example.com"}, HTTP_HOST="evil.example")
+        [message] = mail.outbox
+        self.assertIn("https://app.test/r/", message.body)
+        self.assertNotIn("evil.example", message.body)
