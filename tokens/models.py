@@ -439,6 +439,24 @@ class AdminSession(models.Model):
         return f"admin session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class PasswordResetStamp(models.Model):
+    """The stamp of the newest password reset key mailed to a user: every reset key is bound to
+    it, so mailing a new key kills the older ones (``tokens.lifecycle.keys``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_reset_stamp",
+    )
+    stamp = models.CharField(max_length=64)
+    made_at = models.DateTimeField(default=clock.datetime_now)
+
+    def __str__(self):
+        return f"password reset key of {self.user_id} mailed at {self.made_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SecondFactorRecord(models.Model):
     """What the rows of every second factor share: when they were made, and the admin's name."""
 

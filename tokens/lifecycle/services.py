@@ -55,13 +55,15 @@ def link(setting: str, key: str) -> str:
     return f"{token_settings.SITE_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
-def send_limited(template: str, to: str, context: dict) -> None:
+def send_limited(template: str, to: str, context: dict) -> bool:
     """Render a mail and send it unless ``to`` has had its share this window (rendered either
-    way, so both outcomes take the same time).
+    way, so both outcomes take the same time). Returns whether it was sent.
     """
     message = mail.render(template, to, context)
-    if throttling.address_allows(to):
-        mail.deliver(message)
+    if not throttling.address_allows(to):
+        return False
+    mail.deliver(message)
+    return True
 
 
 def is_verified(user) -> bool:
@@ -188,7 +190,11 @@ def request_password_reset(request, address: str) -> None:
     if not users:
         send_limited("unknown_account", address, {"action": "a password reset"})
     for user in users:
-        send_limited("password_reset", address_of(user), _reset_context(user))
+        # The new key kills the older ones only once it is mailed: past the per-address limit
+        # nobody else's request can take the owner's last key away.
+        stamp = keys.new_reset_stamp()
+        if send_limited("password_reset", address_of(user), _reset_context(user, stamp)):
+            keys.keep_reset_stamp(user, stamp)
 
 
 def can_reset(user) -> bool:
@@ -203,14 +209,16 @@ def mail_reset_link(request, user) -> None:
     services.record_event(
         AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff"
     )
-    mail.send("password_reset", address_of(user), _reset_context(user))
+    stamp = keys.new_reset_stamp()
+    keys.keep_reset_stamp(user, stamp)
+    mail.send("password_reset", address_of(user), _reset_context(user, stamp))
 
 
-def _reset_context(user) -> dict:
+def _reset_context(user, stamp: str) -> dict:
     return {
         "user": user,
         "username": user.get_username(),
-        "link": link("PASSWORD_RESET_URL", keys.reset_key(user)),
+        "link": link("PASSWORD_RESET_URL", keys.reset_key(user, stamp)),
         "lifetime_minutes": max(token_settings.PASSWORD_RESET_KEY_LIFETIME // 60, 1),
     }
 

@@ -1,5 +1,5 @@
 """A record of the Django sessions (the admin's) of each user, so that ending all of a user's
-sessions ends them too.
+sessions ends them too; and the stamp of each user's newest password reset key.
 """
 
 import django.db.models.deletion
@@ -16,6 +16,23 @@ class Migration(migrations.Migration):
     )
 
     operations = (
+        migrations.CreateModel(
+            name="PasswordResetStamp",
+            fields=[
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="password_reset_stamp",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("stamp", models.CharField(max_length=64)),
+                ("made_at", models.DateTimeField(default=tokens.core.clock.datetime_now)),
+            ],
+        ),
         migrations.CreateModel(
             name="AdminSession",
             fields=[

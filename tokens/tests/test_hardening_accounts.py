@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client, RequestFactory, override_settings
 
 from tokens.core import services
-from tokens.tests.lifecycle_support import LifecycleTestCase
+from tokens.tests.lifecycle_support import NEW_PASSWORD, LifecycleTestCase, unlimited
 from tokens.tests.support import AuthAPITestCase, bearer, make_user, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
@@ -150,3 +150,29 @@ class MailLinkTests(LifecycleTestCase):
         [message] = mail.outbox
         self.assertIn("https://app.test/r/", message.body)
         self.assertNotIn("evil.example", message.body)
+
+
+@unlimited()
+class NewestResetKeyTests(LifecycleTestCase):
+    """Asking for a reset again kills the keys mailed before."""
+
+    def test_an_older_reset_key_dies_when_a_newer_one_is_asked_for(self):
+        self.post("password/reset/", {"email": "alice@example.com"})
+        first = self.last_key("alice@example.com", "reset")
+        self.post("password/reset/", {"email": "alice@example.com"})
+        second = self.last_key("alice@example.com", "reset")
+        self.assertNotEqual(first, second)
+        self.assertError(self.post("password/reset/check/", {"key": first}), 400, "invalid_key")
+        self.assertError(
+            self.post("password/reset/confirm/", {"key": first, "new_password": NEW_PASSWORD}),
+            400,
+            "invalid_key",
+        )
+        check = self.post("password/reset/check/", {"key": second})
+        self.assertEqual((check.status_code, check.json()), (200, {"valid": True}))
+        # Checking uses nothing up: the key still sets the password.
+        response = self.post(
+            "password/reset/confirm/", {"key": second, "new_password": NEW_PASSWORD}
+        )
+        self.assertEqual(response.status_code, 204)
+        self.assertError(self.post("password/reset/check/", {"key": second}), 400, "invalid_key")
