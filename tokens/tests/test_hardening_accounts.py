@@ -10,7 +10,7 @@ from django.test import Client, RequestFactory, override_settings
 
 from tokens.core import services
 from tokens.tests.lifecycle_support import NEW_PASSWORD, LifecycleTestCase, unlimited
-from tokens.tests.support import AuthAPITestCase, bearer, make_user, token_settings
+from tokens.tests.support import AuthAPITestCase, bearer, make_user, rate_limits, token_settings
 from tokens.tests.test_costs import without_rate_limits
 
 # Text no endpoint may answer with a 5xx: a lone surrogate (as a JSON escape), NUL, a huge string.
@@ -176,3 +176,18 @@ class NewestResetKeyTests(LifecycleTestCase):
         )
         self.assertEqual(response.status_code, 204)
         self.assertError(self.post("password/reset/check/", {"key": second}), 400, "invalid_key")
+
+
+@rate_limits(mail_ip=None, mail_address="3/hour")
+class CanonicalAddressLimitTests(LifecycleTestCase):
+    """Case and +tags do not multiply the mails one mailbox can be sent."""
+
+    def test_tag_and_case_variants_share_one_limit(self):
+        make_user("carol", email="carol@example.com")
+        variants = [
+            f"carol+{number}@example.com" if number % 2 else f"Carol+{number}@EXAMPLE.com"
+            for number in range(9)
+        ]
+        for address in [*variants, "CAROL@example.com"]:
+            self.assertEqual(self.post("password/reset/", {"email": address}).status_code, 202)
+        self.assertLessEqual(len(mail.outbox), 3)
