@@ -94,8 +94,11 @@ DEFAULTS: dict[str, Any] = {
     # Accounts made by register/ must verify their address before logging in ("mandatory"), may
     # ("optional"), or get no verification mail at all ("none").
     "EMAIL_VERIFICATION": "mandatory",
-    # Link mailed for verifying an address; {key} is replaced by the key. A path is made absolute
-    # on the requesting host.
+    # Where the project's own pages are (scheme, host, port, any path prefix); links in mail start
+    # with it, never with the request's Host header.
+    "SITE_URL": "http://localhost:8000",
+    # Link mailed for verifying an address; {key} is replaced by the key. A path is put after
+    # SITE_URL; an absolute URL is used as it is.
     "EMAIL_VERIFY_URL": "/?verify={key}",
     # Link mailed for a password reset, in the same form.
     "PASSWORD_RESET_URL": "/?reset={key}",

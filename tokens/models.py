@@ -423,6 +423,40 @@ class EmailVerification(models.Model):
         return f"{self.get_purpose_display()} {self.email}"
 
 
+class AdminSession(models.Model):
+    """A session of Django's own login (the admin's) and its user, recorded when the user signs
+    in, so that ending all of a user's sessions ends these too without scanning every session
+    (``tokens.admin_sessions``).
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_sessions"
+    )
+    created_at = models.DateTimeField(default=clock.datetime_now)
+
+    def __str__(self):
+        return f"admin session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PasswordResetStamp(models.Model):
+    """The stamp of the newest password reset key mailed to a user: every reset key is bound to
+    it, so mailing a new key kills the older ones (``tokens.lifecycle.keys``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_reset_stamp",
+    )
+    stamp = models.CharField(max_length=64)
+    made_at = models.DateTimeField(default=clock.datetime_now)
+
+    def __str__(self):
+        return f"password reset key of {self.user_id} mailed at {self.made_at:%Y-%m-%d %H:%M:%S}"
+
+
 class SecondFactorRecord(models.Model):
     """What the rows of every second factor share: when they were made, and the admin's name."""
 

@@ -1,10 +1,13 @@
-"""Receivers: the auth event log, and revocation the moment a user is disabled or deleted."""
+"""Receivers: the auth event log, the record of admin sessions, and revocation the moment a user
+is disabled or deleted.
+"""
 
 from typing import Any
 
 from django.contrib.auth import get_user_model, user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_delete, pre_save
 
+from tokens import admin_sessions
 from tokens.core import services
 from tokens.models import AuthEvent, Session
 from tokens.users import find_by_login_name
@@ -64,6 +67,7 @@ def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
 def connect_receivers() -> None:
     user_model = get_user_model()
     user_logged_in.connect(record_login, dispatch_uid="tokens.record_login")
+    user_logged_in.connect(admin_sessions.record, dispatch_uid="tokens.record_admin_session")
     user_login_failed.connect(record_login_failure, dispatch_uid="tokens.record_login_failure")
     pre_save.connect(
         revoke_when_disabled, sender=user_model, dispatch_uid="tokens.revoke_when_disabled"

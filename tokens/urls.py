@@ -27,6 +27,7 @@ ROUTES = (
     ("email/verify/resend/", lifecycle.ResendVerificationView, "email-verify-resend"),
     ("email/change/", lifecycle.EmailChangeView, "email-change"),
     ("password/reset/", lifecycle.PasswordResetView, "password-reset"),
+    ("password/reset/check/", lifecycle.PasswordResetCheckView, "password-reset-check"),
     ("password/reset/confirm/", lifecycle.PasswordResetConfirmView, "password-reset-confirm"),
     ("mfa/", mfa.MfaStatusView, "mfa"),
     ("mfa/totp/", mfa.TotpView, "mfa-totp"),

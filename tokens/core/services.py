@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.db import transaction
 from django.db.models import QuerySet
 
+from tokens import admin_sessions
 from tokens.browser import binding
 from tokens.conf import token_settings
 from tokens.core import claims, client, clock, degraded, tokens
@@ -673,8 +674,10 @@ def _record_revocation(request, user_id, username: str, sessions: list, reason: 
 
 def revoke_all(users, reason: str, *, keep_session_id=None, request=None) -> int:
     """Revoke every open session of ``users`` (a user, or a queryset of users), except
-    ``keep_session_id``: the one way all of a user's sessions end. Returns how many.
+    ``keep_session_id``, and end their Django admin sessions: the one way all of a user's
+    sessions end. Returns how many token sessions were revoked.
     """
+    admin_sessions.end_all(users)
     if isinstance(users, QuerySet):
         sessions = Session.objects.filter(user__in=users.values("pk"))
     else:

@@ -4,8 +4,9 @@ Both come from Django's primitives, so nothing here is hand-made cryptography:
 
 - a **reset key** is ``<user id, base64>.<token>``, the token from a subclass of Django's
   ``PasswordResetTokenGenerator`` with its own ``key_salt``: an HMAC of the user's id, password
-  hash, last login, address and the time it was made. It needs no table and dies when any of
-  those changes, so setting the password spends it;
+  hash, last login, address, the time it was made and the user's reset stamp. It dies when any
+  of those changes, so setting the password spends it, and mailing a newer key (a new stamp,
+  ``PasswordResetStamp``) kills it;
 - a **verification key** is a ``django.core.signing`` signature (its own salt) of the id of an
   ``EmailVerification`` row, the row's purpose and the time it was made. The row is the key's
   state: verifying deletes it, which spends every key of it, and a key is honoured only while
@@ -16,6 +17,7 @@ in constant time (``salted_hmac`` and ``Signer`` use ``constant_time_compare``).
 ``tokens.core.clock``, the seam tests move.
 """
 
+import secrets
 import uuid
 from datetime import datetime
 
@@ -30,16 +32,23 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.exceptions import InvalidKeyError
-from tokens.models import EmailVerification
+from tokens.models import EmailVerification, PasswordResetStamp
 
 # The salt of verification keys: a signature made for anything else never verifies as one.
 VERIFICATION_SALT = "tokens.lifecycle.keys.verification"
 
 
 class PasswordResetKeyGenerator(PasswordResetTokenGenerator):
-    """Django's reset tokens with the app's own salt, clock and lifetime."""
+    """Django's reset tokens with the app's own salt, clock and lifetime, bound to a reset stamp."""
 
     key_salt = "tokens.lifecycle.keys.PasswordResetKeyGenerator"
+
+    def __init__(self, stamp: str):
+        super().__init__()
+        self.stamp = stamp
+
+    def _make_hash_value(self, user, timestamp: int) -> str:
+        return super()._make_hash_value(user, timestamp) + self.stamp
 
     def _now(self) -> datetime:
         # Naive UTC, as the base class counts seconds from a naive 2001-01-01.
@@ -52,12 +61,22 @@ class PasswordResetKeyGenerator(PasswordResetTokenGenerator):
         return self._num_seconds(self._now()) - made <= token_settings.PASSWORD_RESET_KEY_LIFETIME
 
 
-reset_keys = PasswordResetKeyGenerator()
+def new_reset_stamp() -> str:
+    """A stamp for the next reset key of a user (``keep_reset_stamp`` once it is mailed)."""
+    return secrets.token_hex(16)
 
 
-def reset_key(user) -> str:
-    """A password reset key for ``user``."""
-    return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{reset_keys.make_token(user)}"
+def keep_reset_stamp(user, stamp: str) -> None:
+    """Make ``stamp`` the user's newest: only keys made with it work from now on."""
+    PasswordResetStamp.objects.update_or_create(
+        user_id=user.pk, defaults={"stamp": stamp, "made_at": clock.datetime_now()}
+    )
+
+
+def reset_key(user, stamp: str) -> str:
+    """A password reset key for ``user``, bound to ``stamp``."""
+    token = PasswordResetKeyGenerator(stamp).make_token(user)
+    return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{token}"
 
 
 def reset_key_user(key: str):
@@ -72,7 +91,14 @@ def reset_key_user(key: str):
         user = model._default_manager.get(pk=pk)
     except (model.DoesNotExist, ValidationError, ValueError, OverflowError):
         raise InvalidKeyError("no such user") from None
-    if not getattr(user, "is_active", True) or not reset_keys.check_token(user, token):
+    stamp = (
+        PasswordResetStamp.objects.filter(user_id=user.pk).values_list("stamp", flat=True).first()
+    )
+    if (
+        stamp is None
+        or not getattr(user, "is_active", True)
+        or not PasswordResetKeyGenerator(stamp).check_token(user, token)
+    ):
         raise InvalidKeyError("reset key not valid for this user now")
     return user
 

@@ -7,10 +7,12 @@ alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's se
 
 import logging
 import smtplib
+from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from tokens.conf import token_settings
 from tokens.core import clock
 
 logger = logging.getLogger(__name__)
@@ -47,17 +49,22 @@ def send(template: str, to: str, context: dict) -> None:
 def notify(user, template: str, context: dict | None = None, request=None) -> None:
     """Send a security notice to the user's current address; never throttled, never counted.
 
-    The context gets ``user``, ``username``, ``when`` and, with a request, the client's
-    ``ip_address``, ``user_agent`` and the site's ``host``. A user without an address gets nothing.
+    The context gets ``user``, ``username``, ``when``, the site's ``host`` (from ``SITE_URL``,
+    never the request's Host header) and, with a request, the client's ``ip_address`` and
+    ``user_agent``. A user without an address gets nothing.
     """
     address = getattr(user, user.get_email_field_name(), "") or ""
     if not address:
         return
-    base = {"user": user, "username": user.get_username(), "when": clock.to_datetime(clock.now())}
+    base = {
+        "user": user,
+        "username": user.get_username(),
+        "when": clock.to_datetime(clock.now()),
+        "host": urlsplit(token_settings.SITE_URL).netloc,
+    }
     if request is not None:
         base.update(
             ip_address=request.META.get("REMOTE_ADDR", ""),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            host=request.get_host(),
         )
     send(template, address, {**base, **(context or {})})

@@ -81,6 +81,14 @@ class KeySerializer(serializers.Serializer):
     key = serializers.CharField(max_length=MAX_KEY_LENGTH, help_text="The key from the mail.")
 
 
+class PasswordResetCheckSerializer(KeySerializer):
+    """``password/reset/check/``: a reset key that would work now (else ``invalid_key``)."""
+
+    def validate(self, attrs):
+        keys.reset_key_user(attrs["key"])
+        return attrs
+
+
 class PasswordResetConfirmSerializer(KeySerializer):
     """``password/reset/confirm/``: a good reset key first (else ``invalid_key``), then the new
     password against Django's validators for that user.
@@ -102,6 +110,10 @@ class AcceptedSerializer(serializers.Serializer):
 
     detail = serializers.CharField(help_text="A sentence for a person.")
     code = serializers.ChoiceField(choices=("verification_sent", "reset_sent"))
+
+
+class ValidKeySerializer(serializers.Serializer):
+    valid = serializers.BooleanField(help_text="Always true: a key that would not work is a 400.")
 
 
 class VerifiedSerializer(serializers.Serializer):

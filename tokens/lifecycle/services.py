@@ -7,7 +7,7 @@ verification or reset link to an account, a note to an address that has none or 
 one), counted against the per-address limit in the same way.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
@@ -45,19 +45,25 @@ def users_with_address(address: str, exclude_pk=None):
     return users if exclude_pk is None else users.exclude(pk=exclude_pk)
 
 
-def link(request, setting: str, key: str) -> str:
-    """The link of a mail: the setting's template with the key, absolute on the request's host."""
-    template = getattr(token_settings, setting)
-    return request.build_absolute_uri(template.replace("{key}", quote(key, safe="")))
+def link(setting: str, key: str) -> str:
+    """The link of a mail: the setting's template with the key, after ``SITE_URL`` unless the
+    template is absolute. Never from the request: its Host header is the client's to choose.
+    """
+    url = getattr(token_settings, setting).replace("{key}", quote(key, safe=""))
+    if urlsplit(url).scheme:
+        return url
+    return f"{token_settings.SITE_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
-def send_limited(template: str, to: str, context: dict) -> None:
+def send_limited(template: str, to: str, context: dict) -> bool:
     """Render a mail and send it unless ``to`` has had its share this window (rendered either
-    way, so both outcomes take the same time).
+    way, so both outcomes take the same time). Returns whether it was sent.
     """
     message = mail.render(template, to, context)
-    if throttling.address_allows(to):
-        mail.deliver(message)
+    if not throttling.address_allows(to):
+        return False
+    mail.deliver(message)
+    return True
 
 
 def is_verified(user) -> bool:
@@ -73,11 +79,11 @@ def check_may_log_in(user) -> None:
         raise EmailUnverifiedError("address not verified")
 
 
-def _verification_context(request, user, row_id, purpose: str) -> dict:
+def _verification_context(user, row_id, purpose: str) -> dict:
     return {
         "user": user,
         "username": user.get_username(),
-        "link": link(request, "EMAIL_VERIFY_URL", keys.verification_key(row_id, purpose)),
+        "link": link("EMAIL_VERIFY_URL", keys.verification_key(row_id, purpose)),
         "lifetime_hours": max(token_settings.EMAIL_VERIFICATION_KEY_LIFETIME // 3600, 1),
     }
 
@@ -130,7 +136,7 @@ def _mail_existing(request, user, address: str, action: str) -> None:
                 row_id = EmailVerification.objects.create(
                     user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP, email=current
                 ).pk
-        context = _verification_context(request, user, row_id, EmailVerification.Purpose.SIGNUP)
+        context = _verification_context(user, row_id, EmailVerification.Purpose.SIGNUP)
         send_limited("verify_email", current, context)
     else:
         send_limited("account_exists", address, {"action": action})
@@ -155,7 +161,7 @@ def _create_account(request, address: str, password: str, username: str | None) 
     if verification is None:
         send_limited("welcome", address, {"user": user, "username": user.get_username()})
     else:
-        context = _verification_context(request, user, verification.pk, verification.purpose)
+        context = _verification_context(user, verification.pk, verification.purpose)
         send_limited("verify_email", address, context)
 
 
@@ -184,7 +190,11 @@ def request_password_reset(request, address: str) -> None:
     if not users:
         send_limited("unknown_account", address, {"action": "a password reset"})
     for user in users:
-        send_limited("password_reset", address_of(user), _reset_context(request, user))
+        # The new key kills the older ones only once it is mailed: past the per-address limit
+        # nobody else's request can take the owner's last key away.
+        stamp = keys.new_reset_stamp()
+        if send_limited("password_reset", address_of(user), _reset_context(user, stamp)):
+            keys.keep_reset_stamp(user, stamp)
 
 
 def can_reset(user) -> bool:
@@ -199,14 +209,16 @@ def mail_reset_link(request, user) -> None:
     services.record_event(
         AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff"
     )
-    mail.send("password_reset", address_of(user), _reset_context(request, user))
+    stamp = keys.new_reset_stamp()
+    keys.keep_reset_stamp(user, stamp)
+    mail.send("password_reset", address_of(user), _reset_context(user, stamp))
 
 
-def _reset_context(request, user) -> dict:
+def _reset_context(user, stamp: str) -> dict:
     return {
         "user": user,
         "username": user.get_username(),
-        "link": link(request, "PASSWORD_RESET_URL", keys.reset_key(user)),
+        "link": link("PASSWORD_RESET_URL", keys.reset_key(user, stamp)),
         "lifetime_minutes": max(token_settings.PASSWORD_RESET_KEY_LIFETIME // 60, 1),
     }
 
@@ -254,7 +266,7 @@ def request_email_change(request, user, address: str) -> None:
         services.record_event(
             AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request, user, detail=address[:200]
         )
-    context = _verification_context(request, user, verification.pk, verification.purpose)
+    context = _verification_context(user, verification.pk, verification.purpose)
     send_limited("confirm_email_change", address, context)
 
 

@@ -20,11 +20,22 @@ class MailIPThrottle(LoginIPThrottle):
     scope = "mail_ip"
 
 
-def address_allows(address: str) -> bool:
-    """Count one mail to ``address``; False once its window holds more than the rate allows.
+def canonical(address: str) -> str:
+    """The mailbox an address reaches: case and outer blanks ignored, a ``+tag`` dropped from the
+    local part (``A+news@X.com`` and ``a@x.com`` are one mailbox at most providers).
+    """
+    local, at, domain = address.strip().lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0]}@{domain}"
 
-    Counted under a digest of the address (case and outer blanks ignored), so no address is
-    written into Redis.
+
+def address_allows(address: str) -> bool:
+    """Count one mail to ``address``; False once its mailbox's window holds more than the rate
+    allows.
+
+    Counted under a digest of the canonical address, so +tag and case variants share one count
+    and no address is written into Redis.
     """
     rate = token_settings.THROTTLE_RATES.get(ADDRESS_SCOPE)
     if rate is None:
@@ -32,5 +43,7 @@ def address_allows(address: str) -> bool:
     limit, window = MailIPThrottle().parse_rate(rate)
     if limit is None or window is None:
         return True
-    count, _ = store.hit(redis_keys.throttle(ADDRESS_SCOPE, name_digest(address)), window)
+    count, _ = store.hit(
+        redis_keys.throttle(ADDRESS_SCOPE, name_digest(canonical(address))), window
+    )
     return count <= limit

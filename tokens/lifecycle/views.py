@@ -11,8 +11,10 @@ from tokens.lifecycle import services
 from tokens.lifecycle.serializers import (
     AddressSerializer,
     KeySerializer,
+    PasswordResetCheckSerializer,
     PasswordResetConfirmSerializer,
     RegisterSerializer,
+    ValidKeySerializer,
     VerifiedSerializer,
 )
 from tokens.lifecycle.throttling import MailIPThrottle
@@ -98,6 +100,22 @@ class PasswordResetView(AddressMailView):
 
     mail = staticmethod(services.request_password_reset)
     answer = RESET_SENT
+
+
+@document(
+    "Whether a reset key would work now; the key is not used up",
+    responses(ValidKeySerializer, "400-key", 503),
+)
+class PasswordResetCheckView(TokenEndpoint):
+    """Say whether a reset key would work now, without using it up (a page can tell at once
+    that a link is used or expired).
+    """
+
+    serializer_class = PasswordResetCheckSerializer
+
+    def post(self, request):
+        self.valid_serializer(request)
+        return Response({"valid": True})
 
 
 @document(

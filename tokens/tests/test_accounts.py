@@ -56,10 +56,13 @@ class SignUpTests(LifecycleTestCase):
         kinds = set(AuthEvent.objects.filter(user=user).values_list("kind", flat=True))
         self.assertLessEqual({AuthEvent.Kind.SIGNED_UP, AuthEvent.Kind.EMAIL_VERIFIED}, kinds)
 
-    def test_the_mail_link_uses_the_request_host_and_the_setting(self):
+    def test_the_mail_link_uses_the_site_url_and_the_setting(self):
         self.register()
         message = mails_to(NEW)[0]
-        self.assertIn("http://testserver/?verify=", message.body)
+        self.assertIn("/?verify=", message.body)
+        with token_settings(SITE_URL="https://accounts.example.com/"):
+            self.post("email/verify/resend/", {"email": NEW})
+        self.assertIn("https://accounts.example.com/?verify=", mails_to(NEW)[-1].body)
         self.assertEqual(message.from_email, "webmaster@localhost")
         with token_settings(EMAIL_VERIFY_URL="https://app.example.com/confirm/{key}/"):
             self.post("email/verify/resend/", {"email": NEW})

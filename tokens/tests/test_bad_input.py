@@ -212,6 +212,7 @@ HOSTILE_VALUES = [
     "",
     " ",
     "\x00",
+    "\ud800",
     "x" * 100000,
     [],
     ["a"],
@@ -378,7 +379,10 @@ class SweepHelperTests(AuthAPITestCase):
 class AccountFieldsTests(AuthAPITestCase):
     """The account endpoints' fields with values of every wrong type: a 400, never a 500."""
 
-    values = (None, 1, 1.5, True, [], ["x"], {}, {"a": 1}, "", "\x00", "é" * 300, "x" * 5000)
+    values = (
+        *(None, 1, 1.5, True, [], ["x"], {}, {"a": 1}, ""),
+        *("\x00", "\ud800", "é" * 300, "x" * 5000),
+    )
     fields: ClassVar[dict[str, tuple[str, ...]]] = {
         "/api/auth/register/": ("email", "password", "username"),
         "/api/auth/email/verify/": ("key",),
