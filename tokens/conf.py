@@ -67,15 +67,15 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_BINDING": False,
     # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).
     "FINGERPRINT_COOKIE_NAME": "fgp",
-    # Name of the signed device cookie a successful login sets (login throttling,
+    # Name of the signed device cookie a successful login sets (limits on guessing,
     # tokens/browser/device_cookies.py).
     "LOGIN_DEVICE_COOKIE_NAME": "login_device",
     # Seconds a device cookie is honoured after the login that set it (each login sets a new one).
     "LOGIN_DEVICE_LIFETIME": 31536000,
-    # Seconds a client waits after its first failed login at a name; doubled by each further
-    # failure.
+    # Seconds a client waits after its first wrong guess at an account; doubled by each further
+    # one.
     "LOGIN_FAILURE_DELAY": 1,
-    # The longest wait after a failed login, in seconds.
+    # The longest wait after a wrong guess, in seconds.
     "LOGIN_FAILURE_MAX_DELAY": 300,
     # Seconds after its wait ends without a new failure when a client's failures are forgotten.
     "LOGIN_FAILURE_MEMORY": 3600,

@@ -1,5 +1,5 @@
-"""The device cookie of login throttling (OWASP, "Slow Down Online Guessing Attacks with Device
-Cookies").
+"""The device cookie of the limits on guessing (OWASP, "Slow Down Online Guessing Attacks with
+Device Cookies").
 
 A successful login sets a signed, HttpOnly cookie naming the account that logged in (its primary
 key, nothing derived from a name), a random device id and the time it was issued. A guess at that
