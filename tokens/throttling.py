@@ -29,6 +29,7 @@ from tokens.core import client, clock, services
 from tokens.exceptions import (
     InvalidCodeError,
     InvalidCredentialsError,
+    StoreFullError,
     StoreUnavailableError,
     ThrottledError,
 )
@@ -139,6 +140,11 @@ class GuessThrottle:
 
     scope = "login_username"
 
+    # When Redis last refused to record a wrong guess (full under ``noeviction``: it still answers
+    # reads), in this process; None once it records one again. Meanwhile waits are counted from
+    # the auth event log too, as Redis's record misses those guesses.
+    refused_at: float | None = None
+
     def __init__(self, request, subject: Subject):
         self.request, self.subject = request, subject
         self.address = client.address(request) or ""
@@ -163,13 +169,16 @@ class GuessThrottle:
     def wait(self) -> float:
         """Seconds before this client may guess at the subject again (0: now)."""
         try:
-            return store.login_wait(self.key, self.subject_key, clock.time(), self.limit()[0])
+            wait = store.login_wait(self.key, self.subject_key, clock.time(), self.limit()[0])
         except StoreUnavailableError:
             return self.database_wait()
+        if GuessThrottle.refused_at is not None:
+            return max(wait, self.database_wait())
+        return wait
 
     def failed(self) -> None:
         # Without Redis the wrong guess is still an auth event, which ``database_wait`` counts.
-        with suppress(StoreUnavailableError):
+        try:
             store.login_failed(
                 self.key,
                 self.subject_key,
@@ -179,6 +188,12 @@ class GuessThrottle:
                 memory=token_settings.LOGIN_FAILURE_MEMORY,
                 window=self.limit()[1],
             )
+        except StoreFullError:
+            GuessThrottle.refused_at = clock.time()
+        except StoreUnavailableError:
+            pass
+        else:
+            GuessThrottle.refused_at = None
 
     def succeeded(self) -> None:
         # Without Redis the success is an auth event too: it ends the run ``database_wait`` counts.

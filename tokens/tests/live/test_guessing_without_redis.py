@@ -2,10 +2,14 @@
 log, and the mail-sending doors answer 503 (docs/operations.md says which door does which).
 """
 
+from django_redis import get_redis_connection
+from redis.exceptions import OutOfMemoryError
+
 from tokens.tests.mfa import MfaMixin
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
 from tokens.tests.test_throttling import ThrottleAssertions
+from tokens.throttling import GuessThrottle
 
 
 @token_settings(STORE_EPOCH_LEASE=1, STORE_RETRY_INTERVAL=30)
@@ -68,3 +72,30 @@ class GuessingWithoutRedisTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
                 response = self.client.post(path, body, format="json")
                 self.assertError(response, 503, "service_unavailable")
                 self.assertIn("Retry-After", response)
+
+
+class GuessingWithAFullRedisTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
+    """Redis full under ``noeviction`` answers reads but refuses to record a wrong guess: the
+    event log counts the guesses it missed.
+    """
+
+    def setUp(self):
+        use_private_redis(self, "--maxmemory", "4mb", "--maxmemory-policy", "noeviction")
+        super().setUp()
+        self.addCleanup(setattr, GuessThrottle, "refused_at", None)
+        redis = get_redis_connection("default")
+        with self.assertRaises(OutOfMemoryError):
+            for index in range(10_000):
+                redis.set(f"filler:{index}", b"x" * 10_000)
+
+    def test_wrong_passwords_are_still_slowed_down(self):
+        statuses = [
+            self.client.post(
+                "/api/auth/login/",
+                {"username": login_name("alice"), "password": "wrong"},
+                format="json",
+            ).status_code
+            for _ in range(6)
+        ]
+        self.assertEqual(statuses.count(401), 1)
+        self.assertEqual(statuses.count(429), 5)
