@@ -4,6 +4,7 @@ Each test is an attack: a thief holding an access token of a user with a second 
 the password but not the factor, or an older session left alive when the factor was turned on.
 """
 
+from tokens.models import Session
 from tokens.tests.authenticator import SoftAuthenticator
 from tokens.tests.mfa import MFA, MfaMixin
 from tokens.tests.support import PASSWORD, AuthAPITestCase, bearer, claims, without_rate_limits
@@ -155,3 +156,46 @@ class UserWithoutFactorTests(MfaMixin, AuthAPITestCase):
             token=self.pair["access_token"],
         )
         self.assertEqual(response.status_code, 204, response.content)
+
+
+@without_rate_limits()
+class FirstFactorEndsOtherSessionsTests(MfaMixin, AuthAPITestCase):
+    """alice turns on her first second factor in session A; session B, older, was left elsewhere."""
+
+    def setUp(self):
+        super().setUp()
+        self.older = self.login()
+
+    def assertEnded(self, pair):
+        refreshed = self.refresh(pair["refresh_token"])
+        self.assertError(refreshed, 401, "token_revoked")
+        self.assertEqual(
+            Session.objects.get(pk=pair["session_id"]).revoked_reason,
+            Session.RevokeReason.FACTOR_ADDED,
+        )
+        self.assertError(self.me(pair["access_token"]), 401, "token_revoked")
+        # The older session cannot take the new factor away again.
+        self.assertError(self.delete(f"{MFA}totp/", pair["access_token"]), 401, "token_revoked")
+
+    def assertAlive(self, pair):
+        self.assertEqual(self.me(pair["access_token"]).status_code, 200)
+        self.assertEqual(self.refresh(pair["refresh_token"]).status_code, 200)
+
+    def test_confirming_totp_ends_the_other_sessions(self):
+        self.enrol_totp()
+        self.assertEnded(self.older)
+        self.assertAlive(self.pair)
+
+    def test_the_first_passkey_ends_the_other_sessions(self):
+        self.enrol_passkey(SoftAuthenticator())
+        self.assertEnded(self.older)
+        self.assertAlive(self.pair)
+
+    def test_a_second_factor_after_the_first_ends_no_session(self):
+        secret, _codes = self.enrol_totp()
+        body = self.password_step()
+        later = self.finish(body["mfa_token"], code=self.code(secret)).json()
+        self.clock.advance(30)  # the code's step is spent
+        self.step_up(secret)
+        self.enrol_passkey(SoftAuthenticator())
+        self.assertAlive(later)
