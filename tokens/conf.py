@@ -38,8 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_KEY_PREFIX": "jwt",
     # The django-redis cache (an alias of settings.CACHES) whose connection the token store uses.
     "CACHE_ALIAS": "default",
-    # Rate limits in DRF's syntax ("30/min"), by throttle scope; None turns one off. login_username
-    # counts failed logins at one name from clients without its device cookie (tokens.throttling);
+    # Rate limits in DRF's syntax ("30/min"), by throttle scope; None turns one off. A project's
+    # dict merges key by key with this one. login_username counts the failed guesses at one account
+    # (or unknown name) from clients without its device cookie (tokens.throttling);
     # mail_ip the mail-sending requests of one client, mail_address the mails to one address
     # (tokens.lifecycle.throttling).
     "THROTTLE_RATES": {
@@ -143,6 +144,11 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Settings whose value is a dict a project amends rather than replaces: its keys merge with the
+# defaults', so naming one rate never turns the others off.
+MERGED = frozenset({"THROTTLE_RATES"})
+
+
 class TokenSettings:
     """Attribute access to the tokens app's settings, read when first used."""
 
@@ -151,6 +157,8 @@ class TokenSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"unknown tokens setting {name!r}")
         value = getattr(settings, "TOKENS", {}).get(name, DEFAULTS[name])
+        if name in MERGED and isinstance(value, dict):
+            value = {**DEFAULTS[name], **value}
         self.__dict__[name] = value
         return value
 

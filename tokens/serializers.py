@@ -151,17 +151,16 @@ _SHARED_READERS: dict[tuple, ProfileReadSerializer] = {}
 
 
 class PasswordChangeSerializer(serializers.Serializer):
+    """``password/``: the shape; the old password is checked by the view, under the limits on
+    guessing (``tokens.throttling``).
+    """
+
     old_password = serializers.CharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
     )
     new_password = serializers.CharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
     )
-
-    def validate_old_password(self, value):
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The current password is not correct.")
-        return value
 
     def validate_new_password(self, value):
         password_validation.validate_password(value, self.context["request"].user)

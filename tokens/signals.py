@@ -7,6 +7,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 
 from tokens.core import services
 from tokens.models import AuthEvent, Session
+from tokens.users import find_by_login_name
 
 
 def record_login(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
@@ -16,11 +17,18 @@ def record_login(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
 def record_login_failure(
     sender: Any, credentials: dict, request: Any = None, **kwargs: Any
 ) -> None:
+    """A failed ``authenticate()``, recorded against the account the name finds (the log then
+    counts the account's wrong guesses while Redis cannot, ``tokens.throttling``), with the name as
+    typed.
+    """
+    name = credentials.get("username")
+    user = find_by_login_name(name) if isinstance(name, str) and name else None
     services.record_event(
         AuthEvent.Kind.LOGIN_FAILED,
         request,
         None,
-        username=str(credentials.get("username", ""))[:254],
+        user_id=user.pk if user is not None else None,
+        username=str(name or "")[:254],
     )
 
 

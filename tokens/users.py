@@ -54,6 +54,27 @@ def _select_by_pk(connection) -> str:
     return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
 
 
+def find_by_login_name(name: str):
+    """The account a login name names, the way a login finds it: an e-mail address (a name with
+    ``@``) case-insensitively by the model's e-mail field, else by the natural key
+    (``USERNAME_FIELD``, as Django's ``ModelBackend``). None when no account has it.
+
+    Limits on guessing count per account (``tokens.throttling``), so they must find the account
+    the login itself would try.
+    """
+    model = get_user_model()
+    manager = model._default_manager
+    email_field = model.get_email_field_name()
+    if "@" in name and any(field.name == email_field for field in model._meta.concrete_fields):
+        user = manager.filter(**{f"{email_field}__iexact": name.strip()}).first()
+        if user is not None:
+            return user
+    try:
+        return manager.get_by_natural_key(name)
+    except model.DoesNotExist:
+        return None
+
+
 class TokenUser(SimpleLazyObject):
     """``request.user`` for an access token.
 

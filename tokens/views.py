@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import NotAuthenticated, NotFound
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -33,6 +33,7 @@ from tokens.core.database import retry_read
 from tokens.exceptions import (
     InvalidCredentialsError,
     ReauthenticationRequired,
+    ThrottledError,
     www_authenticate,
 )
 from tokens.handlers import exception_handler
@@ -66,7 +67,13 @@ from tokens.serializers import (
     RefreshSerializer,
     SessionSerializer,
 )
-from tokens.throttling import LoginFailureThrottle, LoginIPThrottle, RefreshIPThrottle
+from tokens.throttling import (
+    LoginIPThrottle,
+    RefreshIPThrottle,
+    Subject,
+    check_password,
+    guarded,
+)
 
 
 class AuthAPIView(generics.GenericAPIView):
@@ -179,7 +186,7 @@ class TokenEndpoint(AuthAPIView):
 class LoginView(TokenEndpoint):
     """Log in with a username or e-mail address and a password; returns a token pair."""
 
-    throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
+    throttle_classes = (LoginIPThrottle,)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
 
     def get_serializer_class(self):
@@ -188,17 +195,33 @@ class LoginView(TokenEndpoint):
 
     def post(self, request):
         serializer = cast(LoginSerializer, self.valid_serializer(request))
-        name = serializer.identifier
-        user = authenticate(request, username=name, password=serializer.validated_data["password"])
-        if user is None:
-            LoginFailureThrottle().failed(request, name)
+        name, password = serializer.identifier, serializer.validated_data["password"]
+
+        def verify():
+            # A failure is recorded by authenticate()'s user_login_failed signal (tokens.signals).
+            user = authenticate(request, username=name, password=password)
+            if user is None:
+                raise InvalidCredentialsError("login failed")
+            return user, factors.has_second_factor(user)
+
+        try:
+            user, second_factor = guarded(
+                request,
+                Subject.of_name(name),
+                verify,
+                failed_event=None,
+                ends_run=lambda proven: not proven[1],
+            )
+        except ThrottledError:
+            metrics.LOGINS.labels("throttled").inc()
+            raise
+        except InvalidCredentialsError:
             metrics.LOGINS.labels("failed").inc()
-            raise InvalidCredentialsError("login failed")
+            raise
         # Only once the password is right (a wrong one stays invalid_credentials), so this answer
-        # never tells a guesser anything; an unverified sign-up keeps its failed-login record.
+        # never tells a guesser anything.
         lifecycle.check_may_log_in(user)
-        LoginFailureThrottle().succeeded(request, name)
-        if factors.has_second_factor(user):
+        if second_factor:
             # The password was right; the session opens only with the second factor (login/mfa/).
             metrics.LOGINS.labels("mfa_required").inc()
             return Response(
@@ -389,10 +412,19 @@ class PasswordView(AuthAPIView):
 
     def post(self, request):
         serializer = self.valid_serializer(request)
+        data = serializer.validated_data
+        # The old password is a secret a stolen access token could guess at: limited and recorded
+        # as a failed login of the account, whatever door it is given at.
+        try:
+            check_password(request, request.user, data["old_password"], "password change")
+        except InvalidCredentialsError:
+            raise ValidationError(
+                {"old_password": ["The current password is not correct."]}
+            ) from None
         # One transaction: if the other sessions cannot be revoked, the password is not changed
         # either.
         with transaction.atomic():
-            request.user.set_password(serializer.validated_data["new_password"])
+            request.user.set_password(data["new_password"])
             request.user.save(update_fields=["password"])
             services.revoke_all(
                 request.user,

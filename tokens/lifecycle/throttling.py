@@ -5,9 +5,9 @@ no mail goes out, so it tells nothing about whether the address has an account. 
 notices (``tokens.lifecycle.mail.notify``) are not counted here at all.
 """
 
-from tokens.browser.device_cookies import name_digest
 from tokens.conf import token_settings
 from tokens.store import redis_keys, store
+from tokens.store.redis_keys import name_digest
 from tokens.throttling import LoginIPThrottle
 
 # The scope of mails to one address (``THROTTLE_RATES``), counted whatever the client.

@@ -8,7 +8,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,13 +16,15 @@ from django.db.models import Exists, OuterRef
 
 from tokens.conf import token_settings
 from tokens.core import claims, clock, services
-from tokens.exceptions import InvalidCodeError, ThrottledError, TokenError
+from tokens.exceptions import InvalidCodeError, TokenError
 from tokens.lifecycle import mail
 from tokens.mfa import passkeys, recovery_codes, totp
 from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
 from tokens.store import redis_keys, store
-from tokens.throttling import SecondFactorThrottle
+from tokens.throttling import Subject, guarded
 from tokens.users import user_pk
+
+Result = TypeVar("Result")
 
 # The names of the methods a login waiting for its second factor may finish with (``methods``).
 TOTP, RECOVERY_CODE, PASSKEY = "totp", "recovery_code", "passkey"
@@ -81,23 +83,18 @@ def verify_code(user, code: str) -> str:
     raise InvalidCodeError("wrong or used code")
 
 
-def check(request, user, verify: Callable[[], str], detail: str = "") -> str:
-    """Run ``verify()`` (an RFC 8176 method, or ``InvalidCodeError``) under the user's growing delay
-    for wrong codes (``ThrottledError`` while it lasts); record the outcome as an auth event.
+def check(request, user, verify: Callable[[], Result], detail: str = "") -> Result:
+    """Run ``verify()`` (an RFC 8176 method, or ``InvalidCodeError``) under the account's limits on
+    guessing (``ThrottledError`` while they hold); record the outcome as an auth event.
     """
-    throttle = SecondFactorThrottle()
-    wait = throttle.wait(request, user)
-    if wait > 0:
-        raise ThrottledError(wait)
-    try:
-        method = verify()
-    except InvalidCodeError:
-        throttle.failed(request, user)
-        services.record_event(AuthEvent.Kind.MFA_FAILED, request, user, detail=detail)
-        raise
-    throttle.succeeded(request, user)
-    services.record_event(AuthEvent.Kind.MFA_SUCCEEDED, request, user, detail=detail)
-    return method
+    return guarded(
+        request,
+        Subject.of_user(user),
+        verify,
+        failed_event=AuthEvent.Kind.MFA_FAILED,
+        succeeded_event=AuthEvent.Kind.MFA_SUCCEEDED,
+        detail=detail,
+    )
 
 
 def verify_passkey(user, ceremony: dict, credential: dict) -> str:
@@ -139,17 +136,35 @@ def _first_factor_added(request, user) -> list[str]:
 def confirm_totp(request, user, code: str) -> list[str] | None:
     """Make the pending secret active once ``code`` matches it; the first factor of a user also
     ends the user's other sessions and brings the recovery codes, returned (shown once).
+
+    A wrong code counts as a wrong guess at the account (the prize of guessing here is the
+    recovery codes); it is checked before the transaction, so its record is never rolled back.
     """
-    with transaction.atomic():
-        factor = (
-            TotpFactor.objects.select_for_update()
-            .filter(user_id=user.pk)
-            .exclude(pending_secret="")
-            .first()
-        )
+
+    def verify() -> tuple[str, int]:
+        factor = TotpFactor.objects.filter(user_id=user.pk).exclude(pending_secret="").first()
         step = totp.matching_step(factor.pending_secret, code) if factor else None
         if factor is None or step is None:
             raise InvalidCodeError("the code does not match the new secret")
+        return factor.pending_secret, step
+
+    # Only a wrong code is an event: the right one is recorded as the factor added, below.
+    pending, step = guarded(
+        request,
+        Subject.of_user(user),
+        verify,
+        failed_event=AuthEvent.Kind.MFA_FAILED,
+        detail="TOTP enrolment",
+    )
+    with transaction.atomic():
+        # The same pending secret still: not confirmed by a concurrent request, nor replaced.
+        factor = (
+            TotpFactor.objects.select_for_update()
+            .filter(user_id=user.pk, pending_secret=pending)
+            .first()
+        )
+        if factor is None:
+            raise InvalidCodeError("the pending secret was confirmed or replaced meanwhile")
         first = not has_second_factor(user)
         factor.secret, factor.pending_secret = factor.pending_secret, ""
         factor.last_step, factor.confirmed_at = step, clock.to_datetime(clock.now())

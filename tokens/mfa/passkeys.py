@@ -163,6 +163,21 @@ def take_ceremony(challenge_id: str) -> dict[str, Any]:
     return json.loads(waiting)
 
 
+def _answering(parsed, passkeys: QuerySet) -> Passkey | None:
+    return passkeys.filter(credential_id=bytes_to_base64url(parsed.raw_id)).first()
+
+
+def owner(credential: Mapping[str, Any], passkeys: QuerySet):
+    """The user of the passkey among ``passkeys`` that an assertion names (before verifying it),
+    or None: whose account a wrong answer is a guess at.
+    """
+    try:
+        passkey = _answering(parse_authentication_credential_json(dict(credential)), passkeys)
+    except MALFORMED:
+        return None
+    return passkey.user if passkey is not None else None
+
+
 def authenticate(
     ceremony: Mapping[str, Any], credential: Mapping[str, Any], passkeys: QuerySet
 ) -> Passkey:
@@ -171,7 +186,7 @@ def authenticate(
     """
     try:
         parsed = parse_authentication_credential_json(dict(credential))
-        passkey = passkeys.filter(credential_id=bytes_to_base64url(parsed.raw_id)).first()
+        passkey = _answering(parsed, passkeys)
         if passkey is None:
             raise InvalidCodeError("unknown passkey")
         handle = parsed.response.user_handle

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from tokens import schema
 from tokens.browser.cookies import set_token_cookies
 from tokens.core import claims, services
-from tokens.exceptions import InvalidCodeError
+from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.mfa import factors, passkeys
 from tokens.mfa.serializers import (
     CodeSerializer,
@@ -44,7 +44,7 @@ from tokens.schema import (
     TokenPairSerializer,
     responses,
 )
-from tokens.throttling import LoginFailureThrottle, LoginIPThrottle
+from tokens.throttling import LoginIPThrottle, Subject, check_password, guarded
 from tokens.views import AuthAPIView, TokenEndpoint, logged_in
 
 # The OpenAPI document lists these endpoints under one tag; the login steps stay under auth's.
@@ -234,15 +234,29 @@ class PasskeyLoginView(TokenEndpoint):
     def post(self, request):
         serializer = self.valid_serializer(request)
         ceremony = passkeys.take_ceremony(serializer.validated_data["challenge_id"])
+        credential = serializer.validated_data["credential"]
         active = get_user_model()._default_manager.all()
         if any(f.name == "is_active" for f in get_user_model()._meta.concrete_fields):
             active = active.filter(is_active=True)
+        candidates = Passkey.objects.filter(user__in=active)
+
+        def verify() -> Passkey:
+            return passkeys.authenticate(ceremony, credential, candidates)
+
+        # A passkey's answers are limited at its owner's account like any other secret; an answer
+        # from a passkey nobody has cannot be a guess at anyone's.
+        owner = passkeys.owner(credential, candidates)
         try:
-            passkey = passkeys.authenticate(
-                ceremony,
-                serializer.validated_data["credential"],
-                Passkey.objects.filter(user__in=active),
-            )
+            if owner is None:
+                passkey = verify()
+            else:
+                passkey = guarded(
+                    request,
+                    Subject.of_user(owner),
+                    verify,
+                    failed_event=AuthEvent.Kind.MFA_FAILED,
+                    detail="passkey login",
+                )
         except InvalidCodeError:
             metrics.LOGINS.labels("failed").inc()
             raise
@@ -284,16 +298,11 @@ class ReauthenticateView(AuthAPIView):
         return response
 
     def check_password(self, request, user, password: str) -> str:
-        """A password proof, slowed down like a login's wrong password at the user's name."""
-        throttle, name = LoginFailureThrottle(), user.get_username()
-        wait = throttle.wait_for(request, name)
-        if wait > 0:
-            raise Throttled(wait)
-        if not user.check_password(password):
-            throttle.failed(request, name)
-            services.record_event(
-                AuthEvent.Kind.LOGIN_FAILED, request, user, detail="re-authentication"
-            )
-            raise serializers.ValidationError({"password": ["The password is not correct."]})
-        throttle.succeeded(request, name)
+        """A password proof, limited and recorded like a login's wrong password at the account."""
+        try:
+            check_password(request, user, password, "re-authentication")
+        except InvalidCredentialsError:
+            raise serializers.ValidationError(
+                {"password": ["The password is not correct."]}
+            ) from None
         return claims.PASSWORD

@@ -1,10 +1,12 @@
 """Every Redis key name the token store uses, built in this one place.
 
 All keys of one user share the hash tag ``{u:<user id>}``, so a user's keys live in one
-Redis Cluster slot and the store's multi-key scripts stay valid on a cluster. The failed-login
-keys of one login name share ``{l:<digest of the name>}`` in the same way: they are counted for
-names nobody has too, so before any user is known.
+Redis Cluster slot and the store's multi-key scripts stay valid on a cluster. The keys of the
+wrong guesses at one account share ``{g:<subject>}`` in the same way, where the subject is the
+account (``u`` and its primary key) or, for a name no account has, that name's digest (``n``).
 """
+
+import hashlib
 
 from tokens.conf import token_settings
 
@@ -43,27 +45,32 @@ def throttle(scope: str, ident: str) -> str:
     return f"{token_settings.REDIS_KEY_PREFIX}:t:{scope}:{ident}"
 
 
-def _login_name_tag(name_digest: str) -> str:
-    return f"{token_settings.REDIS_KEY_PREFIX}:{{l:{name_digest}}}"
-
-
-def login_address_failures(name_digest: str, address: str) -> str:
-    """Failed logins at one name from one client address without its device cookie: the growing
-    delay.
+def name_digest(name: str) -> str:
+    """What a name (a login name, an address) is counted under: case and outer blanks ignored,
+    safe in a key, and no name in clear in Redis.
     """
-    return f"{_login_name_tag(name_digest)}:a:{address}"
+    return hashlib.sha256(name.strip().lower().encode()).hexdigest()[:32]
 
 
-def login_device_failures(name_digest: str, device_id: str) -> str:
-    """Failed logins at one name from one device cookie of that name: the device's own growing
-    delay.
+def _guess_tag(subject: str) -> str:
+    return f"{token_settings.REDIS_KEY_PREFIX}:{{g:{subject}}}"
+
+
+def guesses_by_address(subject: str, address: str) -> str:
+    """Wrong guesses at one subject from one client address without its device cookie: the
+    growing delay.
     """
-    return f"{_login_name_tag(name_digest)}:d:{device_id}"
+    return f"{_guess_tag(subject)}:a:{address}"
 
 
-def login_name_failures(name_digest: str) -> str:
-    """Failed logins at one name from every client without its device cookie, in one window."""
-    return f"{_login_name_tag(name_digest)}:f"
+def guesses_by_device(subject: str, device_id: str) -> str:
+    """Wrong guesses at one account from one of its device cookies: the device's own delay."""
+    return f"{_guess_tag(subject)}:d:{device_id}"
+
+
+def guesses_without_device(subject: str) -> str:
+    """Wrong guesses at one subject from every client without its device cookie, in one window."""
+    return f"{_guess_tag(subject)}:f"
 
 
 def mfa_token(token_digest: str) -> str:
@@ -79,12 +86,3 @@ def passkey_registration(user_id) -> str:
 def passkey_challenge(challenge_id: str) -> str:
     """The challenge of a passkey login or re-authentication under way, by its id (single use)."""
     return f"{token_settings.REDIS_KEY_PREFIX}:w:{challenge_id}"
-
-
-def second_factor_failures(user_id, device_id: str | None = None) -> str:
-    """Wrong second-factor codes of a user: from its device cookie's client, or (None) from any
-    client without one. The growing delay of ``tokens.throttling.SecondFactorThrottle``.
-    """
-    if device_id is None:
-        return f"{_user_tag(user_id)}:o:a"
-    return f"{_user_tag(user_id)}:o:d:{device_id}"

@@ -141,15 +141,16 @@ end
 return {count, redis.call('TTL', KEYS[1])}
 """
 
-# Failed logins (tokens.throttling.LoginFailureThrottle). A client's record is a hash: ``n``
-# failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. A name's
-# count of failures from clients without its device cookie is a hash: ``c`` failures in the
-# window ending at ``e``. Times are ``tokens.core.clock`` seconds with their fractions, passed in
-# (so tests can move them); a wait is measured from the failure, not from a whole second.
+# Wrong guesses at a door that checks a secret (tokens.throttling). A client's record is a hash:
+# ``n`` failures, its wait ending at ``t``; it is forgotten ``memory`` seconds after ``t``. An
+# account's (or unknown name's) count of failures from clients without its device cookie is a
+# hash: ``c`` failures in the window ending at ``e``. Times are ``tokens.core.clock`` seconds with
+# their fractions, passed in (so tests can move them); a wait is measured from the failure, not
+# from a whole second.
 
-# KEYS: the client's record, then the name's count (when it applies to the client).
-# ARGV: now, the name's limit. Returns the seconds to wait, as text (a Lua number would reach the
-# client as an integer, cut short); 0 lets the attempt through.
+# KEYS: the client's record, then the account's count (when it applies to the client).
+# ARGV: now, the account's limit. Returns the seconds to wait, as text (a Lua number would reach
+# the client as an integer, cut short); 0 lets the attempt through.
 _LOGIN_WAIT = """
 local now = tonumber(ARGV[1])
 local wait = tonumber(redis.call('HGET', KEYS[1], 't') or '0') - now
@@ -163,7 +164,7 @@ end
 return tostring(math.max(wait, 0))
 """
 
-# KEYS: as for _LOGIN_WAIT. ARGV: now, first delay, longest delay, memory, the name's window.
+# KEYS: as for _LOGIN_WAIT. ARGV: now, first delay, longest delay, memory, the account's window.
 # Counts one failure; returns the client's new wait in seconds, as text.
 _LOGIN_FAILED = """
 local now = tonumber(ARGV[1])
@@ -638,7 +639,7 @@ def hit(key: str, window: int) -> tuple[int, int]:
 
 
 def login_wait(client_key: str, name_key: str | None, now: float, name_limit: int) -> float:
-    """One round trip: seconds before a client may try a name again (0: now)."""
+    """One round trip: seconds before a client may guess at an account again (0: now)."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     with unavailable():
         return float(_run(_LOGIN_WAIT, keys, [repr(now), name_limit]))
@@ -654,7 +655,7 @@ def login_failed(
     memory: int,
     window: int,
 ) -> float:
-    """Count a failed login of a client (and at its name, if given); return its new wait."""
+    """Count a wrong guess of a client (and at its account, if given); return its new wait."""
     keys = [client_key] if name_key is None else [client_key, name_key]
     args = [repr(now), delay, max_delay, memory, window]
     with unavailable():
@@ -662,7 +663,7 @@ def login_failed(
 
 
 def login_succeeded(client_key: str) -> None:
-    """Forget a client's failures at a name once it has logged in there."""
+    """Forget a client's wrong guesses at an account once it has proven the secret there."""
     with unavailable():
         _connection().delete(client_key)
 

@@ -128,7 +128,8 @@ class PasswordChangeTests(AuthAPITestCase):
                 self.assertEqual(response.status_code, 400)
                 self.assertIn(field, response.json())
         self.assertEqual(self.me(self.other["access_token"]).status_code, 200)
-        self.login()
+        # The wrong old password was a failed login of the account: this client waits a second.
+        self.login(REMOTE_ADDR="10.0.0.9")
 
     def test_garbage_and_missing_fields(self):
         for raw in (

@@ -139,6 +139,13 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
             429,
             "throttled",
         )
+        # A code is a guess at the same account: the password's wait holds it too.
+        self.assertError(
+            self.post("/api/auth/reauthenticate/", {"code": "00000a"}, token=token),
+            429,
+            "throttled",
+        )
+        self.clock.advance(1)
         self.assertError(
             self.post("/api/auth/reauthenticate/", {"code": "00000a"}, token=token),
             400,

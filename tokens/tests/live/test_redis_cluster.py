@@ -6,7 +6,6 @@ from django.test import override_settings
 from django_redis import get_redis_connection
 from redis.cluster import RedisCluster, key_slot
 
-from tokens.browser import device_cookies
 from tokens.store import redis_keys
 from tokens.tests.servers import LocalRedisCluster
 from tokens.tests.support import PASSWORD, AuthAPITestCase, FrozenClock, bearer, login_name
@@ -122,11 +121,10 @@ class RedisClusterTests(AuthAPITestCase):
         self.assertError(attempt("wrong", "10.0.0.1"), 429, "throttled")
         self.assertEqual(attempt(PASSWORD, "10.0.0.2").status_code, 200)
         connection = get_redis_connection("default")
+        subject = f"u{self.user.pk}"
         names = [
-            redis_keys.login_address_failures(
-                device_cookies.name_digest(login_name("alice")), "10.0.0.1"
-            ),
-            redis_keys.login_name_failures(device_cookies.name_digest(login_name("alice"))),
+            redis_keys.guesses_by_address(subject, "10.0.0.1"),
+            redis_keys.guesses_without_device(subject),
         ]
         self.assertEqual(len({key_slot(name.encode()) for name in names}), 1)
         self.assertEqual(connection.hget(names[1], "c"), b"1")
