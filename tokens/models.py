@@ -237,6 +237,7 @@ class Session(models.Model):
         PASSWORD_RESET = "password_reset", "password reset by mail"
         USER_DISABLED = "user_disabled", "user disabled"  # or found inactive when a token is used
         USER_DELETED = "user_deleted", "user deleted"
+        FACTOR_ADDED = "factor_added", "second factor added"  # the first one: as a new password
         # Ended by staff, operators and clients.
         ADMIN = "admin", "revoked by staff"  # the admin's actions, staff removing second factors
         COMMAND = "command", "revoked by a management command"

@@ -151,7 +151,8 @@ ERRORS = {
     "403-recent": OpenApiResponse(
         ErrorSerializer,
         description="reauthentication_required: the access token's auth_time is older than "
-        "REAUTHENTICATION_WINDOW (call reauthenticate/); permission_denied or csrf_failed.",
+        "REAUTHENTICATION_WINDOW, or the user has a second factor and the recent proof did not "
+        "include it (call reauthenticate/); permission_denied or csrf_failed.",
     ),
     "400-code": OpenApiResponse(
         {

@@ -43,7 +43,11 @@ from tokens.mfa import factors
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
 from tokens.parsers import JSONParser
-from tokens.permissions import RecentAuthentication, authenticated_recently
+from tokens.permissions import (
+    RecentAuthentication,
+    RecentSecondFactorWhenEnrolled,
+    authenticated_recently,
+)
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
     MFA_REQUIRED,
@@ -393,10 +397,17 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
         return super().retrieve(request, *args, **kwargs)
 
 
-@document("Change the password; every other session is revoked", responses(204, 400, 401, 403, 503))
+@document(
+    "Change the password; every other session is revoked (with a second factor: recent "
+    "authentication with it)",
+    responses(204, 400, 401, "403-recent", 503),
+)
 class PasswordView(AuthAPIView):
     """Change the password; every other session of the user is revoked."""
 
+    # The old password proves nothing more than the password: with a second factor, a thief
+    # holding the session and the password must not lock the owner out.
+    permission_classes = (IsAuthenticated, RecentSecondFactorWhenEnrolled)
     serializer_class = PasswordChangeSerializer
 
     def post(self, request):

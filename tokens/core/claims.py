@@ -2,7 +2,8 @@
 
 They are kept with the session, in its row (``Session.claims``) and in its Redis copy, and the
 rotation statement returns them, so a refresh carries them forward without another read. They
-change only when the user proves a credential again (``services.reauthenticate``).
+change only when the user proves a credential again (``services.reauthenticate``), and then
+name that proof alone.
 
 ``auth_time`` is when the user last proved a credential in the session, in seconds since the epoch;
 ``amr`` the methods of that proof (RFC 8176 section 2). The carrier is general: whatever
@@ -21,6 +22,9 @@ from tokens.conf import token_settings
 # RFC 8176 method references: a password, a one-time code (TOTP or recovery code), a passkey
 # (hardware-secured key), and "mfa" once two of them were combined.
 PASSWORD, ONE_TIME_CODE, PASSKEY, MULTIPLE_FACTORS = "pwd", "otp", "hwk", "mfa"
+
+# The methods that are a second factor: a proof with one of them is as strong as any account.
+SECOND_FACTORS = frozenset({ONE_TIME_CODE, PASSKEY})
 
 AUTH_TIME, AMR = "auth_time", "amr"
 

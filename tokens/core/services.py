@@ -357,7 +357,8 @@ def _write_rotated(
 
 def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
     """A new pair for the session of access ``token``, whose user just proved the methods ``amr``
-    again: a fresh ``auth_time``, and ``amr`` adds them to those the session has proven.
+    again: a fresh ``auth_time``, and ``amr`` names this proof alone (never the session's older
+    ones, so a password cannot borrow the second factor of the login).
 
     The session's refresh token is rotated as a refresh would: the one the client held is
     consumed, and within the grace window it returns this new pair.
@@ -377,9 +378,7 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
             raise TokenExpiredError("session ended")
         carried = {
             **session.claims,
-            **claims.session_claims(
-                user, auth_time=now, amr=claims.methods(session.claims.get(claims.AMR) or [], amr)
-            ),
+            **claims.session_claims(user, auth_time=now, amr=amr),
         }
         session_end = _epoch(session.expires_at)
         username = str(session.owner_name)

@@ -120,9 +120,22 @@ def begin_totp(request, user) -> dict[str, str]:
     return {"secret": secret, "otpauth_uri": uri, "qr_svg": totp.qr_svg(uri)}
 
 
+def _first_factor_added(request, user) -> list[str]:
+    """The first second factor of ``user``: end every other session (one opened with the password
+    alone could take the factor away again), as a new password does; return the recovery codes.
+    """
+    services.revoke_all(
+        user,
+        Session.RevokeReason.FACTOR_ADDED,
+        keep_session_id=request.auth["sid"],
+        request=request,
+    )
+    return recovery_codes.replace(user)
+
+
 def confirm_totp(request, user, code: str) -> list[str] | None:
     """Make the pending secret active once ``code`` matches it; the first factor of a user also
-    brings the recovery codes, returned (shown once).
+    ends the user's other sessions and brings the recovery codes, returned (shown once).
 
     A wrong code counts as a wrong guess at the account (the prize of guessing here is the
     recovery codes); it is checked before the transaction, so its record is never rolled back.
@@ -156,7 +169,7 @@ def confirm_totp(request, user, code: str) -> list[str] | None:
         factor.secret, factor.pending_secret = factor.pending_secret, ""
         factor.last_step, factor.confirmed_at = step, clock.to_datetime(clock.now())
         factor.save()
-        codes = recovery_codes.replace(user) if first else None
+        codes = _first_factor_added(request, user) if first else None
         services.record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail="TOTP")
         _tell_owner(user, "factor_added", request, factor="an authenticator app (TOTP)")
     return codes
@@ -180,12 +193,12 @@ def remove_totp(request, user) -> None:
 
 def add_passkey(request, user, credential: dict, name: str) -> tuple[Passkey, list[str] | None]:
     """Keep the passkey that answers the user's registration options; the first factor of a user
-    also brings the recovery codes.
+    also ends the user's other sessions and brings the recovery codes.
     """
     with transaction.atomic():
         first = not has_second_factor(user)
         passkey = passkeys.register(user, credential, name)
-        codes = recovery_codes.replace(user) if first else None
+        codes = _first_factor_added(request, user) if first else None
         services.record_event(
             AuthEvent.Kind.FACTOR_ADDED, request, user, detail=f"passkey {name}"[:200]
         )

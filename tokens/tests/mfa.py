@@ -39,6 +39,27 @@ class MfaMixin(AuthAPIMixin):
         self.clock.advance(30)
         return secret, response.json().get("recovery_codes", [])
 
+    def step_up(self, secret: str) -> dict:
+        """Re-authenticate ``self.pair``'s session with a TOTP code of ``secret``: the proof a user
+        with a second factor gives before a sensitive action. ``self.pair`` becomes the new pair.
+        """
+        self.reauthenticate_pair({"code": self.code(secret)})
+        self.clock.advance(30)  # the code's step is spent
+        return self.pair
+
+    def step_up_with_passkey(self, authenticator: SoftAuthenticator) -> dict:
+        """As ``step_up``, with a passkey of ``authenticator``."""
+        options = self.post("/api/auth/login/passkey/options/").json()
+        return self.reauthenticate_pair(
+            {"credential": authenticator.get(options), "challenge_id": options["challenge_id"]}
+        )
+
+    def reauthenticate_pair(self, proof: dict) -> dict:
+        response = self.post("/api/auth/reauthenticate/", proof, token=self.pair["access_token"])
+        self.assertEqual(response.status_code, 200, response.content)
+        self.pair = response.json()
+        return self.pair
+
     def enrol_passkey(self, authenticator: SoftAuthenticator, token=None, name="Laptop") -> dict:
         token = token or self.pair["access_token"]
         options = self.post(f"{MFA}passkeys/options/", token=token)

@@ -25,6 +25,7 @@ class TotpLoginTests(MfaMixin, AuthAPITestCase):
 
     def test_enrolment_gives_ten_recovery_codes_once(self):
         self.assertEqual(len(self.recovery_codes), 10)
+        self.step_up(self.secret)
         # Secrets and codes are never kept by a cache on the way.
         response = self.post(f"{MFA}recovery-codes/", token=self.pair["access_token"])
         self.assertIn("no-store", response["Cache-Control"])
@@ -162,9 +163,12 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
 
     def test_a_second_enrolment_keeps_the_codes_and_the_old_secret_until_confirmed(self):
         secret, _codes = self.enrol_totp()
+        self.step_up(secret)
         self.post(f"{MFA}totp/", token=self.pair["access_token"])
         body = self.password_step()
         self.assertEqual(self.finish(body["mfa_token"], code=self.code(secret)).status_code, 200)
+        self.clock.advance(30)
+        self.step_up(secret)
         new_secret, new_codes = self.enrol_totp()
         self.assertEqual(new_codes, [])
         self.clock.advance(30)
@@ -180,7 +184,8 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
         )
 
     def test_removing_totp_removes_the_step_and_the_codes(self):
-        self.enrol_totp()
+        secret, _codes = self.enrol_totp()
+        self.step_up(secret)
         self.assertEqual(self.delete(f"{MFA}totp/", self.pair["access_token"]).status_code, 204)
         self.login()
         status = self.client.get(MFA, **bearer(self.pair["access_token"])).json()
@@ -188,7 +193,8 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
         self.assertTrue(AuthEvent.objects.filter(kind=AuthEvent.Kind.FACTOR_REMOVED).exists())
 
     def test_new_recovery_codes_replace_the_old_ones(self):
-        _secret, codes = self.enrol_totp()
+        secret, codes = self.enrol_totp()
+        self.step_up(secret)
         response = self.post(f"{MFA}recovery-codes/", token=self.pair["access_token"])
         self.assertEqual(response.status_code, 200, response.content)
         new = response.json()["recovery_codes"]
@@ -208,7 +214,8 @@ class TotpEnrolmentTests(MfaMixin, AuthAPITestCase):
 
     def test_the_owner_is_told_of_each_change(self):
         with self.captureOnCommitCallbacks(execute=True):
-            self.enrol_totp()
+            secret, _codes = self.enrol_totp()
+        self.step_up(secret)
         with self.captureOnCommitCallbacks(execute=True):
             self.post(f"{MFA}recovery-codes/", token=self.pair["access_token"])
         with self.captureOnCommitCallbacks(execute=True):

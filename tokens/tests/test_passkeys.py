@@ -35,6 +35,7 @@ class PasskeyRegistrationTests(MfaMixin, AuthAPITestCase):
         first = self.enrol_passkey(self.authenticator, name="Laptop")
         self.assertEqual(len(first["recovery_codes"]), 10)
         self.assertEqual(first["name"], "Laptop")
+        self.step_up_with_passkey(self.authenticator)
         second = self.enrol_passkey(self.authenticator, name="Phone")
         self.assertNotIn("recovery_codes", second)
         status = self.client.get(MFA, **bearer(self.pair["access_token"])).json()
@@ -73,6 +74,7 @@ class PasskeyRegistrationTests(MfaMixin, AuthAPITestCase):
 
     def test_removing_a_passkey_and_another_users_is_404(self):
         passkey = self.enrol_passkey(self.authenticator)
+        self.step_up_with_passkey(self.authenticator)
         other = make_user("bob")
         theirs = Passkey.objects.create(
             user=other, name="x", credential_id="abc", public_key=b"", user_handle="h"

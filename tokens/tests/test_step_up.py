@@ -46,6 +46,7 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
     def setUp(self):
         super().setUp()
         self.secret, self.codes = self.enrol_totp()
+        self.step_up(self.secret)  # the password alone no longer unlocks a second factor
         self.passkey = self.enrol_passkey(SoftAuthenticator())
         self.other = self.login()  # another session of alice (no factor asked: see below)
 
@@ -88,7 +89,7 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
                 self.assertError(request(), 403, "reauthentication_required")
         response = self.post(
             "/api/auth/reauthenticate/",
-            {"password": "correct-horse-battery-9"},
+            {"code": self.code(self.secret)},
             token=pair["access_token"],
         )
         self.assertEqual(response.status_code, 200, response.content)
@@ -115,7 +116,8 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
         )
         self.assertEqual(response.status_code, 200, response.content)
         pair = response.json()
-        self.assertEqual(claims(pair["access_token"])["amr"], ["pwd", "otp", "mfa"])
+        # amr names this proof alone, never the login's methods.
+        self.assertEqual(claims(pair["access_token"])["amr"], ["otp"])
         options = self.post("/api/auth/login/passkey/options/").json()
         authenticator = SoftAuthenticator()
         self.passkey = self.enrol_passkey(authenticator, token=pair["access_token"])
@@ -125,9 +127,7 @@ class SensitiveEndpointTests(MfaMixin, AuthAPITestCase):
             token=pair["access_token"],
         )
         self.assertEqual(response.status_code, 200, response.content)
-        self.assertEqual(
-            claims(response.json()["access_token"])["amr"], ["pwd", "otp", "hwk", "mfa"]
-        )
+        self.assertEqual(claims(response.json()["access_token"])["amr"], ["hwk"])
 
     def test_wrong_proofs_are_refused_and_slowed(self):
         token = self.pair["access_token"]
@@ -207,10 +207,13 @@ class PermissionClassTests(MfaMixin, AuthAPITestCase):
             "reauthentication_required",
         )
         secret, _codes = self.enrol_totp()
-        response = self.post(
-            "/api/auth/reauthenticate/",
-            {"code": self.code(secret)},
-            token=self.pair["access_token"],
+        # A code alone is one factor: reauthenticate/ names that proof only.
+        one = self.step_up(secret)["access_token"]
+        self.assertError(
+            self.client.get("/project/two-factors/", **bearer(one)),
+            403,
+            "reauthentication_required",
         )
-        two = response.json()["access_token"]
+        body = self.password_step()
+        two = self.finish(body["mfa_token"], code=self.code(secret)).json()["access_token"]
         self.assertEqual(self.client.get("/project/two-factors/", **bearer(two)).status_code, 200)

@@ -154,20 +154,29 @@
       byCode = code;
       $("reauth-password-field").hidden = code;
       $("reauth-code-field").hidden = !code;
-      $("reauth-switch").textContent = code ? "Use the password instead" : "Use a code instead";
       (code ? $("reauth-code") : $("reauth-password")).focus();
     }
 
-    /** Ask for a credential again (the password, or a code or a passkey where the user has one);
-     * resolves true once the session has a fresh ``auth_time``. */
-    function reauthenticate() {
+    /** Ask for a credential as strong as the account: the password without a second factor; with
+     * one, a code (app or recovery code) or a passkey, since the password alone no longer counts.
+     * Resolves true once the session has a fresh ``auth_time``. The factors are read again first:
+     * one may have been turned on elsewhere since the page last looked. */
+    async function reauthenticate() {
+      await load();
       reauthForm.reset();
       forms.clear(reauthForm);
-      $("reauth-switch").hidden = !(state && state.totp.enabled);
-      $("reauth-passkey").hidden = !(state && state.passkeys.length && supportsPasskeys);
+      const byPasskey = Boolean(state && state.passkeys.length && supportsPasskeys);
+      const withFactor = Boolean(state && (state.totp.enabled || state.passkeys.length));
+      const codes = Boolean(state && (state.totp.enabled || state.recovery_codes.remaining));
+      $("reauth-passkey").hidden = !byPasskey;
+      $("reauth-submit").hidden = withFactor && !codes && byPasskey;
       dialog.showModal();
-      reauthMode(false);
-      return new Promise((resolve) => { settle = resolve; });
+      reauthMode(withFactor);
+      if (withFactor && !codes && byPasskey) {
+        $("reauth-code-field").hidden = true;
+        $("reauth-passkey").focus();
+      }
+      return await new Promise((resolve) => { settle = resolve; });
     }
 
     async function proveAgain(payload) {
@@ -186,10 +195,6 @@
       forms.busy(reauthForm, () => proveAgain(byCode
         ? { code: $("reauth-code").value.trim() }
         : { password: $("reauth-password").value }));
-    });
-    $("reauth-switch").addEventListener("click", () => {
-      forms.clear(reauthForm);
-      reauthMode(!byCode);
     });
     $("reauth-passkey").addEventListener("click", () => forms.busy(reauthForm, async () => {
       const proof = await pickedPasskey(reauthForm);

@@ -111,16 +111,17 @@ class SecondFactorPageTests(SignedInPageTestCase):
         wait_until_loaded(page)
         page.wait_for_selector("#recovery-status:has-text('9 of 10')")
 
-        # Five minutes later new codes need a fresh proof: the prompt (a wrong password refused at
-        # its field, then a code from the app), then the action.
+        # Five minutes later new codes need a fresh proof with the second factor: the prompt asks
+        # for a code, never the password alone (a wrong code refused at its field, then a code from
+        # the app), then the action.
         self.clock.advance(301)
         page.click("#recovery-renew")
         page.wait_for_selector("#reauth-dialog[open]")
-        page.fill("#reauth-password", "wrong-password")
+        self.assertTrue(page.locator("#reauth-password-field").is_hidden())
+        page.fill("#reauth-code", "000000" if totp.at(self.clock.current) != "000000" else "111111")
         page.click("#reauth-submit")
-        self.assertTrue(self.field_error(page, "reauth-password"))
-        self.clock.advance(10)
-        page.click("#reauth-switch")
+        self.assertTrue(self.field_error(page, "reauth-code"))
+        self.clock.advance(10)  # past the delay a wrong code earns
         page.fill("#reauth-code", totp.at(self.clock.current))
         page.click("#reauth-submit")
         fresh = self.recovery_codes(page)

@@ -4,9 +4,11 @@ cancelled once, then answered), and a revoke that needs the same prompt. Screens
 1280 px are kept in var/test-artifacts/.
 """
 
+import pyotp
 from django.test import Client
 
-from tokens.models import Session
+from tokens.core import clock
+from tokens.models import Session, TotpFactor
 from tokens.tests.browser import (
     ARTIFACTS,
     TIMEOUT_MS,
@@ -121,3 +123,30 @@ class SessionsPageTests(SignedInPageTestCase):
         self.assertEqual(page.locator("#sessions li").count(), 1)
         self.assertEqual(page.inner_text("#sessions-error"), "")
         self.assertEqual(page.inner_text("#username"), "alice")
+
+    def test_with_a_second_factor_the_prompt_asks_for_a_code_not_the_password(self):
+        Client(HTTP_USER_AGENT=FIREFOX_ON_WINDOWS).post(
+            "/api/auth/login/",
+            {"username": "alice", "password": PASSWORD},
+            content_type="application/json",
+        )
+        page = self.signed_in_page()
+        page.wait_for_selector("#sessions li:nth-child(2)")
+        other_id = page.get_attribute("#sessions li:not([data-current])", "data-session-id")
+        # An authenticator app turned on meanwhile (from another device, say).
+        secret = pyotp.random_base32()
+        TotpFactor.objects.create(
+            user=Session.objects.get(pk=other_id).user,
+            secret=secret,
+            confirmed_at=clock.to_datetime(clock.now()),
+        )
+
+        self.clock.advance(301)
+        page.click("#btn-logout-others")
+        page.wait_for_selector("#reauth-code-field:not([hidden])")
+        self.assertTrue(page.locator("#reauth-password-field").is_hidden())
+        page.fill("#reauth-code", pyotp.TOTP(secret).at(self.clock.current))
+        page.click("#reauth-submit")
+        page.wait_for_selector("#sessions-status:not([hidden])")
+        self.assertEqual(Session.objects.get(pk=other_id).state, "revoked")
+        self.assertEqual(page.inner_text("#sessions-error"), "")
