@@ -93,6 +93,9 @@ DEFAULTS: dict[str, Any] = {
     # Accounts made by register/ must verify their address before logging in ("mandatory"), may
     # ("optional"), or get no verification mail at all ("none").
     "EMAIL_VERIFICATION": "mandatory",
+    # Where the project's own pages are; links in mail start with it, and its origin counts as
+    # this site's.
+    "SITE_URL": "http://localhost:8000",
     # Link mailed for verifying an address; {key} is replaced by the key. A path is made absolute
     # on the requesting host.
     "EMAIL_VERIFY_URL": "/?verify={key}",

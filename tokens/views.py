@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from tokens.authentication import AccessTokenAuthentication, bearer_token
-from tokens.browser import binding, device_cookies
+from tokens.browser import binding, device_cookies, origin
 from tokens.browser.cookies import (
     auth_url_prefix,
     clear_token_cookies,
@@ -166,6 +166,14 @@ class TokenEndpoint(AuthAPIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    # True on the views that open a session in the browser that asks (login-type views): their
+    # unsafe requests must come from this site (tokens.browser.origin).
+    same_site_only = False
+
+    def check_permissions(self, request):
+        if self.same_site_only and request.method not in SAFE_METHODS:
+            origin.refuse_cross_site(request)
+        super().check_permissions(request)
 
 
 @document(
@@ -177,6 +185,7 @@ class LoginView(TokenEndpoint):
 
     throttle_classes = (LoginIPThrottle, LoginFailureThrottle)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
+    same_site_only = True
 
     def get_serializer_class(self):
         """``LOGIN_SERIALIZER``: it validates the body and offers ``identifier``, the name tried."""
@@ -221,6 +230,9 @@ class RefreshView(TokenEndpoint):
 
     throttle_classes = (RefreshIPThrottle,)
     serializer_class = RefreshSerializer
+    # A page of another site could otherwise post the attacker's refresh token and leave the
+    # attacker's session in the browser's cookies.
+    same_site_only = True
 
     def post(self, request):
         raw = self.presented_token(request, token_settings.REFRESH_COOKIE_NAME)

@@ -39,8 +39,11 @@ class AccountPageTests(AuthAPITestCase):
 
 class BrowsableAPINavbarTests(AuthAPITestCase):
     def browser_login(self):
+        """Log in through the login page's form, with the CSRF token the page hands out."""
+        token = self.client.get("/api/auth/login/", **HTML).context["csrf_token"]
+        form = {"username": login_name("alice"), "password": PASSWORD}
         response = self.client.post(
-            "/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, **HTML
+            "/api/auth/login/", {**form, "csrfmiddlewaretoken": str(token)}, **HTML
         )
         self.assertEqual(response.status_code, 200)
         return response
