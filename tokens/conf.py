@@ -58,13 +58,13 @@ DEFAULTS: dict[str, Any] = {
     # Path the refresh cookie is scoped to; None: where the app's URLs are included (e.g.
     # /api/auth/).
     "REFRESH_COOKIE_PATH": None,
-    # Send the token and fingerprint cookies over HTTPS only; turn off for development over plain
-    # HTTP.
+    # Send the app's cookies over HTTPS only, named with the __Host- or __Secure- prefix; turn off
+    # for development over plain HTTP.
     "COOKIE_SECURE": True,
     # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token
     # carries.
     "DEVICE_BINDING": False,
-    # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).
+    # Name of the fingerprint cookie (``__Host-`` is prefixed when cookies are Secure).
     "FINGERPRINT_COOKIE_NAME": "fgp",
     # Name of the signed device cookie a successful login sets (login throttling,
     # tokens/browser/device_cookies.py).

@@ -22,8 +22,10 @@ from rest_framework.serializers import BaseSerializer
 from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.browser import binding, device_cookies, origin
 from tokens.browser.cookies import (
+    access_cookie_name,
     auth_url_prefix,
     clear_token_cookies,
+    refresh_cookie_name,
     set_login_cookies,
     set_token_cookies,
 )
@@ -235,7 +237,7 @@ class RefreshView(TokenEndpoint):
     same_site_only = True
 
     def post(self, request):
-        raw = self.presented_token(request, token_settings.REFRESH_COOKIE_NAME)
+        raw = self.presented_token(request, refresh_cookie_name())
         body = services.rotate(request, raw).body()
         response = Response(body)
         set_token_cookies(response, body)
@@ -252,9 +254,7 @@ class LogoutView(TokenEndpoint):
     serializer_class = RefreshSerializer
 
     def post(self, request):
-        raw = self.presented_token(
-            request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME
-        )
+        raw = self.presented_token(request, access_cookie_name(), refresh_cookie_name())
         services.logout(request, raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)

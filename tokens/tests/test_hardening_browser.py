@@ -2,13 +2,26 @@
 script and framing on the project's pages.
 """
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from django.conf import settings
-from django.test import override_settings
+from django.test import SimpleTestCase, override_settings
 from rest_framework.test import APIClient
 
-from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    login_name,
+    make_user,
+    token_settings,
+)
+
+PROJECT = Path(__file__).resolve().parents[2]
 
 LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"
@@ -99,3 +112,121 @@ class LoginCsrfTests(AuthAPITestCase):
                 self.assertError(response, 403, "csrf_failed")
                 self.assertNoTokenCookies(response)
         self.assertEqual(self.refresh(pair["refresh_token"]).status_code, 200)
+
+
+class CookiePrefixTests(AuthAPITestCase):
+    """A sibling subdomain, or a man in the middle of plain HTTP, plants a cookie with its own
+    token: without the prefix a browser would send it as this site's.
+    """
+
+    def cookie_login(self, username="alice"):
+        credentials = {"username": login_name(username), "password": PASSWORD}
+        response = self.client.post(LOGIN, credentials, format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        return response
+
+    def planted_pair(self) -> dict:
+        """The attacker's own tokens, to plant in the victim's browser."""
+        make_user("mallory")
+        pair = self.cookie_login("mallory").json()
+        self.client.cookies.clear()
+        return pair
+
+    def test_outside_debug_the_token_cookies_carry_the_prefixes(self):
+        response = self.cookie_login()
+        access = response.cookies["__Host-access_token"]
+        refresh = response.cookies["__Secure-refresh_token"]
+        self.assertEqual((access["path"], access["domain"]), ("/", ""))
+        self.assertEqual(refresh["path"], "/api/auth/")
+        self.assertTrue(access["secure"] and refresh["secure"])
+        self.assertNotIn("access_token", response.cookies)
+        self.assertNotIn("refresh_token", response.cookies)
+
+    def test_a_planted_unprefixed_access_cookie_is_not_read(self):
+        pair = self.planted_pair()
+        self.client.cookies["access_token"] = pair["access_token"]
+        self.assertError(self.client.get("/api/auth/me/"), 401, "not_authenticated")
+
+    def test_a_planted_unprefixed_refresh_cookie_is_not_read(self):
+        pair = self.planted_pair()
+        self.client.cookies["refresh_token"] = pair["refresh_token"]
+        self.assertError(self.client.post(REFRESH), 401, "not_authenticated")
+
+    def test_the_prefixed_cookies_work(self):
+        self.cookie_login()
+        self.assertEqual(self.client.get("/api/auth/me/").status_code, 200)
+        self.assertEqual(self.client.post(REFRESH).status_code, 200)
+        logout = self.client.post("/api/auth/logout/")
+        self.assertEqual(logout.status_code, 204)
+        self.assertEqual(logout.cookies["__Host-access_token"]["max-age"], 0)
+        self.assertEqual(logout.cookies["__Secure-refresh_token"]["max-age"], 0)
+
+    @token_settings(REFRESH_COOKIE_PATH="/")
+    def test_a_refresh_cookie_on_the_whole_site_carries_the_host_prefix(self):
+        self.assertIn("__Host-refresh_token", self.cookie_login().cookies)
+
+    @token_settings(DEVICE_BINDING=True)
+    def test_the_fingerprint_cookie_carries_the_host_prefix(self):
+        cookie = self.cookie_login().cookies["__Host-fgp"]
+        self.assertEqual((cookie["path"], cookie["domain"]), ("/", ""))
+        self.assertEqual(self.client.get("/api/auth/me/").status_code, 200)
+
+    @token_settings(COOKIE_SECURE=False, DEVICE_BINDING=True)
+    def test_under_debug_the_cookies_keep_their_plain_names(self):
+        response = self.cookie_login()
+        for name in ("access_token", "refresh_token", "fgp"):
+            self.assertIn(name, response.cookies)
+            self.assertFalse(response.cookies[name]["secure"])
+        self.assertEqual(self.client.get("/api/auth/me/").status_code, 200)
+        self.assertEqual(self.client.post(REFRESH).status_code, 200)
+
+    def test_djangos_cookies_carry_the_host_prefix(self):
+        page = self.client.get("/")
+        cookie = page.cookies["__Host-csrftoken"]
+        self.assertEqual((cookie["path"], cookie["domain"]), ("/", ""))
+        self.assertTrue(cookie["secure"])
+        self.assertContains(page, 'data-csrf-cookie="__Host-csrftoken"')
+
+    @override_settings(CSRF_COOKIE_NAME="csrftoken", CSRF_COOKIE_SECURE=False)
+    def test_the_account_page_names_the_csrf_cookie_its_script_reads(self):
+        page = self.client.get("/")
+        self.assertIn("csrftoken", page.cookies)
+        self.assertContains(page, 'data-csrf-cookie="csrftoken"')
+
+
+# The names the project's settings give Django's cookies, and whether the app's are Secure.
+COOKIE_SETTINGS = (
+    "import json; from django.conf import settings; print(json.dumps([settings.CSRF_COOKIE_NAME, "
+    "settings.SESSION_COOKIE_NAME, settings.TOKENS['COOKIE_SECURE']]))"
+)
+
+
+class ProjectCookieSettingsTests(SimpleTestCase):
+    """The project decides "outside DEBUG" once, for its cookies and Django's."""
+
+    def cookie_settings(self, debug: str) -> list:
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_VERSION"}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings",
+            SECRET_KEY="s" * 60,
+            ACCESS_SIGNING_KEY="a" * 64,
+            REFRESH_SIGNING_KEY="r" * 64,
+            DEBUG=debug,
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", COOKIE_SETTINGS],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def test_outside_debug_djangos_cookies_carry_the_host_prefix(self):
+        self.assertEqual(self.cookie_settings("0"), ["__Host-csrftoken", "__Host-sessionid", True])
+
+    def test_under_debug_they_keep_their_plain_names(self):
+        self.assertEqual(self.cookie_settings("1"), ["csrftoken", "sessionid", False])

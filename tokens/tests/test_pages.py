@@ -3,6 +3,7 @@
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
+from tokens.browser.cookies import access_cookie_name
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 HTML = {"HTTP_ACCEPT": "text/html"}
@@ -107,5 +108,5 @@ class BrowsableAPINavbarTests(AuthAPITestCase):
             "/api/auth/logout/", {"csrfmiddlewaretoken": str(token)}, **HTML
         )
         self.assertEqual(response.status_code, 200)  # the browsable API shows a 204 as a page
-        self.assertEqual(response.cookies["access_token"].value, "")
+        self.assertEqual(response.cookies[access_cookie_name()].value, "")
         self.assertEqual(self.client.get("/api/auth/me/").status_code, 401)

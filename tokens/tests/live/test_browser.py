@@ -177,7 +177,7 @@ class AccountPageClientTests(BrowserTestCase):
     def test_device_binding_in_a_browser(self):
         page = self.open_account_page()
         page_login(page)
-        fingerprint = self.cookie("__Secure-fgp")
+        fingerprint = self.cookie("__Host-fgp")
         self.assertTrue(fingerprint["httpOnly"])
         self.assertEqual(fingerprint["sameSite"], "Strict")
         self.clock.advance(3)
