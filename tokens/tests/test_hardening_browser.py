@@ -230,3 +230,54 @@ class ProjectCookieSettingsTests(SimpleTestCase):
 
     def test_under_debug_they_keep_their_plain_names(self):
         self.assertEqual(self.cookie_settings("1"), ["csrftoken", "sessionid", False])
+
+
+class PagePolicyTests(AuthAPITestCase):
+    """Markup injected into a page runs no script, and no other site frames a page to trick a
+    click (clickjacking).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.root = make_user("root", is_staff=True, is_superuser=True)
+
+    def pages(self):
+        self.client.force_login(self.root)
+        yield "the account page", self.client.get("/")
+        yield "the security overview", self.client.get("/admin/tokens/authevent/overview/")
+
+    def assertPolicy(self, response):
+        self.assertEqual(response.status_code, 200)
+        directives = {
+            name: values
+            for name, *values in (
+                part.split() for part in response["Content-Security-Policy"].split(";")
+            )
+        }
+        self.assertIn(directives.get("script-src", directives.get("default-src")), [["'self'"]])
+        self.assertEqual(directives["object-src"], ["'none'"])
+        self.assertIn(directives["base-uri"], [["'none'"], ["'self'"]])
+        self.assertIn(directives["frame-ancestors"], [["'none'"], ["'self'"]])
+        self.assertNotIn("'unsafe-inline'", directives.get("style-src", []))
+
+    def assertNoInlineCode(self, response):
+        page = response.content.decode()
+        for script in re.findall(r"<script\b[^>]*>", page):
+            self.assertRegex(script, r"\bsrc=|type=\"application/json\"", script)
+        self.assertNotRegex(page, r"<style\b|\sstyle=|\son[a-z]+=|javascript:")
+
+    def test_each_page_sends_the_policy_and_holds_no_inline_code(self):
+        for debug in (False, True):
+            with override_settings(DEBUG=debug):
+                for name, response in self.pages():
+                    with self.subTest(page=name, debug=debug):
+                        self.assertPolicy(response)
+                        self.assertNoInlineCode(response)
+
+    def test_no_response_may_be_framed(self):
+        responses = [response for _, response in self.pages()]
+        responses.append(self.client.post(LOGIN, {}, format="json"))
+        responses.append(self.client.get("/api/auth/login/", HTTP_ACCEPT="text/html"))
+        for response in responses:
+            with self.subTest(path=response.wsgi_request.path):
+                self.assertEqual(response["X-Frame-Options"], "DENY")
