@@ -172,10 +172,12 @@ class TokenEndpoint(AuthAPIView):
     # unsafe requests must come from this site (tokens.browser.origin).
     same_site_only = False
 
-    def check_permissions(self, request):
+    def initial(self, request, *args, **kwargs):
+        # Before the throttles, so that another site's requests spend nobody's allowance; not in
+        # check_permissions(), which the browsable API also asks whether to show its form.
         if self.same_site_only and request.method not in SAFE_METHODS:
             origin.refuse_cross_site(request)
-        super().check_permissions(request)
+        super().initial(request, *args, **kwargs)
 
 
 @document(

@@ -16,11 +16,9 @@ from tokens.authentication import AccessTokenAuthentication
 from tokens.conf import token_settings
 from tokens.exceptions import CsrfFailed
 
-# The bodies a page of another site can send without asking first (the Fetch standard's
-# CORS-safelisted request content types): they must also pass Django's CSRF check.
-FORM_CONTENT_TYPES = frozenset(
-    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
-)
+# The bodies of HTML forms: they must also pass Django's CSRF check. (A text/plain form carries
+# no field the views read; a server may also give a request without a Content-Type that type.)
+FORM_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def origin_of(url: str) -> str:
