@@ -247,6 +247,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Secure cookies on path "/" carry the __Host- prefix: a sibling subdomain can then neither set nor
+# shadow them (RFC 6265bis 4.1.3.2). Plain HTTP in development could not keep such cookies.
+SESSION_COOKIE_NAME = "sessionid" if DEBUG else "__Host-sessionid"
+CSRF_COOKIE_NAME = "csrftoken" if DEBUG else "__Host-csrftoken"
 # Load balancers and orchestrators probe over plain HTTP, often by address: never redirect the
 # probes.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -4,6 +4,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from tokens.admin_login import SecondFactorAdminAuthenticationForm
+from tokens.browser.csp import content_security_policy
 from tokens.schema import SchemaView, SwaggerView
 
 # The admin's login asks staff with a second factor for its code (no way in around it).
@@ -11,10 +12,14 @@ admin.site.login_form = SecondFactorAdminAuthenticationForm
 admin.site.login_template = "tokens/admin/login.html"
 
 urlpatterns = [
-    # The account page; it hands browsers the csrftoken cookie their cookie-authenticated requests
+    # The account page; it hands browsers the CSRF cookie their cookie-authenticated requests
     # need. The mails' links (e-mail verification, password reset) point here.
     path(
-        "", ensure_csrf_cookie(TemplateView.as_view(template_name="account.html")), name="account"
+        "",
+        content_security_policy(
+            ensure_csrf_cookie(TemplateView.as_view(template_name="account.html"))
+        ),
+        name="account",
     ),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
+from tokens.browser.csp import content_security_policy
 from tokens.browser.devices import device_name
 from tokens.core import degraded, services
 from tokens.exceptions import DATABASE_FAULTS
@@ -241,7 +242,7 @@ class AuthEventAdmin(ReadOnlyAdmin):
         return user_agent_cell(event.user_agent)
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.overview_view)
+        view = self.admin_site.admin_view(content_security_policy(self.overview_view))
         return [path("overview/", view, name="tokens_authevent_overview"), *super().get_urls()]
 
     def overview_view(self, request):

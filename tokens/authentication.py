@@ -5,6 +5,7 @@ from time import perf_counter
 from rest_framework import authentication
 from rest_framework.authentication import CSRFCheck
 
+from tokens.browser.cookies import access_cookie_name
 from tokens.conf import token_settings
 from tokens.core import services, tokens
 from tokens.exceptions import (
@@ -45,7 +46,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
         raw = bearer_token(request)
         via_cookie = False
         if raw is None and token_settings.COOKIE_TRANSPORT:
-            raw = request.COOKIES.get(token_settings.ACCESS_COOKIE_NAME) or None
+            raw = request.COOKIES.get(access_cookie_name()) or None
             via_cookie = raw is not None
         if raw is None:
             return None

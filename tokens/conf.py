@@ -59,13 +59,13 @@ DEFAULTS: dict[str, Any] = {
     # Path the refresh cookie is scoped to; None: where the app's URLs are included (e.g.
     # /api/auth/).
     "REFRESH_COOKIE_PATH": None,
-    # Send the token and fingerprint cookies over HTTPS only; turn off for development over plain
-    # HTTP.
+    # Send the app's cookies over HTTPS only, named with the __Host- or __Secure- prefix; turn off
+    # for development over plain HTTP.
     "COOKIE_SECURE": True,
     # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token
     # carries.
     "DEVICE_BINDING": False,
-    # Name of the fingerprint cookie (``__Secure-`` is prefixed when cookies are Secure).
+    # Name of the fingerprint cookie (``__Host-`` is prefixed when cookies are Secure).
     "FINGERPRINT_COOKIE_NAME": "fgp",
     # Name of the signed device cookie a successful login sets (limits on guessing,
     # tokens/browser/device_cookies.py).
@@ -95,7 +95,7 @@ DEFAULTS: dict[str, Any] = {
     # ("optional"), or get no verification mail at all ("none").
     "EMAIL_VERIFICATION": "mandatory",
     # Where the project's own pages are (scheme, host, port, any path prefix); links in mail start
-    # with it, never with the request's Host header.
+    # with it, never with the request's Host header, and its origin counts as this site's.
     "SITE_URL": "http://localhost:8000",
     # Link mailed for verifying an address; {key} is replaced by the key. A path is put after
     # SITE_URL; an absolute URL is used as it is.

@@ -20,10 +20,12 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from tokens.authentication import AccessTokenAuthentication, bearer_token
-from tokens.browser import binding, device_cookies
+from tokens.browser import binding, device_cookies, origin
 from tokens.browser.cookies import (
+    access_cookie_name,
     auth_url_prefix,
     clear_token_cookies,
+    refresh_cookie_name,
     set_login_cookies,
     set_token_cookies,
 )
@@ -177,6 +179,16 @@ class TokenEndpoint(AuthAPIView):
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    # True on the views that open a session in the browser that asks (login-type views): their
+    # unsafe requests must come from this site (tokens.browser.origin).
+    same_site_only = False
+
+    def initial(self, request, *args, **kwargs):
+        # Before the throttles, so that another site's requests spend nobody's allowance; not in
+        # check_permissions(), which the browsable API also asks whether to show its form.
+        if self.same_site_only and request.method not in SAFE_METHODS:
+            origin.refuse_cross_site(request)
+        super().initial(request, *args, **kwargs)
 
 
 @document(
@@ -188,6 +200,7 @@ class LoginView(TokenEndpoint):
 
     throttle_classes = (LoginIPThrottle,)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
+    same_site_only = True
 
     def get_serializer_class(self):
         """``LOGIN_SERIALIZER``: it validates the body and offers ``identifier``, the name tried."""
@@ -248,9 +261,12 @@ class RefreshView(TokenEndpoint):
 
     throttle_classes = (RefreshIPThrottle,)
     serializer_class = RefreshSerializer
+    # A page of another site could otherwise post the attacker's refresh token and leave the
+    # attacker's session in the browser's cookies.
+    same_site_only = True
 
     def post(self, request):
-        raw = self.presented_token(request, token_settings.REFRESH_COOKIE_NAME)
+        raw = self.presented_token(request, refresh_cookie_name())
         body = services.rotate(request, raw).body()
         response = Response(body)
         set_token_cookies(response, body)
@@ -267,9 +283,7 @@ class LogoutView(TokenEndpoint):
     serializer_class = RefreshSerializer
 
     def post(self, request):
-        raw = self.presented_token(
-            request, token_settings.ACCESS_COOKIE_NAME, token_settings.REFRESH_COOKIE_NAME
-        )
+        raw = self.presented_token(request, access_cookie_name(), refresh_cookie_name())
         services.logout(request, raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)

@@ -10,11 +10,13 @@ import hashlib
 import hmac
 import secrets
 
+from tokens.browser.cookie_names import cookie_name as prefixed
 from tokens.conf import token_settings
 from tokens.exceptions import TokenError
 
 CLAIM = "fgp"
-SECURE_PREFIX = "__Secure-"
+# The cookie covers the whole site: every request that carries a token needs it.
+PATH = "/"
 
 
 def enabled() -> bool:
@@ -32,11 +34,8 @@ def digest(fingerprint: str) -> str:
 
 
 def cookie_name() -> str:
-    """The cookie's name, ``__Secure-`` prefixed when it is sent over HTTPS only (RFC 6265bis
-    4.1.3.1).
-    """
-    name = token_settings.FINGERPRINT_COOKIE_NAME
-    return SECURE_PREFIX + name if token_settings.COOKIE_SECURE else name
+    """The cookie's name: ``__Host-`` prefixed while cookies are Secure."""
+    return prefixed(token_settings.FINGERPRINT_COOKIE_NAME, PATH)
 
 
 def verify(request, payload) -> None:
@@ -58,7 +57,7 @@ def set_cookie(response, fingerprint: str) -> None:
         cookie_name(),
         fingerprint,
         max_age=token_settings.SESSION_LIFETIME,
-        path="/",
+        path=PATH,
         secure=token_settings.COOKIE_SECURE,
         httponly=True,
         samesite="Strict",
@@ -66,4 +65,4 @@ def set_cookie(response, fingerprint: str) -> None:
 
 
 def clear_cookie(response) -> None:
-    response.delete_cookie(cookie_name(), path="/", samesite="Strict")
+    response.delete_cookie(cookie_name(), path=PATH, samesite="Strict")

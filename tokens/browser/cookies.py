@@ -5,6 +5,7 @@ from django.middleware.csrf import rotate_token
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from tokens.browser import binding
+from tokens.browser.cookie_names import cookie_name
 from tokens.conf import token_settings
 
 
@@ -26,12 +27,26 @@ def auth_url_prefix() -> str:
 _PREFIXES: dict[tuple, str] = {}
 
 
+def access_cookie_name() -> str:
+    """The access token cookie's name (path ``/``): ``__Host-`` prefixed while cookies are
+    Secure.
+    """
+    return cookie_name(token_settings.ACCESS_COOKIE_NAME, "/")
+
+
+def refresh_cookie_name() -> str:
+    """The refresh token cookie's name: ``__Secure-`` prefixed on its path while cookies are
+    Secure (``__Host-`` if that path is ``/``).
+    """
+    return cookie_name(token_settings.REFRESH_COOKIE_NAME, refresh_cookie_path())
+
+
 def set_token_cookies(response, body: dict) -> None:
     if not token_settings.COOKIE_TRANSPORT:
         return
     secure = token_settings.COOKIE_SECURE
     response.set_cookie(
-        token_settings.ACCESS_COOKIE_NAME,
+        access_cookie_name(),
         body["access_token"],
         max_age=body["expires_in"],
         path="/",
@@ -40,7 +55,7 @@ def set_token_cookies(response, body: dict) -> None:
         samesite="Lax",
     )
     response.set_cookie(
-        token_settings.REFRESH_COOKIE_NAME,
+        refresh_cookie_name(),
         body["refresh_token"],
         max_age=body["refresh_expires_in"],
         path=refresh_cookie_path(),
@@ -68,7 +83,5 @@ def clear_token_cookies(response) -> None:
         binding.clear_cookie(response)
     if not token_settings.COOKIE_TRANSPORT:
         return
-    response.delete_cookie(token_settings.ACCESS_COOKIE_NAME, path="/", samesite="Lax")
-    response.delete_cookie(
-        token_settings.REFRESH_COOKIE_NAME, path=refresh_cookie_path(), samesite="Lax"
-    )
+    response.delete_cookie(access_cookie_name(), path="/", samesite="Lax")
+    response.delete_cookie(refresh_cookie_name(), path=refresh_cookie_path(), samesite="Lax")

@@ -10,6 +10,7 @@ from django.core import checks
 from django.test import SimpleTestCase, override_settings
 from django.urls import include, path
 
+from tokens.browser.cookie_names import cookie_name
 from tokens.conf import DEFAULTS
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
 
@@ -133,7 +134,11 @@ class WithoutTheProjectsSettingsTests(AuthAPITestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(
-            response.cookies[settings.TOKENS.get("REFRESH_COOKIE_NAME", "refresh_token")]["path"],
+            response.cookies[
+                cookie_name(
+                    settings.TOKENS.get("REFRESH_COOKIE_NAME", "refresh_token"), "/auth/v2/"
+                )
+            ]["path"],
             "/auth/v2/",
         )
         token = response.json()["access_token"]

@@ -1,7 +1,9 @@
 """Cookie transport: cookie attributes, CSRF as DRF's SessionAuthentication, header over cookie."""
 
+from django.conf import settings
 from rest_framework.test import APIClient
 
+from tokens.browser.cookies import access_cookie_name, refresh_cookie_name
 from tokens.models import Session
 from tokens.tests.support import (
     PASSWORD,
@@ -29,14 +31,17 @@ class CookieTestMixin:
         return APIClient(enforce_csrf_checks=True)
 
     def csrf_header(self, client):
-        return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+        return {"HTTP_X_CSRFTOKEN": client.cookies[settings.CSRF_COOKIE_NAME].value}
 
 
 class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
     def test_login_sets_httponly_lax_secure_cookies(self):
         response = self.cookie_login()
         body = response.json()
-        access, refresh = response.cookies["access_token"], response.cookies["refresh_token"]
+        access, refresh = (
+            response.cookies[access_cookie_name()],
+            response.cookies[refresh_cookie_name()],
+        )
         self.assertEqual(access.value, body["access_token"])
         self.assertEqual(refresh.value, body["refresh_token"])
         for cookie in (access, refresh):
@@ -51,24 +56,24 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
     @token_settings(COOKIE_SECURE=False)
     def test_cookies_are_not_secure_when_the_setting_says_so(self):
         response = self.cookie_login()
-        self.assertFalse(response.cookies["access_token"]["secure"])
-        self.assertFalse(response.cookies["refresh_token"]["secure"])
+        self.assertFalse(response.cookies[access_cookie_name()]["secure"])
+        self.assertFalse(response.cookies[refresh_cookie_name()]["secure"])
 
     def test_login_hands_out_a_new_csrf_token(self):
         self.client.get("/")
-        before = self.client.cookies["csrftoken"].value
+        before = self.client.cookies[settings.CSRF_COOKIE_NAME].value
         response = self.cookie_login()
-        self.assertIn("csrftoken", response.cookies)
-        self.assertNotEqual(response.cookies["csrftoken"].value, before)
+        self.assertIn(settings.CSRF_COOKIE_NAME, response.cookies)
+        self.assertNotEqual(response.cookies[settings.CSRF_COOKIE_NAME].value, before)
 
     def test_refresh_by_cookie_rotates_both_cookies(self):
         login = self.cookie_login().json()
         response = self.client.post("/api/auth/refresh/")
         self.assertEqual(response.status_code, 200)
         body = response.json()
-        self.assertEqual(response.cookies["access_token"].value, body["access_token"])
-        self.assertEqual(response.cookies["refresh_token"].value, body["refresh_token"])
-        self.assertEqual(response.cookies["refresh_token"]["path"], "/api/auth/")
+        self.assertEqual(response.cookies[access_cookie_name()].value, body["access_token"])
+        self.assertEqual(response.cookies[refresh_cookie_name()].value, body["refresh_token"])
+        self.assertEqual(response.cookies[refresh_cookie_name()]["path"], "/api/auth/")
         self.assertNotEqual(body["refresh_token"], login["refresh_token"])
         self.assertEqual(body["session_id"], login["session_id"])
         # The client now holds the rotated cookies: they work, and they rotate again.
@@ -79,9 +84,9 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
 
     @token_settings(ROTATION_GRACE_PERIOD=0)
     def test_a_rotated_refresh_cookie_is_single_use(self):
-        old = self.cookie_login().cookies["refresh_token"].value
+        old = self.cookie_login().cookies[refresh_cookie_name()].value
         self.assertEqual(self.client.post("/api/auth/refresh/").status_code, 200)
-        self.client.cookies["refresh_token"] = old
+        self.client.cookies[refresh_cookie_name()] = old
         self.assertError(self.client.post("/api/auth/refresh/"), 401, "token_reused")
 
     def test_logout_clears_both_cookies(self):
@@ -98,13 +103,13 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
         self.assertCleared(response)
 
     def test_a_logged_out_cookie_is_refused(self):
-        access = self.cookie_login().cookies["access_token"].value
+        access = self.cookie_login().cookies[access_cookie_name()].value
         self.client.post("/api/auth/logout/")
-        self.client.cookies["access_token"] = access
+        self.client.cookies[access_cookie_name()] = access
         self.assertError(self.client.get(ME), 401, "token_revoked")
 
     def assertCleared(self, response):
-        for name, path in (("access_token", "/"), ("refresh_token", "/api/auth/")):
+        for name, path in ((access_cookie_name(), "/"), (refresh_cookie_name(), "/api/auth/")):
             cookie = response.cookies[name]
             self.assertEqual(cookie.value, "")
             self.assertEqual(cookie["max-age"], 0)
@@ -113,11 +118,11 @@ class CookieAttributeTests(CookieTestMixin, AuthAPITestCase):
     @token_settings(COOKIE_TRANSPORT=False)
     def test_cookie_transport_off(self):
         response = self.cookie_login()
-        self.assertNotIn("access_token", response.cookies)
-        self.assertNotIn("refresh_token", response.cookies)
+        self.assertNotIn(access_cookie_name(), response.cookies)
+        self.assertNotIn(refresh_cookie_name(), response.cookies)
         pair = response.json()
-        self.client.cookies["access_token"] = pair["access_token"]
-        self.client.cookies["refresh_token"] = pair["refresh_token"]
+        self.client.cookies[access_cookie_name()] = pair["access_token"]
+        self.client.cookies[refresh_cookie_name()] = pair["refresh_token"]
         self.assertError(self.client.get(ME), 401, "not_authenticated")
         self.assertError(self.client.post("/api/auth/refresh/"), 401, "not_authenticated")
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)
@@ -218,7 +223,7 @@ class CsrfTests(CookieTestMixin, AuthAPITestCase):
         )
 
     def test_the_csrf_form_field_lets_form_posts_through(self):
-        token = self.browser.cookies["csrftoken"].value
+        token = self.browser.cookies[settings.CSRF_COOKIE_NAME].value
         response = self.browser.post("/api/auth/logout/", {"csrfmiddlewaretoken": token})
         self.assertEqual(response.status_code, 204)
 
@@ -243,9 +248,9 @@ class CsrfCookieTests(AuthAPITestCase):
     def test_the_account_page_sets_the_csrf_cookie(self):
         response = self.client.get("/")
         self.assertEqual(response.status_code, 200)
-        self.assertIn("csrftoken", response.cookies)
-        self.assertFalse(response.cookies["csrftoken"]["httponly"])
+        self.assertIn(settings.CSRF_COOKIE_NAME, response.cookies)
+        self.assertFalse(response.cookies[settings.CSRF_COOKIE_NAME]["httponly"])
 
     def test_browsable_api_pages_set_the_csrf_cookie(self):
         response = self.client.get("/api/auth/login/", HTTP_ACCEPT="text/html")
-        self.assertIn("csrftoken", response.cookies)
+        self.assertIn(settings.CSRF_COOKIE_NAME, response.cookies)

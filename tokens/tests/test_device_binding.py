@@ -5,6 +5,7 @@ login.
 import hashlib
 from unittest import mock
 
+from tokens.browser.cookies import access_cookie_name
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -15,7 +16,7 @@ from tokens.tests.support import (
     token_settings,
 )
 
-SECURE_COOKIE = "__Secure-fgp"
+SECURE_COOKIE = "__Host-fgp"
 ME = "/api/auth/me/"
 
 
@@ -73,7 +74,7 @@ class DeviceBindingTests(AuthAPITestCase):
 
     def test_an_access_cookie_needs_the_fingerprint_cookie_too(self):
         pair = self.bound_login().json()
-        self.client.cookies["access_token"] = pair["access_token"]
+        self.client.cookies[access_cookie_name()] = pair["access_token"]
         self.assertEqual(self.client.get(ME).status_code, 200)
         del self.client.cookies[SECURE_COOKIE]
         self.assertError(self.client.get(ME), 401, "token_invalid")

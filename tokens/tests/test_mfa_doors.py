@@ -5,6 +5,7 @@ factor is skipped.
 from django.conf import settings
 from django.core import mail
 
+from tokens.browser.cookies import access_cookie_name, refresh_cookie_name
 from tokens.models import Session
 from tokens.tests.lifecycle_support import NEW_PASSWORD, key_in, mails_to
 from tokens.tests.mfa import MfaMixin
@@ -35,7 +36,7 @@ class LoginDoorTests(MfaMixin, AuthAPITestCase):
     def test_the_cookie_login_sets_no_cookie_until_the_second_factor(self):
         self.client.cookies.clear()
         self.password_step()
-        for name in ("access_token", "refresh_token"):
+        for name in (access_cookie_name(), refresh_cookie_name()):
             self.assertNotIn(name, self.client.cookies)
         self.assertError(self.client.get("/api/auth/me/"), 401, "not_authenticated")
         self.assertNoSessionOpened()
@@ -46,7 +47,7 @@ class LoginDoorTests(MfaMixin, AuthAPITestCase):
         self.assertEqual(
             self.finish(body["mfa_token"], code=self.code(self.secret)).status_code, 200
         )
-        self.assertIn("access_token", self.client.cookies)
+        self.assertIn(access_cookie_name(), self.client.cookies)
         self.assertEqual(self.client.get("/api/auth/me/").status_code, 200)
 
     def test_the_browsable_apis_login_page_asks_for_the_code(self):
@@ -61,7 +62,7 @@ class LoginDoorTests(MfaMixin, AuthAPITestCase):
         self.assertIn("Second factor", page)
         self.assertIn('action="http://testserver/api/auth/login/mfa/"', page)
         self.assertIn('name="code"', page)
-        self.assertNotIn("access_token", self.client.cookies)
+        self.assertNotIn(access_cookie_name(), self.client.cookies)
         self.assertNoSessionOpened()
         mfa_token = response.data["mfa_token"]
         self.assertIn(f'value="{mfa_token}"', page)
@@ -71,7 +72,7 @@ class LoginDoorTests(MfaMixin, AuthAPITestCase):
             HTTP_ACCEPT="text/html",
         )
         self.assertEqual(finished.status_code, 200)
-        self.assertIn("access_token", self.client.cookies)
+        self.assertIn(access_cookie_name(), self.client.cookies)
 
     def test_the_second_steps_page_opens_in_a_browser(self):
         response = self.client.get("/api/auth/login/mfa/", HTTP_ACCEPT="text/html")

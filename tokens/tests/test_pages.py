@@ -3,6 +3,7 @@
 from django.contrib.staticfiles import finders
 from rest_framework.test import APIClient
 
+from tokens.browser.cookies import access_cookie_name
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name
 
 HTML = {"HTTP_ACCEPT": "text/html"}
@@ -39,8 +40,11 @@ class AccountPageTests(AuthAPITestCase):
 
 class BrowsableAPINavbarTests(AuthAPITestCase):
     def browser_login(self):
+        """Log in through the login page's form, with the CSRF token the page hands out."""
+        token = self.client.get("/api/auth/login/", **HTML).context["csrf_token"]
+        form = {"username": login_name("alice"), "password": PASSWORD}
         response = self.client.post(
-            "/api/auth/login/", {"username": login_name("alice"), "password": PASSWORD}, **HTML
+            "/api/auth/login/", {**form, "csrfmiddlewaretoken": str(token)}, **HTML
         )
         self.assertEqual(response.status_code, 200)
         return response
@@ -104,5 +108,5 @@ class BrowsableAPINavbarTests(AuthAPITestCase):
             "/api/auth/logout/", {"csrfmiddlewaretoken": str(token)}, **HTML
         )
         self.assertEqual(response.status_code, 200)  # the browsable API shows a 204 as a page
-        self.assertEqual(response.cookies["access_token"].value, "")
+        self.assertEqual(response.cookies[access_cookie_name()].value, "")
         self.assertEqual(self.client.get("/api/auth/me/").status_code, 401)

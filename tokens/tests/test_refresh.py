@@ -1,3 +1,4 @@
+from tokens.browser.cookies import refresh_cookie_name
 from tokens.models import Session
 from tokens.tests.support import AuthAPITestCase, bearer, claims, token_settings
 
@@ -37,10 +38,12 @@ class RefreshTests(AuthAPITestCase):
         self.assertEqual(response.status_code, 200)
 
     def test_refresh_token_from_the_cookie(self):
-        self.client.cookies["refresh_token"] = self.pair["refresh_token"]
+        self.client.cookies[refresh_cookie_name()] = self.pair["refresh_token"]
         response = self.client.post("/api/auth/refresh/")
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.cookies["refresh_token"].value, response.json()["refresh_token"])
+        self.assertEqual(
+            response.cookies[refresh_cookie_name()].value, response.json()["refresh_token"]
+        )
 
     def test_refresh_records_last_use(self):
         before = Session.objects.get(pk=self.pair["session_id"]).last_used_at

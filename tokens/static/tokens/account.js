@@ -4,8 +4,12 @@
 (function () {
   "use strict";
 
-  // The auth endpoints' prefix comes from the URLconf, through the page (``{% auth_url_prefix %}``).
-  const client = new AuthClient({ base: document.body.dataset.authBase });
+  // The auth endpoints' prefix comes from the URLconf and the CSRF cookie's name from the settings,
+  // through the page (``{% auth_url_prefix %}``, ``{% csrf_cookie_name %}``).
+  const client = new AuthClient({
+    base: document.body.dataset.authBase,
+    csrfCookieName: document.body.dataset.csrfCookie,
+  });
   const forms = AccountForms;
   const $ = (id) => document.getElementById(id);
 

@@ -2,7 +2,8 @@
  * A browser client for the token API, on the cookie transport.
  *
  * The tokens live in HttpOnly cookies that the browser attaches by itself; script never sees them.
- * Unsafe requests carry Django's CSRF token (X-CSRFToken, read from the csrftoken cookie).
+ * Unsafe requests carry Django's CSRF token (X-CSRFToken, read from the cookie options.csrfCookieName
+ * names: settings.CSRF_COOKIE_NAME, "csrftoken" unless changed; the account page renders it).
  * On a 401 the client refreshes once and retries once; concurrent 401s share one refresh
  * (single flight), and a 401 to a request sent before a newer refresh just retries.
  * Tabs share the cookie jar; a BroadcastChannel tells the other tabs of a login, a refresh

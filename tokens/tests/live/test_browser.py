@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.test import Client
 from django.utils import timezone
 
+from tokens.browser.cookies import access_cookie_name, refresh_cookie_name
 from tokens.models import AuthEvent, Session
 from tokens.operations import overview
 from tokens.tests.browser import (
@@ -48,8 +49,8 @@ class BrowsableAPITests(BrowserTestCase):
         page.wait_for_selector("text=access_token")
         # The page answering the login already shows alice signed in.
         self.assertEqual(page.locator("#signed-in-user").inner_text().strip(), "alice")
-        self.assertIsNotNone(self.cookie("access_token"))
-        self.assertTrue(self.cookie("access_token")["httpOnly"])
+        self.assertIsNotNone(self.cookie(access_cookie_name()))
+        self.assertTrue(self.cookie(access_cookie_name())["httpOnly"])
 
         page.goto(self.live_server_url + "/api/auth/me/")
         self.assertEqual(page.locator("#signed-in-user").inner_text().strip(), "alice")
@@ -73,18 +74,18 @@ class BrowsableAPITests(BrowserTestCase):
         page.wait_for_selector("text=HTTP 204 No Content")
         self.assertEqual(Session.objects.get(pk=other).state, "revoked")
 
-        before = self.cookie("refresh_token")["value"]
+        before = self.cookie(refresh_cookie_name())["value"]
         page.goto(self.live_server_url + "/api/auth/refresh/")
         page.locator("#post-object-form form button.btn-primary").click()
         page.wait_for_selector("text=HTTP 200 OK")
-        self.assertNotEqual(self.cookie("refresh_token")["value"], before)
+        self.assertNotEqual(self.cookie(refresh_cookie_name())["value"], before)
 
         page.goto(self.live_server_url + "/api/auth/me/")
         page.locator("#signed-in-user").click()
         page.locator("#logout-link").click()
         page.wait_for_selector("#login-link")
-        self.assertIsNone(self.cookie("access_token"))
-        self.assertIsNone(self.cookie("refresh_token"))
+        self.assertIsNone(self.cookie(access_cookie_name()))
+        self.assertIsNone(self.cookie(refresh_cookie_name()))
         page.goto(self.live_server_url + "/api/auth/me/")
         self.assertIn("not_authenticated", page.locator(".response-info").inner_text())
         self.assertEqual(page.locator("#login-link").get_attribute("href"), "/api/auth/login/")
@@ -141,7 +142,7 @@ class AccountPageClientTests(BrowserTestCase):
         # The session is revoked behind the page's back (say, from another device).
         response = Client().post(
             "/api/auth/logout-all/",
-            HTTP_AUTHORIZATION="Bearer " + self.cookie("access_token")["value"],
+            HTTP_AUTHORIZATION="Bearer " + self.cookie(access_cookie_name())["value"],
         )
         self.assertEqual(response.status_code, 204)
         page.click("#btn-me")
@@ -177,7 +178,7 @@ class AccountPageClientTests(BrowserTestCase):
     def test_device_binding_in_a_browser(self):
         page = self.open_account_page()
         page_login(page)
-        fingerprint = self.cookie("__Secure-fgp")
+        fingerprint = self.cookie("__Host-fgp")
         self.assertTrue(fingerprint["httpOnly"])
         self.assertEqual(fingerprint["sameSite"], "Strict")
         self.clock.advance(3)

@@ -7,6 +7,7 @@ cancelled once, then answered), and a revoke that needs the same prompt. Screens
 import pyotp
 from django.test import Client
 
+from tokens.browser.cookies import refresh_cookie_name
 from tokens.core import clock
 from tokens.models import Session, TotpFactor
 from tokens.tests.browser import (
@@ -38,7 +39,7 @@ class SessionsPageTests(SignedInPageTestCase):
         page.goto(self.live_server_url + "/")
         page.evaluate("window.accountPage.ready")
         page_login(page)
-        refresh_token = next(c for c in context.cookies() if c["name"] == "refresh_token")
+        refresh_token = next(c for c in context.cookies() if c["name"] == refresh_cookie_name())
         return page, refresh_token["value"]
 
     def screenshot(self, page, name: str):
