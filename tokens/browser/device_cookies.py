@@ -15,10 +15,18 @@ import secrets
 
 from django.core import signing
 
+from tokens.browser.cookie_names import cookie_name
 from tokens.conf import token_settings
 from tokens.core import clock
 
 SALT = "tokens.browser.device_cookies.account"
+
+
+def name() -> str:
+    """The cookie's name: ``LOGIN_DEVICE_COOKIE_NAME``, ``__Host-`` prefixed while cookies are
+    Secure.
+    """
+    return cookie_name(token_settings.LOGIN_DEVICE_COOKIE_NAME, "/")
 
 
 def set_cookie(response, user) -> None:
@@ -26,7 +34,7 @@ def set_cookie(response, user) -> None:
         {"u": str(user.pk), "d": secrets.token_urlsafe(12), "t": clock.now()}
     )
     response.set_cookie(
-        token_settings.LOGIN_DEVICE_COOKIE_NAME,
+        name(),
         value,
         max_age=token_settings.LOGIN_DEVICE_LIFETIME,
         path="/",
@@ -40,7 +48,7 @@ def device_id(request, user_pk) -> str | None:
     """The id of the request's device cookie if it is valid and was issued to the account
     ``user_pk``, else None.
     """
-    value = request.COOKIES.get(token_settings.LOGIN_DEVICE_COOKIE_NAME)
+    value = request.COOKIES.get(name())
     if not value:
         return None
     try:

@@ -180,6 +180,8 @@ class LoginMfaView(TokenEndpoint):
     throttle_classes = (LoginIPThrottle,)
     renderer_classes = (JSONRenderer, LoginPageRenderer)
     serializer_class = MfaLoginSerializer
+    # It opens a session: another site's page must not make a browser finish its login.
+    same_site_only = True
     # The browsable API shows this step's form (tokens.renderers.LoginPageRenderer).
     second_factor_step = True
 
@@ -230,6 +232,8 @@ class PasskeyLoginView(TokenEndpoint):
 
     throttle_classes = (LoginIPThrottle,)
     serializer_class = PasskeyLoginSerializer
+    # It opens a session: another site's page must not make a browser log in with a passkey.
+    same_site_only = True
 
     def post(self, request):
         serializer = self.valid_serializer(request)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import SimpleTestCase, override_settings
 from rest_framework.test import APIClient
 
+from tokens.tests.mfa import MfaMixin
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -281,3 +282,32 @@ class PagePolicyTests(AuthAPITestCase):
         for response in responses:
             with self.subTest(path=response.wsgi_request.path):
                 self.assertEqual(response["X-Frame-Options"], "DENY")
+
+
+class SecondStepCsrfTests(MfaMixin, AuthAPITestCase):
+    """Another site's page finishing a login the attacker started: the second step and the passkey
+    login refuse it like login/.
+    """
+
+    def test_the_second_step_posted_from_another_site_is_refused_and_spends_nothing(self):
+        secret, _ = self.enrol_totp()
+        mfa_token = self.password_step()["mfa_token"]
+        response = self.client.post(
+            "/api/auth/login/mfa/",
+            {"mfa_token": mfa_token, "code": self.code(secret)},
+            format="json",
+            HTTP_ORIGIN=EVIL,
+        )
+        self.assertError(response, 403, "csrf_failed")
+        self.assertEqual(self.finish(mfa_token, code=self.code(secret)).status_code, 200)
+
+    def test_a_passkey_login_posted_from_another_site_is_refused(self):
+        for headers in ({"HTTP_ORIGIN": EVIL}, {"HTTP_SEC_FETCH_SITE": "cross-site"}):
+            with self.subTest(headers=headers):
+                response = self.client.post(
+                    "/api/auth/login/passkey/",
+                    {"challenge_id": "x", "credential": {}},
+                    format="json",
+                    **headers,
+                )
+                self.assertError(response, 403, "csrf_failed")

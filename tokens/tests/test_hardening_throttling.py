@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 
+from tokens.browser import device_cookies
 from tokens.models import AuthEvent
 from tokens.tests.mfa import MFA, MfaMixin
 from tokens.tests.support import (
@@ -99,13 +100,11 @@ class BorrowedDeviceCookieTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
             format="json",
         )
         self.assertEqual(response.status_code, 200, response.content)
-        self.device = response.cookies[
-            settings.TOKENS.get("LOGIN_DEVICE_COOKIE_NAME", "login_device")
-        ].value
+        self.device = response.cookies[device_cookies.name()].value
         self.client.cookies.clear()
 
     def guess(self, name, password="wrong", ip="10.0.0.1"):
-        self.client.cookies["login_device"] = self.device
+        self.client.cookies[device_cookies.name()] = self.device
         return self.client.post(
             "/api/auth/login/",
             {"username": name, "password": password},
@@ -130,13 +129,13 @@ class BorrowedDeviceCookieTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
                 {"username": "mallory@example.com", "password": PASSWORD},
                 format="json",
             )
-            cookies.append(response.cookies["login_device"].value)
+            cookies.append(response.cookies[device_cookies.name()].value)
         self.client.cookies.clear()
         self.enrol_totp()
         mfa_token = self.password_step()["mfa_token"]
         answers = []
         for cookie in cookies:
-            self.client.cookies["login_device"] = cookie
+            self.client.cookies[device_cookies.name()] = cookie
             answers.append(self.finish(mfa_token, code="000000").status_code)
         self.assertEqual(answers.count(400), 1)
         self.assertEqual(answers.count(429), len(cookies) - 1)
@@ -224,7 +223,7 @@ class OwnersStepUpTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
             {"username": login_name("alice"), "password": PASSWORD},
             format="json",
         )
-        device = response.cookies["login_device"]
+        device = response.cookies[device_cookies.name()]
         self.assertEqual(device["path"], "/")
         pair = response.json()
         self.client.cookies.clear()
@@ -242,7 +241,7 @@ class OwnersStepUpTests(ThrottleAssertions, MfaMixin, AuthAPITestCase):
             )
         )
         # ... but the owner's browser presents its device cookie.
-        self.client.cookies["login_device"] = device.value
+        self.client.cookies[device_cookies.name()] = device.value
         response = self.post(
             "/api/auth/reauthenticate/", {"password": PASSWORD}, token=pair["access_token"]
         )

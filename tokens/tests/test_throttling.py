@@ -1,6 +1,7 @@
 from django_redis import get_redis_connection
 from redis.cluster import key_slot
 
+from tokens.browser import device_cookies
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -78,7 +79,7 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
     def attempt(self, username="alice", password="wrong", ip="10.0.0.1", device=None):
         self.client.cookies.clear()
         if device is not None:
-            self.client.cookies["login_device"] = device
+            self.client.cookies[device_cookies.name()] = device
         return self.client.post(
             "/api/auth/login/",
             {"username": as_typed(username), "password": password},
@@ -90,7 +91,7 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
         """Log in as ``username`` and return the value of the device cookie it set."""
         response = self.attempt(username=username, password=PASSWORD, ip=ip)
         self.assertEqual(response.status_code, 200, response.content)
-        return response.cookies["login_device"].value
+        return response.cookies[device_cookies.name()].value
 
     @token_settings(LOGIN_FAILURE_MAX_DELAY=8)
     def test_each_failure_doubles_the_clients_wait_up_to_the_cap(self):
@@ -208,14 +209,14 @@ class LoginFailureTests(ThrottleAssertions, AuthAPITestCase):
 
     def test_the_device_cookie_is_signed_httponly_and_sent_to_every_door(self):
         response = self.attempt(password=PASSWORD)
-        cookie = response.cookies["login_device"]
+        cookie = response.cookies[device_cookies.name()]
         self.assertTrue(cookie["httponly"])
         self.assertTrue(cookie["secure"])
         self.assertEqual(cookie["samesite"], "Strict")
         self.assertEqual(cookie["path"], "/")
         self.assertEqual(cookie["max-age"], 365 * 24 * 3600)
         self.assertNotIn("alice", cookie.value)
-        self.assertNotIn("login_device", self.attempt().cookies)
+        self.assertNotIn(device_cookies.name(), self.attempt().cookies)
 
     def test_a_forwarded_for_header_does_not_make_another_client(self):
         self.attempt(username="carol")

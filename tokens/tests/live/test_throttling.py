@@ -2,6 +2,7 @@
 
 import http.cookies
 
+from tokens.browser import device_cookies
 from tokens.models import AuthEvent
 from tokens.tests.servers import AppServer, set_server_password
 from tokens.tests.support import (
@@ -40,7 +41,7 @@ class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTest
         cookies = http.cookies.SimpleCookie()
         for header in headers.get_all("Set-Cookie"):
             cookies.load(header)
-        device = cookies["login_device"].value
+        device = cookies[device_cookies.name()].value
 
         answers = [
             self.login_from(f"127.0.0.{5 + number % 4}", f"guess-{number}") for number in range(60)
