@@ -26,7 +26,7 @@ class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTest
         self.addCleanup(self.server.stop)
 
     def login_from(self, source, password, device=None):
-        headers = {"Cookie": f"login_device={device}"} if device else {}
+        headers = {"Cookie": f"{device_cookies.name()}={device}"} if device else {}
         return self.server.send(
             "POST",
             "/api/auth/login/",
