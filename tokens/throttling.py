@@ -213,21 +213,22 @@ class GuessThrottle:
         limit, window = self.limit()
         since = clock.to_datetime(now - max(memory, window))
         events = AuthEvent.objects.filter(self._events_of_subject(), at__gte=since)
-        guesses = list(events.filter(kind__in=GUESS_FAILED).values_list("at", "ip_address"))
+        guesses = list(events.filter(kind__in=GUESS_FAILED).values_list("pk", "at", "ip_address"))
+        # The log's order, not its times: a success and a failure may share a clock reading.
         last_success = (
             events.filter(kind__in=GUESS_SUCCEEDED, ip_address=self.address or None)
-            .order_by("-at")
-            .values_list("at", flat=True)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
             .first()
-        )
+        ) or 0
         mine = sorted(
             at.timestamp()
-            for at, address in guesses
-            if address == (self.address or None) and (last_success is None or at > last_success)
+            for pk, at, address in guesses
+            if address == (self.address or None) and pk > last_success
         )
         wait = _growing_wait(mine, now) - now
         if limit:
-            recent = sorted(at.timestamp() for at, _ in guesses if at.timestamp() > now - window)
+            recent = sorted(at.timestamp() for _, at, _ in guesses if at.timestamp() > now - window)
             if len(recent) >= limit:
                 wait = max(wait, recent[-limit] + window - now)
         return max(wait, 0.0)
