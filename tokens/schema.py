@@ -145,8 +145,8 @@ ERRORS = {
     ),
     403: OpenApiResponse(
         ErrorSerializer,
-        description="permission_denied, csrf_failed for a cookie-authenticated unsafe request, or "
-        "(login) email_unverified.",
+        description="permission_denied, csrf_failed (a cookie-authenticated unsafe request without "
+        "a valid CSRF token, or a login posted from another site), or (login) email_unverified.",
     ),
     "403-recent": OpenApiResponse(
         ErrorSerializer,

@@ -414,7 +414,7 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
 @document(
     "Change the password; every other session is revoked (with a second factor: recent "
     "authentication with it)",
-    responses(204, 400, 401, "403-recent", 503),
+    responses(204, 400, 401, "403-recent", 429, 503),
 )
 class PasswordView(AuthAPIView):
     """Change the password; every other session of the user is revoked."""

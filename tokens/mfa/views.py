@@ -82,7 +82,7 @@ class TotpView(AuthAPIView):
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Confirm the pending TOTP secret with a code",
-    responses(TotpConfirmedSerializer, "400-code", 401, 403, 503),
+    responses(TotpConfirmedSerializer, "400-code", 401, 403, 429, 503),
 )
 class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
@@ -171,7 +171,7 @@ class PasskeyDetailView(AuthAPIView):
 
 @document(
     "Finish a login with its mfa_token and a code or a passkey answer",
-    responses(LoginResponseSerializer, "400-code", 401, 429, 503),
+    responses(LoginResponseSerializer, "400-code", 401, 403, 429, 503),
     tags=AUTH,
 )
 class LoginMfaView(TokenEndpoint):
@@ -222,7 +222,7 @@ class PasskeyLoginOptionsView(TokenEndpoint):
 
 @document(
     "Log in with a passkey alone (user verification required)",
-    responses(LoginResponseSerializer, "400-code", 429, 503),
+    responses(LoginResponseSerializer, "400-code", 403, 429, 503),
     tags=AUTH,
 )
 class PasskeyLoginView(TokenEndpoint):
