@@ -12,7 +12,7 @@ from tokens.admin import (
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
 )
-from tokens.core import services
+from tokens.core.revocation import revoke_all
 from tokens.models import Session
 
 
@@ -69,5 +69,5 @@ class UserAdmin(
 
     @admin.action(description="Revoke all sessions")
     def revoke_all_sessions(self, request, queryset):
-        revoked = services.revoke_all(queryset, Session.RevokeReason.ADMIN, request=request)
+        revoked = revoke_all(queryset, Session.RevokeReason.ADMIN, request=request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

@@ -5,12 +5,12 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from tokens.users import RevokingUserQuerySet
+from tokens.user_queryset import RevokingUserQuerySet
 
 
 class RevokingUserManager(UserManager):
     """Django's ``UserManager`` whose bulk disable revokes sessions
-    (``tokens.users.RevokingUserQuerySet``).
+    (``tokens.user_queryset.RevokingUserQuerySet``).
     """
 
     def get_queryset(self) -> RevokingUserQuerySet:

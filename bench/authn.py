@@ -2,12 +2,13 @@
 
 ``python -m bench.authn`` (after ``make install``) runs with the production settings bench/run.py
 serves, on its own SQLite file and its own embedded Redis under bench/results/. It opens one real
-session with ``services.login``, then times, in many-iteration batches (median of the batches):
+session with ``tokens.core.issuing.login``, then times, in many-iteration batches (median of
+the batches):
 
 - ``hmget``: a bare ``HMGET`` of that session's hash through the connection the store uses, the
   one round trip every authenticated request must make;
 - ``decode``: verifying the access token (``tokens.core.tokens.decode``), no Redis;
-- ``lookup``: ``tokens.store.store.lookup``, the round trip and what the store makes of it;
+- ``lookup``: ``tokens.store.copies.lookup``, the round trip and what the store makes of it;
 - ``authenticate``: ``AccessTokenAuthentication().authenticate()`` on a DRF request carrying the
   token in its ``Authorization`` header: decode, lookup, metrics, the user.
 
@@ -57,7 +58,7 @@ from bench import seed
 from tokens.authentication import AccessTokenAuthentication
 from tokens.conf import token_settings
 from tokens.core import tokens
-from tokens.store import redis_keys, store
+from tokens.store import copies, redis_keys
 
 
 def timed(call, iterations: int, batches: int) -> tuple[float, float]:
@@ -112,7 +113,7 @@ def main() -> None:
     calls = {
         "hmget": lambda: connection.hmget(key, fields),
         "decode": lambda: tokens.decode(access, tokens.ACCESS),
-        "lookup": lambda: store.lookup(sub, sid),
+        "lookup": lambda: copies.lookup(sub, sid),
         "authenticate": authenticate,
     }
     # Interleaved rounds, so a burst of load on the machine hits every figure alike.

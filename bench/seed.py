@@ -88,18 +88,18 @@ def _in_batches(items, work, batch: int = 500):
 
 
 def project_sessions(count: int, out: str, spread: int) -> dict:
-    """Open ``count`` sessions through ``tokens.core.services.login``; write ``access refresh``
+    """Open ``count`` sessions through ``tokens.core.issuing.login``; write ``access refresh``
     lines.
 
     Exactly what the login view does after checking the password (session record, Redis copy,
     the login signal and its auth event), so the seeded sessions are ordinary sessions.
     """
-    from tokens.core import services
+    from tokens.core.issuing import login
 
     people = _bench_users(spread)
     request = _request()
     started = time.monotonic()
-    pairs = _in_batches(range(count), lambda i: services.login(request, people[i % len(people)]))
+    pairs = _in_batches(range(count), lambda i: login(request, people[i % len(people)]))
     with open(out, "w") as handle:
         handle.write("".join(f"{pair.access_token} {pair.refresh_token}\n" for pair in pairs))
     seconds = time.monotonic() - started
@@ -157,12 +157,10 @@ def peer_sessions(count: int, out: str, spread: int) -> dict:
 
 def _revoke(user, session_id: str) -> None:
     """Revoke one session through the services, as a logout or a user's own revocation does."""
-    from tokens.core import services
+    from tokens.core.revocation import revoke
     from tokens.models import Session
 
-    services.revoke(
-        Session.objects.filter(user_id=user.pk, pk=session_id), Session.RevokeReason.LOGOUT
-    )
+    revoke(Session.objects.filter(user_id=user.pk, pk=session_id), Session.RevokeReason.LOGOUT)
 
 
 def _redis():
@@ -207,19 +205,20 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
     """Redis bytes per live session at ``count`` live sessions, tombstones included.
 
     Everything goes through the public services, one call per session as the views make them:
-    ``services.login`` opens ``count / (1 - revoke_share)`` sessions (one user each),
-    ``services.revoke`` revokes ``revoke_share`` of them (each leaves its tombstone),
-    so ``count`` stay live; ``services.rotate`` rotates a sample of the live ones once (no grace
-    window, so no successor pair stays behind). Bytes are ``INFO memory`` ``used_memory`` deltas;
-    ``MEMORY USAGE`` of every key of one sample session is given too. Run it on a Redis database
-    nobody else writes to.
+    ``tokens.core.issuing.login`` opens ``count / (1 - revoke_share)`` sessions (one user each),
+    ``tokens.core.revocation.revoke`` revokes ``revoke_share`` of them (each leaves its tombstone),
+    so ``count`` stay live; ``tokens.core.rotation.rotate`` rotates a sample of the live ones once
+    (no grace window, so no successor pair stays behind). Bytes are ``INFO memory``
+    ``used_memory`` deltas; ``MEMORY USAGE`` of every key of one sample session is given too. Run
+    it on a Redis database nobody else writes to.
     """
     import math
 
     from django.conf import settings
     from django.test import override_settings
 
-    from tokens.core import services
+    from tokens.core.issuing import login
+    from tokens.core.rotation import rotate
 
     connection = _redis()
     request = _request()
@@ -230,7 +229,7 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
     base_memory = _used_memory(connection)
 
     started = time.monotonic()
-    pairs = _in_batches(people, lambda user: services.login(request, user))
+    pairs = _in_batches(people, lambda user: login(request, user))
     open_seconds = time.monotonic() - started
     opened_memory = _used_memory(connection)
     opened_keys = connection.dbsize()
@@ -252,13 +251,13 @@ def memory(count: int, revoke_share: float, rotate_sample: int) -> dict:
     sample = pairs[: min(rotate_sample, count)]
     tokens_settings = dict(settings.TOKENS)
     with override_settings(TOKENS={**tokens_settings, "ROTATION_GRACE_PERIOD": 0}):
-        rotated = _in_batches(sample, lambda pair: services.rotate(request, pair.refresh_token))
+        rotated = _in_batches(sample, lambda pair: rotate(request, pair.refresh_token))
     rotated_memory = _used_memory(connection)
     rotated_keys = connection.dbsize()
     per_rotation = (rotated_memory - revoked_memory) / len(sample)
     sample_rotated = _keys_of(connection, rotated[0].session_id)
     # One rotation with the configured grace window: the successor pair kept for it.
-    successor = services.rotate(request, rotated[0].refresh_token)
+    successor = rotate(request, rotated[0].refresh_token)
     sample_grace = _keys_of(connection, successor.session_id)
 
     return {
@@ -327,7 +326,7 @@ def expiry(count: int, revoke_share: float, lifetime: int, wait: float) -> dict:
     from django.conf import settings
     from django.test import override_settings
 
-    from tokens.core import services
+    from tokens.core.issuing import login
 
     connection = _redis()
     request = _request()
@@ -342,7 +341,7 @@ def expiry(count: int, revoke_share: float, lifetime: int, wait: float) -> dict:
     }
     with override_settings(TOKENS=short):
         started = time.monotonic()
-        pairs = _in_batches(people, lambda user: services.login(request, user))
+        pairs = _in_batches(people, lambda user: login(request, user))
         opened = time.monotonic()
         opened_keys = connection.dbsize() - base_keys
         _in_batches(
@@ -373,16 +372,16 @@ def _filler(index: int) -> tuple[int, str]:
 
 
 def _template(connection) -> tuple[str, dict, str, int]:
-    """A real session's hash (key name and fields), opened through ``services.login``: the filler's
-    model.
+    """A real session's hash (key name and fields), opened through ``tokens.core.issuing.login``:
+    the filler's model.
 
     Whatever layout the store gives a live session, the filler copies it; only the session id
     (and the user id in the key's hash tag and in the fields) differ.
     """
-    from tokens.core import services
+    from tokens.core.issuing import login
 
     user = _bench_users(1)[0]
-    pair = services.login(_request(), user)
+    pair = login(_request(), user)
     names = [
         key
         for key in connection.scan_iter(match=f"*{pair.session_id}*", count=10_000)

@@ -13,7 +13,8 @@ from django.utils.html import format_html
 
 from tokens.browser.csp import content_security_policy
 from tokens.browser.devices import device_name
-from tokens.core import degraded, services
+from tokens.core import degraded
+from tokens.core.revocation import forget_rolled_back_revocations, revoke
 from tokens.exceptions import DATABASE_FAULTS
 from tokens.lifecycle import services as lifecycle
 from tokens.mfa import factors
@@ -43,7 +44,7 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
         try:
             response = view(request, *args, **kwargs)
         except DATABASE_FAULTS:
-            services.forget_rolled_back_revocations()
+            forget_rolled_back_revocations()
             self.message_user(request, self.database_unavailable_message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         if degraded.writes_alone() > alone:
@@ -222,7 +223,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
 
     @admin.action(description="Revoke selected sessions", permissions=["view"])
     def revoke_selected(self, request, queryset):
-        revoked = services.revoke(queryset, Session.RevokeReason.ADMIN, request)
+        revoked = revoke(queryset, Session.RevokeReason.ADMIN, request)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
 

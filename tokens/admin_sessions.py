@@ -1,5 +1,5 @@
 """The Django sessions of each user (the admin's sign-in): recorded when Django logs the user in,
-ended whenever all of the user's sessions end (``tokens.core.services.revoke_all``).
+ended whenever all of the user's sessions end (``tokens.core.revocation.revoke_all``).
 
 The record is a table, not Redis, so losing Redis forgets no session; the sessions themselves
 are ended through the configured ``SESSION_ENGINE``, whatever stores them. A backend that keeps

@@ -7,7 +7,8 @@ from rest_framework.authentication import CSRFCheck
 
 from tokens.browser.cookies import access_cookie_name
 from tokens.conf import token_settings
-from tokens.core import services, tokens
+from tokens.core import tokens
+from tokens.core.lookup import live_session, verify_presented
 from tokens.exceptions import (
     REDIS_FAILURES,
     AuthError,
@@ -54,8 +55,8 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
         # costs as much again as the observation.
         started = perf_counter()
         try:
-            token = services.verify_presented(request, raw, tokens.ACCESS)
-            token.session = services.live_session(token)
+            token = verify_presented(request, raw, tokens.ACCESS)
+            token.session = live_session(token)
             if via_cookie:
                 self.enforce_csrf(request)
         except (AuthError, *REDIS_FAILURES) as exc:

@@ -7,14 +7,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
 from tokens.conf import DEFAULTS, token_settings
 from tokens.core import claims, signing_keys
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle.services import VERIFICATION_MODES
 from tokens.operations import exposition
-from tokens.store import store
+from tokens.store import server
 
 # The one eviction policy under which Redis drops nothing (docs/operations.md says why).
 EVICTION_POLICY = "noeviction"
@@ -104,9 +103,8 @@ def check_extension_points(app_configs: Any, **kwargs: Any) -> list[checks.Check
     """The hooks named by import strings exist, and ``CLAIMS`` overrides no protected claim."""
     errors: list[checks.CheckMessage] = []
     for name in IMPORT_STRINGS:
-        value = getattr(token_settings, name)
         try:
-            value and import_string(value)
+            token_settings.imported(name)
         except ImportError as exc:
             errors.append(
                 checks.Error(f"TOKENS[{name!r}] cannot be imported: {exc}", id="tokens.E009")
@@ -179,7 +177,7 @@ def check_redis_eviction(app_configs: Any, **kwargs: Any) -> list[checks.CheckMe
     counters.
     """
     try:
-        policy = store.eviction_policy()
+        policy = server.eviction_policy()
     except StoreUnavailableError:
         # CONFIG refused (managed services often disable it) or Redis not reachable: nothing to
         # judge.

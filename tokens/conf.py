@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 
 DEFAULTS: dict[str, Any] = {
     # HS256 secret for access tokens, used as given (only when ACCESS_ALGORITHM is HS256).
@@ -165,9 +166,25 @@ class TokenSettings:
         self.__dict__[name] = value
         return value
 
+    def imported(self, name: str) -> Any:
+        """What the import string of setting ``name`` names (None when it is empty), imported once:
+        ``import_string`` costs a module lookup and an attribute walk, on every login otherwise.
+        """
+        if name not in _imported:
+            path = getattr(self, name)
+            _imported[name] = import_string(path) if path else None
+        return _imported[name]
+
     def reload(self) -> None:
-        """Forget every value read, so the next access reads ``settings.TOKENS`` again."""
+        """Forget every value read and imported, so the next access reads ``settings.TOKENS``
+        again.
+        """
         self.__dict__.clear()
+        _imported.clear()
+
+
+# What ``TokenSettings.imported`` imported, by setting name, until ``settings.TOKENS`` changes.
+_imported: dict[str, Any] = {}
 
 
 token_settings = TokenSettings()

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tokens.conf import token_settings
-from tokens.core import services
+from tokens.core.revocation import forget_rolled_back_revocations
 from tokens.exceptions import DATABASE_FAULTS, ServiceUnavailable, to_api_error, www_authenticate
 from tokens.operations import metrics
 
@@ -16,7 +16,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ServiceUnavailable):
         metrics.UNAVAILABLE.labels(metrics.unavailable_cause(original)).inc()
         if isinstance(original, DATABASE_FAULTS):
-            services.forget_rolled_back_revocations()
+            forget_rolled_back_revocations()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

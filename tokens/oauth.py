@@ -1,7 +1,7 @@
 """Endpoints for other services: revocation (RFC 7009), introspection (RFC 7662) and the JWKS.
 
-Both token endpoints find sessions as every other endpoint does (``services.live_session``),
-and revoking a token revokes its whole session.
+Both token endpoints find sessions as every other endpoint does
+(``tokens.core.lookup.live_session``), and revoking a token revokes its whole session.
 """
 
 from functools import partial
@@ -13,7 +13,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tokens import schema
-from tokens.core import services, signing_keys, tokens
+from tokens.core import signing_keys, tokens
+from tokens.core.lookup import live_session
+from tokens.core.revocation import revoke
 from tokens.exceptions import (
     AuthError,
     StoreUnavailableError,
@@ -71,7 +73,7 @@ class RevokeView(TokenEndpoint):
         token = verified_token(serializer.validated_data["token"])
         if token is not None:
             own = Session.objects.filter(pk=token["sid"], user_id=user_pk(token["sub"]))
-            services.revoke(own, Session.RevokeReason.RFC7009, request)
+            revoke(own, Session.RevokeReason.RFC7009, request)
         # RFC 7009 section 2.2: an invalid or unknown token is answered with 200 too.
         return Response(status=200)
 
@@ -100,7 +102,7 @@ def introspection(raw: str) -> dict:
         if token is None:
             return inactive
         # The same check as an authenticated request.
-        session = services.live_session(token)
+        session = live_session(token)
     except StoreUnavailableError:
         raise
     except AuthError:

@@ -1,11 +1,22 @@
 """The browsable API's login pages: a form for a person, not a 405 and three fields."""
 
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.reverse import reverse
 
-from tokens.mfa.serializers import MfaLoginFormSerializer
-from tokens.serializers import LoginFormSerializer
+# The browsable API's form for each login step ("password", "second_factor"), registered by the
+# serializer that defines it (``login_form``), so the renderer knows no feature.
+FORMS: dict[str, type[serializers.Serializer]] = {}
+
+
+def login_form(step: str):
+    """Class decorator: the browsable API's form for the login step ``step``."""
+
+    def register(form: type[serializers.Serializer]) -> type[serializers.Serializer]:
+        FORMS[step] = form
+        return form
+
+    return register
 
 
 class LoginPageRenderer(BrowsableAPIRenderer):
@@ -56,9 +67,9 @@ class LoginPageRenderer(BrowsableAPIRenderer):
             return super().get_rendered_html_form(data, view, method, request)
         mfa_token = self.second_step(data, view)
         if mfa_token is not None:
-            form = MfaLoginFormSerializer()
+            form = FORMS["second_factor"]()
             form.fields["mfa_token"].initial = mfa_token
             return self.render_form_for_serializer(form)
         # LoginSerializer's separate e-mail field is for API clients; its username field takes
         # either.
-        return self.render_form_for_serializer(LoginFormSerializer())
+        return self.render_form_for_serializer(FORMS["password"]())

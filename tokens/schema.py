@@ -2,8 +2,9 @@
 
 Each view carries its documentation as a decorator above its class, ``@document(...)``: a summary
 and the responses, built from the error responses of the API contract (``ERRORS``, through
-``responses()``) and the bodies only the document names, which live here. The request body is
-the view's serializer's. Here too: the bearer scheme of ``AccessTokenAuthentication`` (so Swagger
+``responses()``) and the bodies only the document names, which live here; a feature's own bodies
+live beside its serializers, and its views hand them to ``responses()``. The request body is the
+view's serializer's. Here too: the bearer scheme of ``AccessTokenAuthentication`` (so Swagger
 UI's Authorize works), registered when ``TokensConfig.ready()`` imports this module, and the views
 serving the document.
 """
@@ -23,16 +24,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
-
-from tokens.lifecycle.serializers import (
-    AcceptedSerializer,
-)
-from tokens.mfa.serializers import (
-    MfaRequiredSerializer,
-)
-from tokens.serializers import (
-    UserSerializer,
-)
 
 
 class AccessTokenScheme(OpenApiAuthenticationExtension):
@@ -78,10 +69,6 @@ class TokenPairSerializer(serializers.Serializer):
         help_text="Seconds the refresh token lives unless rotated."
     )
     session_id = serializers.UUIDField()
-
-
-class LoginResponseSerializer(TokenPairSerializer):
-    user = UserSerializer()
 
 
 class IntrospectionSerializer(serializers.Serializer):
@@ -205,26 +192,12 @@ def responses(success, *statuses: int | str) -> dict:
     }
 
 
-VERIFICATION_ACCEPTED = {
-    202: OpenApiResponse(
-        AcceptedSerializer, description="verification_sent, whoever the address belongs to."
-    )
-}
-RESET_ACCEPTED = {
-    202: OpenApiResponse(AcceptedSerializer, description="reset_sent, for any address.")
-}
 ACCOUNTS = ("accounts",)
 AUTH = ("auth",)
 OAUTH = ("oauth",)
 OPERATIONS = ("operations",)
 MFA_TAGS = ("second factors",)
 
-MFA_REQUIRED = OpenApiResponse(
-    MfaRequiredSerializer,
-    description="mfa_required: the password is right and the user has a second factor, finish at "
-    "login/mfa/ with the mfa_token; email_unverified: the address is not verified yet (detail and "
-    "code only); csrf_failed.",
-)
 REVOKED = OpenApiResponse(description="Revoked, or the token was not live (RFC 7009).")
 NOT_READY = OpenApiResponse(
     NotReadySerializer,

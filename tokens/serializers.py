@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tokens.browser.devices import device_name
+from tokens.renderers import login_form
+from tokens.schema import TokenPairSerializer
 from tokens.users import pk_json
 
 # Generous bounds: long enough for any real credential or token, short enough to refuse junk early.
@@ -38,6 +40,7 @@ class LoginSerializer(serializers.Serializer):
         return self.validated_data.get("username") or self.validated_data["email"]
 
 
+@login_form("password")
 class LoginFormSerializer(serializers.Serializer):
     """The browsable API's login form: what a person expects; the request it sends is
     LoginSerializer's.
@@ -212,3 +215,9 @@ class TokenRequestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="access_token or refresh_token; any other value is ignored",
     )
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    """Login's answer, for the document: the pair and the user."""
+
+    user = UserSerializer()

@@ -8,13 +8,14 @@ from django.contrib.auth import get_user_model, user_logged_in, user_login_faile
 from django.db.models.signals import post_save, pre_delete, pre_save
 
 from tokens import admin_sessions
-from tokens.core import services
+from tokens.core.events import record_event
+from tokens.core.revocation import revoke_all
 from tokens.models import AuthEvent, Session
 from tokens.users import find_by_login_name
 
 
 def record_login(sender: type, request: Any, user: Any, **kwargs: Any) -> None:
-    services.record_event(AuthEvent.Kind.LOGIN_SUCCEEDED, request, user)
+    record_event(AuthEvent.Kind.LOGIN_SUCCEEDED, request, user)
 
 
 def record_login_failure(
@@ -26,7 +27,7 @@ def record_login_failure(
     """
     name = credentials.get("username")
     user = find_by_login_name(name) if isinstance(name, str) and name else None
-    services.record_event(
+    record_event(
         AuthEvent.Kind.LOGIN_FAILED,
         request,
         None,
@@ -47,13 +48,13 @@ def revoke_when_disabled(sender: Any, instance: Any, raw: bool = False, **kwargs
     instance._being_disabled = sender._default_manager.filter(
         pk=instance.pk, is_active=True
     ).exists()
-    services.revoke_all(instance, Session.RevokeReason.USER_DISABLED)
+    revoke_all(instance, Session.RevokeReason.USER_DISABLED)
 
 
 def record_disabling(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     """Log the save that turned an active user inactive (saving it again logs nothing)."""
     if getattr(instance, "_being_disabled", False):
-        services.record_event(AuthEvent.Kind.USER_DISABLED, None, instance)
+        record_event(AuthEvent.Kind.USER_DISABLED, None, instance)
         instance._being_disabled = False
 
 
@@ -61,7 +62,7 @@ def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Deleting a user (``delete()`` or ``QuerySet.delete()``) revokes its sessions in the same
     transaction.
     """
-    services.revoke_all(instance, Session.RevokeReason.USER_DELETED)
+    revoke_all(instance, Session.RevokeReason.USER_DELETED)
 
 
 def connect_receivers() -> None:

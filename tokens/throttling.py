@@ -25,7 +25,8 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from tokens.browser import device_cookies
 from tokens.conf import token_settings
-from tokens.core import client, clock, services
+from tokens.core import client, clock
+from tokens.core.events import record_event
 from tokens.exceptions import (
     InvalidCodeError,
     InvalidCredentialsError,
@@ -34,7 +35,7 @@ from tokens.exceptions import (
     ThrottledError,
 )
 from tokens.models import AuthEvent
-from tokens.store import redis_keys, store
+from tokens.store import counters, guesses, redis_keys
 from tokens.users import find_by_login_name
 
 Result = TypeVar("Result")
@@ -70,7 +71,7 @@ class RedisCounterThrottle(SimpleRateThrottle):
         if ident is None or num_requests is None or duration is None:
             return True
         try:
-            count, ttl = store.hit(redis_keys.throttle(str(self.scope), ident), duration)
+            count, ttl = counters.hit(redis_keys.throttle(str(self.scope), ident), duration)
         except StoreUnavailableError:
             # A request rate lives in Redis only: while it cannot count, requests go through
             # rather than the whole service failing with it. Wrong guesses stay counted
@@ -169,7 +170,7 @@ class GuessThrottle:
     def wait(self) -> float:
         """Seconds before this client may guess at the subject again (0: now)."""
         try:
-            wait = store.login_wait(self.key, self.subject_key, clock.time(), self.limit()[0])
+            wait = guesses.login_wait(self.key, self.subject_key, clock.time(), self.limit()[0])
         except StoreUnavailableError:
             return self.database_wait()
         if GuessThrottle.refused_at is not None:
@@ -179,7 +180,7 @@ class GuessThrottle:
     def failed(self) -> None:
         # Without Redis the wrong guess is still an auth event, which ``database_wait`` counts.
         try:
-            store.login_failed(
+            guesses.login_failed(
                 self.key,
                 self.subject_key,
                 clock.time(),
@@ -198,7 +199,7 @@ class GuessThrottle:
     def succeeded(self) -> None:
         # Without Redis the success is an auth event too: it ends the run ``database_wait`` counts.
         with suppress(StoreUnavailableError):
-            store.login_succeeded(self.key)
+            guesses.login_succeeded(self.key)
 
     def database_wait(self) -> float:
         """The wait counted from the auth event log, for while Redis cannot count.
@@ -290,9 +291,9 @@ def guarded(
 
 def _record(kind: str, request, subject: Subject, detail: str) -> None:
     if subject.user is not None:
-        services.record_event(kind, request, subject.user, detail=detail)
+        record_event(kind, request, subject.user, detail=detail)
     else:
-        services.record_event(kind, request, None, username=subject.name[:254], detail=detail)
+        record_event(kind, request, None, username=subject.name[:254], detail=detail)
 
 
 def check_password(request, user, password: str, detail: str) -> None:

@@ -1,14 +1,13 @@
 """Users as the tokens app sees them.
 
 ``TokenUser``: the user of an access token, its id and username without SQL, the row only when
-something else is asked. ``RevokingUserQuerySet``: bulk changes that disable users revoke their
-sessions, for any user model whose manager uses it.
+something else is asked; the primary key a ``sub`` claim names; the account a login name finds.
 """
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections, models, transaction
+from django.db import connections
 from django.utils.functional import SimpleLazyObject, empty
 
 from tokens.core.database import retry_read
@@ -105,27 +104,3 @@ class TokenUser(SimpleLazyObject):
     def __bool__(self):
         # DRF's IsAuthenticated asks ``bool(request.user)`` first: a user, without loading it.
         return True
-
-
-class RevokingUserQuerySet(models.QuerySet):
-    """A user queryset whose bulk disable revokes the users' sessions, as ``save()`` does.
-
-    ``QuerySet.update()`` sends no signal, so ``tokens.signals`` cannot see it: give the user
-    model's manager this queryset (``UserManager.from_queryset(RevokingUserQuerySet)``).
-    ``delete()`` needs nothing: it sends ``pre_delete`` for every user, which the app answers.
-    """
-
-    def update(self, **kwargs):
-        if "is_active" not in kwargs or kwargs["is_active"]:
-            return super().update(**kwargs)
-        # services import models: import it when used, not with the user model.
-        from tokens.core import services
-        from tokens.models import AuthEvent, Session
-
-        with transaction.atomic(using=self.db):
-            disabled = list(self.filter(is_active=True))
-            services.revoke_all(self, Session.RevokeReason.USER_DISABLED)
-            updated = super().update(**kwargs)
-            for user in disabled:
-                services.record_event(AuthEvent.Kind.USER_DISABLED, None, user)
-        return updated

@@ -7,7 +7,6 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
-from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
@@ -30,8 +29,13 @@ from tokens.browser.cookies import (
     set_token_cookies,
 )
 from tokens.conf import token_settings
-from tokens.core import claims, clock, services
+from tokens.core import claims, clock
 from tokens.core.database import retry_read
+from tokens.core.events import record_event
+from tokens.core.issuing import login
+from tokens.core.logout import logout
+from tokens.core.revocation import revoke, revoke_all
+from tokens.core.rotation import rotate
 from tokens.exceptions import (
     InvalidCredentialsError,
     ReauthenticationRequired,
@@ -42,6 +46,7 @@ from tokens.handlers import exception_handler
 from tokens.lifecycle import mail
 from tokens.lifecycle import services as lifecycle
 from tokens.mfa import factors
+from tokens.mfa.serializers import MFA_REQUIRED
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
 from tokens.parsers import JSONParser
@@ -52,8 +57,6 @@ from tokens.permissions import (
 )
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
-    MFA_REQUIRED,
-    LoginResponseSerializer,
     TokenPairSerializer,
     document,
     responses,
@@ -61,6 +64,7 @@ from tokens.schema import (
 from tokens.serializers import (
     MAX_TOKEN_LENGTH,
     CurrentSessionSerializer,
+    LoginResponseSerializer,
     LoginSerializer,
     NoBodySerializer,
     PasswordChangeSerializer,
@@ -134,13 +138,13 @@ def logged_in(request, user, amr: Sequence[str]) -> Response:
         and not device_cookies.known_device(request, user)
     )
     fingerprint = binding.new_fingerprint() if binding.enabled() else None
-    pair = services.login(request, user, fingerprint and binding.digest(fingerprint), amr=amr)
+    pair = login(request, user, fingerprint and binding.digest(fingerprint), amr=amr)
     metrics.LOGINS.labels("succeeded").inc()
     # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
     # at once.
     request.user = user
     # USER_SERIALIZER renders the user, given the request as a view's serializer is.
-    user_serializer = import_string(token_settings.USER_SERIALIZER)
+    user_serializer = token_settings.imported("USER_SERIALIZER")
     body = {**pair.body(), "user": user_serializer(user, context={"request": request}).data}
     response = Response(body)
     set_login_cookies(request, response, body, fingerprint)
@@ -204,7 +208,7 @@ class LoginView(TokenEndpoint):
 
     def get_serializer_class(self):
         """``LOGIN_SERIALIZER``: it validates the body and offers ``identifier``, the name tried."""
-        return import_string(token_settings.LOGIN_SERIALIZER)
+        return token_settings.imported("LOGIN_SERIALIZER")
 
     def post(self, request):
         serializer = cast(LoginSerializer, self.valid_serializer(request))
@@ -267,7 +271,7 @@ class RefreshView(TokenEndpoint):
 
     def post(self, request):
         raw = self.presented_token(request, refresh_cookie_name())
-        body = services.rotate(request, raw).body()
+        body = rotate(request, raw).body()
         response = Response(body)
         set_token_cookies(response, body)
         return response
@@ -284,7 +288,7 @@ class LogoutView(TokenEndpoint):
 
     def post(self, request):
         raw = self.presented_token(request, access_cookie_name(), refresh_cookie_name())
-        services.logout(request, raw)
+        logout(request, raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response
@@ -296,7 +300,7 @@ class LogoutAllView(AuthAPIView):
     """End every session of the user, this one included."""
 
     def post(self, request):
-        services.revoke_all(request.user, Session.RevokeReason.LOGOUT_ALL, request=request)
+        revoke_all(request.user, Session.RevokeReason.LOGOUT_ALL, request=request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_token_cookies(response)
         return response
@@ -314,7 +318,7 @@ class LogoutOthersView(AuthAPIView):
     permission_classes = (IsAuthenticated, RecentAuthentication)
 
     def post(self, request):
-        services.revoke_all(
+        revoke_all(
             request.user,
             Session.RevokeReason.USER_REVOKED,
             keep_session_id=request.auth["sid"],
@@ -357,7 +361,7 @@ class SessionDetailView(AuthAPIView):
         if str(session_id) != request.auth["sid"] and not authenticated_recently(request):
             raise ReauthenticationRequired()
         own = Session.objects.live().filter(user_id=request.user.pk, pk=session_id)
-        if not services.revoke(own, Session.RevokeReason.USER_REVOKED, request):
+        if not revoke(own, Session.RevokeReason.USER_REVOKED, request):
             raise NotFound("No such session.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -440,13 +444,13 @@ class PasswordView(AuthAPIView):
         with transaction.atomic():
             request.user.set_password(data["new_password"])
             request.user.save(update_fields=["password"])
-            services.revoke_all(
+            revoke_all(
                 request.user,
                 Session.RevokeReason.PASSWORD_CHANGED,
                 keep_session_id=request.auth["sid"],
                 request=request,
             )
-            services.record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
+            record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         mail.notify(request.user, "password_changed", {"reset": False}, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

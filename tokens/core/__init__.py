@@ -1,3 +1,3 @@
-"""The core of the session layer: token classes, signing keys, the clock and the services that
-combine them.
+"""The core of the session layer: token classes, signing keys, the clock, and the modules that
+combine them with the store and the database to issue, rotate, find and revoke sessions.
 """

@@ -2,8 +2,8 @@
 
 They are kept with the session, in its row (``Session.claims``) and in its Redis copy, and the
 rotation statement returns them, so a refresh carries them forward without another read. They
-change only when the user proves a credential again (``services.reauthenticate``), and then
-name that proof alone.
+change only when the user proves a credential again
+(``tokens.core.rotation.reauthenticate``), and then name that proof alone.
 
 ``auth_time`` is when the user last proved a credential in the session, in seconds since the epoch;
 ``amr`` the methods of that proof (RFC 8176 section 2). The carrier is general: whatever
@@ -13,8 +13,6 @@ there, and a token's own fields (``RESERVED``) are never overridden by them.
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-
-from django.utils.module_loading import import_string
 
 from tokens.browser import binding
 from tokens.conf import token_settings
@@ -58,7 +56,7 @@ def session_claims(user, *, auth_time: int, amr: Iterable[str]) -> dict[str, Any
 
 def claims_hook() -> Callable[[Any], Mapping[str, Any]] | None:
     """The function the ``CLAIMS`` setting names, or None."""
-    return import_string(token_settings.CLAIMS) if token_settings.CLAIMS else None
+    return token_settings.imported("CLAIMS")
 
 
 def hook_claims(user) -> dict[str, Any]:

@@ -24,3 +24,8 @@ def to_datetime(epoch: float) -> datetime:
 def datetime_now() -> datetime:
     """Return the current time as an aware UTC datetime (what the database records)."""
     return to_datetime(time())
+
+
+def to_epoch(moment: datetime) -> int:
+    """A datetime as whole seconds since the epoch, as tokens carry their times."""
+    return int(moment.timestamp())

@@ -8,12 +8,12 @@ epoch does that:
 - the record holds the epoch (``tokens.models.StoreEpoch``), and every write made without the
   copy moves it on, in the write's own transaction;
 - Redis holds the epoch under one key with a lease of ``STORE_EPOCH_LEASE`` seconds, renewed by
-  every lookup (the lookup's round trip, no more); every copy carries the epoch it was written in,
-  and a live copy is trusted only when it carries the epoch Redis holds. A tombstone is always
-  trusted: it only ever refuses;
+  lookups (in the lookup's round trip, each process at most every half lease); every copy carries
+  the epoch it was written in, and a live copy is trusted only when it carries the epoch Redis
+  holds. A tombstone is always trusted: it only ever refuses;
 - when Redis holds no epoch (restarted, flushed, or the lease lapsed), the next lookup reads the
   record's epoch together with the session's row (one statement) and gives it to Redis
-  (``store.publish_epoch``), whose copies of older epochs then count as misses;
+  (``tokens.store.epoch.publish_epoch``), whose copies of older epochs then count as misses;
 - a process that wrote the record alone during an outage gives Redis the record's epoch as soon as
   its breaker closes.
 
@@ -35,7 +35,7 @@ from tokens.core.database import retry_read
 from tokens.exceptions import DATABASE_FAULTS, StoreUnavailableError
 from tokens.models import StoreEpoch
 from tokens.operations import metrics
-from tokens.store import store
+from tokens.store import epoch as store_epoch
 from tokens.store.breaker import breaker
 
 # Whether this process wrote the record alone since Redis last answered it.
@@ -108,11 +108,11 @@ def learn_epoch() -> None:
     ask Redis, or, when it holds none, give it the record's. A copy written without an epoch would
     never be trusted.
     """
-    if store.known_epoch() is not None:
+    if store_epoch.known_epoch() is not None:
         return
     asked_at = time.time()
     try:
-        if store.read_epoch() is not None:
+        if store_epoch.read_epoch() is not None:
             return
     except StoreUnavailableError:
         return  # the write that follows meets the same failure and goes degraded
@@ -124,7 +124,7 @@ def publish(epoch: int, asked_at: float) -> int | None:
     Redis holds now, or None when it cannot be told.
     """
     try:
-        return store.publish_epoch(epoch, asked_at)
+        return store_epoch.publish_epoch(epoch, asked_at)
     except StoreUnavailableError:
         return None
 

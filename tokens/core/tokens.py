@@ -59,7 +59,7 @@ class BaseToken(Token):
         "iat": int,
         "exp": int,
     }
-    # The session's live copy, set by whoever looked it up (``services.live_session``).
+    # The session's live copy, set by whoever looked it up (``tokens.core.lookup.live_session``).
     session: Any = None
 
     @property

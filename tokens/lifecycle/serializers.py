@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from tokens.lifecycle import keys
@@ -119,3 +120,14 @@ class ValidKeySerializer(serializers.Serializer):
 class VerifiedSerializer(serializers.Serializer):
     email = serializers.EmailField(help_text="The address now verified (the account's address).")
     verified = serializers.BooleanField()
+
+
+# The 202 answers of the account endpoints, for the document.
+VERIFICATION_ACCEPTED = {
+    202: OpenApiResponse(
+        AcceptedSerializer, description="verification_sent, whoever the address belongs to."
+    )
+}
+RESET_ACCEPTED = {
+    202: OpenApiResponse(AcceptedSerializer, description="reset_sent, for any address.")
+}

@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
 from tokens.conf import token_settings
-from tokens.core import clock, services
+from tokens.core import clock
+from tokens.core.events import record_event
+from tokens.core.revocation import revoke_all
 from tokens.exceptions import EmailUnverifiedError, InvalidKeyError
 from tokens.lifecycle import keys, mail, throttling
 from tokens.models import AuthEvent, EmailVerification, Session
@@ -151,7 +153,7 @@ def _create_account(request, address: str, password: str, username: str | None) 
     user.set_password(password)
     with transaction.atomic():
         user.save()
-        services.record_event(AuthEvent.Kind.SIGNED_UP, request, user)
+        record_event(AuthEvent.Kind.SIGNED_UP, request, user)
         if token_settings.EMAIL_VERIFICATION == NONE:
             verification = None
         else:
@@ -181,7 +183,7 @@ def request_password_reset(request, address: str) -> None:
     """
     address = normalize(address)
     users = [user for user in users_with_address(address).order_by("pk") if can_reset(user)]
-    services.record_event(
+    record_event(
         AuthEvent.Kind.PASSWORD_RESET_REQUESTED,
         request,
         users[0] if users else None,
@@ -206,9 +208,7 @@ def can_reset(user) -> bool:
 
 def mail_reset_link(request, user) -> None:
     """Mail a reset link to ``user`` now: staff chose to, so the per-address limit is not asked."""
-    services.record_event(
-        AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff"
-    )
+    record_event(AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff")
     stamp = keys.new_reset_stamp()
     keys.keep_reset_stamp(user, stamp)
     mail.send("password_reset", address_of(user), _reset_context(user, stamp))
@@ -236,8 +236,8 @@ def reset_password(request, user, password: str) -> None:
         EmailVerification.objects.filter(
             user_id=user.pk, purpose=EmailVerification.Purpose.SIGNUP
         ).delete()
-        services.revoke_all(user, Session.RevokeReason.PASSWORD_RESET, request=request)
-        services.record_event(AuthEvent.Kind.PASSWORD_RESET, request, user)
+        revoke_all(user, Session.RevokeReason.PASSWORD_RESET, request=request)
+        record_event(AuthEvent.Kind.PASSWORD_RESET, request, user)
     mail.notify(user, "password_changed", {"reset": True}, request)
 
 
@@ -263,9 +263,7 @@ def request_email_change(request, user, address: str) -> None:
             email=address,
             replaces=current,
         )
-        services.record_event(
-            AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request, user, detail=address[:200]
-        )
+        record_event(AuthEvent.Kind.EMAIL_CHANGE_REQUESTED, request, user, detail=address[:200])
     context = _verification_context(user, verification.pk, verification.purpose)
     send_limited("confirm_email_change", address, context)
 
@@ -290,11 +288,9 @@ def verify_email(request, key: str) -> str:
                 user.save(update_fields=[email_field()])
                 # The new address is proven, so a pending sign-up verification is settled too.
                 EmailVerification.objects.filter(user_id=user.pk).delete()
-                services.record_event(
-                    AuthEvent.Kind.EMAIL_CHANGED, request, user, detail=address[:200]
-                )
+                record_event(AuthEvent.Kind.EMAIL_CHANGED, request, user, detail=address[:200])
             else:
-                services.record_event(AuthEvent.Kind.EMAIL_VERIFIED, request, user)
+                record_event(AuthEvent.Kind.EMAIL_VERIFIED, request, user)
     except IntegrityError:
         raise InvalidKeyError("the address was taken meanwhile") from None
     if change and previous:

@@ -6,7 +6,7 @@ notices (``tokens.lifecycle.mail.notify``) are not counted here at all.
 """
 
 from tokens.conf import token_settings
-from tokens.store import redis_keys, store
+from tokens.store import counters, redis_keys
 from tokens.store.redis_keys import name_digest
 from tokens.throttling import LoginIPThrottle
 
@@ -43,7 +43,7 @@ def address_allows(address: str) -> bool:
     limit, window = MailIPThrottle().parse_rate(rate)
     if limit is None or window is None:
         return True
-    count, _ = store.hit(
+    count, _ = counters.hit(
         redis_keys.throttle(ADDRESS_SCOPE, name_digest(canonical(address))), window
     )
     return count <= limit

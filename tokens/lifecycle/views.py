@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from tokens import schema
 from tokens.lifecycle import services
 from tokens.lifecycle.serializers import (
+    RESET_ACCEPTED,
+    VERIFICATION_ACCEPTED,
     AddressSerializer,
     KeySerializer,
     PasswordResetCheckSerializer,
@@ -19,7 +21,7 @@ from tokens.lifecycle.serializers import (
 )
 from tokens.lifecycle.throttling import MailIPThrottle
 from tokens.permissions import RecentAuthentication
-from tokens.schema import RESET_ACCEPTED, VERIFICATION_ACCEPTED, responses
+from tokens.schema import responses
 from tokens.views import AuthAPIView, TokenEndpoint
 
 # The 202 bodies: one per kind of mail, the same whoever the address belongs to.

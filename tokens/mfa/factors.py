@@ -15,12 +15,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from tokens.conf import token_settings
-from tokens.core import claims, clock, services
+from tokens.core import claims, clock
+from tokens.core.events import record_event
+from tokens.core.revocation import revoke_all
 from tokens.exceptions import InvalidCodeError, TokenError
 from tokens.lifecycle import mail
 from tokens.mfa import passkeys, recovery_codes, totp
 from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
-from tokens.store import redis_keys, store
+from tokens.store import redis_keys, short_lived
 from tokens.throttling import Subject, guarded
 from tokens.users import user_pk
 
@@ -124,7 +126,7 @@ def _first_factor_added(request, user) -> list[str]:
     """The first second factor of ``user``: end every other session (one opened with the password
     alone could take the factor away again), as a new password does; return the recovery codes.
     """
-    services.revoke_all(
+    revoke_all(
         user,
         Session.RevokeReason.FACTOR_ADDED,
         keep_session_id=request.auth["sid"],
@@ -170,7 +172,7 @@ def confirm_totp(request, user, code: str) -> list[str] | None:
         factor.last_step, factor.confirmed_at = step, clock.to_datetime(clock.now())
         factor.save()
         codes = _first_factor_added(request, user) if first else None
-        services.record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail="TOTP")
+        record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail="TOTP")
         _tell_owner(user, "factor_added", request, factor="an authenticator app (TOTP)")
     return codes
 
@@ -187,7 +189,7 @@ def remove_totp(request, user) -> None:
         TotpFactor.objects.filter(user_id=user.pk).delete()
         if removed:
             _forget_codes_without_factor(user)
-            services.record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="TOTP")
+            record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="TOTP")
             _tell_owner(user, "factor_removed", request, factor="an authenticator app (TOTP)")
 
 
@@ -199,9 +201,7 @@ def add_passkey(request, user, credential: dict, name: str) -> tuple[Passkey, li
         first = not has_second_factor(user)
         passkey = passkeys.register(user, credential, name)
         codes = _first_factor_added(request, user) if first else None
-        services.record_event(
-            AuthEvent.Kind.FACTOR_ADDED, request, user, detail=f"passkey {name}"[:200]
-        )
+        record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail=f"passkey {name}"[:200])
         _tell_owner(user, "factor_added", request, factor=f"a passkey ({name})")
     return passkey, codes
 
@@ -215,7 +215,7 @@ def remove_passkey(request, user, passkey_id: int) -> bool:
         passkey.delete()
         _forget_codes_without_factor(user)
         detail = f"passkey {passkey.name}"[:200]
-        services.record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail=detail)
+        record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail=detail)
         _tell_owner(user, "factor_removed", request, factor=f"a passkey ({passkey.name})")
     return True
 
@@ -226,7 +226,7 @@ def renew_recovery_codes(request, user) -> list[str] | None:
         if not has_second_factor(user):
             return None
         codes = recovery_codes.replace(user)
-        services.record_event(AuthEvent.Kind.RECOVERY_CODES_RENEWED, request, user)
+        record_event(AuthEvent.Kind.RECOVERY_CODES_RENEWED, request, user)
         _tell_owner(user, "recovery_codes_renewed", request)
     return codes
 
@@ -243,8 +243,8 @@ def remove_all(request, user) -> int:
         TotpFactor.objects.filter(user_id=user.pk).delete()
         Passkey.objects.filter(user_id=user.pk).delete()
         RecoveryCode.objects.filter(user_id=user.pk).delete()
-        services.revoke_all(user, Session.RevokeReason.ADMIN, request=request)
-        services.record_event(
+        revoke_all(user, Session.RevokeReason.ADMIN, request=request)
+        record_event(
             AuthEvent.Kind.FACTOR_REMOVED,
             request,
             user,
@@ -274,7 +274,7 @@ def start_login(request, user) -> dict[str, Any]:
     own = list(Passkey.objects.filter(user_id=user.pk))
     if own:
         waiting["ceremony"], body["passkey_options"] = passkeys.request_options(request, own)
-    store.put(
+    short_lived.put(
         redis_keys.mfa_token(_digest(mfa_token)),
         json.dumps(waiting),
         token_settings.MFA_TOKEN_LIFETIME,
@@ -284,7 +284,7 @@ def start_login(request, user) -> dict[str, Any]:
 
 def pending_login(mfa_token: str) -> tuple[Any, dict[str, Any]]:
     """The user and state of a login waiting for its second factor; a wrong code leaves it there."""
-    waiting = store.peek(redis_keys.mfa_token(_digest(mfa_token)))
+    waiting = short_lived.peek(redis_keys.mfa_token(_digest(mfa_token)))
     if waiting is None:
         raise TokenError("unknown, spent or expired mfa_token")
     state = json.loads(waiting)
@@ -298,5 +298,5 @@ def finish_login(mfa_token: str) -> None:
     """Spend the ``mfa_token`` of a login whose second factor was accepted: of two requests that
     both gave a right factor, one wins.
     """
-    if store.take(redis_keys.mfa_token(_digest(mfa_token))) is None:
+    if short_lived.take(redis_keys.mfa_token(_digest(mfa_token))) is None:
         raise TokenError("the mfa_token was spent meanwhile")

@@ -38,7 +38,7 @@ from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.exceptions import InvalidCodeError
 from tokens.models import Passkey
-from tokens.store import redis_keys, store
+from tokens.store import redis_keys, short_lived
 
 # What a malformed answer can raise inside py_webauthn besides its own errors (bad base64, CBOR,
 # missing keys): all of them mean a wrong answer, never a server error.
@@ -83,7 +83,7 @@ def registration_options(request, user) -> dict[str, Any]:
             user_verification=UserVerificationRequirement.PREFERRED,
         ),
     )
-    store.put(
+    short_lived.put(
         redis_keys.passkey_registration(user.pk),
         json.dumps(_ceremony(request, options.challenge, handle=handle)),
         token_settings.PASSKEY_CHALLENGE_LIFETIME,
@@ -93,7 +93,7 @@ def registration_options(request, user) -> dict[str, Any]:
 
 def register(user, credential: Mapping[str, Any], name: str) -> Passkey:
     """Verify the answer to the user's registration options and keep the new passkey."""
-    waiting = store.take(redis_keys.passkey_registration(user.pk))
+    waiting = short_lived.take(redis_keys.passkey_registration(user.pk))
     if waiting is None:
         raise InvalidCodeError("no passkey registration is under way")
     ceremony = json.loads(waiting)
@@ -147,7 +147,7 @@ def start_login(request) -> dict[str, Any]:
     """``login/passkey/options/``: a ceremony for any discoverable passkey, kept under a new id."""
     ceremony, options = request_options(request, None)
     challenge_id = secrets.token_urlsafe(24)
-    store.put(
+    short_lived.put(
         redis_keys.passkey_challenge(challenge_id),
         json.dumps(ceremony),
         token_settings.PASSKEY_CHALLENGE_LIFETIME,
@@ -157,7 +157,7 @@ def start_login(request) -> dict[str, Any]:
 
 def take_ceremony(challenge_id: str) -> dict[str, Any]:
     """The ceremony of ``challenge_id``, taken: answered once, whatever the answer."""
-    waiting = store.take(redis_keys.passkey_challenge(challenge_id))
+    waiting = short_lived.take(redis_keys.passkey_challenge(challenge_id))
     if waiting is None:
         raise InvalidCodeError("unknown, answered or expired passkey challenge")
     return json.loads(waiting)

@@ -3,9 +3,10 @@
 import json
 from typing import TYPE_CHECKING, ClassVar
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from tokens.renderers import login_form
 from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class MfaLoginSerializer(OneProofMixin):
     credential = CredentialField(required=False, help_text="A passkey assertion.")
 
 
+@login_form("second_factor")
 class MfaLoginFormSerializer(serializers.Serializer):
     """The browsable API's second step: the token of the first and a code."""
 
@@ -196,3 +198,12 @@ class MfaRequiredSerializer(serializers.Serializer):
         help_text="mfa_required: the second factors the user can give.",
     )
     passkey_options = PublicKeyOptionsSerializer(required=False)
+
+
+# Login's answer when a second step is needed, for the document.
+MFA_REQUIRED = OpenApiResponse(
+    MfaRequiredSerializer,
+    description="mfa_required: the password is right and the user has a second factor, finish at "
+    "login/mfa/ with the mfa_token; email_unverified: the address is not verified yet (detail and "
+    "code only); csrf_failed.",
+)

@@ -1,7 +1,7 @@
 """The second-factor endpoints: enrolment, the login step, passkey logins and re-authentication.
 
 Thin: validation in ``tokens.mfa.serializers``, the work in ``tokens.mfa.factors`` and
-``tokens.core.services``; the login ends in ``tokens.views.logged_in`` like a password login.
+``tokens.core``; the login ends in ``tokens.views.logged_in`` like a password login.
 """
 
 from functools import partial
@@ -17,7 +17,8 @@ from rest_framework.response import Response
 
 from tokens import schema
 from tokens.browser.cookies import set_token_cookies
-from tokens.core import claims, services
+from tokens.core import claims
+from tokens.core.rotation import reauthenticate
 from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.mfa import factors, passkeys
 from tokens.mfa.serializers import (
@@ -40,10 +41,10 @@ from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
     AUTH,
-    LoginResponseSerializer,
     TokenPairSerializer,
     responses,
 )
+from tokens.serializers import LoginResponseSerializer
 from tokens.throttling import LoginIPThrottle, Subject, check_password, guarded
 from tokens.views import AuthAPIView, TokenEndpoint, logged_in
 
@@ -296,7 +297,7 @@ class ReauthenticateView(AuthAPIView):
                 user,
                 lambda: factors.verify_passkey(user, ceremony, data["credential"]),
             )
-        body = services.reauthenticate(request, request.auth, user, [method]).body()
+        body = reauthenticate(request, request.auth, user, [method]).body()
         response = Response(body)
         set_token_cookies(response, body)
         return response

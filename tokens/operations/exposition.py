@@ -32,7 +32,7 @@ ACCESS_MODES = (OPEN, BEARER, STAFF)
 
 
 class MetricsAccess(BasePermission):
-    """``METRICS_ACCESS`` decides; an unknown mode (check tokens.E005) is treated as staff."""
+    """``METRICS_ACCESS`` decides; an unknown mode (check tokens.E007) is treated as staff."""
 
     def has_permission(self, request, view):
         mode = token_settings.METRICS_ACCESS

@@ -28,7 +28,7 @@ from tokens.schema import (
     document,
     responses,
 )
-from tokens.store import store
+from tokens.store import server
 
 DATABASE, REDIS = "database", "redis"
 
@@ -115,7 +115,7 @@ class ReadyView(ProbeView):
     def get(self, request):
         deadline = time.monotonic() + token_settings.READINESS_DATABASE_TIMEOUT
         database = _database_probe()  # runs while Redis is asked
-        redis_ok = store.ping()
+        redis_ok = server.ping()
         if not database.answered(deadline):
             failed = [DATABASE] if redis_ok else [DATABASE, REDIS]
             return Response(

@@ -5,8 +5,8 @@ refreshes, reuse detections and revocations, the account lifecycle's sign-ups, e
 verifications, password reset requests and resets, and e-mail changes, and second factors accepted,
 refused, enrolled and removed; the addresses and usernames with the most failed logins in the last
 24 hours; the live sessions now. Events are counted by the database over the ``(kind, at)`` index,
-four queries in all; refreshes come from the hourly tallies in Redis (``tokens.store.store``), since
-a refresh writes no event.
+four queries in all; refreshes come from the hourly tallies in Redis
+(``tokens.store.tallies``), since a refresh writes no event.
 """
 
 from collections import Counter
@@ -19,8 +19,9 @@ from django.db.models import Count
 
 from tokens.core import clock
 from tokens.exceptions import StoreUnavailableError
-from tokens.models import AuthEvent, Session, column_of
-from tokens.store import redis_keys, store
+from tokens.models import AuthEvent, Session
+from tokens.models.sessions import column_of
+from tokens.store import redis_keys, tallies
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HOURS, DAYS = 24, 30
@@ -136,7 +137,7 @@ def _refresh_tallies(since: datetime) -> dict[datetime, int]:
     """Rotations per hour since ``since``, read from Redis in one round trip."""
     first = int(since.timestamp()) // 3600
     hours = range(first, clock.now() // 3600 + 1)
-    counts = store.tallies([redis_keys.refresh_tally(hour) for hour in hours])
+    counts = tallies.tallies([redis_keys.refresh_tally(hour) for hour in hours])
     return {
         clock.to_datetime(hour * 3600): count for hour, count in zip(hours, counts, strict=True)
     }

@@ -1,1 +1,3 @@
-"""The Redis copy of the session record: key names and the atomic commands on them."""
+"""Redis: the copy of the session record, and the short-lived state and counters kept beside it;
+key names, the connection, and the atomic commands on them.
+"""

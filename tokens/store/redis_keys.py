@@ -17,7 +17,7 @@ def _user_tag(user_id) -> str:
 
 def session(user_id, session_id) -> str:
     """Hash holding a session's copy for the hot path, or its tombstone once revoked
-    (``tokens.store.store``).
+    (``tokens.store.copies``).
     """
     return f"{_user_tag(user_id)}:s:{session_id}"
 

@@ -14,7 +14,7 @@ from django_redis import get_redis_connection
 from redis.connection import AbstractConnection
 from rest_framework.test import APITestCase, APITransactionTestCase
 
-from tokens.store import store
+from tokens.store import epoch as store_epoch
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -72,7 +72,7 @@ class RealRedisMixin:
         super().setUp()
         get_redis_connection("default").flushdb()
         # Each test starts with a Redis that answers: no breaker left open, no epoch remembered.
-        store.reset_for_tests()
+        store_epoch.reset_for_tests()
 
 
 class AuthAPIMixin(RealRedisMixin):

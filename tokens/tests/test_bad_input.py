@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve
 
-from tokens.core import services
+from tokens.core.issuing import login
 from tokens.models import Passkey
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
 from tokens.tests.test_costs import without_rate_limits
@@ -118,7 +118,7 @@ class NoServerErrorTests(AuthAPITestCase):
 
     def access_token(self) -> str:
         """A fresh access token of the staff user (a route may have revoked the last one)."""
-        return services.login(RequestFactory().post("/"), self.user).access_token
+        return login(RequestFactory().post("/"), self.user).access_token
 
     def assertAnswered(self, response, label: str, path: str, method: str):
         self.assertLess(response.status_code, 500, f"{label}: {response.content[:300]!r}")
@@ -258,7 +258,7 @@ class SecondFactorBadInputTests(AuthAPITestCase):
     def setUp(self):
         super().setUp()
         self.client = Client(raise_request_exception=False)
-        self.token = services.login(RequestFactory().post("/"), self.user).access_token
+        self.token = login(RequestFactory().post("/"), self.user).access_token
         auth = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
         secret = self.client.post("/api/auth/mfa/totp/", **auth).json()["secret"]
         code = pyotp.TOTP(secret).now()
@@ -401,7 +401,7 @@ class AccountFieldsTests(AuthAPITestCase):
 
     def test_every_field_with_every_wrong_type(self):
         client = Client(raise_request_exception=False)
-        token = services.login(RequestFactory().post("/"), self.user).access_token
+        token = login(RequestFactory().post("/"), self.user).access_token
         for path, fields in self.fields.items():
             for field in fields:
                 for value in self.values:

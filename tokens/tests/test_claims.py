@@ -10,7 +10,7 @@ from django_redis import get_redis_connection
 
 from tokens.core import claims
 from tokens.models import Session
-from tokens.store import store
+from tokens.store import copies
 from tokens.tests.support import AuthAPITestCase, FrozenClock
 from tokens.tests.support import claims as payload
 
@@ -59,7 +59,7 @@ class SessionClaimsTests(AuthAPITestCase):
         self.assertEqual(self.client.get("/api/auth/session/", **self.auth(pair)).status_code, 200)
         get_redis_connection("default").flushdb()
         self.assertEqual(self.client.get("/api/auth/session/", **self.auth(pair)).status_code, 200)
-        copy, _epoch = store.lookup(self.user.pk, pair["session_id"])
+        copy, _epoch = copies.lookup(self.user.pk, pair["session_id"])
         self.assertEqual(copy.claims, {"auth_time": self.clock.current, "amr": ["pwd"]})
 
     def auth(self, pair):

@@ -8,7 +8,7 @@ import json
 from django.core import mail
 from django.test import Client, RequestFactory, override_settings
 
-from tokens.core import services
+from tokens.core.issuing import login
 from tokens.tests.lifecycle_support import NEW_PASSWORD, LifecycleTestCase, unlimited
 from tokens.tests.support import AuthAPITestCase, bearer, make_user, rate_limits, token_settings
 from tokens.tests.test_costs import without_rate_limits
@@ -75,7 +75,7 @@ class HostileTextTests(AuthAPITestCase):
                 for body in bodies:
                     label = f"{method} {path} {sorted(body)} {value[:8]!r}"
                     with self.subTest(label):
-                        token = services.login(RequestFactory().post("/"), self.user).access_token
+                        token = login(RequestFactory().post("/"), self.user).access_token
                         response = self.client.generic(
                             method,
                             path,

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 
-from tokens.store import store as store_module
+from tokens.store import epoch as store_epoch
 from tokens.tests.servers import free_port
 from tokens.tests.support import AuthAPITestCase, count_redis_round_trips, token_settings
 
@@ -51,7 +51,7 @@ class StoreConnectionReadinessTests(ProbeMixin, AuthAPITestCase):
             response = self.client.get("/readyz")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["status"], "ok")
-        self.addCleanup(store_module.reset_for_tests)  # the breaker opens on the next probe
+        self.addCleanup(store_epoch.reset_for_tests)  # the breaker opens on the next probe
         with self.settings(CACHES={"default": store, "tokens": nowhere}), stores:
             response = self.client.get("/readyz")
         self.assertEqual(response.status_code, 200)

@@ -4,7 +4,8 @@ from django.db import connections
 from django.test import RequestFactory, TransactionTestCase
 from django_redis import get_redis_connection
 
-from tokens.core import services
+from tokens.core.issuing import TokenPair, login
+from tokens.core.rotation import rotate
 from tokens.exceptions import TokenReusedError, TokenRevokedError
 from tokens.store.breaker import breaker
 from tokens.tests.support import (
@@ -33,7 +34,7 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
         def refresh():
             barrier.wait()
             try:
-                results.append(services.rotate(_request(), raw_refresh))
+                results.append(rotate(_request(), raw_refresh))
             except (TokenReusedError, TokenRevokedError) as exc:
                 results.append(exc)
             finally:
@@ -48,22 +49,18 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
         return results
 
     def test_with_the_grace_window_every_racer_gets_the_one_successor(self):
-        pair = services.login(_request(), make_user())
+        pair = login(_request(), make_user())
         results = self.race(pair.refresh_token)
-        successors = {
-            result.refresh_token for result in results if isinstance(result, services.TokenPair)
-        }
+        successors = {result.refresh_token for result in results if isinstance(result, TokenPair)}
         self.assertEqual(len(successors), 1, results)
-        self.assertEqual(
-            sum(isinstance(result, services.TokenPair) for result in results), self.threads
-        )
-        self.assertEqual(services.rotate(_request(), successors.pop()).session_id, pair.session_id)
+        self.assertEqual(sum(isinstance(result, TokenPair) for result in results), self.threads)
+        self.assertEqual(rotate(_request(), successors.pop()).session_id, pair.session_id)
 
     @token_settings(ROTATION_GRACE_PERIOD=0)
     def test_without_it_exactly_one_racer_wins_and_no_second_session_lives(self):
-        pair = services.login(_request(), make_user())
+        pair = login(_request(), make_user())
         results = self.race(pair.refresh_token)
-        winners = [result for result in results if isinstance(result, services.TokenPair)]
+        winners = [result for result in results if isinstance(result, TokenPair)]
         self.assertEqual(len(winners), 1, results)
         # The losers presented a consumed token: reuse, so the session (winner included) is revoked.
         self.assertTrue(
@@ -74,7 +71,7 @@ class ConcurrentRefreshTests(RealRedisMixin, TransactionTestCase):
             )
         )
         with self.assertRaises(TokenRevokedError):
-            services.rotate(_request(), winners[0].refresh_token)
+            rotate(_request(), winners[0].refresh_token)
 
 
 class HeldConnectionTests(AuthAPITestCase):

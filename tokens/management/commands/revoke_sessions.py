@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens.core import degraded, services
+from tokens.core import degraded
+from tokens.core.revocation import forget_rolled_back_revocations, revoke_all
 from tokens.exceptions import DATABASE_FAULTS
 from tokens.models import Session
 
@@ -28,9 +29,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named {username!r}.")
         alone = degraded.writes_alone()
         try:
-            revoked = services.revoke_all(targets, Session.RevokeReason.COMMAND)
+            revoked = revoke_all(targets, Session.RevokeReason.COMMAND)
         except DATABASE_FAULTS as exc:
-            services.forget_rolled_back_revocations()
+            forget_rolled_back_revocations()
             raise CommandError(
                 f"Nothing was revoked: the database cannot be reached ({exc})."
             ) from exc

@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
-from tokens.users import RevokingUserQuerySet
+from tokens.user_queryset import RevokingUserQuerySet
 
 
 class UserManager(BaseUserManager.from_queryset(RevokingUserQuerySet)):
