@@ -97,7 +97,7 @@ class DefaultAdapter:
         field = model._meta.get_field(model.USERNAME_FIELD)
         if model.get_email_field_name() == model.USERNAME_FIELD:
             return email
-        length = field.max_length or 150
+        length = getattr(field, "max_length", None) or 150
         base = slugify(name or email.partition("@")[0]).replace("-", "_")[: length - 7] or "user"
         candidate = base
         manager = model._default_manager

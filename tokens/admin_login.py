@@ -23,10 +23,10 @@ from django.core.exceptions import ValidationError
 
 from tokens import flows
 from tokens.exceptions import (
+    API_ERRORS,
     AuthError,
     InvalidCredentialsError,
     ThrottledError,
-    to_api_error,
 )
 from tokens.mfa.serializers import MAX_CODE_LENGTH
 
@@ -90,7 +90,7 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
         except InvalidCredentialsError:
             raise self.get_invalid_login_error() from None
         except AuthError as exc:
-            raise self.error_of(exc.code, str(to_api_error(exc).detail)) from None
+            raise self.error_of(exc.code, str(API_ERRORS[exc.code].default_detail)) from None
         if refusal is not None:
             raise self.error_of(refusal.data["code"], refusal.data["detail"])
         self.user_cache = attempt.user
