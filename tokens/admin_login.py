@@ -2,10 +2,11 @@
 factor of a staff user who has one.
 
 Django's admin login checks the password alone, with no limit on guessing, which would be a way
-into an account around both. This form checks the password under the account's limits
-(``tokens.throttling``, counted together with the API's doors, and shown as a form error with the
-wait), and asks users with a factor for a TOTP code or a recovery code (passkeys need the page's
-script, so a staff user with passkeys only uses a recovery code here). A project wires it once,
+into an account around both. This form runs the password through the login stages of the API's
+doors (``tokens.flows``): under the account's limits (``tokens.throttling``, counted together with
+the API's doors, and shown as a form error with the wait), and asking users with a factor for a
+TOTP code or a recovery code (passkeys need the page's script, so a staff user with passkeys only
+uses a recovery code here). A project wires it once,
 where its URLs mount the admin::
 
     admin.site.login_form = SecondFactorAdminAuthenticationForm
@@ -13,16 +14,21 @@ where its URLs mount the admin::
 """
 
 import math
+from collections.abc import Mapping
+from typing import ClassVar
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
-from tokens.exceptions import InvalidCodeError, InvalidCredentialsError, ThrottledError
-from tokens.mfa import factors
+from tokens import flows
+from tokens.exceptions import (
+    API_ERRORS,
+    AuthError,
+    InvalidCredentialsError,
+    ThrottledError,
+)
 from tokens.mfa.serializers import MAX_CODE_LENGTH
-from tokens.throttling import Subject, guarded
 
 SECOND_FACTOR_ERRORS = {
     "mfa_required": "This account has a second factor: give its code too.",
@@ -31,8 +37,29 @@ SECOND_FACTOR_ERRORS = {
 }
 
 
+class AdminDoor(flows.PasswordDoor):
+    """The admin's form as a door: a password and, inline, the code of a second factor; Django's
+    admin opens the session itself once the form is valid.
+    """
+
+    name = "admin"
+    # Not a login of the API: auth_logins_total does not count it.
+    outcomes: ClassVar[Mapping[str, str]] = {}
+    issues_tokens = False
+    asks_code_inline = True
+
+    def __init__(self, form: "SecondFactorAdminAuthenticationForm", username: str, password: str):
+        super().__init__(username, password)
+        self.form = form
+        self.inline_code = form.cleaned_data.get("code") or None
+
+    def allowed(self, attempt: flows.LoginAttempt) -> None:
+        # Django's own refusals (an inactive user, a user who is not staff), as form errors.
+        AdminAuthenticationForm.confirm_login_allowed(self.form, attempt.user)
+
+
 class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login form, with the second factor of users who have one."""
+    """The admin's login form, run through the login stages (``tokens.flows``) like the API's."""
 
     code = forms.CharField(
         label="Second factor",
@@ -49,32 +76,29 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
         self.error_messages = {**self.error_messages, **SECOND_FACTOR_ERRORS}
 
     def clean(self):
-        """Django's check of the name and password, run under the account's limits on guessing."""
+        """The name, the password and the code through the login stages; their refusals as form
+        errors.
+        """
         username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if username is None or not password:
             return self.cleaned_data
-
-        def verify():
-            # A failure is recorded by authenticate()'s user_login_failed signal (tokens.signals).
-            user = authenticate(self.request, username=username, password=password)
-            if user is None:
-                raise InvalidCredentialsError("admin login failed")
-            return user
-
+        attempt = flows.LoginAttempt(self.request, AdminDoor(self, username, password))
         try:
-            self.user_cache = guarded(
-                self.request,
-                Subject.of_name(username),
-                verify,
-                failed_event=None,
-                ends_run=lambda user: not factors.has_second_factor(user),
-            )
+            refusal = flows.run(attempt)
         except ThrottledError as exc:
             raise self.throttled_error(exc) from None
         except InvalidCredentialsError:
             raise self.get_invalid_login_error() from None
-        self.confirm_login_allowed(self.user_cache)
+        except AuthError as exc:
+            raise self.error_of(exc.code, str(API_ERRORS[exc.code].default_detail)) from None
+        if refusal is not None:
+            raise self.error_of(refusal.data["code"], refusal.data["detail"])
+        self.user_cache = attempt.user
         return self.cleaned_data
+
+    def error_of(self, code: str, detail: str) -> ValidationError:
+        """A refusal as a form error: the form's own message for ``code``, else ``detail``."""
+        return ValidationError(self.error_messages.get(code, detail), code=code)
 
     def throttled_error(self, exc: ThrottledError) -> ValidationError:
         return ValidationError(
@@ -82,19 +106,3 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
             code="throttled",
             params={"wait": math.ceil(exc.wait)},
         )
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        if not factors.has_second_factor(user):
-            return
-        code = self.cleaned_data.get("code")
-        if not code:
-            raise ValidationError(self.error_messages["mfa_required"], code="mfa_required")
-        try:
-            factors.check(self.request, user, lambda: factors.verify_code(user, code), "admin")
-        except ThrottledError as exc:
-            raise self.throttled_error(exc) from None
-        except InvalidCodeError:
-            raise ValidationError(
-                self.error_messages["invalid_code"], code="invalid_code"
-            ) from None

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
+from tokens.adapter import get_adapter
 from tokens.conf import DEFAULTS, token_settings
 from tokens.core import claims, signing_keys
 from tokens.exceptions import StoreUnavailableError
@@ -94,35 +96,41 @@ def check_settings_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
     return errors
 
 
-# The settings that name code by import string.
-IMPORT_STRINGS = ("LOGIN_SERIALIZER", "USER_SERIALIZER", "CLAIMS")
+# The settings that name code by import string, and the one that names a list of them.
+IMPORT_STRINGS = ("LOGIN_SERIALIZER", "USER_SERIALIZER", "CLAIMS", "ADAPTER")
+IMPORT_STRING_LISTS = ("LOGIN_STAGES",)
 
 
 @checks.register()
 def check_extension_points(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    """The hooks named by import strings exist, and ``CLAIMS`` overrides no protected claim."""
+    """The code named by import strings exists, and the adapter's claims override no protected
+    claim.
+    """
     errors: list[checks.CheckMessage] = []
-    for name in IMPORT_STRINGS:
+    named = [(name, getattr(token_settings, name)) for name in IMPORT_STRINGS]
+    for name in IMPORT_STRING_LISTS:
+        named += [(name, path) for path in getattr(token_settings, name)]
+    for name, value in named:
         try:
-            token_settings.imported(name)
+            if value:
+                import_string(value)
         except ImportError as exc:
             errors.append(
                 checks.Error(f"TOKENS[{name!r}] cannot be imported: {exc}", id="tokens.E009")
             )
-    hook = None if errors else claims.claims_hook()
-    if hook is None:
+    if errors:
         return errors
     try:
         # A user that is not saved: enough for a hook that reads fields; one that queries cannot be
         # judged here, and is judged by its tokens.
-        added = hook(get_user_model()())
+        added = get_adapter().claims(get_user_model()())
         overridden = sorted(set(added) & claims.PROTECTED)
     except Exception:  # the project's code: any failure means "cannot tell"
         return []
     if overridden:
         errors.append(
             checks.Error(
-                f"TOKENS['CLAIMS'] returns reserved claims {', '.join(overridden)}: "
+                f"The adapter's claims() returns reserved claims {', '.join(overridden)}: "
                 "they are never carried, the tokens keep their own.",
                 hint=f"Reserved: {', '.join(sorted(claims.PROTECTED))}.",
                 id="tokens.E010",

@@ -130,8 +130,19 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_SERIALIZER": "tokens.serializers.LoginSerializer",
     # Import string of the serializer that renders login's ``user``.
     "USER_SERIALIZER": "tokens.serializers.UserSerializer",
-    # Import string of a function (user) -> dict of claims every token of the session carries.
+    # Deprecated (the adapter's claims()): import string of a function (user) -> dict of claims.
     "CLAIMS": None,
+    # Import string of the adapter class, the one extension point (tokens.adapter.DefaultAdapter).
+    "ADAPTER": "tokens.adapter.DefaultAdapter",
+    # Import strings of the stage classes every login runs through, in order (tokens.flows).
+    "LOGIN_STAGES": [
+        "tokens.flows.IdentifyStage",
+        "tokens.flows.CheckSecretStage",
+        "tokens.flows.AccountStateStage",
+        "tokens.flows.SecondFactorStage",
+        "tokens.flows.OpenSessionStage",
+        "tokens.flows.RespondStage",
+    ],
     # The ``iss`` claim of every token, checked on every use; None: no ``iss``.
     "ISSUER": None,
     # The ``aud`` claim of every token, checked on every use; None: no ``aud``.

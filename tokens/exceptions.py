@@ -158,6 +158,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
         exceptions.PermissionDenied,
         _("Confirm your e-mail address first: follow the link in the mail we sent."),
     ),
+    "signup_closed": ErrorCode(
+        exceptions.PermissionDenied, _("This site does not take new accounts right now.")
+    ),
     "reauthentication_required": ErrorCode(
         exceptions.PermissionDenied,
         _("This action needs a recent authentication: re-authenticate first."),
@@ -209,6 +212,7 @@ InvalidCredentials = API_ERRORS["invalid_credentials"]
 CsrfFailed = API_ERRORS["csrf_failed"]
 EmailUnverified = API_ERRORS["email_unverified"]
 ReauthenticationRequired = API_ERRORS["reauthentication_required"]
+SignupClosed = API_ERRORS["signup_closed"]
 InvalidKey = API_ERRORS["invalid_key"]
 InvalidCode = API_ERRORS["invalid_code"]
 ServiceUnavailable = API_ERRORS["service_unavailable"]

@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from typing import Any, cast
 
-from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
@@ -18,34 +17,30 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from tokens import flows
+from tokens.adapter import get_adapter
 from tokens.authentication import AccessTokenAuthentication, bearer_token
-from tokens.browser import binding, device_cookies, origin
+from tokens.browser import origin
 from tokens.browser.cookies import (
     access_cookie_name,
     auth_url_prefix,
     clear_token_cookies,
     refresh_cookie_name,
-    set_login_cookies,
     set_token_cookies,
 )
 from tokens.conf import token_settings
-from tokens.core import claims, clock
+from tokens.core import clock
 from tokens.core.database import retry_read
 from tokens.core.events import record_event
-from tokens.core.issuing import login
 from tokens.core.logout import logout
 from tokens.core.revocation import revoke, revoke_all
 from tokens.core.rotation import rotate
 from tokens.exceptions import (
     InvalidCredentialsError,
     ReauthenticationRequired,
-    ThrottledError,
     www_authenticate,
 )
 from tokens.handlers import exception_handler
-from tokens.lifecycle import mail
-from tokens.lifecycle import services as lifecycle
-from tokens.mfa import factors
 from tokens.mfa.serializers import MFA_REQUIRED
 from tokens.models import AuthEvent, Session
 from tokens.operations import metrics
@@ -76,9 +71,7 @@ from tokens.serializers import (
 from tokens.throttling import (
     LoginIPThrottle,
     RefreshIPThrottle,
-    Subject,
     check_password,
-    guarded,
 )
 
 
@@ -123,35 +116,6 @@ class AuthAPIView(generics.GenericAPIView):
                     AccessTokenAuthentication().enforce_csrf(request)
                     return request.COOKIES[name]
         raise NotAuthenticated("No token was presented.")
-
-
-def logged_in(request, user, amr: Sequence[str]) -> Response:
-    """Open the session of a user who proved the methods ``amr``: the pair, the user, the cookies.
-
-    The one end of every login (password, second factor, passkey). The owner is told of a login
-    from a browser without its device cookie (``NEW_DEVICE_MAIL``), but for the account's first
-    login, which every browser is new to.
-    """
-    new_device = (
-        token_settings.NEW_DEVICE_MAIL
-        and getattr(user, "last_login", None) is not None
-        and not device_cookies.known_device(request, user)
-    )
-    fingerprint = binding.new_fingerprint() if binding.enabled() else None
-    pair = login(request, user, fingerprint and binding.digest(fingerprint), amr=amr)
-    metrics.LOGINS.labels("succeeded").inc()
-    # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
-    # at once.
-    request.user = user
-    # USER_SERIALIZER renders the user, given the request as a view's serializer is.
-    user_serializer = token_settings.imported("USER_SERIALIZER")
-    body = {**pair.body(), "user": user_serializer(user, context={"request": request}).data}
-    response = Response(body)
-    set_login_cookies(request, response, body, fingerprint)
-    device_cookies.set_cookie(response, user)
-    if new_device:
-        mail.notify(user, "new_device", request=request)
-    return response
 
 
 def _plain_body_token(data) -> str | None:
@@ -207,49 +171,17 @@ class LoginView(TokenEndpoint):
     same_site_only = True
 
     def get_serializer_class(self):
-        """``LOGIN_SERIALIZER``: it validates the body and offers ``identifier``, the name tried."""
+        """A subclass's own ``serializer_class``, else ``LOGIN_SERIALIZER``: it validates the body
+        and offers ``identifier``, the name tried.
+        """
+        if self.serializer_class is not AuthAPIView.serializer_class:
+            return self.serializer_class
         return token_settings.imported("LOGIN_SERIALIZER")
 
     def post(self, request):
         serializer = cast(LoginSerializer, self.valid_serializer(request))
-        name, password = serializer.identifier, serializer.validated_data["password"]
-
-        def verify():
-            # A failure is recorded by authenticate()'s user_login_failed signal (tokens.signals).
-            user = authenticate(request, username=name, password=password)
-            if user is None:
-                raise InvalidCredentialsError("login failed")
-            return user, factors.has_second_factor(user)
-
-        try:
-            user, second_factor = guarded(
-                request,
-                Subject.of_name(name),
-                verify,
-                failed_event=None,
-                ends_run=lambda proven: not proven[1],
-            )
-        except ThrottledError:
-            metrics.LOGINS.labels("throttled").inc()
-            raise
-        except InvalidCredentialsError:
-            metrics.LOGINS.labels("failed").inc()
-            raise
-        # Only once the password is right (a wrong one stays invalid_credentials), so this answer
-        # never tells a guesser anything.
-        lifecycle.check_may_log_in(user)
-        if second_factor:
-            # The password was right; the session opens only with the second factor (login/mfa/).
-            metrics.LOGINS.labels("mfa_required").inc()
-            return Response(
-                {
-                    "detail": "A second factor is needed: finish at login/mfa/.",
-                    "code": "mfa_required",
-                    **factors.start_login(request, user),
-                },
-                status=status.HTTP_403_FORBIDDEN,
-            )
-        return logged_in(request, user, [claims.PASSWORD])
+        door = flows.PasswordDoor(serializer.identifier, serializer.validated_data["password"])
+        return flows.login(request, door)
 
     def throttled(self, request, wait):
         metrics.LOGINS.labels("throttled").inc()
@@ -451,7 +383,7 @@ class PasswordView(AuthAPIView):
                 request=request,
             )
             record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
-        mail.notify(request.user, "password_changed", {"reset": False}, request)
+        get_adapter().notify(request.user, "password_changed", {"reset": False}, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

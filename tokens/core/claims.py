@@ -7,15 +7,16 @@ change only when the user proves a credential again
 
 ``auth_time`` is when the user last proved a credential in the session, in seconds since the epoch;
 ``amr`` the methods of that proof (RFC 8176 section 2). The carrier is general: whatever
-``session_claims`` returns rides in every token of the session, so claims of a project's own join
-there, and a token's own fields (``RESERVED``) are never overridden by them.
+``session_claims`` returns rides in every token of the session, so claims of a project's own
+(``tokens.adapter.DefaultAdapter.claims``) join there, and a token's own fields (``RESERVED``) are
+never overridden by them.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tokens.adapter import get_adapter  # layer: the project's hook, asked when used
 from tokens.browser import binding
-from tokens.conf import token_settings
 
 # RFC 8176 method references: a password, a one-time code (TOTP or recovery code), a passkey
 # (hardware-secured key), and "mfa" once two of them were combined.
@@ -31,7 +32,7 @@ RESERVED = frozenset(
     {"token_type", "sub", "sid", "jti", "iat", "exp", "nbf", "username", "iss", "aud"}
 )
 
-# Names the ``CLAIMS`` hook cannot set: the token's own, the session's proof and the device binding.
+# Names the adapter's claims cannot set: the token's own, the session's proof, the device binding.
 PROTECTED = RESERVED | {AUTH_TIME, AMR, binding.CLAIM}
 
 
@@ -49,24 +50,17 @@ def methods(*used: Iterable[str]) -> list[str]:
 
 def session_claims(user, *, auth_time: int, amr: Iterable[str]) -> dict[str, Any]:
     """The claims of a session whose ``user`` proved the methods ``amr`` at ``auth_time``: the
-    ``CLAIMS`` hook's, then the proof's.
+    adapter's, then the proof's.
     """
     return {**hook_claims(user), AUTH_TIME: auth_time, AMR: methods(amr)}
 
 
-def claims_hook() -> Callable[[Any], Mapping[str, Any]] | None:
-    """The function the ``CLAIMS`` setting names, or None."""
-    return token_settings.imported("CLAIMS")
-
-
 def hook_claims(user) -> dict[str, Any]:
-    """What the ``CLAIMS`` hook adds for ``user``, protected names left out (system check
-    ``tokens.E010`` names a hook that returns them).
+    """What the adapter's ``claims()`` adds for ``user``, protected names left out (system check
+    ``tokens.E010`` names an adapter that returns them).
     """
-    hook = claims_hook()
-    if hook is None:
-        return {}
-    return {name: value for name, value in hook(user).items() if name not in PROTECTED}
+    added = get_adapter().claims(user)
+    return {name: value for name, value in added.items() if name not in PROTECTED}
 
 
 def carried(claims: Mapping[str, Any]) -> dict[str, Any]:

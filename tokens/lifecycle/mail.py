@@ -2,11 +2,14 @@
 
 Each mail ``<name>`` is three templates: ``tokens/mail/<name>_subject.txt`` (one line),
 ``tokens/mail/<name>.txt`` (the plain text body) and ``tokens/mail/<name>.html`` (the HTML
-alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's settings.
+alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's settings. The app
+sends through the adapter (``tokens.adapter.DefaultAdapter.send_mail`` and ``notify``), whose
+defaults are these.
 """
 
 import logging
 import smtplib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
@@ -46,7 +49,14 @@ def send(template: str, to: str, context: dict) -> None:
     deliver(render(template, to, context))
 
 
-def notify(user, template: str, context: dict | None = None, request=None) -> None:
+def notify(
+    user,
+    template: str,
+    context: dict | None = None,
+    request=None,
+    *,
+    send: Callable[[str, str, dict], None] = send,
+) -> None:
     """Send a security notice to the user's current address; never throttled, never counted.
 
     The context gets ``user``, ``username``, ``when``, the site's ``host`` (from ``SITE_URL``,

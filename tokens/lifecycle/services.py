@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 
+from tokens.adapter import get_adapter
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.core.events import record_event
@@ -61,10 +62,10 @@ def send_limited(template: str, to: str, context: dict) -> bool:
     """Render a mail and send it unless ``to`` has had its share this window (rendered either
     way, so both outcomes take the same time). Returns whether it was sent.
     """
-    message = mail.render(template, to, context)
     if not throttling.address_allows(to):
+        mail.render(template, to, context)
         return False
-    mail.deliver(message)
+    get_adapter().send_mail(template, to, context)
     return True
 
 
@@ -211,7 +212,7 @@ def mail_reset_link(request, user) -> None:
     record_event(AuthEvent.Kind.PASSWORD_RESET_REQUESTED, request, user, detail="sent by staff")
     stamp = keys.new_reset_stamp()
     keys.keep_reset_stamp(user, stamp)
-    mail.send("password_reset", address_of(user), _reset_context(user, stamp))
+    get_adapter().send_mail("password_reset", address_of(user), _reset_context(user, stamp))
 
 
 def _reset_context(user, stamp: str) -> dict:
@@ -238,7 +239,7 @@ def reset_password(request, user, password: str) -> None:
         ).delete()
         revoke_all(user, Session.RevokeReason.PASSWORD_RESET, request=request)
         record_event(AuthEvent.Kind.PASSWORD_RESET, request, user)
-    mail.notify(user, "password_changed", {"reset": True}, request)
+    get_adapter().notify(user, "password_changed", {"reset": True}, request)
 
 
 def request_email_change(request, user, address: str) -> None:
@@ -300,5 +301,5 @@ def verify_email(request, key: str) -> str:
             "new_email": address,
             "when": clock.to_datetime(clock.now()),
         }
-        mail.send("email_changed", previous, context)
+        get_adapter().send_mail("email_changed", previous, context)
     return address

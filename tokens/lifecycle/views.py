@@ -7,6 +7,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tokens import schema
+from tokens.adapter import get_adapter
+from tokens.exceptions import SignupClosed
 from tokens.lifecycle import services
 from tokens.lifecycle.serializers import (
     RESET_ACCEPTED,
@@ -40,7 +42,7 @@ document = partial(schema.document, tags=schema.ACCOUNTS)
 
 @document(
     "Sign up; the same answer whether or not the address has an account",
-    responses(VERIFICATION_ACCEPTED, 400, 429, 503),
+    responses(VERIFICATION_ACCEPTED, 400, 403, 429, 503),
 )
 class RegisterView(TokenEndpoint):
     """Sign up; the answer is the same whether or not the address already has an account."""
@@ -49,6 +51,9 @@ class RegisterView(TokenEndpoint):
     serializer_class = RegisterSerializer
 
     def post(self, request):
+        # The adapter's choice (signup_closed when it says no), before anything is validated.
+        if not get_adapter().is_signup_open(request):
+            raise SignupClosed()
         serializer = self.valid_serializer(request)
         data = serializer.validated_data
         services.register(request, data["email"], data["password"], data.get("username"))

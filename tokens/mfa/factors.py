@@ -7,19 +7,19 @@ auth event log, the owner's security mail and the short-lived login state in Red
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from tokens.adapter import get_adapter
 from tokens.conf import token_settings
 from tokens.core import claims, clock
 from tokens.core.events import record_event
 from tokens.core.revocation import revoke_all
 from tokens.exceptions import InvalidCodeError, TokenError
-from tokens.lifecycle import mail
 from tokens.mfa import passkeys, recovery_codes, totp
 from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
 from tokens.store import redis_keys, short_lived
@@ -110,7 +110,7 @@ def verify_passkey(user, ceremony: dict, credential: dict) -> str:
 
 def _tell_owner(user, template: str, request, **context: Any) -> None:
     """The owner's security notice, sent once the change is committed."""
-    transaction.on_commit(lambda: mail.notify(user, template, context, request))
+    transaction.on_commit(lambda: get_adapter().notify(user, template, context, request))
 
 
 def begin_totp(request, user) -> dict[str, str]:
@@ -262,14 +262,14 @@ def _digest(mfa_token: str) -> str:
     return hashlib.sha256(mfa_token.encode()).hexdigest()
 
 
-def start_login(request, user) -> dict[str, Any]:
-    """A login whose password was right, waiting for a second factor: the ``mfa_required`` body's
-    ``mfa_token``, ``methods`` and, with passkeys, ``passkey_options``.
+def start_login(request, user, amr: Sequence[str] = (claims.PASSWORD,)) -> dict[str, Any]:
+    """A login whose first proof (``amr``, a password) was right, waiting for a second factor: the
+    ``mfa_required`` body's ``mfa_token``, ``methods`` and, with passkeys, ``passkey_options``.
 
     Redis keeps the login under the token's digest (a copy of Redis holds no usable token).
     """
     mfa_token = secrets.token_urlsafe(32)
-    waiting: dict[str, Any] = {"user": str(user.pk), "amr": [claims.PASSWORD]}
+    waiting: dict[str, Any] = {"user": str(user.pk), "amr": list(amr)}
     body: dict[str, Any] = {"mfa_token": mfa_token, "methods": methods(user)}
     own = list(Passkey.objects.filter(user_id=user.pk))
     if own:

@@ -1,12 +1,12 @@
 """The second-factor endpoints: enrolment, the login step, passkey logins and re-authentication.
 
 Thin: validation in ``tokens.mfa.serializers``, the work in ``tokens.mfa.factors`` and
-``tokens.core``; the login ends in ``tokens.views.logged_in`` like a password login.
+``tokens.core``; the logins (and re-authentication) run through the stages of
+``tokens.flows`` like a password login.
 """
 
 from functools import partial
 
-from django.contrib.auth import get_user_model
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from rest_framework import serializers, status
@@ -15,11 +15,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from tokens import schema
-from tokens.browser.cookies import set_token_cookies
-from tokens.core import claims
-from tokens.core.rotation import reauthenticate
-from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
+from tokens import flows, schema
+from tokens.exceptions import InvalidCredentialsError
 from tokens.mfa import factors, passkeys
 from tokens.mfa.serializers import (
     CodeSerializer,
@@ -35,8 +32,6 @@ from tokens.mfa.serializers import (
     TotpConfirmedSerializer,
     TotpSetupSerializer,
 )
-from tokens.models import AuthEvent, Passkey
-from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
@@ -45,8 +40,8 @@ from tokens.schema import (
     responses,
 )
 from tokens.serializers import LoginResponseSerializer
-from tokens.throttling import LoginIPThrottle, Subject, check_password, guarded
-from tokens.views import AuthAPIView, TokenEndpoint, logged_in
+from tokens.throttling import LoginIPThrottle
+from tokens.views import AuthAPIView, TokenEndpoint
 
 # The OpenAPI document lists these endpoints under one tag; the login steps stay under auth's.
 document = partial(schema.document, tags=schema.MFA_TAGS)
@@ -187,24 +182,9 @@ class LoginMfaView(TokenEndpoint):
     second_factor_step = True
 
     def post(self, request):
-        serializer = self.valid_serializer(request)
-        data = serializer.validated_data
-        user, waiting = factors.pending_login(data["mfa_token"])
-
-        def verify() -> str:
-            if data.get("credential") is None:
-                return factors.verify_code(user, data["code"])
-            if "ceremony" not in waiting:
-                raise InvalidCodeError("the user has no passkey")
-            return factors.verify_passkey(user, waiting["ceremony"], data["credential"])
-
-        try:
-            method = factors.check(request, user, verify)
-        except InvalidCodeError:
-            metrics.LOGINS.labels("mfa_failed").inc()
-            raise
-        factors.finish_login(data["mfa_token"])
-        return logged_in(request, user, [*waiting["amr"], method])
+        data = self.valid_serializer(request).validated_data
+        door = flows.SecondFactorDoor(data["mfa_token"], data.get("code"), data.get("credential"))
+        return flows.login(request, door)
 
 
 @document(
@@ -237,36 +217,8 @@ class PasskeyLoginView(TokenEndpoint):
     same_site_only = True
 
     def post(self, request):
-        serializer = self.valid_serializer(request)
-        ceremony = passkeys.take_ceremony(serializer.validated_data["challenge_id"])
-        credential = serializer.validated_data["credential"]
-        active = get_user_model()._default_manager.all()
-        if any(f.name == "is_active" for f in get_user_model()._meta.concrete_fields):
-            active = active.filter(is_active=True)
-        candidates = Passkey.objects.filter(user__in=active)
-
-        def verify() -> Passkey:
-            return passkeys.authenticate(ceremony, credential, candidates)
-
-        # A passkey's answers are limited at its owner's account like any other secret; an answer
-        # from a passkey nobody has cannot be a guess at anyone's.
-        owner = passkeys.owner(credential, candidates)
-        try:
-            if owner is None:
-                passkey = verify()
-            else:
-                passkey = guarded(
-                    request,
-                    Subject.of_user(owner),
-                    verify,
-                    failed_event=AuthEvent.Kind.MFA_FAILED,
-                    detail="passkey login",
-                )
-        except InvalidCodeError:
-            metrics.LOGINS.labels("failed").inc()
-            raise
-        user = get_user_model()._default_manager.get(pk=passkey.user_id)
-        return logged_in(request, user, [claims.PASSKEY])
+        data = self.valid_serializer(request).validated_data
+        return flows.login(request, flows.PasskeyDoor(data["challenge_id"], data["credential"]))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -283,31 +235,11 @@ class ReauthenticateView(AuthAPIView):
     serializer_class = ReauthenticateSerializer
 
     def post(self, request):
-        serializer = self.valid_serializer(request)
-        data = serializer.validated_data
-        user = request.user
-        if data.get("password") is not None:
-            method = self.check_password(request, user, data["password"])
-        elif data.get("code") is not None:
-            method = factors.check(request, user, lambda: factors.verify_code(user, data["code"]))
-        else:
-            ceremony = passkeys.take_ceremony(data["challenge_id"])
-            method = factors.check(
-                request,
-                user,
-                lambda: factors.verify_passkey(user, ceremony, data["credential"]),
-            )
-        body = reauthenticate(request, request.auth, user, [method]).body()
-        response = Response(body)
-        set_token_cookies(response, body)
-        return response
-
-    def check_password(self, request, user, password: str) -> str:
-        """A password proof, limited and recorded like a login's wrong password at the account."""
+        door = flows.ReauthenticationDoor(self.valid_serializer(request).validated_data)
         try:
-            check_password(request, user, password, "re-authentication")
+            return flows.login(request, door)
         except InvalidCredentialsError:
+            # Counted and recorded as a failed login of the account; answered as a field error.
             raise serializers.ValidationError(
                 {"password": ["The password is not correct."]}
             ) from None
-        return claims.PASSWORD

@@ -79,6 +79,7 @@ PLACES = (
     ("tokens.mfa.recovery_codes", "features"),
     ("tokens.mfa.passkeys", "features"),
     ("tokens.mfa.factors", "features"),
+    ("tokens.adapter", "features"),
     ("tokens.flows", "features"),
     ("tokens.flows.*", "features"),
     # The surface: serializers, views, URLconfs, the admin, checks, commands, the app config.
@@ -134,7 +135,18 @@ def import_graph(modules: dict[str, Path]) -> dict[tuple[str, str], list[tuple[P
     edges: dict[tuple[str, str], list[tuple[Path, int]]] = {}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        # Imports only type checkers run (``if TYPE_CHECKING:``) are no dependency at run time.
+        typing_only = {
+            id(inner)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for statement in block.body
+            for inner in ast.walk(statement)
+        }
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
             targets = []
             if isinstance(node, ast.Import):
                 targets = [known(alias.name) for alias in node.names]
