@@ -21,7 +21,8 @@ from tokens.core.events import record_event
 from tokens.core.revocation import revoke_all
 from tokens.exceptions import InvalidCodeError, TokenError
 from tokens.mfa import passkeys, recovery_codes, totp
-from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
+from tokens.mfa.models import Passkey, RecoveryCode, TotpFactor
+from tokens.models import AuthEvent, Session
 from tokens.store import redis_keys, short_lived
 from tokens.throttling import Subject, guarded
 from tokens.users import user_pk
