@@ -40,8 +40,10 @@ def active_totp(user) -> TotpFactor | None:
 def has_second_factor(user) -> bool:
     """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey.
 
-    One query, as every password login asks it.
+    One query, as every password login asks it; none, and never, with ``SECOND_FACTORS`` off.
     """
+    if not token_settings.SECOND_FACTORS:
+        return False
     totp_factors = TotpFactor.objects.filter(user=OuterRef("pk")).exclude(secret="")
     return (
         get_user_model()
