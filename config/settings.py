@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "tokens",
+    "tokens.mfa",
+    "tokens.lifecycle",
 ]
 
 MIDDLEWARE = [

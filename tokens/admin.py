@@ -17,8 +17,10 @@ from tokens.core import degraded
 from tokens.core.revocation import forget_rolled_back_revocations, revoke
 from tokens.exceptions import DATABASE_FAULTS
 from tokens.lifecycle import services as lifecycle
+from tokens.lifecycle.models import EmailVerification
 from tokens.mfa import factors
-from tokens.models import AuthEvent, EmailVerification, Passkey, Session, TotpFactor
+from tokens.mfa.models import Passkey, TotpFactor
+from tokens.models import AuthEvent, Session
 from tokens.operations import charts, overview
 
 

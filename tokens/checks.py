@@ -3,6 +3,7 @@
 import difflib
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import checks
@@ -224,3 +225,30 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
         checks.Error(f"{name} must contain {{key}}, where the mailed key goes.", id="tokens.E012")
         for name in missing
     ]
+
+
+@checks.register()
+def check_second_factors(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``SECOND_FACTORS`` and the ``tokens.mfa`` app go together: the setting chooses, this says
+    when they disagree.
+    """
+    installed = apps.is_installed("tokens.mfa")
+    if token_settings.SECOND_FACTORS and not installed:
+        return [
+            checks.Error(
+                "TOKENS['SECOND_FACTORS'] is on, but 'tokens.mfa' is not in INSTALLED_APPS.",
+                hint="Add 'tokens.mfa' to INSTALLED_APPS, or set TOKENS['SECOND_FACTORS'] = False "
+                "and leave 'tokens.flows.SecondFactorStage' out of TOKENS['LOGIN_STAGES'].",
+                id="tokens.E013",
+            )
+        ]
+    if installed and not token_settings.SECOND_FACTORS:
+        return [
+            checks.Error(
+                "'tokens.mfa' is in INSTALLED_APPS, but TOKENS['SECOND_FACTORS'] is off.",
+                hint="Set TOKENS['SECOND_FACTORS'] = True, or remove 'tokens.mfa' from "
+                "INSTALLED_APPS.",
+                id="tokens.E014",
+            )
+        ]
+    return []

@@ -111,6 +111,8 @@ DEFAULTS: dict[str, Any] = {
     "READINESS_DATABASE_TIMEOUT": 0.5,
     # Seconds an access token's auth_time counts as recent authentication (sensitive actions).
     "REAUTHENTICATION_WINDOW": 300,
+    # Second factors (the tokens.mfa app, its endpoints, step-up's question); off without the app.
+    "SECOND_FACTORS": True,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
     # Seconds a passkey ceremony (its challenge) may take from options to answer.

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from tokens import oauth, views
+from tokens.conf import token_settings
 from tokens.lifecycle import views as lifecycle
 from tokens.mfa import views as mfa
 
@@ -29,6 +30,11 @@ ROUTES = (
     ("password/reset/", lifecycle.PasswordResetView, "password-reset"),
     ("password/reset/check/", lifecycle.PasswordResetCheckView, "password-reset-check"),
     ("password/reset/confirm/", lifecycle.PasswordResetConfirmView, "password-reset-confirm"),
+)
+
+# The second factors' endpoints (``tokens.mfa``), served while ``SECOND_FACTORS`` is on;
+# ``reauthenticate/`` takes a password without them, and a code or a passkey with them.
+SECOND_FACTOR_ROUTES = (
     ("mfa/", mfa.MfaStatusView, "mfa"),
     ("mfa/totp/", mfa.TotpView, "mfa-totp"),
     ("mfa/totp/confirm/", mfa.TotpConfirmView, "mfa-totp-confirm"),
@@ -39,7 +45,15 @@ ROUTES = (
     ("login/mfa/", mfa.LoginMfaView, "login-mfa"),
     ("login/passkey/options/", mfa.PasskeyLoginOptionsView, "login-passkey-options"),
     ("login/passkey/", mfa.PasskeyLoginView, "login-passkey"),
-    ("reauthenticate/", mfa.ReauthenticateView, "reauthenticate"),
 )
 
-urlpatterns = [path(route, view.as_view(), name=name) for route, view, name in ROUTES]
+REAUTHENTICATION_ROUTES = (("reauthenticate/", mfa.ReauthenticateView, "reauthenticate"),)
+
+urlpatterns = [
+    path(route, view.as_view(), name=name)
+    for route, view, name in (
+        ROUTES
+        + (SECOND_FACTOR_ROUTES if token_settings.SECOND_FACTORS else ())
+        + REAUTHENTICATION_ROUTES
+    )
+]

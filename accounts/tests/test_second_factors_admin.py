@@ -4,7 +4,8 @@ logged.
 
 from django.core import mail
 
-from tokens.models import AuthEvent, Passkey, Session
+from tokens.mfa.models import Passkey
+from tokens.models import AuthEvent, Session
 from tokens.operations import overview
 from tokens.tests.mfa import MfaMixin
 from tokens.tests.support import AuthAPITestCase, make_user, without_rate_limits

@@ -14,7 +14,8 @@ from tokens.core import claims
 from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows.attempt import LoginAttempt
 from tokens.mfa import factors, passkeys
-from tokens.models import AuthEvent, Passkey
+from tokens.mfa.models import Passkey
+from tokens.models import AuthEvent
 from tokens.throttling import Subject
 
 # The guard's records of a second factor's check, as ``tokens.mfa.factors.check`` makes them.

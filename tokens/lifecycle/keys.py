@@ -32,7 +32,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.exceptions import InvalidKeyError
-from tokens.models import EmailVerification, PasswordResetStamp
+from tokens.lifecycle.models import EmailVerification, PasswordResetStamp
 
 # The salt of verification keys: a signature made for anything else never verifies as one.
 VERIFICATION_SALT = "tokens.lifecycle.keys.verification"

@@ -22,7 +22,8 @@ from tokens.core.events import record_event
 from tokens.core.revocation import revoke_all
 from tokens.exceptions import EmailUnverifiedError, InvalidKeyError
 from tokens.lifecycle import keys, mail, throttling
-from tokens.models import AuthEvent, EmailVerification, Session
+from tokens.lifecycle.models import EmailVerification
+from tokens.models import AuthEvent, Session
 
 # The values of the EMAIL_VERIFICATION setting.
 MANDATORY, OPTIONAL, NONE = "mandatory", "optional", "none"

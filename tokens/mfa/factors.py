@@ -21,7 +21,8 @@ from tokens.core.events import record_event
 from tokens.core.revocation import revoke_all
 from tokens.exceptions import InvalidCodeError, TokenError
 from tokens.mfa import passkeys, recovery_codes, totp
-from tokens.models import AuthEvent, Passkey, RecoveryCode, Session, TotpFactor
+from tokens.mfa.models import Passkey, RecoveryCode, TotpFactor
+from tokens.models import AuthEvent, Session
 from tokens.store import redis_keys, short_lived
 from tokens.throttling import Subject, guarded
 from tokens.users import user_pk
@@ -39,8 +40,10 @@ def active_totp(user) -> TotpFactor | None:
 def has_second_factor(user) -> bool:
     """Whether logging in as ``user`` needs a second factor: a confirmed TOTP or a passkey.
 
-    One query, as every password login asks it.
+    One query, as every password login asks it; none, and never, with ``SECOND_FACTORS`` off.
     """
+    if not token_settings.SECOND_FACTORS:
+        return False
     totp_factors = TotpFactor.objects.filter(user=OuterRef("pk")).exclude(secret="")
     return (
         get_user_model()

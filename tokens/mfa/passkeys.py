@@ -37,7 +37,7 @@ from webauthn.helpers.structs import (
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.exceptions import InvalidCodeError
-from tokens.models import Passkey
+from tokens.mfa.models import Passkey
 from tokens.store import redis_keys, short_lived
 
 # What a malformed answer can raise inside py_webauthn besides its own errors (bad base64, CBOR,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.crypto import salted_hmac
 
 from tokens.core import clock
-from tokens.models import RecoveryCode
+from tokens.mfa.models import RecoveryCode
 
 COUNT = 10
 # Lower-case letters and digits without the look-alikes 0/o and 1/l/i: easy to copy from paper.

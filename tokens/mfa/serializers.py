@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from tokens.conf import token_settings
 from tokens.renderers import login_form
 from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
 
@@ -120,6 +121,10 @@ class ReauthenticateSerializer(OneProofMixin):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if attrs.get("password") is None and not token_settings.SECOND_FACTORS:
+            raise serializers.ValidationError(
+                {"password": ["Give the password: this site has no second factors."]}
+            )
         if attrs.get("credential") is not None and not attrs.get("challenge_id"):
             raise serializers.ValidationError({"challenge_id": ["Give the options' challenge_id."]})
         return attrs

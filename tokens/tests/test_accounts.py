@@ -10,7 +10,8 @@ from django.test import SimpleTestCase, override_settings
 
 from tokens.conf import DEFAULTS
 from tokens.lifecycle.mail import notify as mail_notify
-from tokens.models import AuthEvent, EmailVerification, Session
+from tokens.lifecycle.models import EmailVerification
+from tokens.models import AuthEvent, Session
 from tokens.tests.lifecycle_support import (
     NEW_PASSWORD,
     LifecycleTestCase,

@@ -57,6 +57,8 @@ PLACES = (
     # The database's rows and the users as the app sees them.
     ("tokens.models", "records"),
     ("tokens.models.*", "records"),
+    ("tokens.mfa.models", "records"),
+    ("tokens.lifecycle.models", "records"),
     ("tokens.users", "records"),
     ("tokens.admin_sessions", "records"),
     # The session layer: issue, rotate, find and revoke, the record and its copy together.
@@ -90,6 +92,8 @@ PLACES = (
     ("tokens.admin", "surface"),
     ("tokens.admin_login", "surface"),
     ("tokens.apps", "surface"),
+    ("tokens.mfa.apps", "surface"),
+    ("tokens.lifecycle.apps", "surface"),
     ("tokens.checks", "surface"),
     ("tokens.operations.*", "surface"),
     ("tokens.management.commands.*", "surface"),

@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLResolver, get_resolver, resolve
 
 from tokens.core.issuing import login
-from tokens.models import Passkey
+from tokens.mfa.models import Passkey
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
 from tokens.tests.test_costs import without_rate_limits
 

@@ -4,7 +4,7 @@ software authenticator (``tokens.tests.authenticator``).
 
 from django_redis import get_redis_connection
 
-from tokens.models import Passkey
+from tokens.mfa.models import Passkey
 from tokens.tests.authenticator import SoftAuthenticator
 from tokens.tests.mfa import MFA, MfaMixin
 from tokens.tests.support import (

@@ -4,7 +4,7 @@ and sends ``toJSON()`` back, which py_webauthn verifies. Served on http://localh
 context whose host name is the relying party id.
 """
 
-from tokens.models import Passkey
+from tokens.mfa.models import Passkey
 from tokens.tests.browser import BrowserTestCase, requires_chromium
 from tokens.tests.support import PASSWORD, login_name, make_user, without_rate_limits
 

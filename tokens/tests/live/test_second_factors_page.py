@@ -8,7 +8,8 @@ The live server is reached as ``http://localhost:<port>``: a secure context, so 
 
 import pyotp
 
-from tokens.models import Session, TotpFactor
+from tokens.mfa.models import TotpFactor
+from tokens.models import Session
 from tokens.tests.browser import (
     ARTIFACTS,
     SignedInPageTestCase,

@@ -9,7 +9,8 @@ from django.test import Client
 
 from tokens.browser.cookies import refresh_cookie_name
 from tokens.core import clock
-from tokens.models import Session, TotpFactor
+from tokens.mfa.models import TotpFactor
+from tokens.models import Session
 from tokens.tests.browser import (
     ARTIFACTS,
     TIMEOUT_MS,

@@ -1,4 +1,10 @@
-"""Second factors (``tokens.mfa``): TOTP, recovery codes and passkeys."""
+"""The second factors' rows: TOTP, recovery codes and passkeys.
+
+The tables keep the names they had in the tokens app (``db_table``). ``app_label`` is named so the
+login pipeline, which imports these classes, imports in a project without ``tokens.mfa``; nothing
+queries them there, as ``TOKENS["SECOND_FACTORS"]`` is off (``tokens.checks`` holds the two
+together).
+"""
 
 from django.conf import settings
 from django.db import models
@@ -39,6 +45,10 @@ class TotpFactor(SecondFactorRecord):
 
     label = "TOTP"
 
+    class Meta:
+        app_label = "tokens_mfa"
+        db_table = "tokens_totpfactor"
+
 
 class RecoveryCode(SecondFactorRecord):
     """One single-use recovery code, kept as a keyed digest (``tokens.mfa.recovery_codes``)."""
@@ -51,6 +61,10 @@ class RecoveryCode(SecondFactorRecord):
     used_at = models.DateTimeField(null=True, blank=True)
 
     label = "recovery code"
+
+    class Meta:
+        app_label = "tokens_mfa"
+        db_table = "tokens_recoverycode"
 
 
 class Passkey(SecondFactorRecord):
@@ -72,6 +86,8 @@ class Passkey(SecondFactorRecord):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        app_label = "tokens_mfa"
+        db_table = "tokens_passkey"
         ordering = ("created_at",)
 
     def __str__(self):

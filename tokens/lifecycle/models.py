@@ -1,5 +1,7 @@
-"""The account lifecycle's rows (``tokens.lifecycle``): addresses waiting to be verified, and when a
-password was last reset.
+"""The account lifecycle's rows: addresses waiting to be verified, and when a password was last
+reset.
+
+The tables keep the names they had in the tokens app (``db_table``), and the constraint its name.
 """
 
 import uuid
@@ -36,6 +38,7 @@ class EmailVerification(models.Model):
     created_at = models.DateTimeField(default=clock.datetime_now)
 
     class Meta:
+        db_table = "tokens_emailverification"
         constraints = (
             models.UniqueConstraint(
                 fields=["user", "purpose"], name="tokens_emailverification_one_per_purpose"
@@ -59,6 +62,9 @@ class PasswordResetStamp(models.Model):
     )
     stamp = models.CharField(max_length=64)
     made_at = models.DateTimeField(default=clock.datetime_now)
+
+    class Meta:
+        db_table = "tokens_passwordresetstamp"
 
     def __str__(self):
         return f"password reset key of {self.user_id} mailed at {self.made_at:%Y-%m-%d %H:%M:%S}"
