@@ -9,7 +9,7 @@ The live server is reached as ``http://localhost:<port>``: a secure context, so 
 import pyotp
 
 from tokens.models import Session, TotpFactor
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     SignedInPageTestCase,
     project_user_model,

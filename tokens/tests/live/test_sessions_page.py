@@ -10,7 +10,7 @@ from django.test import Client
 from tokens.browser.cookies import refresh_cookie_name
 from tokens.core import clock
 from tokens.models import Session, TotpFactor
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     TIMEOUT_MS,
     SignedInPageTestCase,
