@@ -9,6 +9,7 @@ from rest_framework.test import APIRequestFactory
 from tokens import views
 from tokens.checks import check_extension_points
 from tokens.serializers import LoginSerializer, UserSerializer
+from tokens.tests.core.test_costs import data_statements
 from tokens.tests.support import (
     AuthAPITestCase,
     FrozenClock,
@@ -17,7 +18,6 @@ from tokens.tests.support import (
     login_name,
     token_settings,
 )
-from tokens.tests.test_costs import data_statements
 from tokens.users import pk_json
 
 HERE = __name__

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
 
 from tokens.models import Session
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     BrowserTestCase,
     page_login,

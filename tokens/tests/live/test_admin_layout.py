@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tokens.models import AuthEvent, Session
-from tokens.tests.browser import BrowserTestCase, requires_chromium
+from tokens.tests.chromium import BrowserTestCase, requires_chromium
 from tokens.tests.live.test_browser import ARTIFACTS
 from tokens.tests.support import PASSWORD, login_name, make_user
 

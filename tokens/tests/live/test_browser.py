@@ -10,7 +10,7 @@ from django.utils import timezone
 from tokens.browser.cookies import access_cookie_name, refresh_cookie_name
 from tokens.models import AuthEvent, Session
 from tokens.operations import overview
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     BrowserTestCase,
     RequestLog,

@@ -2,9 +2,9 @@
 
 from django_redis import get_redis_connection
 
+from tokens.tests.core.test_durability import SESSION_KEYS, RedisLossScenario
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import AuthAPITestCase
-from tokens.tests.test_durability import SESSION_KEYS, RedisLossScenario
 
 
 class RestartWithoutPersistenceTests(RedisLossScenario, AuthAPITestCase):

@@ -5,10 +5,10 @@ log, and the mail-sending doors answer 503 (docs/operations.md says which door d
 from django_redis import get_redis_connection
 from redis.exceptions import OutOfMemoryError
 
+from tokens.tests.api.test_throttling import ThrottleAssertions
 from tokens.tests.mfa import MfaMixin
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
-from tokens.tests.test_throttling import ThrottleAssertions
 from tokens.throttling import GuessThrottle
 
 

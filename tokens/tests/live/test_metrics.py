@@ -9,6 +9,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from tokens.tests.operations.test_metrics import ScrapeMixin, samples, value
 from tokens.tests.servers import AppServer, set_server_password, use_private_redis
 from tokens.tests.support import (
     PASSWORD,
@@ -18,7 +19,6 @@ from tokens.tests.support import (
     login_name,
     token_settings,
 )
-from tokens.tests.test_metrics import ScrapeMixin, samples, value
 
 
 class SharedCountersTests(AuthAPITransactionTestCase):

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from tokens.models import AuthEvent
 from tokens.operations import overview
+from tokens.tests.operations.test_overview import OverviewFiguresMixin, series
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import (
     AuthAPITestCase,
 )
-from tokens.tests.test_overview import OverviewFiguresMixin, series
 
 
 class OverviewWithoutRedisTests(OverviewFiguresMixin, AuthAPITestCase):

@@ -5,7 +5,7 @@ context whose host name is the relying party id.
 """
 
 from tokens.mfa.models import Passkey
-from tokens.tests.browser import BrowserTestCase, requires_chromium
+from tokens.tests.chromium import BrowserTestCase, requires_chromium
 from tokens.tests.support import PASSWORD, login_name, make_user, without_rate_limits
 
 CEREMONIES = """

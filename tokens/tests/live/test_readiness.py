@@ -5,9 +5,9 @@ import time
 
 from django.test import SimpleTestCase
 
+from tokens.tests.operations.test_health import DEADLINE, ProbeMixin
 from tokens.tests.servers import AppServer, free_port, use_private_redis
 from tokens.tests.support import AuthAPITestCase, token_settings
-from tokens.tests.test_health import DEADLINE, ProbeMixin
 
 
 class ReadinessTests(ProbeMixin, AuthAPITestCase):

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from tokens.models import AuthEvent, Session
+from tokens.tests.core.test_revocation import disabled
 from tokens.tests.servers import use_private_redis
 from tokens.tests.support import (
     PASSWORD,
@@ -15,7 +16,6 @@ from tokens.tests.support import (
     make_user,
     token_settings,
 )
-from tokens.tests.test_revocation import disabled
 
 
 @token_settings(STORE_EPOCH_LEASE=1, STORE_RETRY_INTERVAL=30)

@@ -10,7 +10,7 @@ import pyotp
 
 from tokens.mfa.models import TotpFactor
 from tokens.models import Session
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     SignedInPageTestCase,
     project_user_model,

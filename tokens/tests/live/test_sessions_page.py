@@ -11,7 +11,7 @@ from tokens.browser.cookies import refresh_cookie_name
 from tokens.core import clock
 from tokens.mfa.models import TotpFactor
 from tokens.models import Session
-from tokens.tests.browser import (
+from tokens.tests.chromium import (
     ARTIFACTS,
     TIMEOUT_MS,
     SignedInPageTestCase,

@@ -4,13 +4,13 @@ import http.cookies
 
 from tokens.browser import device_cookies
 from tokens.models import AuthEvent
+from tokens.tests.api.test_throttling import ThrottleAssertions
 from tokens.tests.servers import AppServer, set_server_password
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITransactionTestCase,
     login_name,
 )
-from tokens.tests.test_throttling import ThrottleAssertions
 
 
 class GuessingAgainstARealServerTests(ThrottleAssertions, AuthAPITransactionTestCase):

@@ -14,10 +14,10 @@ SETTINGS = "tokens.tests.without_mfa.settings"
 
 # The core's login, refresh, logout and me/ tests, as the project's suite runs them.
 CORE_TESTS = (
-    "tokens/tests/test_login.py",
-    "tokens/tests/test_refresh.py",
-    "tokens/tests/test_logout.py",
-    "tokens/tests/test_me.py",
+    "tokens/tests/api/test_login.py",
+    "tokens/tests/api/test_refresh.py",
+    "tokens/tests/api/test_logout.py",
+    "tokens/tests/api/test_me.py",
 )
 
 

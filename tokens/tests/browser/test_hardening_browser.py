@@ -22,7 +22,7 @@ from tokens.tests.support import (
     token_settings,
 )
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"

@@ -2,6 +2,7 @@ from django_redis import get_redis_connection
 from redis.cluster import key_slot
 
 from tokens.browser import device_cookies
+from tokens.tests.core.test_costs import count_redis_round_trips
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -11,7 +12,6 @@ from tokens.tests.support import (
     rate_limits,
     token_settings,
 )
-from tokens.tests.test_costs import count_redis_round_trips
 
 
 def as_typed(name: str) -> str:

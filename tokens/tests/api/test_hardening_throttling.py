@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from tokens.browser import device_cookies
 from tokens.models import AuthEvent
+from tokens.tests.api.test_throttling import ThrottleAssertions
 from tokens.tests.mfa import MFA, MfaMixin
 from tokens.tests.support import (
     PASSWORD,
@@ -19,7 +20,6 @@ from tokens.tests.support import (
     token_settings,
     uses_accounts,
 )
-from tokens.tests.test_throttling import ThrottleAssertions
 
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
 
