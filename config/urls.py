@@ -29,6 +29,6 @@ urlpatterns = [
     path("", include("tokens.operations.urls")),
 ]
 
-handler400 = "tokens.views.api_bad_request"
-handler404 = "tokens.views.api_not_found"
-handler500 = "tokens.views.api_server_error"
+handler400 = "tokens.error_pages.api_bad_request"
+handler404 = "tokens.error_pages.api_not_found"
+handler500 = "tokens.error_pages.api_server_error"

@@ -4,10 +4,8 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import generics, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
@@ -23,7 +21,6 @@ from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.browser import origin
 from tokens.browser.cookies import (
     access_cookie_name,
-    auth_url_prefix,
     clear_token_cookies,
     refresh_cookie_name,
     set_token_cookies,
@@ -385,43 +382,3 @@ class PasswordView(AuthAPIView):
             record_event(AuthEvent.Kind.PASSWORD_CHANGED, request, request.user)
         get_adapter().notify(request.user, "password_changed", {"reset": False}, request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _under_the_api(request: HttpRequest) -> bool:
-    """Whether ``request`` is for the API: under the first segment of where the project includes
-    the app's URLs (``/api/`` for ``/api/auth/``), read from the URLconf.
-    """
-    first_segment = auth_url_prefix().strip("/").split("/", 1)[0]
-    return request.path.startswith(f"/{first_segment}/" if first_segment else "/")
-
-
-def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape
-    under the API's prefix.
-    """
-    if _under_the_api(request):
-        return JsonResponse(
-            {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
-        )
-    return bad_request(request, exception)
-
-
-def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """Unknown paths under the API's prefix answer in the API's error shape; elsewhere Django's
-    page.
-    """
-    if _under_the_api(request):
-        return JsonResponse(
-            {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
-        )
-    return page_not_found(request, exception)
-
-
-def api_server_error(request: HttpRequest) -> HttpResponse:
-    """Paths under the API's prefix get the API's error shape even for an unexpected failure."""
-    if _under_the_api(request):
-        return JsonResponse(
-            {"detail": "Server error.", "code": "server_error"},
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-    return server_error(request)

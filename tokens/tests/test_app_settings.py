@@ -95,7 +95,7 @@ class DefaultsWrittenOnceTests(SimpleTestCase):
 
 
 urlpatterns = [path("auth/v2/", include("tokens.urls"))]
-handler404 = "tokens.views.api_not_found"
+handler404 = "tokens.error_pages.api_not_found"
 
 
 @override_settings(

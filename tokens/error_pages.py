@@ -1,0 +1,56 @@
+"""Django's error handlers for a project that serves the API: what Django answers before or
+around any view (a Host not allowed, an unknown path, an unexpected failure) keeps the API's
+``{"detail", "code"}`` shape under the API's prefix, and Django's own pages elsewhere.
+
+A project names them in its root URLconf::
+
+    handler400 = "tokens.error_pages.api_bad_request"
+    handler404 = "tokens.error_pages.api_not_found"
+    handler500 = "tokens.error_pages.api_server_error"
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import bad_request, page_not_found, server_error
+from rest_framework import status
+
+from tokens.browser.cookies import auth_url_prefix
+
+
+def _under_the_api(request: HttpRequest) -> bool:
+    """Whether ``request`` is for the API: under the first segment of where the project includes
+    the app's URLs (``/api/`` for ``/api/auth/``), read from the URLconf.
+    """
+    first_segment = auth_url_prefix().strip("/").split("/", 1)[0]
+    return request.path.startswith(f"/{first_segment}/" if first_segment else "/")
+
+
+def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """What Django refuses before any view (a Host not allowed, say) answers in the API's shape
+    under the API's prefix.
+    """
+    if _under_the_api(request):
+        return JsonResponse(
+            {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+        )
+    return bad_request(request, exception)
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Unknown paths under the API's prefix answer in the API's error shape; elsewhere Django's
+    page.
+    """
+    if _under_the_api(request):
+        return JsonResponse(
+            {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
+        )
+    return page_not_found(request, exception)
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    """Paths under the API's prefix get the API's error shape even for an unexpected failure."""
+    if _under_the_api(request):
+        return JsonResponse(
+            {"detail": "Server error.", "code": "server_error"},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return server_error(request)
