@@ -357,7 +357,11 @@ TOKENS = {
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", TOKEN_DEFAULTS["COOKIE_TRANSPORT"]),
     # Over plain HTTP in development the cookies could not be sent back otherwise.
     "COOKIE_SECURE": not DEBUG,
-    "DEVICE_BINDING": env_bool("DEVICE_BINDING", TOKEN_DEFAULTS["DEVICE_BINDING"]),
+    # DEVICE_BINDING is the variable's name before its release; it is read when TOKEN_BINDING is
+    # unset.
+    "TOKEN_BINDING": env_bool(
+        "TOKEN_BINDING", env_bool("DEVICE_BINDING", TOKEN_DEFAULTS["TOKEN_BINDING"])
+    ),
     "THROTTLE_RATES": {
         scope: os.environ.get(f"THROTTLE_{scope.upper()}", rate)
         for scope, rate in TOKEN_DEFAULTS["THROTTLE_RATES"].items()

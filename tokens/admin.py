@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from tokens.browser.csp import content_security_policy
-from tokens.browser.devices import device_name
+from tokens.browser.device_names import device_name
 from tokens.core import degraded
 from tokens.core.revocation import forget_rolled_back_revocations, revoke
 from tokens.exceptions import DATABASE_FAULTS

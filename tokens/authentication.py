@@ -39,7 +39,7 @@ class AccessTokenAuthentication(authentication.BaseAuthentication):
     live copy as ``request.auth.session``.
 
     A header token always wins over the cookie. Cookie-authenticated unsafe requests must
-    pass Django's CSRF check, as with DRF's ``SessionAuthentication``. With device binding on,
+    pass Django's CSRF check, as with DRF's ``SessionAuthentication``. With token binding on,
     the token must also match the request's fingerprint cookie (``tokens.browser.binding``).
     """
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from tokens.adapter import get_adapter
-from tokens.conf import DEFAULTS, token_settings
+from tokens.conf import DEFAULTS, RENAMED, token_settings
 from tokens.core import claims, signing_keys
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle.services import VERIFICATION_MODES
@@ -83,7 +83,7 @@ def check_settings_keys(app_configs: Any, **kwargs: Any) -> list[checks.CheckMes
     """A misspelt key of ``settings.TOKENS`` would be ignored without a word: name it."""
     errors: list[checks.CheckMessage] = []
     for name in getattr(settings, "TOKENS", {}):
-        if name not in DEFAULTS:
+        if name not in DEFAULTS and name not in RENAMED:
             close = difflib.get_close_matches(name, DEFAULTS, n=1)
             errors.append(
                 checks.Error(

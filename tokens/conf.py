@@ -6,6 +6,7 @@ keeps it until ``settings.TOKENS`` changes (``override_settings(TOKENS=...)`` in
 several values per request.
 """
 
+import warnings
 from typing import Any
 
 from django.conf import settings
@@ -65,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "COOKIE_SECURE": True,
     # Bind tokens to the browser that logged in: a fingerprint cookie whose hash every token
     # carries.
-    "DEVICE_BINDING": False,
+    "TOKEN_BINDING": False,
     # Name of the fingerprint cookie (``__Host-`` is prefixed when cookies are Secure).
     "FINGERPRINT_COOKIE_NAME": "fgp",
     # Name of the signed device cookie a successful login sets (limits on guessing,
@@ -166,6 +167,11 @@ DEFAULTS: dict[str, Any] = {
 MERGED = frozenset({"THROTTLE_RATES"})
 
 
+# Settings renamed, by their old name: the old name keeps working for one release, with a
+# DeprecationWarning.
+RENAMED = {"DEVICE_BINDING": "TOKEN_BINDING"}
+
+
 class TokenSettings:
     """Attribute access to the tokens app's settings, read when first used."""
 
@@ -173,7 +179,17 @@ class TokenSettings:
         # Called only for a value not read yet: once read, it is an ordinary instance attribute.
         if name not in DEFAULTS:
             raise AttributeError(f"unknown tokens setting {name!r}")
-        value = getattr(settings, "TOKENS", {}).get(name, DEFAULTS[name])
+        given = getattr(settings, "TOKENS", {})
+        value = given.get(name, DEFAULTS[name])
+        for old, new in RENAMED.items():
+            if new == name and old in given and name not in given:
+                warnings.warn(
+                    f"TOKENS[{old!r}] is deprecated and goes in the next release: use "
+                    f"TOKENS[{new!r}].",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                value = given[old]
         if name in MERGED and isinstance(value, dict):
             value = {**DEFAULTS[name], **value}
         self.__dict__[name] = value

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model, password_validation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tokens.browser.devices import device_name
+from tokens.browser.device_names import device_name
 from tokens.renderers import login_form
 from tokens.schema import TokenPairSerializer
 from tokens.users import pk_json

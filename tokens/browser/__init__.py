@@ -1,1 +1,1 @@
-"""What browsers add: token cookies, device binding and the login device cookie."""
+"""What browsers add: token cookies, token binding and the login device cookie."""

@@ -1,4 +1,4 @@
-"""Device binding: tokens usable only alongside a fingerprint cookie (OWASP JWT token sidejacking).
+"""Token binding: tokens usable only alongside a fingerprint cookie (OWASP JWT token sidejacking).
 
 At login a random fingerprint goes to the browser in a hardened HttpOnly cookie and its SHA-256
 hex into both tokens (claim ``fgp``); rotation copies the claim. While binding is on, a token whose
@@ -20,7 +20,7 @@ PATH = "/"
 
 
 def enabled() -> bool:
-    return token_settings.DEVICE_BINDING
+    return token_settings.TOKEN_BINDING
 
 
 def new_fingerprint() -> str:

@@ -7,7 +7,7 @@ account from a client presenting it is counted against that device alone, so gue
 never lock the owner out of a browser it has logged in from. The cookie is bound to the account,
 never to what was typed: a user whose username is somebody else's e-mail address gains nothing at
 the other account. Its path is ``/``, so every door that checks a secret sees it (the API's logins,
-``reauthenticate/``, the Django admin's login). Not to be confused with device binding
+``reauthenticate/``, the Django admin's login). Not to be confused with token binding
 (``tokens.browser.binding``), which ties tokens to a browser.
 """
 

@@ -32,7 +32,7 @@ RESERVED = frozenset(
     {"token_type", "sub", "sid", "jti", "iat", "exp", "nbf", "username", "iss", "aud"}
 )
 
-# Names the adapter's claims cannot set: the token's own, the session's proof, the device binding.
+# Names the adapter's claims cannot set: the token's own, the session's proof, the token binding.
 PROTECTED = RESERVED | {AUTH_TIME, AMR, binding.CLAIM}
 
 

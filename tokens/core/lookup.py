@@ -33,7 +33,7 @@ _OWNER_GONE = frozenset({Session.RevokeReason.USER_DISABLED, Session.RevokeReaso
 def verify_presented(request, raw: str, expected_type: str | None = None) -> tokens.BaseToken:
     """Verify a token that ``request`` presents, of ``expected_type`` or (None) of either type.
 
-    Signature, claims, type and expiry (``tokens.decode``), then, with device binding on, that
+    Signature, claims, type and expiry (``tokens.decode``), then, with token binding on, that
     the request carries the device's fingerprint cookie: the one place binding is checked.
     """
     token = tokens.decode(raw, expected_type) if expected_type else tokens.decode_either(raw)

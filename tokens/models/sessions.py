@@ -2,7 +2,7 @@
 
 A session's row is the durable record of everything that decides it: owner, ends, the
 current refresh token id (and the one it replaced, with the end of its grace window),
-the device binding, and when and why it was revoked. Redis (``tokens.store.copies``) holds a
+the token binding, and when and why it was revoked. Redis (``tokens.store.copies``) holds a
 copy for the hot path that may be lost at any moment; a miss is answered from this row.
 """
 
@@ -268,7 +268,9 @@ class Session(models.Model):
         null=True, blank=True, help_text="Until then the replaced token returns the same successor."
     )
     fingerprint_digest = models.CharField(
-        max_length=64, blank=True, help_text="Device binding (SHA-256 hex)."
+        max_length=64,
+        blank=True,
+        help_text="Token binding: the SHA-256 hex of the fingerprint cookie.",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)

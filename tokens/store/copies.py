@@ -6,7 +6,7 @@ two forms:
 
 - live: what the hot path needs, owner id (``u``), username (``n``), absolute end (``e``),
   idle end (``i``), current (``r``) and previous (``p``) refresh token ids, the end of the
-  previous one's grace window (``g``), the device binding digest (``f``) and the claims every
+  previous one's grace window (``g``), the token binding digest (``f``) and the claims every
   token of the session carries (``c``, JSON: ``auth_time``, ``amr``, ...);
 - tombstone: only the revocation reason (``x``), kept until every token of the session has
   expired, so a revoked session is refused without asking the database.

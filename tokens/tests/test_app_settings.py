@@ -25,7 +25,7 @@ ENVIRONMENT_DEFAULTS = {
     "ROTATION_GRACE_PERIOD": DEFAULTS["ROTATION_GRACE_PERIOD"],
     "ACCESS_ALGORITHM": DEFAULTS["ACCESS_ALGORITHM"],
     "COOKIE_TRANSPORT": int(DEFAULTS["COOKIE_TRANSPORT"]),
-    "DEVICE_BINDING": int(DEFAULTS["DEVICE_BINDING"]),
+    "TOKEN_BINDING": int(DEFAULTS["TOKEN_BINDING"]),
     "LOGIN_FAILURE_DELAY": DEFAULTS["LOGIN_FAILURE_DELAY"],
     "LOGIN_FAILURE_MAX_DELAY": DEFAULTS["LOGIN_FAILURE_MAX_DELAY"],
     **{f"THROTTLE_{scope.upper()}": rate for scope, rate in DEFAULTS["THROTTLE_RATES"].items()},
@@ -80,7 +80,7 @@ class DefaultsWrittenOnceTests(SimpleTestCase):
             with self.subTest(name):
                 shown = (
                     {"1": "on", "0": "off"}.get(str(default), str(default))
-                    if name in {"COOKIE_TRANSPORT", "DEVICE_BINDING", "NEW_DEVICE_MAIL"}
+                    if name in {"COOKIE_TRANSPORT", "TOKEN_BINDING", "NEW_DEVICE_MAIL"}
                     else str(default)
                 )
                 self.assertEqual(table.get(name), shown)

@@ -166,13 +166,13 @@ class CookiePrefixTests(AuthAPITestCase):
     def test_a_refresh_cookie_on_the_whole_site_carries_the_host_prefix(self):
         self.assertIn("__Host-refresh_token", self.cookie_login().cookies)
 
-    @token_settings(DEVICE_BINDING=True)
+    @token_settings(TOKEN_BINDING=True)
     def test_the_fingerprint_cookie_carries_the_host_prefix(self):
         cookie = self.cookie_login().cookies["__Host-fgp"]
         self.assertEqual((cookie["path"], cookie["domain"]), ("/", ""))
         self.assertEqual(self.client.get("/api/auth/me/").status_code, 200)
 
-    @token_settings(COOKIE_SECURE=False, DEVICE_BINDING=True)
+    @token_settings(COOKIE_SECURE=False, TOKEN_BINDING=True)
     def test_under_debug_the_cookies_keep_their_plain_names(self):
         response = self.cookie_login()
         for name in ("access_token", "refresh_token", "fgp"):

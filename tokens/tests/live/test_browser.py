@@ -94,7 +94,7 @@ class BrowsableAPITests(BrowserTestCase):
 @requires_chromium
 @project_user_model
 class AccountPageClientTests(BrowserTestCase):
-    """The account page's token client: silent refresh, single flight, tabs, device binding."""
+    """The account page's token client: silent refresh, single flight, tabs, token binding."""
 
     def setUp(self):
         super().setUp()
@@ -174,8 +174,8 @@ class AccountPageClientTests(BrowserTestCase):
         self.assertIn("another tab", second.inner_text("#refresh-log"))
         self.assertEqual(len(second_refreshes), 0)
 
-    @token_settings(DEVICE_BINDING=True, ACCESS_TOKEN_LIFETIME=2)
-    def test_device_binding_in_a_browser(self):
+    @token_settings(TOKEN_BINDING=True, ACCESS_TOKEN_LIFETIME=2)
+    def test_token_binding_in_a_browser(self):
         page = self.open_account_page()
         page_login(page)
         fingerprint = self.cookie("__Host-fgp")

@@ -1,11 +1,16 @@
-"""Device binding (OWASP token sidejacking): tokens work only with the fingerprint cookie of their
+"""Token binding (OWASP token sidejacking): tokens work only with the fingerprint cookie of their
 login.
 """
 
 import hashlib
 from unittest import mock
 
+from django.conf import settings
+from django.test import SimpleTestCase, override_settings
+
 from tokens.browser.cookies import access_cookie_name
+from tokens.checks import check_settings_keys
+from tokens.conf import token_settings as live
 from tokens.tests.support import (
     PASSWORD,
     AuthAPITestCase,
@@ -24,8 +29,8 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-@token_settings(DEVICE_BINDING=True)
-class DeviceBindingTests(AuthAPITestCase):
+@token_settings(TOKEN_BINDING=True)
+class TokenBindingTests(AuthAPITestCase):
     def bound_login(self):
         """Log in; keep only the fingerprint cookie, so tokens travel in the header or body."""
         response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
@@ -43,7 +48,7 @@ class DeviceBindingTests(AuthAPITestCase):
         self.assertEqual(cookie["path"], "/")
         self.assertGreaterEqual(len(cookie.value), 32)
 
-    @token_settings(DEVICE_BINDING=True, COOKIE_SECURE=False)
+    @token_settings(TOKEN_BINDING=True, COOKIE_SECURE=False)
     def test_without_https_the_cookie_has_no_secure_prefix(self):
         response = self.client.post("/api/auth/login/", alice_credentials(), format="json")
         self.assertNotIn(SECURE_COOKIE, response.cookies)
@@ -139,7 +144,7 @@ class DeviceBindingTests(AuthAPITestCase):
         self.assertEqual(response.cookies[SECURE_COOKIE]["max-age"], 0)
 
     def test_unbound_tokens_are_refused_once_binding_is_on(self):
-        with token_settings(DEVICE_BINDING=False):
+        with token_settings(TOKEN_BINDING=False):
             pair = self.login()
         self.assertNotIn("fgp", claims(pair["access_token"]))
         self.assertError(self.me(pair["access_token"]), 401, "token_invalid")
@@ -167,7 +172,7 @@ class BindingOffTests(AuthAPITestCase):
         self.assertNotIn("fgp", claims(response.json()["refresh_token"]))
 
     def test_bound_tokens_work_without_the_cookie_when_binding_is_off(self):
-        with token_settings(DEVICE_BINDING=True):
+        with token_settings(TOKEN_BINDING=True):
             pair = self.login()
         self.assertIn("fgp", claims(pair["access_token"]))
         self.assertEqual(self.me(pair["access_token"]).status_code, 200)
@@ -176,3 +181,14 @@ class BindingOffTests(AuthAPITestCase):
         self.assertEqual(
             claims(rotated.json()["access_token"])["fgp"], claims(pair["access_token"])["fgp"]
         )
+
+
+class RenamedSettingTests(SimpleTestCase):
+    """``DEVICE_BINDING``, the setting's name before its release, still works, with a warning."""
+
+    def test_the_old_name_still_binds_and_warns(self):
+        old = {k: v for k, v in settings.TOKENS.items() if k != "TOKEN_BINDING"}
+        with override_settings(TOKENS={**old, "DEVICE_BINDING": True}):
+            with self.assertWarns(DeprecationWarning):
+                self.assertIs(live.TOKEN_BINDING, True)
+            self.assertEqual(check_settings_keys(None), [])
