@@ -227,28 +227,36 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
     ]
 
 
+# The feature apps a setting turns on, with the ids of the checks that say when the two disagree.
+FEATURE_APPS = (
+    ("SECOND_FACTORS", "tokens.mfa", "tokens.E013", "tokens.E014"),
+    ("ACCOUNTS", "tokens.lifecycle", "tokens.E015", "tokens.E016"),
+)
+
+
 @checks.register()
-def check_second_factors(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
-    """``SECOND_FACTORS`` and the ``tokens.mfa`` app go together: the setting chooses, this says
-    when they disagree.
+def check_feature_apps(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Each feature's setting and its app go together: the setting chooses, this says when they
+    disagree.
     """
-    installed = apps.is_installed("tokens.mfa")
-    if token_settings.SECOND_FACTORS and not installed:
-        return [
-            checks.Error(
-                "TOKENS['SECOND_FACTORS'] is on, but 'tokens.mfa' is not in INSTALLED_APPS.",
-                hint="Add 'tokens.mfa' to INSTALLED_APPS, or set TOKENS['SECOND_FACTORS'] = False "
-                "and leave 'tokens.flows.SecondFactorStage' out of TOKENS['LOGIN_STAGES'].",
-                id="tokens.E013",
+    errors = []
+    for setting, app, missing_id, unused_id in FEATURE_APPS:
+        installed, on = apps.is_installed(app), getattr(token_settings, setting)
+        if on and not installed:
+            errors.append(
+                checks.Error(
+                    f"TOKENS[{setting!r}] is on, but {app!r} is not in INSTALLED_APPS.",
+                    hint=f"Add {app!r} to INSTALLED_APPS, or set TOKENS[{setting!r}] = False "
+                    "(docs/quickstart.md says what else goes with it).",
+                    id=missing_id,
+                )
             )
-        ]
-    if installed and not token_settings.SECOND_FACTORS:
-        return [
-            checks.Error(
-                "'tokens.mfa' is in INSTALLED_APPS, but TOKENS['SECOND_FACTORS'] is off.",
-                hint="Set TOKENS['SECOND_FACTORS'] = True, or remove 'tokens.mfa' from "
-                "INSTALLED_APPS.",
-                id="tokens.E014",
+        if installed and not on:
+            errors.append(
+                checks.Error(
+                    f"{app!r} is in INSTALLED_APPS, but TOKENS[{setting!r}] is off.",
+                    hint=f"Set TOKENS[{setting!r}] = True, or remove {app!r} from INSTALLED_APPS.",
+                    id=unused_id,
+                )
             )
-        ]
-    return []
+    return errors

@@ -114,6 +114,9 @@ DEFAULTS: dict[str, Any] = {
     "REAUTHENTICATION_WINDOW": 300,
     # Second factors (the tokens.mfa app, its endpoints, step-up's question); off without the app.
     "SECOND_FACTORS": True,
+    # Accounts: sign-up, e-mail verification, password reset, e-mail change (the tokens.lifecycle
+    # app and its endpoints); off without the app, when every user counts as verified.
+    "ACCOUNTS": True,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
     # Seconds a passkey ceremony (its challenge) may take from options to answer.

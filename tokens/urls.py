@@ -23,6 +23,10 @@ ROUTES = (
     ("password/", views.PasswordView, "password"),
     ("revoke/", oauth.RevokeView, "revoke"),
     ("introspect/", oauth.IntrospectView, "introspect"),
+)
+
+# The account lifecycle's endpoints (``tokens.lifecycle``), served while ``ACCOUNTS`` is on.
+ACCOUNT_ROUTES = (
     ("register/", lifecycle.RegisterView, "register"),
     ("email/verify/", lifecycle.VerifyEmailView, "email-verify"),
     ("email/verify/resend/", lifecycle.ResendVerificationView, "email-verify-resend"),
@@ -53,6 +57,7 @@ urlpatterns = [
     path(route, view.as_view(), name=name)
     for route, view, name in (
         ROUTES
+        + (ACCOUNT_ROUTES if token_settings.ACCOUNTS else ())
         + (SECOND_FACTOR_ROUTES if token_settings.SECOND_FACTORS else ())
         + REAUTHENTICATION_ROUTES
     )

@@ -38,6 +38,9 @@ class EmailVerification(models.Model):
     created_at = models.DateTimeField(default=clock.datetime_now)
 
     class Meta:
+        # Explicit, so the app's code imports in a project that leaves the app out (``ACCOUNTS``
+        # off), where nothing queries it.
+        app_label = "tokens_lifecycle"
         db_table = "tokens_emailverification"
         constraints = (
             models.UniqueConstraint(
@@ -64,6 +67,7 @@ class PasswordResetStamp(models.Model):
     made_at = models.DateTimeField(default=clock.datetime_now)
 
     class Meta:
+        app_label = "tokens_lifecycle"
         db_table = "tokens_passwordresetstamp"
 
     def __str__(self):

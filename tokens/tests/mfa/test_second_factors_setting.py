@@ -1,6 +1,6 @@
 """``TOKENS["SECOND_FACTORS"]``: off, the core asks nothing of the second factors' tables, and
 ``manage.py check`` holds the setting and the ``tokens.mfa`` app together. The whole core without
-the app runs in ``live/test_without_mfa.py``.
+the app runs in ``live/test_optional_apps.py``.
 """
 
 from django.core import checks

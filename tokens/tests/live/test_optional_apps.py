@@ -1,5 +1,6 @@
-"""The core without ``tokens.mfa``: slow, each test runs the project in a subprocess
-(``tokens/tests/without_mfa/settings.py``), on a test database and a Redis of its own.
+"""The core without a feature app (``tokens.mfa``, ``tokens.lifecycle``): slow, each test runs the
+project in a subprocess (``tokens/tests/without_mfa/settings.py``,
+``tokens/tests/without_accounts/settings.py``), on a test database and a Redis of its own.
 """
 
 import os
@@ -10,8 +11,6 @@ from django.test import SimpleTestCase
 
 from tokens.tests.servers import PROJECT, PrivateRedis
 
-SETTINGS = "tokens.tests.without_mfa.settings"
-
 # The core's login, refresh, logout and me/ tests, as the project's suite runs them.
 CORE_TESTS = (
     "tokens/tests/api/test_login.py",
@@ -21,15 +20,24 @@ CORE_TESTS = (
 )
 
 
-class WithoutSecondFactorsTests(SimpleTestCase):
-    """A project that leaves ``tokens.mfa`` out, as docs/quickstart.md says, works."""
+class WithoutAnAppMixin:
+    """A project that leaves the app out, as docs/quickstart.md says, works: the core's tests pass,
+    the checks pass, and the app's endpoints are not served.
+    """
+
+    settings: str
+    # The setting that turns the app on, and the check that names it left on without the app.
+    setting: str
+    check_id: str
+    # URL names the app serves.
+    routes: tuple[str, ...]
 
     def setUp(self):
         redis = PrivateRedis().start()
         self.addCleanup(redis.stop)
         self.environment = {
             **{name: value for name, value in os.environ.items() if name != "PYTEST_VERSION"},
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
+            "DJANGO_SETTINGS_MODULE": self.settings,
             "REDIS_URL": redis.url,
         }
 
@@ -45,12 +53,12 @@ class WithoutSecondFactorsTests(SimpleTestCase):
 
     def test_the_core_tests_pass(self):
         finished = self.run_in_project(
-            "-m", "pytest", f"--ds={SETTINGS}", *CORE_TESTS, "-q", "-p", "no:randomly"
+            "-m", "pytest", f"--ds={self.settings}", *CORE_TESTS, "-q", "-p", "no:randomly"
         )
         self.assertEqual(finished.returncode, 0, finished.stdout[-4000:] + finished.stderr)
         self.assertIn(" passed", finished.stdout)
 
-    def test_the_checks_pass_and_the_second_factors_endpoints_are_not_served(self):
+    def test_the_checks_pass_and_the_apps_endpoints_are_not_served(self):
         # Outside a test runner the settings want secrets, or development's (DEBUG).
         finished = self.run_in_project("manage.py", "check", "--fail-level", "WARNING", DEBUG="1")
         self.assertEqual(finished.returncode, 0, finished.stdout + finished.stderr)
@@ -59,7 +67,7 @@ class WithoutSecondFactorsTests(SimpleTestCase):
             "import django; django.setup()\n"
             "from django.urls import NoReverseMatch, reverse\n"
             "reverse('tokens:reauthenticate')\n"
-            "for name in ('mfa', 'mfa-totp', 'login-mfa', 'login-passkey'):\n"
+            f"for name in {self.routes!r}:\n"
             "    try:\n"
             "        reverse('tokens:' + name)\n"
             "    except NoReverseMatch:\n"
@@ -75,9 +83,21 @@ class WithoutSecondFactorsTests(SimpleTestCase):
             "import django; from django.conf import settings; django.setup()\n"
             "from django.core.checks import run_checks\n"
             "from django.test import override_settings\n"
-            "with override_settings(TOKENS={**settings.TOKENS, 'SECOND_FACTORS': True}):\n"
+            f"with override_settings(TOKENS={{**settings.TOKENS, {self.setting!r}: True}}):\n"
             "    print(sorted({message.id for message in run_checks()}))\n",
             DEBUG="1",
         )
         self.assertEqual(finished.returncode, 0, finished.stderr)
-        self.assertIn("tokens.E013", finished.stdout)
+        self.assertIn(self.check_id, finished.stdout)
+
+
+class WithoutSecondFactorsTests(WithoutAnAppMixin, SimpleTestCase):
+    settings = "tokens.tests.without_mfa.settings"
+    setting, check_id = "SECOND_FACTORS", "tokens.E013"
+    routes = ("mfa", "mfa-totp", "login-mfa", "login-passkey")
+
+
+class WithoutAccountsTests(WithoutAnAppMixin, SimpleTestCase):
+    settings = "tokens.tests.without_accounts.settings"
+    setting, check_id = "ACCOUNTS", "tokens.E015"
+    routes = ("register", "email-verify", "password-reset", "password-reset-confirm")
