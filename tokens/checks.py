@@ -239,7 +239,7 @@ def check_feature_apps(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
     """Each feature's setting and its app go together: the setting chooses, this says when they
     disagree.
     """
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for setting, app, missing_id, unused_id in FEATURE_APPS:
         installed, on = apps.is_installed(app), getattr(token_settings, setting)
         if on and not installed:
