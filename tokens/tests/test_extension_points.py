@@ -1,4 +1,6 @@
-"""The hooks a project sets by import string: LOGIN_SERIALIZER, USER_SERIALIZER and CLAIMS."""
+"""The code a project names by import string: LOGIN_SERIALIZER, USER_SERIALIZER, and the adapter's
+claims (the deprecated CLAIMS setting is tested with the adapter, in ``flows/test_pipeline.py``).
+"""
 
 from django.core import checks
 from django.db import connection
@@ -7,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.test import APIRequestFactory
 
 from tokens import views
+from tokens.adapter import DefaultAdapter
 from tokens.checks import check_extension_points
 from tokens.serializers import LoginSerializer, UserSerializer
 from tokens.tests.core.test_costs import data_statements
@@ -21,17 +24,21 @@ from tokens.tests.support import (
 from tokens.users import pk_json
 
 HERE = __name__
-HOOK_CLAIMS = {"tenant": "acme", "roles": ["reader"]}
+ADDED_CLAIMS = {"tenant": "acme", "roles": ["reader"]}
 
 
-def tenant_claims(user) -> dict:
-    """A CLAIMS hook: what a project adds to its tokens."""
-    return {"tenant": "acme", "roles": ["reader"], "login": user.get_username()}
+class TenantAdapter(DefaultAdapter):
+    """What a project adds to its tokens."""
+
+    def claims(self, user) -> dict:
+        return {"tenant": "acme", "roles": ["reader"], "login": user.get_username()}
 
 
-def overriding_claims(user) -> dict:
-    """A CLAIMS hook that tries to set claims the tokens decide themselves."""
-    return {"sub": "0", "amr": ["hwk"], "exp": 1, "aud": "elsewhere", "tenant": "acme"}
+class OverridingAdapter(DefaultAdapter):
+    """An adapter that tries to set claims the tokens decide themselves."""
+
+    def claims(self, user) -> dict:
+        return {"sub": "0", "amr": ["hwk"], "exp": 1, "aud": "elsewhere", "tenant": "acme"}
 
 
 class UserWithJoinedSerializer(UserSerializer):
@@ -82,17 +89,17 @@ class ExtensionPointTests(AuthAPITestCase):
         self.assertIn("accept_terms", response.data)
 
 
-@token_settings(CLAIMS=f"{HERE}.tenant_claims")
-class ClaimsHookTests(AuthAPITestCase):
+@token_settings(ADAPTER=f"{HERE}.TenantAdapter")
+class AdapterClaimsTests(AuthAPITestCase):
     def setUp(self):
         super().setUp()
         self.clock = FrozenClock().install(self)
 
     def assertCarried(self, token: str):
-        self.assertLessEqual(HOOK_CLAIMS.items(), claims(token).items())
+        self.assertLessEqual(ADDED_CLAIMS.items(), claims(token).items())
         self.assertEqual(claims(token)["login"], login_name("alice"))
 
-    def test_every_token_carries_the_hooks_claims_through_rotations(self):
+    def test_every_token_carries_the_adapters_claims_through_rotations(self):
         pair = self.login()
         for token in (pair["access_token"], pair["refresh_token"]):
             self.assertCarried(token)
@@ -113,13 +120,13 @@ class ClaimsHookTests(AuthAPITestCase):
         self.assertEqual(data_statements(queries), ["UPDATE"])
         self.assertCarried(response.json()["access_token"])
 
-    def test_the_hook_is_asked_at_login_not_at_refresh(self):
+    def test_the_adapter_is_asked_at_login_not_at_refresh(self):
         pair = self.login()
-        with token_settings(CLAIMS=f"{HERE}.overriding_claims"):
+        with token_settings(ADAPTER=f"{HERE}.OverridingAdapter"):
             rotated = self.refresh(pair["refresh_token"]).json()
         self.assertCarried(rotated["access_token"])
 
-    @token_settings(CLAIMS=f"{HERE}.overriding_claims")
+    @token_settings(ADAPTER=f"{HERE}.OverridingAdapter")
     def test_reserved_claims_are_never_overridden(self):
         pair = self.login()
         token = claims(pair["access_token"])
@@ -139,12 +146,12 @@ class ExtensionPointCheckTests(AuthAPITestCase):
     def test_the_defaults_pass(self):
         self.assertEqual(self.ids(), [])
 
-    @token_settings(CLAIMS=f"{HERE}.tenant_claims")
-    def test_a_hook_of_its_own_claims_passes(self):
+    @token_settings(ADAPTER=f"{HERE}.TenantAdapter")
+    def test_an_adapter_with_claims_of_its_own_passes(self):
         self.assertEqual(self.ids(), [])
 
-    @token_settings(CLAIMS=f"{HERE}.overriding_claims")
-    def test_a_hook_returning_reserved_claims_is_an_error(self):
+    @token_settings(ADAPTER=f"{HERE}.OverridingAdapter")
+    def test_an_adapter_returning_reserved_claims_is_an_error(self):
         messages = check_extension_points(None)
         self.assertEqual([message.id for message in messages], ["tokens.E010"])
         self.assertEqual(messages[0].level, checks.ERROR)
