@@ -121,7 +121,7 @@ class Subject:
 
     @classmethod
     def of_name(cls, name: str) -> "Subject":
-        """The account a login name finds, as the login's own lookup finds it, else the name."""
+        """The account a login name counts for (``find_by_login_name``), else the name."""
         user = find_by_login_name(name)
         if user is not None:
             return cls.of_user(user)

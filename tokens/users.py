@@ -54,24 +54,27 @@ def _select_by_pk(connection) -> str:
 
 
 def find_by_login_name(name: str):
-    """The account a login name names, the way a login finds it: an e-mail address (a name with
-    ``@``) case-insensitively by the model's e-mail field, else by the natural key
-    (``USERNAME_FIELD``, as Django's ``ModelBackend``). None when no account has it.
+    """The account a login name counts for: an e-mail address (a name with ``@``) by the model's
+    e-mail field, else the natural key (``USERNAME_FIELD``), the exact one first; case ignored
+    throughout. None when no account has it.
 
-    Limits on guessing count per account (``tokens.throttling``), so they must find the account
-    the login itself would try.
+    Limits on guessing count per account (``tokens.throttling``). A name that differs from an
+    account's only in case is a guess at that account all the same; counted apart, the two
+    names' answers would tell whether the account exists (a name nobody has is counted with its
+    case ignored).
     """
     model = get_user_model()
     manager = model._default_manager
+    name = name.strip()
     email_field = model.get_email_field_name()
     if "@" in name and any(field.name == email_field for field in model._meta.concrete_fields):
-        user = manager.filter(**{f"{email_field}__iexact": name.strip()}).first()
+        user = manager.filter(**{f"{email_field}__iexact": name}).order_by("pk").first()
         if user is not None:
             return user
     try:
         return manager.get_by_natural_key(name)
     except model.DoesNotExist:
-        return None
+        return manager.filter(**{f"{model.USERNAME_FIELD}__iexact": name}).order_by("pk").first()
 
 
 class TokenUser(SimpleLazyObject):

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import ValidationError
 
 from tokens.core import claims
 from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows.attempt import LoginAttempt
+from tokens.lifecycle import services as lifecycle
 from tokens.mfa import factors, passkeys
 from tokens.mfa.models import Passkey
 from tokens.models import AuthEvent
@@ -90,8 +92,18 @@ class PasswordDoor(Door):
         attempt.amr.append(claims.PASSWORD)
 
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
-        # A password whose second factor is still to come does not end the run of wrong guesses.
-        return {"failed_event": None, "ends_run": lambda _: not attempt.has_second_factor()}
+        # A right password ends the run of wrong guesses only when it completes the login: not
+        # with a second factor still to come, nor for an account the next stage refuses (an
+        # unverified sign-up, an account the door does not let in).
+        return {"failed_event": None, "ends_run": lambda _: self.completes(attempt)}
+
+    def completes(self, attempt: LoginAttempt) -> bool:
+        """Whether the right password alone lets ``attempt.user`` in at this door."""
+        try:
+            self.allowed(attempt)
+        except (InvalidCredentialsError, ValidationError):
+            return False
+        return lifecycle.may_log_in(attempt.user) and not attempt.has_second_factor()
 
 
 class SecondFactorDoor(Door):

@@ -77,6 +77,15 @@ def is_verified(user) -> bool:
     ).exists()
 
 
+def may_log_in(user) -> bool:
+    """Whether ``check_may_log_in`` lets ``user`` in."""
+    try:
+        check_may_log_in(user)
+    except EmailUnverifiedError:
+        return False
+    return True
+
+
 def check_may_log_in(user) -> None:
     """Raise EmailUnverifiedError when verification is mandatory and the user's is pending (never
     with ``ACCOUNTS`` off: no sign-up is pending then, and nothing is asked of the database).

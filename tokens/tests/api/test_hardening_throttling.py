@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import override_settings
 
 from tokens.browser import device_cookies
+from tokens.lifecycle.models import EmailVerification
 from tokens.models import AuthEvent
 from tokens.tests.api.test_throttling import ThrottleAssertions
 from tokens.tests.mfa import MFA, MfaMixin
@@ -306,3 +307,49 @@ class UnknownNamesTests(ThrottleAssertions, AuthAPITestCase):
         event = AuthEvent.objects.get(kind=AuthEvent.Kind.LOGIN_FAILED)
         self.assertEqual(event.user_id, self.user.pk)
         self.assertNotEqual(event.user_id, look_alike.pk)
+
+
+class NameCaseTests(ThrottleAssertions, AuthAPITestCase):
+    """Two spellings of one name answer alike whether or not an account has it: a guess at
+    ``Alice`` is a guess at ``alice``, and a name nobody has is counted with its case ignored.
+    """
+
+    def guess(self, name):
+        return self.client.post(
+            "/api/auth/login/", {"username": name, "password": "x"}, format="json"
+        )
+
+    def test_a_second_spelling_waits_for_a_known_and_an_unknown_name_alike(self):
+        for name in (login_name("alice"), "nobody-here"):
+            with self.subTest(name=name):
+                self.assertError(self.guess(name), 401, "invalid_credentials")
+                self.assertThrottled(self.guess(name.upper()), retry_after=1)
+
+
+@token_settings(EMAIL_VERIFICATION="mandatory")
+class UnverifiedSignUpGuessingTests(ThrottleAssertions, AuthAPITestCase):
+    """A right password that the next stage refuses (an unverified sign-up) does not wipe the
+    client's run of wrong guesses: it is no login.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.clock = FrozenClock().install(self)
+        EmailVerification.objects.create(
+            user=self.user, purpose=EmailVerification.Purpose.SIGNUP, email=self.user.email
+        )
+
+    def attempt(self, password):
+        return self.client.post(
+            "/api/auth/login/",
+            {"username": login_name("alice"), "password": password},
+            format="json",
+        )
+
+    def test_the_delay_keeps_growing_across_a_refused_right_password(self):
+        self.assertError(self.attempt("wrong"), 401, "invalid_credentials")
+        self.clock.advance(1)
+        self.assertError(self.attempt(PASSWORD), 403, "email_unverified")
+        self.assertError(self.attempt("wrong"), 401, "invalid_credentials")
+        # The second wrong guess of the run: two seconds, not one.
+        self.assertThrottled(self.attempt("wrong"), retry_after=2)
