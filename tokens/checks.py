@@ -10,6 +10,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from tokens import flows
 from tokens.adapter import get_adapter
 from tokens.conf import DEFAULTS, RENAMED, token_settings
 from tokens.core import claims, signing_keys
@@ -138,6 +139,40 @@ def check_extension_points(app_configs: Any, **kwargs: Any) -> list[checks.Check
             )
         )
     return errors
+
+
+@checks.register()
+def check_login_stages(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The stages no login may skip are in ``LOGIN_STAGES``: the secret, the account's state, the
+    second factor while ``SECOND_FACTORS`` is on, the session and the answer. A project's list
+    that left one out would open sessions without it, at every door.
+    """
+    try:
+        stages = get_adapter().get_login_stages()
+    except ImportError:
+        return []  # tokens.E009 names it
+    required = [
+        flows.CheckSecretStage,
+        flows.AccountStateStage,
+        *([flows.SecondFactorStage] if token_settings.SECOND_FACTORS else []),
+        flows.OpenSessionStage,
+        flows.RespondStage,
+    ]
+    missing = [
+        stage.__name__
+        for stage in required
+        if not any(isinstance(given, type) and issubclass(given, stage) for given in stages)
+    ]
+    if not missing:
+        return []
+    return [
+        checks.Error(
+            f"TOKENS['LOGIN_STAGES'] leaves out {', '.join(missing)}: logins would skip it.",
+            hint="Keep the default stages (tokens.flows) or subclasses of them, and add your own "
+            "between them (docs/extending.md).",
+            id="tokens.E017",
+        )
+    ]
 
 
 @checks.register(checks.Tags.caches)

@@ -8,6 +8,7 @@ from rest_framework.test import APIRequestFactory
 
 from tokens import flows, views
 from tokens.adapter import DefaultAdapter, get_adapter
+from tokens.checks import check_login_stages
 from tokens.conf import DEFAULTS
 from tokens.flows import LoginStage
 from tokens.tests.authenticator import SoftAuthenticator
@@ -245,3 +246,33 @@ class AdapterTests(AuthAPITestCase):
         response = TermsLoginView.as_view()(request)
         self.assertEqual(response.status_code, 400)
         self.assertIn("accept_terms", response.data)
+
+
+WITHOUT_SECOND_FACTOR_STAGE = [
+    "tokens.flows.IdentifyStage",
+    "tokens.flows.CheckSecretStage",
+    "tokens.flows.AccountStateStage",
+    "tokens.flows.OpenSessionStage",
+    "tokens.flows.RespondStage",
+]
+
+
+class RequiredStagesCheckTests(SimpleTestCase):
+    """A stage list that skips a check every login needs is refused by ``manage.py check``."""
+
+    def ids(self, **tokens) -> list[str]:
+        with token_settings(**tokens):
+            return [message.id for message in check_login_stages(None)]
+
+    def test_the_defaults_pass(self):
+        self.assertEqual(self.ids(), [])
+
+    def test_leaving_out_the_second_factor_while_it_is_on_is_an_error(self):
+        self.assertEqual(self.ids(LOGIN_STAGES=WITHOUT_SECOND_FACTOR_STAGE), ["tokens.E017"])
+        self.assertEqual(
+            self.ids(LOGIN_STAGES=WITHOUT_SECOND_FACTOR_STAGE, SECOND_FACTORS=False), []
+        )
+
+    def test_leaving_out_the_secret_is_an_error(self):
+        stages = [s for s in WITHOUT_SECOND_FACTOR_STAGE if not s.endswith("CheckSecretStage")]
+        self.assertEqual(self.ids(LOGIN_STAGES=stages, SECOND_FACTORS=False), ["tokens.E017"])
