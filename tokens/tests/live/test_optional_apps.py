@@ -6,6 +6,7 @@ project in a subprocess (``tokens/tests/without_mfa/settings.py``,
 import os
 import subprocess
 import sys
+import tempfile
 
 from django.test import SimpleTestCase
 
@@ -29,8 +30,9 @@ class WithoutAnAppMixin:
     # The setting that turns the app on, and the check that names it left on without the app.
     setting: str
     check_id: str
-    # URL names the app serves.
+    # URL names the app serves, and the tables it owns.
     routes: tuple[str, ...]
+    tables: tuple[str, ...]
 
     def setUp(self):
         redis = PrivateRedis().start()
@@ -90,14 +92,37 @@ class WithoutAnAppMixin:
         self.assertEqual(finished.returncode, 0, finished.stderr)
         self.assertIn(self.check_id, finished.stdout)
 
+    def test_migrate_drops_the_apps_tables_and_installing_it_makes_them_again(self):
+        database = f"sqlite:///{tempfile.mkdtemp()}/migrated.sqlite3"
+        tables = (
+            "import django; django.setup()\n"
+            "from django.db import connection\n"
+            "print(sorted(connection.introspection.table_names()))\n"
+        )
+        for settings_module, present in ((self.settings, False), ("config.settings", True)):
+            with self.subTest(settings=settings_module):
+                environment = {
+                    "DATABASE_URL": database,
+                    "DJANGO_SETTINGS_MODULE": settings_module,
+                    "DEBUG": "1",
+                }
+                migrated = self.run_in_project("manage.py", "migrate", "-v0", **environment)
+                self.assertEqual(migrated.returncode, 0, migrated.stdout + migrated.stderr)
+                listed = self.run_in_project("-c", tables, **environment)
+                self.assertEqual(listed.returncode, 0, listed.stderr)
+                for table in self.tables:
+                    self.assertEqual(table in listed.stdout, present, table)
+
 
 class WithoutSecondFactorsTests(WithoutAnAppMixin, SimpleTestCase):
     settings = "tokens.tests.without_mfa.settings"
     setting, check_id = "SECOND_FACTORS", "tokens.E013"
     routes = ("mfa", "mfa-totp", "login-mfa", "login-passkey")
+    tables = ("tokens_totpfactor", "tokens_recoverycode", "tokens_passkey")
 
 
 class WithoutAccountsTests(WithoutAnAppMixin, SimpleTestCase):
     settings = "tokens.tests.without_accounts.settings"
     setting, check_id = "ACCOUNTS", "tokens.E015"
     routes = ("register", "email-verify", "password-reset", "password-reset-confirm")
+    tables = ("tokens_emailverification", "tokens_passwordresetstamp")
