@@ -7,6 +7,8 @@ verification or reset link to an account, a note to an address that has none or 
 one), counted against the per-address limit in the same way.
 """
 
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import quote, urlsplit
 
 from django.contrib.auth import get_user_model
@@ -59,13 +61,18 @@ def link(setting: str, key: str) -> str:
     return f"{token_settings.SITE_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
-def send_limited(template: str, to: str, context: dict) -> bool:
+def send_limited(
+    template: str, to: str, context: dict, before: Callable[[], None] | None = None
+) -> bool:
     """Render a mail and send it unless ``to`` has had its share this window (rendered either
-    way, so both outcomes take the same time). Returns whether it was sent.
+    way, so both outcomes take the same time). Returns whether it was sent. ``before`` runs once
+    the mail is to go, before it goes: what the mail's link needs is saved first.
     """
     if not throttling.address_allows(to):
         mail.render(template, to, context)
         return False
+    if before is not None:
+        before()
     get_adapter().send_mail(template, to, context)
     return True
 
@@ -207,11 +214,16 @@ def request_password_reset(request, address: str) -> None:
     if not users:
         send_limited("unknown_account", address, {"action": "a password reset"})
     for user in users:
-        # The new key kills the older ones only once it is mailed: past the per-address limit
-        # nobody else's request can take the owner's last key away.
+        # The new key kills the older ones only when it is mailed (past the per-address limit
+        # nobody else's request can take the owner's last key away), and is kept before the mail
+        # goes: a link in a mail always names the key that works.
         stamp = keys.new_reset_stamp()
-        if send_limited("password_reset", address_of(user), _reset_context(user, stamp)):
-            keys.keep_reset_stamp(user, stamp)
+        send_limited(
+            "password_reset",
+            address_of(user),
+            _reset_context(user, stamp),
+            before=partial(keys.keep_reset_stamp, user, stamp),
+        )
 
 
 def can_reset(user) -> bool:
