@@ -5,6 +5,7 @@ A door names the user (or what wrong guesses count against) and checks its secre
 is one more ``Door`` subclass run through ``tokens.flows.login()``.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -27,8 +28,10 @@ SECOND_FACTOR_EVENTS = {
 }
 
 
-class Door:
-    """A way in. Subclasses name the user in ``identify()`` and check the secret in ``verify()``."""
+class Door(ABC):
+    """A way in. Subclasses name the user in ``identify()`` and check the secret in ``verify()``:
+    both abstract, so a door that lacks one cannot be made.
+    """
 
     # The door's name, given to the stages (and as the detail of a code checked at it).
     name = ""
@@ -43,27 +46,31 @@ class Door:
     asks_code_inline = False
     inline_code: str | None = None
 
+    @abstractmethod
     def identify(self, attempt: LoginAttempt) -> None:
         """Set ``attempt.subject`` (None: the answer can be no guess at any account) and, when
         known before the secret, ``attempt.user``.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def verify(self, attempt: LoginAttempt) -> None:
         """Check the secret: set ``attempt.user`` and add the method to ``attempt.amr``, or raise
         ``InvalidCredentialsError`` or ``InvalidCodeError``.
         """
-        raise NotImplementedError
 
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
         """Keyword arguments of ``tokens.throttling.guarded`` for this door's check."""
         return {}
 
     def proven(self, attempt: LoginAttempt) -> None:
-        """After a right secret: what the door spends (a pending login's token)."""
+        """After a right secret: what the door spends (a pending login's token); nothing by
+        default.
+        """
+        return None
 
     def allowed(self, attempt: LoginAttempt) -> None:
-        """The door's own refusals of the account, raised as its errors."""
+        """The door's own refusals of the account, raised as its errors; none by default."""
+        return None
 
 
 class PasswordDoor(Door):

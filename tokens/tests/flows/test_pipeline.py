@@ -276,3 +276,15 @@ class RequiredStagesCheckTests(SimpleTestCase):
     def test_leaving_out_the_secret_is_an_error(self):
         stages = [s for s in WITHOUT_SECOND_FACTOR_STAGE if not s.endswith("CheckSecretStage")]
         self.assertEqual(self.ids(LOGIN_STAGES=stages, SECOND_FACTORS=False), ["tokens.E017"])
+
+
+class DoorContractTests(SimpleTestCase):
+    """A door must say how it names the user and how it checks the secret."""
+
+    def test_a_door_without_its_check_cannot_be_made(self):
+        class Incomplete(flows.Door):
+            def identify(self, attempt):
+                attempt.subject = None
+
+        with self.assertRaises(TypeError):
+            Incomplete()
