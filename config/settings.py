@@ -222,6 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Have I Been Pwned by k-anonymity (BREACHED_PASSWORDS_URL below; tokens.passwords).
+    {"NAME": "tokens.passwords.BreachedPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -394,6 +396,11 @@ TOKENS = {
     "PASSKEY_RP_ID": os.environ.get("PASSKEY_RP_ID", "") or TOKEN_DEFAULTS["PASSKEY_RP_ID"],
     "PASSKEY_ORIGINS": env_list("PASSKEY_ORIGINS", ""),
     "NEW_DEVICE_MAIL": env_bool("NEW_DEVICE_MAIL", TOKEN_DEFAULTS["NEW_DEVICE_MAIL"]),
+    # Set but empty turns the check off. A test run never asks the internet: its default is off,
+    # and a test that checks passwords names a range server of its own.
+    "BREACHED_PASSWORDS_URL": os.environ.get(
+        "BREACHED_PASSWORDS_URL", "" if TESTING else TOKEN_DEFAULTS["BREACHED_PASSWORDS_URL"]
+    ),
 }
 
 LOGGING = {

@@ -162,6 +162,11 @@ DEFAULTS: dict[str, Any] = {
     "STORE_EPOCH_LEASE": 1,
     # Seconds a 503 service_unavailable answer asks the client to wait (Retry-After).
     "SERVICE_UNAVAILABLE_RETRY_AFTER": 1,
+    # Have I Been Pwned's range API, asked by tokens.passwords.BreachedPasswordValidator with the
+    # first five hex digits of a new password's SHA-1; empty: no check.
+    "BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
+    # Seconds the breached-password check may take in all; past it the password is not judged.
+    "BREACHED_PASSWORDS_TIMEOUT": 1.0,
 }
 
 

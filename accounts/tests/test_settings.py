@@ -66,6 +66,7 @@ VARIABLES = (
     "PASSKEY_RP_ID",
     "PASSKEY_ORIGINS",
     "NEW_DEVICE_MAIL",
+    "BREACHED_PASSWORDS_URL",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -131,6 +132,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_RP_ID": None,
                 "PASSKEY_ORIGINS": [],
                 "NEW_DEVICE_MAIL": True,
+                "BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
             },
         )
         self.assertEqual(
@@ -189,6 +191,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             PASSKEY_RP_ID="example.com",
             PASSKEY_ORIGINS="https://app.example.com, https://example.com",
             NEW_DEVICE_MAIL="0",
+            BREACHED_PASSWORDS_URL="https://pwned.example.com/range/",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -229,6 +232,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_RP_ID": "example.com",
                 "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
                 "NEW_DEVICE_MAIL": False,
+                "BREACHED_PASSWORDS_URL": "https://pwned.example.com/range/",
             },
         )
         self.assertEqual(
@@ -245,6 +249,17 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ],
         )
         self.assertEqual(settings["proxies"], 1)
+
+    def test_the_breached_password_check_is_off_when_empty_and_under_the_test_runners(self):
+        # A test run must never wait on the internet; a test of the check names its own server.
+        for env_vars in ({"BREACHED_PASSWORDS_URL": ""}, {"PYTEST_VERSION": "8"}):
+            with self.subTest(env_vars):
+                settings = self.report(DEBUG="1", **env_vars)
+                self.assertEqual(settings["tokens"]["BREACHED_PASSWORDS_URL"], "")
+        settings = self.report(
+            DEBUG="1", PYTEST_VERSION="8", BREACHED_PASSWORDS_URL="http://127.0.0.1:9/range/"
+        )
+        self.assertEqual(settings["tokens"]["BREACHED_PASSWORDS_URL"], "http://127.0.0.1:9/range/")
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")

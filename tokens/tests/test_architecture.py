@@ -28,6 +28,7 @@ PLACES = (
     ("tokens.browser.origin", "features"),
     ("tokens", "foundation"),
     ("tokens.conf", "foundation"),
+    ("tokens.passwords", "foundation"),
     ("tokens.exceptions", "foundation"),
     ("tokens.parsers", "foundation"),
     ("tokens.negotiation", "foundation"),
