@@ -122,6 +122,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tokens.operations.request_ids.RequestIdMiddleware",
+    # Before SecurityMiddleware: plain HTTP under /api/ answers 403 https_required, not a redirect.
+    "tokens.browser.https.HttpsRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -326,7 +328,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dual-token JWT authentication",
     "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection "
-    "(RFC 7662).",
+    "(RFC 7662). Over plain HTTP while the server wants HTTPS (SECURE_SSL_REDIRECT), every "
+    "operation answers 403 https_required instead of a redirect.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],

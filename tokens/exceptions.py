@@ -154,6 +154,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "csrf_failed": ErrorCode(
         exceptions.PermissionDenied, _("CSRF check failed for a cookie-authenticated request.")
     ),
+    "https_required": ErrorCode(
+        exceptions.PermissionDenied,
+        _(
+            "This API answers over HTTPS only: this request, and any token or password in it, "
+            "crossed the network unencrypted."
+        ),
+    ),
     "email_unverified": ErrorCode(
         exceptions.PermissionDenied,
         _("Confirm your e-mail address first: follow the link in the mail we sent."),
@@ -210,6 +217,7 @@ TokenReused = API_ERRORS["token_reused"]
 UserInactive = API_ERRORS["user_inactive"]
 InvalidCredentials = API_ERRORS["invalid_credentials"]
 CsrfFailed = API_ERRORS["csrf_failed"]
+HttpsRequired = API_ERRORS["https_required"]
 EmailUnverified = API_ERRORS["email_unverified"]
 ReauthenticationRequired = API_ERRORS["reauthentication_required"]
 SignupClosed = API_ERRORS["signup_closed"]

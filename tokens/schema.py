@@ -133,7 +133,8 @@ ERRORS = {
     403: OpenApiResponse(
         ErrorSerializer,
         description="permission_denied, csrf_failed (a cookie-authenticated unsafe request without "
-        "a valid CSRF token, or a login posted from another site), or (login) email_unverified.",
+        "a valid CSRF token, or a login posted from another site), (login) email_unverified, or "
+        "https_required (plain HTTP while the server wants HTTPS).",
     ),
     "403-recent": OpenApiResponse(
         ErrorSerializer,
