@@ -100,13 +100,15 @@ def ask_range_api(base_url: str, prefix: str, timeout: float) -> str | None:
     worker.join(timeout)
     if "answer" in outcome:
         return str(outcome["answer"])
-    # Neither the password nor its hash prefix goes to the log: the service's host and why.
-    reason = outcome.get("error") or f"no answer within {timeout:g} s"
+    # Neither the password nor its hash prefix goes to the log: the service's host and why (an
+    # error naming the whole URL, as a malformed one's does, has the prefix blotted out).
+    error = outcome.get("error")
+    reason = str(error).replace(prefix, "*****") if error else f"no answer within {timeout:g} s"
     logger.warning(
         "Breached password check skipped: %s did not answer (%s: %s); the password was not "
         "judged against breaches.",
-        urlsplit(base_url).netloc or base_url,
-        type(reason).__name__ if isinstance(reason, Exception) else "timeout",
+        urlsplit(base_url).netloc or "the configured service",
+        type(error).__name__ if error else "timeout",
         reason,
     )
     return None

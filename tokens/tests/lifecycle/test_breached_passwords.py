@@ -122,6 +122,10 @@ class UnreachableServiceTests(BreachedPasswordMixin, LifecycleTestCase):
             self.register_within(1.9)
         self.assertEqual(len(stalling.paths), 1)
 
+    def test_a_malformed_address_is_skipped_and_logged_without_the_prefix(self):
+        with token_settings(BREACHED_PASSWORDS_URL="pwned.example/range/"):
+            self.register_within(1.5)
+
     def test_other_validators_still_apply_while_the_service_is_down(self):
         nowhere = token_settings(BREACHED_PASSWORDS_URL=f"http://127.0.0.1:{free_port()}/range/")
         with nowhere, self.assertLogs("tokens.passwords", "WARNING"):
