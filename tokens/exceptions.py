@@ -52,7 +52,13 @@ class TokenWrongTypeError(TokenError, code="token_wrong_type"):
 
 
 class TokenRevokedError(TokenError, code="token_revoked"):
-    """The token's session was logged out, revoked, or no longer exists."""
+    """The token's session was logged out, revoked, or no longer exists; ``reason`` names why, as
+    the API contract lists it (``logout``, ``reuse_detected``, ``expired``, ...).
+    """
+
+    def __init__(self, message: str, reason: str = "revoked"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class TokenReusedError(TokenError, code="token_reused"):
@@ -202,10 +208,20 @@ def _api_error(code: str) -> type[exceptions.APIException]:
 
 
 API_ERRORS = {code: _api_error(code) for code in ERROR_CODES}
+
+
+class TokenRevoked(API_ERRORS["token_revoked"]):  # type: ignore[valid-type,misc]
+    """The API error ``token_revoked``; its body adds ``reason``, why the session ended."""
+
+    def __init__(self, detail=None, code=None, reason: str = "revoked"):
+        super().__init__(detail, code)
+        self.reason = reason
+
+
+API_ERRORS["token_revoked"] = TokenRevoked
 TokenInvalid = API_ERRORS["token_invalid"]
 TokenExpired = API_ERRORS["token_expired"]
 TokenWrongType = API_ERRORS["token_wrong_type"]
-TokenRevoked = API_ERRORS["token_revoked"]
 TokenReused = API_ERRORS["token_reused"]
 UserInactive = API_ERRORS["user_inactive"]
 InvalidCredentials = API_ERRORS["invalid_credentials"]
@@ -243,6 +259,8 @@ def to_api_error(exc: Exception) -> Exception:
     """
     if isinstance(exc, ThrottledError):
         return exceptions.Throttled(exc.wait)
+    if isinstance(exc, TokenRevokedError):
+        return TokenRevoked(reason=exc.reason)
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
     if isinstance(exc, (*REDIS_FAILURES, *DATABASE_FAULTS)):
