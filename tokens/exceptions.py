@@ -23,6 +23,21 @@ from rest_framework import exceptions, status
 
 from tokens.conf import token_settings
 
+# Why a session ended, as a ``token_revoked`` answer names it (the API contract's list).
+REVOKED_REASONS = (
+    "logout",
+    "revoked",
+    "logout_all",
+    "password_changed",
+    "password_reset",
+    "user_disabled",
+    "factor_added",
+    "factors_removed",
+    "reuse_detected",
+    "session_limit",
+    "expired",
+)
+
 # Domain errors ---------------------------------------------------------------------------
 
 

@@ -7,11 +7,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("tokens", "0014_tables_of_absent_apps"),
-    ]
+    dependencies = (("tokens", "0014_tables_of_absent_apps"),)
 
-    operations = [
+    operations = (
         migrations.AlterField(
             model_name="session",
             name="revoked_reason",
@@ -36,4 +34,4 @@ class Migration(migrations.Migration):
                 max_length=32,
             ),
         ),
-    ]
+    )
