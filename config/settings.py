@@ -336,6 +336,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# The project's name, in its pages, the admin and every mail (the tokens app reads it through
+# tokens.conf.token_settings, like the settings below).
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or TOKEN_DEFAULTS["SITE_NAME"]
+
 # The tokens app reads every one of these through tokens.conf.token_settings.
 # Defaults come from the app (tokens.conf.DEFAULTS), written there once.
 TOKENS = {
