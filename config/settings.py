@@ -320,9 +320,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+# The project's name, in its pages (the OpenAPI document's title too), the admin and every mail;
+# the tokens app reads it through tokens.conf.token_settings.
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or TOKEN_DEFAULTS["SITE_NAME"]
+
 # OpenAPI at /api/schema/, Swagger UI at /api/docs/ with its assets served from here (no CDN).
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Dual-token JWT authentication",
+    "TITLE": SITE_NAME,
     "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection "
     "(RFC 7662).",
     "VERSION": "1.0.0",
@@ -335,10 +339,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
 }
-
-# The project's name, in its pages, the admin and every mail (the tokens app reads it through
-# tokens.conf.token_settings, like the settings below).
-SITE_NAME = os.environ.get("SITE_NAME", "").strip() or TOKEN_DEFAULTS["SITE_NAME"]
 
 # The tokens app reads every one of these through tokens.conf.token_settings.
 # Defaults come from the app (tokens.conf.DEFAULTS), written there once.
