@@ -150,6 +150,8 @@ def _with_status(status_code: int, detail: str | Promise) -> ErrorCode:
     return ErrorCode(exceptions.APIException, detail, status=status_code)
 
 
+_REVOKED_DETAIL = _("The token's session has been logged out or revoked.")
+
 # Every error code the app answers with, written once: the API exceptions below, the RFC 6750
 # header and the refresh metrics' labels are made from it.
 ERROR_CODES: dict[str, ErrorCode] = {
@@ -160,9 +162,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "token_wrong_type": _refused_token(
         _("The token is of the wrong type for this use."), "invalid"
     ),
-    "token_revoked": _refused_token(
-        _("The token's session has been logged out or revoked."), "revoked"
-    ),
+    "token_revoked": _refused_token(_REVOKED_DETAIL, "revoked"),
     "token_reused": _refused_token(
         _("This refresh token was already used; the session has been revoked."), "reused"
     ),
@@ -225,8 +225,11 @@ def _api_error(code: str) -> type[exceptions.APIException]:
 API_ERRORS = {code: _api_error(code) for code in ERROR_CODES}
 
 
-class TokenRevoked(API_ERRORS["token_revoked"]):  # type: ignore[valid-type,misc]
+class TokenRevoked(exceptions.AuthenticationFailed):
     """The API error ``token_revoked``; its body adds ``reason``, why the session ended."""
+
+    default_code = "token_revoked"
+    default_detail = _REVOKED_DETAIL
 
     def __init__(self, detail=None, code=None, reason: str = "revoked"):
         super().__init__(detail, code)
