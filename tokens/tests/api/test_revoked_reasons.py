@@ -4,6 +4,7 @@ record.
 """
 
 from datetime import timedelta
+from unittest import skipUnless
 
 from django.contrib.auth import get_user_model
 from django_redis import get_redis_connection
@@ -18,6 +19,7 @@ from tokens.tests.support import (
     bearer,
     make_user,
     token_settings,
+    uses_accounts,
     without_rate_limits,
 )
 
@@ -113,6 +115,7 @@ class RevokedReasonTests(MfaMixin, AuthAPITestCase):
         self.enrol_totp(token=self.other["access_token"])
         self.assertRevoked(self.pair, "factor_added")
 
+    @skipUnless(uses_accounts(), "the project's users admin, whose action it is")
     def test_factors_removed_by_staff(self):
         self.enrol_totp(token=self.other["access_token"])
         mfa_pair = self.other
