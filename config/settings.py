@@ -324,9 +324,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+# The project's name, in its pages (the OpenAPI document's title too), the admin and every mail;
+# the tokens app reads it through tokens.conf.token_settings.
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or TOKEN_DEFAULTS["SITE_NAME"]
+
 # OpenAPI at /api/schema/, Swagger UI at /api/docs/ with its assets served from here (no CDN).
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Dual-token JWT authentication",
+    "TITLE": SITE_NAME,
     "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection "
     "(RFC 7662). Over plain HTTP while the server wants HTTPS (SECURE_SSL_REDIRECT), every "
     "operation answers 403 https_required instead of a redirect.",

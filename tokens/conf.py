@@ -1,9 +1,9 @@
 """The tokens app's settings: defaults here, overrides in ``settings.TOKENS``.
 
 ``token_settings`` reads Django's settings when a value is first used, never at import time, and
-keeps it until ``settings.TOKENS`` changes (``override_settings(TOKENS=...)`` in tests): reading
-``settings.TOKENS`` costs microseconds through Django's lazy settings, and the hot path reads
-several values per request.
+keeps it until ``settings.TOKENS`` (or a ``TOP_LEVEL`` setting) changes (``override_settings`` in
+tests): reading ``settings.TOKENS`` costs microseconds through Django's lazy settings, and the hot
+path reads several values per request.
 """
 
 import warnings
@@ -96,6 +96,9 @@ DEFAULTS: dict[str, Any] = {
     # Accounts made by register/ must verify their address before logging in ("mandatory"), may
     # ("optional"), or get no verification mail at all ("none").
     "EMAIL_VERIFICATION": "mandatory",
+    # The project's name, in its pages' titles and headers, the admin's and every mail; Django's
+    # setting SITE_NAME, when a project sets one, wins over TOKENS["SITE_NAME"].
+    "SITE_NAME": "Dual-token JWT authentication",
     # Where the project's own pages are (scheme, host, port, any path prefix); links in mail start
     # with it, never with the request's Host header, and its origin counts as this site's.
     "SITE_URL": "http://localhost:8000",
@@ -179,6 +182,10 @@ MERGED = frozenset({"THROTTLE_RATES"})
 # DeprecationWarning.
 RENAMED = {"DEVICE_BINDING": "TOKEN_BINDING"}
 
+# Settings a project may also set as a Django setting of the same name (which wins): the project's
+# own pages and Django's admin read it too.
+TOP_LEVEL = frozenset({"SITE_NAME"})
+
 
 class TokenSettings:
     """Attribute access to the tokens app's settings, read when first used."""
@@ -189,6 +196,8 @@ class TokenSettings:
             raise AttributeError(f"unknown tokens setting {name!r}")
         given = getattr(settings, "TOKENS", {})
         value = given.get(name, DEFAULTS[name])
+        if name in TOP_LEVEL:
+            value = getattr(settings, name, value)
         for old, new in RENAMED.items():
             if new == name and old in given and name not in given:
                 warnings.warn(
@@ -228,7 +237,7 @@ token_settings = TokenSettings()
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "TOKENS":
+    if setting == "TOKENS" or setting in TOP_LEVEL:
         token_settings.reload()
 
 

@@ -25,6 +25,8 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from tokens.exceptions import REVOKED_REASONS
+
 
 class AccessTokenScheme(OpenApiAuthenticationExtension):
     target_class = "tokens.authentication.AccessTokenAuthentication"
@@ -49,6 +51,12 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A sentence for a person.")
     code = serializers.CharField(
         help_text="A machine code of the API contract, e.g. token_expired."
+    )
+    reason = serializers.ChoiceField(
+        choices=REVOKED_REASONS,
+        required=False,
+        help_text="token_revoked only: why the session ended (revoked: from another session, "
+        "by staff, an operator or a client; expired: its lifetime ended before the token's exp).",
     )
 
 
@@ -127,8 +135,8 @@ ERRORS = {
     400: OpenApiResponse(VALIDATION_ERROR, description="Missing or malformed fields."),
     401: OpenApiResponse(
         ErrorSerializer,
-        description="not_authenticated, invalid_credentials or a token_* code; "
-        "WWW-Authenticate names the Bearer scheme.",
+        description="not_authenticated, invalid_credentials, user_inactive or a token_* code "
+        "(token_revoked adds reason); WWW-Authenticate names the Bearer scheme.",
     ),
     403: OpenApiResponse(
         ErrorSerializer,

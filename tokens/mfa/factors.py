@@ -246,7 +246,7 @@ def remove_all(request, user) -> int:
         TotpFactor.objects.filter(user_id=user.pk).delete()
         Passkey.objects.filter(user_id=user.pk).delete()
         RecoveryCode.objects.filter(user_id=user.pk).delete()
-        revoke_all(user, Session.RevokeReason.ADMIN, request=request)
+        revoke_all(user, Session.RevokeReason.FACTORS_REMOVED, request=request)
         record_event(
             AuthEvent.Kind.FACTOR_REMOVED,
             request,
