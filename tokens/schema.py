@@ -68,9 +68,16 @@ class BearerTypeField(serializers.CharField):
     introspected ``token_type`` enum (drf-spectacular names enums by field name)."""
 
 
+# Why a pair body may lack its tokens (API contract, "Cookies").
+COOKIE_ONLY_NOTE = (
+    'Left out for a request with "transport": "cookie" and for a refresh by the refresh cookie: '
+    "the token is then in its HttpOnly cookie alone."
+)
+
+
 class TokenPairSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
+    access_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
+    refresh_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
     token_type = BearerTypeField()
     expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
     refresh_expires_in = serializers.IntegerField(

@@ -13,7 +13,12 @@ from rest_framework.response import Response
 
 from tokens.adapter import get_adapter
 from tokens.browser import binding, device_cookies
-from tokens.browser.cookies import set_login_cookies, set_token_cookies
+from tokens.browser.cookies import (
+    asks_cookies_only,
+    set_login_cookies,
+    set_token_cookies,
+    without_tokens,
+)
 from tokens.conf import token_settings
 from tokens.core import claims
 from tokens.core.issuing import login
@@ -158,6 +163,8 @@ class OpenSessionStage(LoginStage):
 class RespondStage(LoginStage):
     """The answer: the pair and the ``user`` (``USER_SERIALIZER``), the cookies, the device
     cookie, and the owner's mail about a new browser; a re-authentication's pair and cookies.
+    A request with ``"transport": "cookie"`` gets the tokens in the HttpOnly cookies alone, so
+    that no script on the page (an injected one included) ever reads them.
     """
 
     def handle(self) -> Response | None:
@@ -166,15 +173,21 @@ class RespondStage(LoginStage):
             return None
         body = attempt.pair.body()
         if attempt.door.reauthenticates:
-            attempt.response = Response(body)
+            attempt.response = Response(self.readable(body))
             set_token_cookies(attempt.response, body)
             return None
         attempt.count("succeeded")
         user_serializer = token_settings.imported("USER_SERIALIZER")
         body["user"] = user_serializer(attempt.user, context={"request": self.request}).data
-        attempt.response = Response(body)
+        attempt.response = Response(self.readable(body))
         set_login_cookies(self.request, attempt.response, body, attempt.fingerprint)
         device_cookies.set_cookie(attempt.response, attempt.user)
         if attempt.new_device:
             get_adapter().notify(attempt.user, "new_device", None, self.request)
         return None
+
+    def readable(self, body: dict) -> dict:
+        """What the response's body shows: the whole pair, or all but the tokens when the request
+        asked for cookies alone.
+        """
+        return without_tokens(body) if asks_cookies_only(self.request) else body

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from tokens.conf import token_settings
 from tokens.renderers import login_form
-from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
+from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH, TransportMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -76,7 +76,9 @@ class OneProofMixin(serializers.Serializer):
         return attrs
 
 
-class MfaLoginSerializer(OneProofMixin):
+class MfaLoginSerializer(TransportMixin, OneProofMixin):
+    """``login/mfa/``: the first step's ``mfa_token`` and one proof."""
+
     proofs = ("code", "credential")
 
     mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
@@ -92,7 +94,9 @@ class MfaLoginFormSerializer(serializers.Serializer):
     code = code_field(label="Code (authenticator app or recovery code)")
 
 
-class PasskeyLoginSerializer(serializers.Serializer):
+class PasskeyLoginSerializer(TransportMixin):
+    """``login/passkey/``: the options' ``challenge_id`` and the passkey's answer."""
+
     challenge_id = serializers.CharField(max_length=128)
     credential = CredentialField()
 
@@ -102,7 +106,9 @@ class PasskeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="Passkey")
 
 
-class ReauthenticateSerializer(OneProofMixin):
+class ReauthenticateSerializer(TransportMixin, OneProofMixin):
+    """``reauthenticate/``: one proof, given again."""
+
     proofs = ("password", "code", "credential")
 
     password = serializers.CharField(
