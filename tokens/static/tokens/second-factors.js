@@ -218,6 +218,7 @@
     }));
 
     $("enrol-cancel").addEventListener("click", leaveEnrolmentStep);
+    $("enrol-back").addEventListener("click", () => { forms.clear(enrolForm); leaveEnrolmentTotp(); });
 
     /* ---- re-authentication before a sensitive action ---- */
 

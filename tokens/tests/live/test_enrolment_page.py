@@ -77,8 +77,12 @@ class EnrolmentPageTests(BrowserTestCase):
         self.assertEqual(len(self.recovery_codes(page)), 10)
         self.assertEqual(Passkey.objects.filter(user=self.user).count(), 1)
 
-    def test_cancel_goes_back_to_the_password(self):
+    def test_back_and_cancel_lead_to_the_password(self):
         page = self.password_step()
+        page.click("#enrol-totp")
+        page.wait_for_selector("#enrol-totp-step:not([hidden])")
+        page.click("#enrol-back")
+        page.wait_for_selector("#enrol-choices:not([hidden])")
         page.click("#enrol-cancel")
         page.wait_for_selector("#login-form:not([hidden])")
         self.assertTrue(page.locator("#enrol-form").is_hidden())
