@@ -408,6 +408,8 @@ TOKENS = {
     "BREACHED_PASSWORDS_URL": os.environ.get(
         "BREACHED_PASSWORDS_URL", "" if TESTING else TOKEN_DEFAULTS["BREACHED_PASSWORDS_URL"]
     ),
+    # none, staff or all; the system check tokens.E018 refuses anything else.
+    "MFA_REQUIRED": os.environ.get("MFA_REQUIRED", "") or TOKEN_DEFAULTS["MFA_REQUIRED"],
 }
 
 LOGGING = {

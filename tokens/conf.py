@@ -122,6 +122,10 @@ DEFAULTS: dict[str, Any] = {
     "ACCOUNTS": True,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
+    # Who must have a second factor to log in with a password: "none", "staff" or "all".
+    "MFA_REQUIRED": "none",
+    # Seconds the enrollment_token of a login waiting for its first second factor lives.
+    "MFA_ENROLLMENT_TOKEN_LIFETIME": 600,
     # Seconds a passkey ceremony (its challenge) may take from options to answer.
     "PASSKEY_CHALLENGE_LIFETIME": 300,
     # WebAuthn relying party id (a domain); None: the host name of the request.
@@ -149,6 +153,7 @@ DEFAULTS: dict[str, Any] = {
         "tokens.flows.CheckSecretStage",
         "tokens.flows.AccountStateStage",
         "tokens.flows.SecondFactorStage",
+        "tokens.flows.EnrolmentStage",
         "tokens.flows.OpenSessionStage",
         "tokens.flows.RespondStage",
     ],

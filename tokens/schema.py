@@ -41,6 +41,19 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class EnrolmentTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.mfa.enrolment.EnrolmentTokenAuthentication"
+    name = "enrollmentToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The enrollment_token of a login answered 403 mfa_enrollment_required "
+            "(MFA_REQUIRED): it enrols the first second factor, which completes that login.",
+        }
+
+
 # Response bodies (for the document only) ---------------------------------------------------
 
 # The ``token_type`` of an introspected token (its claim).

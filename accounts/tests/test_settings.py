@@ -67,6 +67,7 @@ VARIABLES = (
     "PASSKEY_ORIGINS",
     "NEW_DEVICE_MAIL",
     "BREACHED_PASSWORDS_URL",
+    "MFA_REQUIRED",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -133,6 +134,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_ORIGINS": [],
                 "NEW_DEVICE_MAIL": True,
                 "BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
+                "MFA_REQUIRED": "none",
             },
         )
         self.assertEqual(
@@ -192,6 +194,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             PASSKEY_ORIGINS="https://app.example.com, https://example.com",
             NEW_DEVICE_MAIL="0",
             BREACHED_PASSWORDS_URL="https://pwned.example.com/range/",
+            MFA_REQUIRED="staff",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -233,6 +236,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
                 "NEW_DEVICE_MAIL": False,
                 "BREACHED_PASSWORDS_URL": "https://pwned.example.com/range/",
+                "MFA_REQUIRED": "staff",
             },
         )
         self.assertEqual(

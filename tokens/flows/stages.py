@@ -8,6 +8,7 @@ them, the API's views into its error codes, the admin's form into form errors.
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -26,7 +27,7 @@ from tokens.core.rotation import reauthenticate
 from tokens.exceptions import InvalidCredentialsError, ThrottledError
 from tokens.flows.attempt import LoginAttempt
 from tokens.lifecycle import services as lifecycle
-from tokens.mfa import factors
+from tokens.mfa import enrolment, factors
 from tokens.throttling import WRONG_SECRET, guarded
 
 
@@ -130,6 +131,27 @@ class SecondFactorStage(LoginStage):
         )
         attempt.amr.append(method)
         return None
+
+
+class EnrolmentStage(LoginStage):
+    """Where ``MFA_REQUIRED`` puts the user in scope, no session opens without a second factor: a
+    user who has none gets 403 ``mfa_enrollment_required`` with an ``enrollment_token`` for the
+    enrolment steps (the admin's form: its error), and the login finishes there.
+    """
+
+    def handle(self) -> Response | None:
+        attempt = self.attempt
+        if attempt.door.reauthenticates or not attempt.needs_enrolment():
+            return None
+        attempt.count("mfa_enrollment_required")
+        detail = _("A second factor is required for this account: enrol one to finish the login.")
+        if not attempt.door.issues_tokens:
+            return self.refuse("mfa_enrollment_required", detail)
+        return self.refuse(
+            "mfa_enrollment_required",
+            detail,
+            enrollment_token=enrolment.start(attempt.user, attempt.amr),
+        )
 
 
 class OpenSessionStage(LoginStage):

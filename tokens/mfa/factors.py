@@ -128,11 +128,15 @@ def begin_totp(request, user) -> dict[str, str]:
 def _first_factor_added(request, user) -> list[str]:
     """The first second factor of ``user``: end every other session (one opened with the password
     alone could take the factor away again), as a new password does; return the recovery codes.
+
+    Enrolled by a login waiting for it (``tokens.mfa.enrolment``), the request has no session yet:
+    every one of the user's ends, and the login opens the new one.
     """
+    payload = getattr(request.auth, "payload", None)
     revoke_all(
         user,
         Session.RevokeReason.FACTOR_ADDED,
-        keep_session_id=request.auth["sid"],
+        keep_session_id=payload.get("sid") if isinstance(payload, dict) else None,
         request=request,
     )
     return recovery_codes.replace(user)

@@ -199,7 +199,9 @@ class PasskeyLoginOptionsSerializer(PublicKeyOptionsSerializer):
 
 class MfaRequiredSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="mfa_required, email_unverified or csrf_failed.")
+    code = serializers.CharField(
+        help_text="mfa_required, mfa_enrollment_required, email_unverified or csrf_failed."
+    )
     mfa_token = serializers.CharField(
         required=False, help_text="Single use, for login/mfa/ within 5 minutes (mfa_required)."
     )
@@ -209,12 +211,20 @@ class MfaRequiredSerializer(serializers.Serializer):
         help_text="mfa_required: the second factors the user can give.",
     )
     passkey_options = PublicKeyOptionsSerializer(required=False)
+    enrollment_token = serializers.CharField(
+        required=False,
+        help_text="mfa_enrollment_required: for Authorization: Bearer on mfa/totp/, "
+        "mfa/totp/confirm/, mfa/passkeys/options/ and mfa/passkeys/ within 10 minutes; enrolling "
+        "a factor with it completes the login.",
+    )
 
 
 # Login's answer when a second step is needed, for the document.
 MFA_REQUIRED = OpenApiResponse(
     MfaRequiredSerializer,
     description="mfa_required: the password is right and the user has a second factor, finish at "
-    "login/mfa/ with the mfa_token; email_unverified: the address is not verified yet (detail and "
+    "login/mfa/ with the mfa_token; mfa_enrollment_required: the password is right, MFA_REQUIRED "
+    "asks this user for a second factor and there is none yet, enrol one with the "
+    "enrollment_token; email_unverified: the address is not verified yet (detail and "
     "code only); csrf_failed.",
 )

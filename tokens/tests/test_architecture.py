@@ -83,6 +83,7 @@ PLACES = (
     ("tokens.mfa.recovery_codes", "features"),
     ("tokens.mfa.passkeys", "features"),
     ("tokens.mfa.factors", "features"),
+    ("tokens.mfa.enrolment", "features"),
     ("tokens.adapter", "features"),
     ("tokens.flows", "features"),
     ("tokens.flows.*", "features"),

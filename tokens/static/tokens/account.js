@@ -101,6 +101,11 @@
         factors.showLoginStep(result.body);
         return;
       }
+      if (result.body && result.body.code === "mfa_enrollment_required") {
+        $("login-password").value = "";
+        factors.showEnrolmentStep(result.body);
+        return;
+      }
       forms.show(form, result.body);
       if (result.body && result.body.code === "email_unverified") {
         $("resend-email").value = username.includes("@") ? username : "";

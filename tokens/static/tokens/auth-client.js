@@ -50,9 +50,11 @@
       this.dispatchEvent(new CustomEvent(type, { detail }));
     }
 
-    send(path, { method = "GET", body } = {}) {
+    send(path, { method = "GET", body, bearer } = {}) {
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
+      // A token of one step that is no session (an enrollment_token), sent instead of the cookies'.
+      if (bearer) headers.Authorization = "Bearer " + bearer;
       if (UNSAFE.has(method)) headers["X-CSRFToken"] = readCookie(this.csrfCookieName) || "";
       return fetch(this.base + path, {
         method, headers, credentials: "same-origin",
@@ -106,10 +108,10 @@
     }
 
     /** POST to an endpoint that answers a token pair plus ``user`` (login and its other steps);
-     * on success this tab and the others are signed in. */
-    async signIn(path, payload) {
+     * on success this tab and the others are signed in. ``options.bearer``: the step's token. */
+    async signIn(path, payload, options = {}) {
       const body = { ...payload, ...COOKIES_ONLY };
-      const result = await this.call(path, { method: "POST", body, anonymous: true });
+      const result = await this.call(path, { method: "POST", body, anonymous: true, ...options });
       if (result.ok) {
         this.adopt(result.body.user, result.body.expires_in, this.sessionOf(result.body));
         this.emit("login", { user: this.user });
