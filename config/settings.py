@@ -221,7 +221,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # No rule on the kinds of characters (OWASP ASVS 5.0 V6.2.5): a long password of digits alone
+    # is as good as any; common ones are refused above. The site's own words are refused here.
+    {"NAME": "tokens.context_words.ContextWordsValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
