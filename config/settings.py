@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a Django (admin) session idle or signed in for too long (ADMIN_SESSION_IDLE, _ABSOLUTE).
+    "tokens.admin_sessions.AdminSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -250,6 +252,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
+# Seconds the Django (admin) session cookie lives after the session was last saved; the tokens app
+# ends the session itself sooner (TOKENS ADMIN_SESSION_IDLE and ADMIN_SESSION_ABSOLUTE).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 1209600)
 CSRF_COOKIE_SECURE = not DEBUG
 # Secure cookies on path "/" carry the __Host- prefix: a sibling subdomain can then neither set nor
 # shadow them (RFC 6265bis 4.1.3.2). Plain HTTP in development could not keep such cookies.
