@@ -2,11 +2,8 @@
 settings.
 """
 
-import os
 import re
-import runpy
 from pathlib import Path
-from unittest import mock
 
 from django.conf import settings
 from django.core import checks
@@ -184,30 +181,3 @@ class SettingsReadOnceTests(SimpleTestCase):
 
         with self.assertRaises(AttributeError):
             app_settings.NO_SUCH_SETTING  # noqa: B018
-
-
-def project_settings(**environment: str) -> dict:
-    """The project's settings module run again, with ``environment`` added to the process's."""
-    with mock.patch.dict(os.environ, environment):
-        return runpy.run_path(str(PROJECT / "config" / "settings.py"))
-
-
-class EnvironmentTests(SimpleTestCase):
-    """What an operator sets in the environment reaches the settings it names."""
-
-    def test_issuer_and_audience(self):
-        given = project_settings(TOKEN_ISSUER="https://auth.example.com", TOKEN_AUDIENCE="billing")
-        self.assertEqual(given["TOKENS"]["ISSUER"], "https://auth.example.com")
-        self.assertEqual(given["TOKENS"]["AUDIENCE"], "billing")
-        unset = project_settings(TOKEN_ISSUER="", TOKEN_AUDIENCE="")
-        self.assertEqual((unset["TOKENS"]["ISSUER"], unset["TOKENS"]["AUDIENCE"]), (None, None))
-
-    def test_the_django_admin_sessions_lifetimes(self):
-        given = project_settings(
-            SESSION_COOKIE_AGE="43200", ADMIN_SESSION_IDLE="900", ADMIN_SESSION_ABSOLUTE="28800"
-        )
-        self.assertEqual(given["SESSION_COOKIE_AGE"], 43200)
-        self.assertEqual(given["TOKENS"]["ADMIN_SESSION_IDLE"], 900)
-        self.assertEqual(given["TOKENS"]["ADMIN_SESSION_ABSOLUTE"], 28800)
-        default = project_settings(SESSION_COOKIE_AGE="")
-        self.assertEqual(default["SESSION_COOKIE_AGE"], 1209600)
