@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.db.models import QuerySet
+from django.utils.functional import SimpleLazyObject
 
 from tokens.conf import token_settings
 from tokens.core import clock
@@ -79,27 +80,43 @@ class AdminSessionTimeoutMiddleware:
     """End a Django-authenticated session after ``ADMIN_SESSION_IDLE`` seconds without a request
     and ``ADMIN_SESSION_ABSOLUTE`` seconds after its sign-in, whatever the activity; the next
     page asks to sign in again. Goes after Django's ``AuthenticationMiddleware``.
+
+    Checked when the request asks for its Django user (the admin, staff pages), as Django's own
+    ``request.user`` is: an API request with a token that only carries the staff browser's
+    session cookie along reads no session, so the token paths stay free of SQL.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        session = getattr(request, "session", None)
-        if session is not None and session.get(SESSION_KEY) is not None:
-            self.enforce(request, session)
+        user = getattr(request, "user", None)
+        if user is not None and hasattr(request, "session"):
+            request.user = SimpleLazyObject(lambda: self.checked(request, user))
         return self.get_response(request)
 
-    def enforce(self, request, session) -> None:
-        now = clock.now()
-        signed_in, seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN_AT)
-        if signed_in is None or seen is None:
-            # Signed in before these limits were kept: they start now.
-            session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
-        elif (
-            now - seen >= token_settings.ADMIN_SESSION_IDLE
-            or now - signed_in >= token_settings.ADMIN_SESSION_ABSOLUTE
-        ):
-            logout(request)
-        elif now - seen >= LAST_SEEN_EVERY:
-            session[LAST_SEEN_AT] = now
+    def checked(self, request, user):
+        """``user`` (Django's lazy user of the session), or nobody once the session has ended."""
+        if request.session.get(SESSION_KEY) is None or within_limits(request.session):
+            return user
+        request.user = user
+        logout(request)  # flushes the session and sets request.user to AnonymousUser
+        return request.user
+
+
+def within_limits(session) -> bool:
+    """Whether a signed-in session is neither idle nor old; notes this request (once a minute)."""
+    now = clock.now()
+    signed_in, seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN_AT)
+    if signed_in is None or seen is None:
+        # Signed in before these limits were kept: they start now.
+        session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now
+        return True
+    if (
+        now - seen >= token_settings.ADMIN_SESSION_IDLE
+        or now - signed_in >= token_settings.ADMIN_SESSION_ABSOLUTE
+    ):
+        return False
+    if now - seen >= LAST_SEEN_EVERY:
+        session[LAST_SEEN_AT] = now
+    return True

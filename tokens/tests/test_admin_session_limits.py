@@ -9,11 +9,20 @@ from django.test import Client, TestCase
 
 from tokens.admin_sessions import LAST_SEEN_AT, LAST_SEEN_EVERY
 from tokens.conf import DEFAULTS
-from tokens.tests.support import FrozenClock, make_user, token_settings
+from tokens.tests.support import (
+    PASSWORD,
+    FrozenClock,
+    bearer,
+    login_name,
+    make_user,
+    token_settings,
+    without_rate_limits,
+)
 
 MINUTE, HOUR = 60, 3600
 
 
+@without_rate_limits()
 class AdminSessionLimitTests(TestCase):
     def setUp(self):
         self.clock = FrozenClock().install(self)
@@ -91,3 +100,21 @@ class AdminSessionLimitTests(TestCase):
         self.assertSignedIn()
         self.clock.advance(25 * MINUTE)
         self.assertSignedIn()
+
+    def test_token_requests_from_the_staff_browser_read_no_session(self):
+        # The admin's cookie goes along with every request of the browser; the API's token paths
+        # must not pay a session read for it.
+        response = self.browser.post(
+            "/api/auth/login/",
+            {"username": login_name("staff"), "password": PASSWORD},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 200)
+        access = response.json()["access_token"]
+        self.browser.get("/api/auth/session/", **bearer(access))
+        with self.assertNumQueries(0):
+            self.assertEqual(
+                self.browser.get("/api/auth/session/", **bearer(access)).status_code, 200
+            )
+        self.clock.advance(HOUR)
+        self.assertSignedOut()
