@@ -47,14 +47,15 @@ def site_words() -> list[str]:
 
 
 def user_words(user) -> list[str]:
-    """The words of the user's username and of the local part of the user's e-mail address."""
+    """The words of the user's username and of the local part of the user's e-mail address (a
+    username that is an address counts by its local part too: its domain is no personal word).
+    """
     if user is None:
         return []
-    texts = [str(user.get_username() or "")]
     field = getattr(user, "EMAIL_FIELD", "email")
-    address = str(getattr(user, field, "") or "")
-    texts.append(address.rpartition("@")[0] or address)
-    return sorted({word for text in texts for word in words_of(text)})
+    texts = [str(user.get_username() or ""), str(getattr(user, field, "") or "")]
+    local_parts = [text.rpartition("@")[0] or text for text in texts]
+    return sorted({word for text in local_parts for word in words_of(text)})
 
 
 class ContextWordsValidator:

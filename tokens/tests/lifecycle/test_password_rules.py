@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase, override_settings
 
-from tokens.context_words import ContextWordsValidator, site_words
+from tokens.context_words import ContextWordsValidator, site_words, user_words
 from tokens.tests.lifecycle_support import (
     LifecycleTestCase,
     has_username,
@@ -103,6 +103,18 @@ class ContextWordsValidatorTests(SimpleTestCase):
     def test_the_default_list_is_the_sites_name_and_host_without_short_words(self):
         with token_settings(SITE_URL="https://auth.example.com:8443/app/"):
             self.assertEqual(site_words(), ["auth", "authentication", "dual", "example", "token"])
+
+    def test_the_users_words_are_the_names_not_the_mail_domain(self):
+        model = get_user_model()
+        # A username that is an address too, as some user models have it.
+        user = model(**dict.fromkeys({model.USERNAME_FIELD, model.get_email_field_name()}, ""))
+        for field in {model.USERNAME_FIELD, model.get_email_field_name()}:
+            setattr(user, field, "ann.lee@globex.example")
+        self.assertEqual(user_words(user), [])  # "ann" and "lee" are too short
+        ContextWordsValidator().validate("globex-harbour-lights-4410", user)
+        setattr(user, model.get_email_field_name(), "rosalind.okafor@globex.example")
+        self.assertLessEqual({"rosalind", "okafor"}, set(user_words(user)))
+        self.assertNotIn("globex", user_words(user))
 
     @override_settings(SITE_NAME="Initech Payroll")
     def test_the_sites_name_setting_is_followed(self):
