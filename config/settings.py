@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a Django (admin) session idle or signed in for too long (ADMIN_SESSION_IDLE, _ABSOLUTE).
+    "tokens.admin_sessions.AdminSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -223,7 +225,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # No rule on the kinds of characters (OWASP ASVS 5.0 V6.2.5): a long password of digits alone
+    # is as good as any; common ones are refused above. The site's own words are refused here.
+    {"NAME": "tokens.context_words.ContextWordsValidator"},
     # Have I Been Pwned by k-anonymity (BREACHED_PASSWORDS_URL below; tokens.passwords).
     {"NAME": "tokens.passwords.BreachedPasswordValidator"},
 ]
@@ -252,6 +256,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
+# Seconds the Django (admin) session cookie lives after the session was last saved; the tokens app
+# ends the session itself sooner (TOKENS ADMIN_SESSION_IDLE and ADMIN_SESSION_ABSOLUTE).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 1209600)
 CSRF_COOKIE_SECURE = not DEBUG
 # Secure cookies on path "/" carry the __Host- prefix: a sibling subdomain can then neither set nor
 # shadow them (RFC 6265bis 4.1.3.2). Plain HTTP in development could not keep such cookies.
@@ -400,6 +407,14 @@ TOKENS = {
     "REAUTHENTICATION_WINDOW": env_int(
         "REAUTHENTICATION_WINDOW", TOKEN_DEFAULTS["REAUTHENTICATION_WINDOW"]
     ),
+    "ADMIN_SESSION_IDLE": env_int("ADMIN_SESSION_IDLE", TOKEN_DEFAULTS["ADMIN_SESSION_IDLE"]),
+    "ADMIN_SESSION_ABSOLUTE": env_int(
+        "ADMIN_SESSION_ABSOLUTE", TOKEN_DEFAULTS["ADMIN_SESSION_ABSOLUTE"]
+    ),
+    # The iss and aud claims of every token (TOKEN_ prefixed: SOCIAL_X_ISSUER and TOTP_ISSUER are
+    # other issuers); unset: none.
+    "ISSUER": os.environ.get("TOKEN_ISSUER", "") or TOKEN_DEFAULTS["ISSUER"],
+    "AUDIENCE": os.environ.get("TOKEN_AUDIENCE", "") or TOKEN_DEFAULTS["AUDIENCE"],
     "PASSKEY_RP_ID": os.environ.get("PASSKEY_RP_ID", "") or TOKEN_DEFAULTS["PASSKEY_RP_ID"],
     "PASSKEY_ORIGINS": env_list("PASSKEY_ORIGINS", ""),
     "NEW_DEVICE_MAIL": env_bool("NEW_DEVICE_MAIL", TOKEN_DEFAULTS["NEW_DEVICE_MAIL"]),

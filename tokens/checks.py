@@ -322,3 +322,22 @@ def check_feature_apps(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_audience(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Access tokens that other services can verify (an asymmetric algorithm, published keys)
+    name the audience they are for (OWASP ASVS 5.0 V9.2.4): without ``aud`` a token made for one
+    service that trusts the keys is accepted by every other.
+    """
+    if token_settings.ACCESS_ALGORITHM == signing_keys.HS256 or token_settings.AUDIENCE:
+        return []
+    return [
+        checks.Warning(
+            f"Access tokens are signed with {token_settings.ACCESS_ALGORITHM}, whose public keys "
+            "any service can use, but AUDIENCE is not set: the tokens name no audience.",
+            hint="Set TOKEN_AUDIENCE (TOKENS['AUDIENCE']), and ISSUER with it, and give each "
+            'verifying service that audience (docs/security.md, "Which tokens carry aud").',
+            id="tokens.W003",
+        )
+    ]

@@ -115,6 +115,13 @@ DEFAULTS: dict[str, Any] = {
     "READINESS_DATABASE_TIMEOUT": 0.5,
     # Seconds an access token's auth_time counts as recent authentication (sensitive actions).
     "REAUTHENTICATION_WINDOW": 300,
+    # Seconds without a request after which a Django (admin) session is ended (NIST AAL2: 30 min).
+    "ADMIN_SESSION_IDLE": 1800,
+    # Seconds after its sign-in when a Django (admin) session is ended, however active (AAL2: 12 h).
+    "ADMIN_SESSION_ABSOLUTE": 43200,
+    # Words no new password may contain (case ignored; words under 4 characters are skipped); None:
+    # those of the site's name and of SITE_URL's host (tokens.context_words).
+    "PASSWORD_CONTEXT_WORDS": None,
     # Second factors (the tokens.mfa app, its endpoints, step-up's question); off without the app.
     "SECOND_FACTORS": True,
     # Accounts: sign-up, e-mail verification, password reset, e-mail change (the tokens.lifecycle

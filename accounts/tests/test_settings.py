@@ -23,6 +23,7 @@ REPORT = (
     "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
     "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
     "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES'], "
+    "'cookie_age': s.SESSION_COOKIE_AGE, "
     "'mail': [s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
     "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT, s.DEFAULT_FROM_EMAIL]}))"
 )
@@ -63,6 +64,11 @@ VARIABLES = (
     "EMAIL_VERIFICATION_KEY_LIFETIME",
     "PASSWORD_RESET_KEY_LIFETIME",
     "REAUTHENTICATION_WINDOW",
+    "ADMIN_SESSION_IDLE",
+    "ADMIN_SESSION_ABSOLUTE",
+    "SESSION_COOKIE_AGE",
+    "TOKEN_ISSUER",
+    "TOKEN_AUDIENCE",
     "PASSKEY_RP_ID",
     "PASSKEY_ORIGINS",
     "NEW_DEVICE_MAIL",
@@ -130,6 +136,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 86400,
                 "PASSWORD_RESET_KEY_LIFETIME": 3600,
                 "REAUTHENTICATION_WINDOW": 300,
+                "ADMIN_SESSION_IDLE": 1800,
+                "ADMIN_SESSION_ABSOLUTE": 43200,
+                "ISSUER": None,
+                "AUDIENCE": None,
                 "PASSKEY_RP_ID": None,
                 "PASSKEY_ORIGINS": [],
                 "NEW_DEVICE_MAIL": True,
@@ -152,6 +162,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         )
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
+        self.assertEqual(settings["cookie_age"], 1209600)
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
 
@@ -190,6 +201,11 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             EMAIL_VERIFICATION_KEY_LIFETIME="600",
             PASSWORD_RESET_KEY_LIFETIME="300",
             REAUTHENTICATION_WINDOW="120",
+            ADMIN_SESSION_IDLE="900",
+            ADMIN_SESSION_ABSOLUTE="28800",
+            SESSION_COOKIE_AGE="28800",
+            TOKEN_ISSUER="https://auth.example.com",
+            TOKEN_AUDIENCE="billing",
             PASSKEY_RP_ID="example.com",
             PASSKEY_ORIGINS="https://app.example.com, https://example.com",
             NEW_DEVICE_MAIL="0",
@@ -232,6 +248,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 600,
                 "PASSWORD_RESET_KEY_LIFETIME": 300,
                 "REAUTHENTICATION_WINDOW": 120,
+                "ADMIN_SESSION_IDLE": 900,
+                "ADMIN_SESSION_ABSOLUTE": 28800,
+                "ISSUER": "https://auth.example.com",
+                "AUDIENCE": "billing",
                 "PASSKEY_RP_ID": "example.com",
                 "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
                 "NEW_DEVICE_MAIL": False,
@@ -253,6 +273,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ],
         )
         self.assertEqual(settings["proxies"], 1)
+        self.assertEqual(settings["cookie_age"], 28800)
 
     def test_the_breached_password_check_is_off_when_empty_and_under_the_test_runners(self):
         # A test run must never wait on the internet; a test of the check names its own server.

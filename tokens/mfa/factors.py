@@ -240,8 +240,10 @@ def renew_recovery_codes(request, user) -> list[str] | None:
 
 def remove_all(request, user) -> int:
     """Staff's removal of every second factor of ``user``: every session is revoked too, so no
-    session outlives the factors it was proven with. Returns how many factors were removed.
+    session outlives the factors it was proven with, and the event names the staff member who
+    did it (``request.user``). Returns how many factors were removed.
     """
+    staff = request.user
     with transaction.atomic():
         removed = (
             TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").count()
@@ -255,7 +257,10 @@ def remove_all(request, user) -> int:
             AuthEvent.Kind.FACTOR_REMOVED,
             request,
             user,
-            detail=f"every second factor, by staff ({removed} removed)",
+            detail=(
+                f"every second factor ({removed} removed), by staff id {staff.pk} "
+                f"({staff.get_username()})"
+            )[:200],
         )
         if removed:
             _tell_owner(user, "factor_removed", request, factor="every second factor")

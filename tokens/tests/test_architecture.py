@@ -40,6 +40,7 @@ PLACES = (
     ("tokens.core.database", "foundation"),
     ("tokens.core.client", "foundation"),
     ("tokens.core.signing_keys", "foundation"),
+    ("tokens.context_words", "foundation"),
     ("tokens.core.tokens", "foundation"),
     ("tokens.core.claims", "foundation"),
     ("tokens.store", "foundation"),
