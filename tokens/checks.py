@@ -266,6 +266,7 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
 FEATURE_APPS = (
     ("SECOND_FACTORS", "tokens.mfa", "tokens.E013", "tokens.E014"),
     ("ACCOUNTS", "tokens.lifecycle", "tokens.E015", "tokens.E016"),
+    ("SOCIAL_LOGIN", "tokens.social", "tokens.E019", "tokens.E020"),
 )
 
 

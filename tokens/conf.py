@@ -117,6 +117,20 @@ DEFAULTS: dict[str, Any] = {
     # Accounts: sign-up, e-mail verification, password reset, e-mail change (the tokens.lifecycle
     # app and its endpoints); off without the app, when every user counts as verified.
     "ACCOUNTS": True,
+    # Social login (the tokens.social app and its endpoints); off without the app.
+    "SOCIAL_LOGIN": True,
+    # The outside identity providers that are on, by id: {"google": {"client_id": ..., ...}}
+    # (tokens/social/providers.py names every key; docs/social-login.md).
+    "SOCIAL_PROVIDERS": {},
+    # URL prefixes a social login's ``next`` may point to (scheme, host, port, path prefix); empty:
+    # SITE_URL.
+    "SOCIAL_REDIRECT_URLS": [],
+    # Whether an unknown outside identity makes a new account (else only linked ones log in).
+    "SOCIAL_SIGNUP": True,
+    # Seconds the provider's discovery document and keys are kept before they are fetched again.
+    "SOCIAL_CACHE_LIFETIME": 3600,
+    # Seconds a request to a provider (discovery, keys, token, user info) may take.
+    "SOCIAL_HTTP_TIMEOUT": 5,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
     # Seconds a passkey ceremony (its challenge) may take from options to answer.

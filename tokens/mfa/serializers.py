@@ -103,7 +103,7 @@ class PasskeyCreateSerializer(serializers.Serializer):
 
 
 class ReauthenticateSerializer(OneProofMixin):
-    proofs = ("password", "code", "credential")
+    proofs = ("password", "code", "credential", "social_code")
 
     password = serializers.CharField(
         required=False,
@@ -118,9 +118,20 @@ class ReauthenticateSerializer(OneProofMixin):
     challenge_id = serializers.CharField(
         max_length=128, required=False, help_text="With credential: the options' challenge_id."
     )
+    social_code = serializers.CharField(
+        max_length=MAX_CODE_LENGTH,
+        required=False,
+        help_text="The login code of a social/<id>/reauthenticate/ flow's callback.",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if attrs.get("social_code") is not None:
+            if not token_settings.SOCIAL_LOGIN:
+                raise serializers.ValidationError(
+                    {"social_code": ["This site has no social login."]}
+                )
+            return attrs
         if attrs.get("password") is None and not token_settings.SECOND_FACTORS:
             raise serializers.ValidationError(
                 {"password": ["Give the password: this site has no second factors."]}
