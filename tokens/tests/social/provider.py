@@ -220,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         redirect_uri = query["redirect_uri"]
         if p.error:
-            self.redirect(f"{redirect_uri}?{urlencode({'error': p.error, 'state': query['state']})}")
+            self.redirect(
+                f"{redirect_uri}?{urlencode({'error': p.error, 'state': query['state']})}"
+            )
             return
         code = secrets.token_urlsafe(16)
         p.codes[code] = {"request": query, "access_token": secrets.token_urlsafe(16)}

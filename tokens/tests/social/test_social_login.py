@@ -31,7 +31,9 @@ class TripTests(SocialTestCase):
         self.assertEqual(query["code_challenge_method"], "S256")
         self.assertTrue(query["state"] and query["nonce"] and query["code_challenge"])
         self.assertNotIn("code_verifier", query)
-        self.assertEqual(query["redirect_uri"], "http://localhost:8000/api/auth/social/idp/callback/")
+        self.assertEqual(
+            query["redirect_uri"], "http://localhost:8000/api/auth/social/idp/callback/"
+        )
         cookie = next(c for name, c in response.cookies.items() if "social_flow" in name)
         self.assertTrue(cookie["httponly"])
 
@@ -51,7 +53,9 @@ class TripTests(SocialTestCase):
     def test_next_matches_the_prefix_as_a_path(self):
         self.configure(SOCIAL_REDIRECT_URLS=["http://localhost:8000/app/"])
         self.assertEqual(self.start(next_url="http://localhost:8000/app/page").status_code, 302)
-        self.assertError(self.start(next_url="http://localhost:8000/other/"), 400, "invalid_redirect")
+        self.assertError(
+            self.start(next_url="http://localhost:8000/other/"), 400, "invalid_redirect"
+        )
 
     def test_unknown_provider_is_404(self):
         self.assertEqual(self.client.get("/api/auth/social/nobody/login/").status_code, 404)
@@ -129,7 +133,9 @@ class ExistingAddressTests(SocialTestCase):
         self.assertEqual(fragment(self.round_trip()), {"error": "social_email_conflict"})
 
     def test_account_with_unverified_address_is_a_conflict(self):
-        EmailVerification.objects.create(user=self.alice, purpose="signup", email="alice@example.com")
+        EmailVerification.objects.create(
+            user=self.alice, purpose="signup", email="alice@example.com"
+        )
         self.assertEqual(fragment(self.round_trip()), {"error": "social_email_conflict"})
         self.assertFalse(SocialIdentity.objects.exists())
 
@@ -183,11 +189,16 @@ class LoginCodeTests(SocialTestCase):
         )
         self.assertError(response, 403, "csrf_failed")
         response = self.client.post(
-            "/api/auth/login/social/", {"code": code}, format="json", HTTP_SEC_FETCH_SITE="cross-site"
+            "/api/auth/login/social/",
+            {"code": code},
+            format="json",
+            HTTP_SEC_FETCH_SITE="cross-site",
         )
         self.assertError(response, 403, "csrf_failed")
         # Refused before the code was looked at: the real page can still use it.
-        self.assertEqual(self.social_login(code, HTTP_ORIGIN="http://localhost:8000").status_code, 200)
+        self.assertEqual(
+            self.social_login(code, HTTP_ORIGIN="http://localhost:8000").status_code, 200
+        )
 
     def test_login_sets_the_device_cookie(self):
         response = self.social_login(self.login_code())
