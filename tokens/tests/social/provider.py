@@ -9,18 +9,22 @@ It runs in a thread on a loopback port (``http`` is allowed there) and answers o
 
 import base64
 import hashlib
+import html
 import json
 import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
 
 CLIENT_ID, CLIENT_SECRET = "web-client", "client-secret-1"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def b64(data: bytes) -> str:
@@ -58,6 +62,8 @@ class Provider:
         self.github_emails: list[dict[str, Any]] = [
             {"email": "octo@example.com", "primary": True, "verified": True}
         ]
+        # Apple's client secret: an ES256 JWT, checked with this public key when set.
+        self.client_secret_key: ECKey | None = None
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> "Provider":
@@ -199,6 +205,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_json(KeySet(p.keys).as_dict(private=False))
         elif parts.path in ("/authorize", "/login/oauth/authorize"):
             self.authorize(query)
+        elif parts.path.startswith("/recorded/"):
+            name = parts.path.removeprefix("/recorded/")
+            self.send_json(json.loads((FIXTURES / name).read_text()))
         elif parts.path == "/userinfo":
             self.send_json(p.identity)
         elif parts.path == "/api/user" and self.bearer_ok():
@@ -211,6 +220,16 @@ class _Handler(BaseHTTPRequestHandler):
     def bearer_ok(self) -> bool:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         return any(entry.get("access_token") == token for entry in self.provider.codes.values())
+
+    def secret_ok(self, secret: str | None) -> bool:
+        key = self.provider.client_secret_key
+        if key is None:
+            return secret == CLIENT_SECRET
+        try:
+            token = jwt.decode(secret or "", key, algorithms=["ES256"])
+        except (JoseError, ValueError):
+            return False
+        return token.claims.get("sub") == CLIENT_ID and token.claims.get("exp", 0) > time.time()
 
     def authorize(self, query: dict[str, str]) -> None:
         p = self.provider
@@ -229,7 +248,21 @@ class _Handler(BaseHTTPRequestHandler):
         answer = {"code": code, "state": query["state"]}
         if p.send_iss is not None:
             answer["iss"] = p.send_iss
-        self.redirect(f"{redirect_uri}?{urlencode(answer)}")
+        if query.get("response_mode") != "form_post":
+            self.redirect(f"{redirect_uri}?{urlencode(answer)}")
+            return
+        # Apple's first consent also posts the name, which its ID token never carries.
+        answer["user"] = json.dumps({"name": {"firstName": "Ada", "lastName": "Lovelace"}})
+        inputs = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+            for name, value in answer.items()
+        )
+        page = f'<form method="post" action="{html.escape(redirect_uri)}">{inputs}</form>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
@@ -244,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
         basic = self.headers.get("Authorization", "")
         if basic.startswith("Basic "):
             client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-        if client_id != CLIENT_ID or secret != CLIENT_SECRET:
+        if client_id != CLIENT_ID or not self.secret_ok(secret):
             self.send_json({"error": "invalid_client"}, 401)
             return
         entry = p.codes.pop(form.get("code", ""), None)
