@@ -67,12 +67,12 @@ def _finish(request, provider: Provider, record: dict, params: dict[str, Any]) -
     identity = identify(provider, record, params)
     if record["purpose"] == LINK:
         user = _flow_user(record)
-        row = accounts.link(request, provider, identity, user)
-        return {"linked": row.provider}
+        linked = accounts.link(request, provider, identity, user)
+        return {"linked": linked.provider}
     if record["purpose"] == REAUTH:
         user = _flow_user(record)
-        row = accounts.find(identity)
-        if row is None or row.user_id != user.pk:
+        known = accounts.find(identity)
+        if known is None or known.user_id != user.pk:
             raise SocialError("social_provider_error", "not an identity of this account")
         auth_time = identity["auth_time"]
         if auth_time is None or auth_time < record["started"]:
@@ -116,7 +116,7 @@ def _apple_name(params: dict[str, Any]) -> str:
 
 
 def _flow_user(record: dict):
-    user = get_user_model()._default_manager.filter(pk=record.get("user")).first()
+    user = get_user_model()._default_manager.filter(pk=record["user"]).first()
     if user is None or not getattr(user, "is_active", True):
         raise SocialError("social_provider_error", "the account that started the flow is gone")
     return user
