@@ -26,8 +26,6 @@ def fragment(response) -> dict[str, str]:
 class SocialTestCase(RealRedisMixin, APITestCase):
     """A running test provider ``idp`` (and the GitHub fake ``github``), configured as on."""
 
-    extra_settings: dict[str, Any] = {}
-
     def setUp(self):
         super().setUp()
         self.idp = Provider().start()
@@ -43,7 +41,6 @@ class SocialTestCase(RealRedisMixin, APITestCase):
                 "idp": self.idp.settings(),
                 "github": self.idp.github_settings(),
             },
-            **self.extra_settings,
             **overrides,
         }
         overriding = override_settings(TOKENS=tokens)

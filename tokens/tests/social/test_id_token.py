@@ -175,7 +175,7 @@ class StateTests(SocialTestCase):
         self.assertError(self.client.get(path, params), 400, "social_state_invalid")
 
     def test_state_of_another_provider(self):
-        path, params = self.come_back()
+        _, params = self.come_back()
         response = self.client.get("/api/auth/social/github/callback/", params)
         self.assertError(response, 400, "social_state_invalid")
 
