@@ -106,6 +106,8 @@ PLACES = (
     ("tokens.mfa.apps", "surface"),
     ("tokens.lifecycle.apps", "surface"),
     ("tokens.social.apps", "surface"),
+    ("tokens.social.admin", "surface"),
+    ("tokens.social.user_admin", "surface"),
     ("tokens.checks", "surface"),
     ("tokens.operations.*", "surface"),
     ("tokens.management.commands.*", "surface"),
