@@ -60,7 +60,11 @@ def social_routes() -> tuple:
     return (
         ("social/providers/", social.ProviderListView, "social-providers"),
         ("social/accounts/", social.SocialAccountListView, "social-accounts"),
-        ("social/accounts/<int:pk>/", social.SocialAccountDetailView, "social-account-detail"),
+        (
+            "social/accounts/<int:identity_id>/",
+            social.SocialAccountDetailView,
+            "social-account-detail",
+        ),
         ("social/<str:provider_id>/login/", social.SocialLoginStartView, "social-login-start"),
         ("social/<str:provider_id>/callback/", social.SocialCallbackView, "social-callback"),
         ("social/<str:provider_id>/link/", social.SocialLinkView, "social-link"),

@@ -22,7 +22,7 @@ from tokens.conf import token_settings
 from tokens.exceptions import SocialError, TokenInvalid
 from tokens.operations import metrics
 from tokens.permissions import RecentAuthentication
-from tokens.schema import responses
+from tokens.schema import ErrorSerializer, responses
 from tokens.serializers import LoginResponseSerializer
 from tokens.social import accounts, flow, providers, services
 from tokens.social.doors import SocialDoor
@@ -43,6 +43,11 @@ from tokens.views import AuthAPIView, TokenEndpoint
 document = partial(schema.document, tags=("social login",))
 
 REDIRECT = {302: OpenApiResponse(description="To the provider, or back to next.")}
+PROVIDER_ERROR = {
+    502: OpenApiResponse(
+        ErrorSerializer, description="social_provider_error: the provider's discovery is unusable."
+    )
+}
 
 
 def provider_or_404(provider_id: str) -> Provider:
@@ -59,15 +64,21 @@ def count(provider_id: str, response: Response) -> Response:
     return response
 
 
-@document("The providers that are on", responses(ProviderSerializer(many=True)), "get")
+@document("The providers that are on", responses(ProviderSerializer(many=True), 503), "get")
 class ProviderListView(TokenEndpoint):
     """The providers that are on: ``[{"id", "name"}]``."""
+
+    renderer_classes = (JSONRenderer,)
 
     def get(self, request):
         return Response([{"id": p.id, "name": p.name} for p in providers.configured().values()])
 
 
-@document("Go to the provider (a flow bound to this browser)", {**REDIRECT, 400: None}, "get")
+@document(
+    "Go to the provider (a flow bound to this browser)",
+    {**REDIRECT, **responses({}, 400, 404, 429, 503), **PROVIDER_ERROR},
+    "get",
+)
 class SocialLoginStartView(TokenEndpoint):
     """302 to the provider's login page, with ``state``, ``nonce`` and a PKCE challenge."""
 
@@ -84,8 +95,16 @@ class SocialLoginStartView(TokenEndpoint):
 
 
 @method_decorator(never_cache, name="dispatch")
-@document("Back from the provider: to next with #code=, #linked= or #error=", REDIRECT, "get")
-@document("Back from the provider (form_post)", REDIRECT, "post")
+@document(
+    "Back from the provider: to next with #code=, #linked= or #error=",
+    {**REDIRECT, **responses({}, 400, 404, 429, 503)},
+    "get",
+)
+@document(
+    "Back from the provider (form_post)",
+    {**REDIRECT, **responses({}, 400, 404, 429, 503)},
+    "post",
+)
 class SocialCallbackView(TokenEndpoint):
     """Where the provider sends the browser back (GET, or POST for ``response_mode=form_post``):
     a cross-site POST by design, trusted only through the ``state`` and the flow's cookie.
@@ -173,25 +192,29 @@ class SocialTokenLoginView(TokenEndpoint):
 
 @method_decorator(never_cache, name="dispatch")
 @document(
-    "The user's linked identities", responses(SocialIdentitySerializer(many=True), 401), "get"
+    "The user's linked identities",
+    responses(SocialIdentitySerializer(many=True), 401, 403, 503),
+    "get",
 )
 class SocialAccountListView(AuthAPIView):
+    def get_queryset(self):
+        return SocialIdentity.objects.filter(user=self.request.user).order_by("created_at", "pk")
+
     def get(self, request):
-        rows = SocialIdentity.objects.filter(user=request.user).order_by("created_at", "pk")
-        return Response(SocialIdentitySerializer(rows, many=True).data)
+        return Response(SocialIdentitySerializer(self.get_queryset(), many=True).data)
 
 
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Unlink one of the user's identities; recent authentication",
-    responses(204, 400, 401, "403-recent", 404),
+    responses(204, 400, 401, "403-recent", 404, 503),
     "delete",
 )
 class SocialAccountDetailView(AuthAPIView):
     permission_classes = (IsAuthenticated, RecentAuthentication)
 
-    def delete(self, request, pk):
-        if not accounts.unlink(request, request.user, pk):
+    def delete(self, request, identity_id):
+        if not accounts.unlink(request, request.user, identity_id):
             raise NotFound("No such linked identity.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -221,7 +244,7 @@ class _SignedInFlowView(AuthAPIView):
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Start linking an identity; recent authentication",
-    responses(AuthorizationUrlSerializer, 400, 401, "403-recent", 404),
+    {**responses(AuthorizationUrlSerializer, 400, 401, "403-recent", 404, 503), **PROVIDER_ERROR},
 )
 class SocialLinkView(_SignedInFlowView):
     permission_classes = (IsAuthenticated, RecentAuthentication)
@@ -231,7 +254,7 @@ class SocialLinkView(_SignedInFlowView):
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Start re-authenticating through a provider",
-    responses(AuthorizationUrlSerializer, 400, 401, 404),
+    {**responses(AuthorizationUrlSerializer, 400, 401, 403, 404, 503), **PROVIDER_ERROR},
 )
 class SocialReauthenticateView(_SignedInFlowView):
     purpose = services.REAUTH
