@@ -198,7 +198,9 @@ class SocialTokenLoginView(TokenEndpoint):
 )
 class SocialAccountListView(AuthAPIView):
     def get_queryset(self):
-        return SocialIdentity.objects.filter(user=self.request.user).order_by("created_at", "pk")
+        return SocialIdentity.objects.filter(user_id=self.request.user.pk).order_by(
+            "created_at", "pk"
+        )
 
     def get(self, request):
         return Response(SocialIdentitySerializer(self.get_queryset(), many=True).data)
