@@ -6,6 +6,7 @@ through the stages of ``tokens.flows`` like a password login.
 """
 
 from functools import partial
+from typing import Any
 
 from django.http import Http404, HttpResponseRedirect
 from django.utils.decorators import method_decorator
@@ -198,9 +199,8 @@ class SocialTokenLoginView(TokenEndpoint):
 )
 class SocialAccountListView(AuthAPIView):
     def get_queryset(self):
-        return SocialIdentity.objects.filter(user_id=self.request.user.pk).order_by(
-            "created_at", "pk"
-        )
+        owner: Any = self.request.user
+        return SocialIdentity.objects.filter(user=owner).order_by("created_at", "pk")
 
     def get(self, request):
         return Response(SocialIdentitySerializer(self.get_queryset(), many=True).data)
