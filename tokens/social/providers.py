@@ -141,6 +141,8 @@ _TEXT_KEYS = (
 
 def build(provider_id: str, config: dict[str, Any]) -> Provider:
     """The provider ``provider_id`` from its preset (if any) and ``config``."""
+    # Keys in either case: {"CLIENT_ID": ...} reads as {"client_id": ...}.
+    config = {str(key).lower(): value for key, value in config.items()}
     values: dict[str, Any] = {**PRESETS.get(provider_id, {"name": provider_id})}
     values.update({key: str(config[key]) for key in _TEXT_KEYS if config.get(key)})
     if config.get("trust_email") is not None:

@@ -45,6 +45,14 @@ class NativeTokenTests(SocialTestCase):
         self.assertEqual(self.post(token, nonce).status_code, 200)
         self.assertError(self.post(token, nonce), 401, "token_invalid")
 
+    def test_no_nonce(self):
+        response = self.client.post(
+            "/api/auth/login/social/token/",
+            {"provider": "idp", "id_token": self.idp.sign(self.idp.native_claims("x"))},
+            format="json",
+        )
+        self.assertError(response, 401, "token_invalid")
+
     def test_nonce_never_issued(self):
         self.assertError(
             self.post(self.idp.sign(self.idp.native_claims("made-up")), "made-up"),

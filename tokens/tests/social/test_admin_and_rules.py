@@ -1,10 +1,12 @@
 """The admin's linked identities, and the last-way-in rule's other ways."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase, modify_settings, override_settings
 
+from tokens import checks
 from tokens.mfa.models import Passkey
-from tokens.social import accounts
+from tokens.social import accounts, providers
 from tokens.social.models import SocialIdentity
 from tokens.tests.support import make_user
 
@@ -69,3 +71,17 @@ class LastWayInTests(TestCase):
     def test_a_password_is_another_way_in(self):
         self.user.set_password("another-long-password-1")
         self.assertTrue(accounts.has_other_way_in(self.user, self.row))
+
+
+class FeatureAppCheckTests(SimpleTestCase):
+    def test_setting_on_without_the_app(self):
+        with modify_settings(INSTALLED_APPS={"remove": "tokens.social"}):
+            self.assertIn("tokens.E019", [e.id for e in checks.check_feature_apps(None)])
+
+    def test_app_without_the_setting(self):
+        with override_settings(TOKENS={**settings.TOKENS, "SOCIAL_LOGIN": False}):
+            self.assertIn("tokens.E020", [e.id for e in checks.check_feature_apps(None)])
+
+    def test_provider_keys_in_either_case(self):
+        provider = providers.build("sso", {"ISSUER": "https://sso.example.com", "CLIENT_ID": "c"})
+        self.assertEqual((provider.issuer, provider.client_id), ("https://sso.example.com", "c"))

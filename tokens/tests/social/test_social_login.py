@@ -4,6 +4,7 @@ that decide which account an outside identity reaches.
 
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 from django.contrib.auth import get_user_model
 from django.core import mail
 
@@ -168,11 +169,23 @@ class LoginCodeTests(SocialTestCase):
 
     def test_user_with_a_second_factor_gets_mfa_required(self):
         user = make_user("alice", email="alice@example.com")
-        TotpFactor.objects.create(user=user, secret="JBSWY3DPEHPK3PXP")
+        TotpFactor.objects.create(user=user, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
         response = self.social_login(self.login_code())
         self.assertError(response, 403, "mfa_required")
         self.assertIn("mfa_token", response.json())
         self.assertNotIn("access_token", response.json())
+
+    def test_second_factor_completes_the_login_with_fed_otp_and_mfa(self):
+        user = make_user("alice", email="alice@example.com")
+        TotpFactor.objects.create(user=user, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        mfa_token = self.social_login(self.login_code()).json()["mfa_token"]
+        response = self.client.post(
+            "/api/auth/login/mfa/",
+            {"mfa_token": mfa_token, "code": pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now()},
+            format="json",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertEqual(claims(response.json()["access_token"])["amr"], ["fed", "otp", "mfa"])
 
     def test_disabled_user_is_invalid_credentials(self):
         make_user("alice", email="alice@example.com", is_active=False)
