@@ -152,7 +152,7 @@ def take(request, provider_id: str, state: Any) -> dict[str, Any]:
     """The flow of ``state``, used up: ``social_state_invalid`` when it is unknown, used, expired,
     made for another provider, or this browser lacks its cookie.
     """
-    if not isinstance(state, str) or not 0 < len(state) <= 200:
+    if not isinstance(state, str) or not 0 < len(state) <= 200 or not state.isascii():
         raise SocialError("social_state_invalid")
     value = short_lived.take(redis_keys.social_state(digest(state)))
     if value is None:

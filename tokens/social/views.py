@@ -130,9 +130,8 @@ class SocialCallbackView(TokenEndpoint):
                     flow.with_fragment(token_settings.SITE_URL, error=exc.code)
                 )
             raise
-        response = HttpResponseRedirect(target)
-        response.delete_cookie(flow.flow_cookie_name(), path=flow.cookie_path())
-        return response
+        # The flow cookie stays until it expires: a flow in another tab may still need it.
+        return HttpResponseRedirect(target)
 
 
 @document(
