@@ -66,6 +66,10 @@ VARIABLES = (
     "PASSKEY_RP_ID",
     "PASSKEY_ORIGINS",
     "NEW_DEVICE_MAIL",
+    "SOCIAL_PROVIDERS",
+    "SOCIAL_GOOGLE_CLIENT_ID",
+    "SOCIAL_REDIRECT_URLS",
+    "SOCIAL_SIGNUP",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -131,6 +135,9 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_RP_ID": None,
                 "PASSKEY_ORIGINS": [],
                 "NEW_DEVICE_MAIL": True,
+                "SOCIAL_PROVIDERS": {},
+                "SOCIAL_REDIRECT_URLS": [],
+                "SOCIAL_SIGNUP": True,
             },
         )
         self.assertEqual(
@@ -189,6 +196,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             PASSKEY_RP_ID="example.com",
             PASSKEY_ORIGINS="https://app.example.com, https://example.com",
             NEW_DEVICE_MAIL="0",
+            SOCIAL_PROVIDERS="google",
+            SOCIAL_GOOGLE_CLIENT_ID="1234.apps.googleusercontent.com",
+            SOCIAL_REDIRECT_URLS="https://app.example.com/, https://example.com/account/",
+            SOCIAL_SIGNUP="false",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -229,6 +240,12 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "PASSKEY_RP_ID": "example.com",
                 "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
                 "NEW_DEVICE_MAIL": False,
+                "SOCIAL_PROVIDERS": {"google": {"client_id": "1234.apps.googleusercontent.com"}},
+                "SOCIAL_REDIRECT_URLS": [
+                    "https://app.example.com/",
+                    "https://example.com/account/",
+                ],
+                "SOCIAL_SIGNUP": False,
             },
         )
         self.assertEqual(

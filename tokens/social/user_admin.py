@@ -1,37 +1,56 @@
-"""The linked identities on the user admin's page (a mixin the project's user admin takes); the
-model is only queried while ``SOCIAL_LOGIN`` is on, so a project without ``tokens.social`` can keep
-the mixin.
+"""The linked identities on the user admin's page (a mixin the project's user admin takes): a
+read-only section, so the change form's fields stay what they were. The model is only queried while
+``SOCIAL_LOGIN`` is on, so a project without ``tokens.social`` can keep the mixin.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from tokens.conf import token_settings
 from tokens.social.models import SocialIdentity
 
-
-class SocialIdentityInline(admin.TabularInline):
-    """The user page's linked identities; removing one unlinks it."""
-
-    model = SocialIdentity
-    extra = 0
-    fields = ("provider", "email", "issuer", "subject", "created_at", "last_used_at")
-    readonly_fields = fields
-    verbose_name_plural = "linked identities (social login)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
+SECTION = "linked_identities"
 
 
 class SocialIdentitiesAdminMixin(admin.ModelAdmin):
-    """For the user admin: the linked identities on the user's page, and the users list searchable
-    by an identity's subject or provider address, while ``SOCIAL_LOGIN`` is on.
+    """For the user admin: the user's linked identities as a section of their page (each a link to
+    its row, where it can be removed), and the users list searchable by an identity's subject or
+    provider address, while ``SOCIAL_LOGIN`` is on.
     """
 
-    def get_inlines(self, request, obj):
-        inlines = list(super().get_inlines(request, obj))
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
         if token_settings.SOCIAL_LOGIN and obj is not None:
-            inlines.append(SocialIdentityInline)
-        return inlines
+            fieldsets.append(("Social login", {"fields": (SECTION,)}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, SECTION) if token_settings.SOCIAL_LOGIN and obj is not None else fields
+
+    @admin.display(description="linked identities")
+    def linked_identities(self, user):
+        rows = SocialIdentity.objects.filter(user_id=user.pk).order_by("created_at")
+        if not rows:
+            return "none"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {} at {} ({})</li>',
+                (
+                    (
+                        reverse("admin:tokens_social_socialidentity_change", args=[row.pk]),
+                        row.provider,
+                        row.subject,
+                        row.issuer,
+                        row.email or "no address",
+                    )
+                    for row in rows
+                ),
+            ),
+        )
 
     def get_search_fields(self, request):
         fields = tuple(super().get_search_fields(request))
