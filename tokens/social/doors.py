@@ -53,6 +53,8 @@ class SocialDoor(Door):
 
     def verify(self, attempt: LoginAttempt) -> None:
         attempt.amr.append(FEDERATED)
+        # The login's event names the provider (tokens.signals.record_login).
+        attempt.request.login_detail = f"social: {self.provider_id}"
 
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
         # The login's own event is recorded when the session opens (user_logged_in).

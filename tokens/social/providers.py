@@ -150,8 +150,11 @@ def build(provider_id: str, config: dict[str, Any]) -> Provider:
     values["audiences"] = tuple(config.get("audiences") or ())
     provider = Provider(id=provider_id, **values)
     if provider.kind == OIDC:
-        issuer = provider.issuer.rstrip("/")
-        discovery = provider.discovery_url or f"{issuer}/.well-known/openid-configuration"
+        # Compared exactly as configured (a trailing slash too); the document's URL is made
+        # without a doubled slash (OpenID Connect Discovery 1.0, section 4).
+        issuer = provider.issuer
+        base = issuer.rstrip("/")
+        discovery = provider.discovery_url or f"{base}/.well-known/openid-configuration"
         # Microsoft's multi-tenant documents name the tenant template, not "common".
         tenant = issuer.removeprefix(f"{MICROSOFT}/").partition("/")[0]
         if provider_id == "microsoft" and issuer.startswith(MICROSOFT) and tenant in MULTI_TENANT:

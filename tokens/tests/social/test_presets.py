@@ -210,6 +210,13 @@ class EnvironmentTests(SocialTestCase):
             "https://sso.example.com/realms/main/.well-known/openid-configuration",
         )
 
+    def test_issuer_with_a_trailing_slash_is_compared_as_given(self):
+        provider = providers.build("sso", {"issuer": "https://sso.example.com/realm/"})
+        self.assertEqual(provider.issuer, "https://sso.example.com/realm/")
+        self.assertEqual(
+            provider.discovery_url, "https://sso.example.com/realm/.well-known/openid-configuration"
+        )
+
     def test_issuer_must_be_https_but_on_loopback(self):
         self.assertEqual(providers.require_https("http://127.0.0.1:9/x"), "http://127.0.0.1:9/x")
         self.assertEqual(providers.require_https("http://localhost:9/x"), "http://localhost:9/x")

@@ -87,7 +87,8 @@ class NewAccountTests(SocialTestCase):
         self.assertEqual((row.issuer, row.subject), (self.idp.issuer, "user-1"))
         # Trusted provider, verified address: the account's address counts as verified.
         self.assertFalse(EmailVerification.objects.filter(user=user).exists())
-        self.assertTrue(AuthEvent.objects.filter(user=user, kind="login_succeeded").exists())
+        event = AuthEvent.objects.get(user=user, kind="login_succeeded")
+        self.assertEqual(event.detail, "social: idp")
 
     def test_address_of_an_untrusted_provider_stays_unverified(self):
         self.configure(SOCIAL_PROVIDERS={"idp": self.idp.settings(trust_email=False)})
