@@ -13,7 +13,6 @@ from tokens.core.revocation import revoke_all
 from tokens.models import AuthEvent, Session
 from tokens.users import find_by_login_name
 
-
 # The request attribute a door sets to name its way in on the login's event ("social: google").
 LOGIN_DETAIL = "login_detail"
 

@@ -44,7 +44,7 @@ class Provider:
 
     id: str
     name: str
-    client_id: str
+    client_id: str = ""
     client_secret: str = ""
     # OpenID Connect by discovery, or GitHub's OAuth 2 and user API.
     kind: str = OIDC

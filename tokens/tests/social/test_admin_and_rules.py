@@ -85,3 +85,20 @@ class FeatureAppCheckTests(SimpleTestCase):
     def test_provider_keys_in_either_case(self):
         provider = providers.build("sso", {"ISSUER": "https://sso.example.com", "CLIENT_ID": "c"})
         self.assertEqual((provider.issuer, provider.client_id), ("https://sso.example.com", "c"))
+
+
+class ProviderCheckTests(SimpleTestCase):
+    def ids(self, **providers_on):
+        with override_settings(TOKENS={**settings.TOKENS, "SOCIAL_PROVIDERS": providers_on}):
+            return [e.id for e in checks.check_social_providers(None)]
+
+    def test_a_provider_without_client_id(self):
+        self.assertEqual(self.ids(google={}), ["tokens.E021"])
+
+    def test_a_generic_provider_without_issuer(self):
+        self.assertEqual(self.ids(sso={"client_id": "c"}), ["tokens.E022"])
+
+    def test_complete_providers(self):
+        self.assertEqual(
+            self.ids(google={"client_id": "c"}, sso={"CLIENT_ID": "c", "ISSUER": "https://s"}), []
+        )
