@@ -194,12 +194,16 @@ def redeem_code(code: str, purpose: str) -> dict[str, Any]:
 
 def issue_nonce() -> str:
     nonce = secrets.token_urlsafe(32)
-    expires = json.dumps({"expires": clock.now() + NONCE_LIFETIME})
-    short_lived.put(redis_keys.social_nonce(digest(nonce)), expires, NONCE_LIFETIME)
+    now = clock.now()
+    record = json.dumps({"issued": now, "expires": now + NONCE_LIFETIME})
+    short_lived.put(redis_keys.social_nonce(digest(nonce)), record, NONCE_LIFETIME)
     return nonce
 
 
-def spend_nonce(nonce: str) -> bool:
-    """Whether ``nonce`` was issued, is unexpired and unused; it is used up either way."""
+def spend_nonce(nonce: str) -> int | None:
+    """When ``nonce`` was issued, if it was, is unexpired and unused; it is used up either way."""
     value = short_lived.take(redis_keys.social_nonce(digest(nonce))) if nonce else None
-    return value is not None and json.loads(value)["expires"] >= clock.now()
+    if value is None:
+        return None
+    record = json.loads(value)
+    return record["issued"] if record["expires"] >= clock.now() else None

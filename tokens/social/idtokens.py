@@ -46,9 +46,12 @@ def verify(
     *,
     nonce_ok: Callable[[Any], bool],
     audiences: tuple[str, ...] | None = None,
+    issued_after: int | None = None,
 ) -> dict[str, Any]:
     """The claims of ``id_token`` once every check passed: signature, ``alg``, ``iss``, ``aud``
-    (``audiences``, default the client id) and ``azp``, ``exp``, ``iat``, and ``nonce_ok(nonce)``.
+    (``audiences``, default the client id) and ``azp``, ``exp`` (no leeway), ``iat`` (not in the
+    future, nor before ``issued_after``, when the flow or its nonce began, beyond a minute of clock
+    skew), and ``nonce_ok(nonce)``.
     """
     audiences = audiences or (provider.client_id,)
     try:
@@ -89,6 +92,13 @@ def verify(
     except (JoseError, ValueError, TypeError) as exc:
         raise _refuse(str(exc)) from None
     _check_audience(claims, audiences)
+    now = clock.now()
+    # No leeway on expiry: a token a minute past its exp is expired, whatever the clocks say.
+    if claims["exp"] <= now:
+        raise _refuse("expired")
+    # A token issued before its flow (or nonce) began was made for another request.
+    if issued_after is not None and claims["iat"] < issued_after - LEEWAY:
+        raise _refuse("issued before the flow began")
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise _refuse("no sub")
     if not nonce_ok(claims.get("nonce")):

@@ -98,6 +98,7 @@ def identify(provider: Provider, record: dict, params: dict[str, Any]) -> dict[s
     claims = idtokens.verify(
         provider,
         id_token,
+        issued_after=record["started"],
         nonce_ok=lambda nonce: isinstance(nonce, str) and idtokens.equal(nonce, record["nonce"]),
     )
     return idtokens.identity(provider, claims, _apple_name(params))
@@ -127,7 +128,8 @@ def native_identity(provider: Provider, id_token: str, nonce: str) -> dict[str, 
     app's audiences, and a nonce of ``login/social/nonce/`` (or its SHA-256, as Apple's SDK puts
     it) that is spent now.
     """
-    if not flow.spend_nonce(nonce):
+    issued = flow.spend_nonce(nonce)
+    if issued is None:
         raise SocialError("social_provider_error", "unknown or used nonce")
     expected = (nonce, idtokens.nonce_digest(nonce))
     claims = idtokens.verify(
@@ -137,5 +139,6 @@ def native_identity(provider: Provider, id_token: str, nonce: str) -> dict[str, 
             isinstance(value, str) and any(idtokens.equal(value, e) for e in expected)
         ),
         audiences=provider.audiences_accepted,
+        issued_after=issued,
     )
     return idtokens.identity(provider, claims)

@@ -47,6 +47,8 @@ class Provider:
         self.identity: dict[str, Any] = {"sub": "user-1", "email": "alice@example.com"}
         self.identity["email_verified"] = True
         self.claims: dict[str, Any] = {}
+        # The provider's clock (a test's frozen clock, so the server's and its agree).
+        self.now: Any = time.time
         self.header: dict[str, Any] = {}
         # An ID token the test makes itself (alg none, HS256, a tampered one), given as is.
         self.raw_id_token: str | None = None
@@ -108,7 +110,7 @@ class Provider:
     def id_token(self, request: dict[str, str], now: int | None = None) -> str:
         if self.raw_id_token is not None:
             return self.raw_id_token
-        now = int(time.time()) if now is None else now
+        now = int(self.now()) if now is None else now
         claims = {
             "iss": self.issuer,
             "aud": CLIENT_ID,
@@ -131,7 +133,7 @@ class Provider:
         return jwt.encode(header, claims, self.signing_key, algorithms=[header["alg"]])
 
     def native_claims(self, nonce: str, **extra: Any) -> dict[str, Any]:
-        now = int(time.time())
+        now = int(self.now())
         return {
             "iss": self.issuer,
             "aud": CLIENT_ID,

@@ -83,6 +83,11 @@ class NativeTokenTests(SocialTestCase):
         token = self.idp.sign(self.idp.native_claims(nonce, aud="ios-app"))
         self.assertEqual(self.post(token, nonce).status_code, 200)
 
+    def test_token_issued_before_the_nonce(self):
+        nonce = self.nonce()
+        token = self.idp.sign(self.idp.native_claims(nonce, iat=int(time.time()) - 3600))
+        self.assertError(self.post(token, nonce), 401, "token_invalid")
+
     def test_expired_token(self):
         nonce = self.nonce()
         token = self.idp.sign(self.idp.native_claims(nonce, exp=int(time.time()) - 120))

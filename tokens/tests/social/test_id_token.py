@@ -55,6 +55,14 @@ class IdTokenTests(SocialTestCase):
         self.idp.claims["exp"] = int(time.time()) - 120
         self.refused()
 
+    def test_issued_before_the_flow_began(self):
+        self.idp.claims["iat"] = int(time.time()) - 3600
+        self.refused()
+
+    def test_expired_a_moment_ago(self):
+        self.idp.claims["exp"] = int(time.time()) - 1
+        self.refused()
+
     def test_issued_in_the_future(self):
         self.idp.claims["iat"] = int(time.time()) + 3600
         self.refused()
@@ -109,14 +117,14 @@ class KeyRotationTests(SocialTestCase):
     def test_unknown_kid_fetches_the_keys_again(self):
         self.assertIn("code", fragment(self.round_trip()))
         fetches = self.idp.jwks_fetches
-        clock = FrozenClock().install(self)
+        clock = self.idp.now = FrozenClock().install(self)
         clock.advance(61)
         self.idp.rotate("ec")
         self.assertIn("code", fragment(self.round_trip()))
         self.assertEqual(self.idp.jwks_fetches, fetches + 1)
 
     def test_keys_fetched_again_at_most_once_a_minute(self):
-        clock = FrozenClock().install(self)
+        clock = self.idp.now = FrozenClock().install(self)
         self.assertIn("code", fragment(self.round_trip()))
         self.idp.rotate()
         # A token naming a key not published yet: fetched once, then not again within the minute.
