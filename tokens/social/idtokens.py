@@ -68,10 +68,7 @@ def verify(
     keys = providers.key_set(provider, kid)
     if kid is not None and not any(key.kid == kid for key in keys):
         raise _refuse("unknown kid")
-    try:
-        token = jwt.decode(id_token, keys, algorithms=[alg])
-    except (JoseError, ValueError, TypeError):
-        raise _refuse("bad signature") from None
+    token = _decode(id_token, keys, kid, alg)
     claims = dict(token.claims)
     expected_issuer = provider.expected_issuer(claims)
     if not expected_issuer:
@@ -104,6 +101,31 @@ def verify(
     if not nonce_ok(claims.get("nonce")):
         raise _refuse("nonce")
     return claims
+
+
+# The key type each family of algorithms needs (RFC 7518 section 3.1, RFC 8037).
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+
+
+def _decode(id_token: str, keys: Any, kid: str | None, alg: str) -> Any:
+    """The verified token: by the key ``kid`` names, or without a ``kid`` (a provider with one
+    key may leave it out) by any signing key of the type ``alg`` needs.
+    """
+    candidates = (
+        [keys]
+        if kid is not None
+        else [
+            key
+            for key in keys
+            if key.key_type == _KEY_TYPES.get(alg[:2]) and key.get("use", "sig") == "sig"
+        ]
+    )
+    for candidate in candidates:
+        try:
+            return jwt.decode(id_token, candidate, algorithms=[alg])
+        except (JoseError, ValueError, TypeError):
+            continue
+    raise _refuse("bad signature")
 
 
 def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:

@@ -125,6 +125,7 @@ class Provider:
         claims = {k: v for k, v in claims.items() if v is not None}
         alg = "ES256" if isinstance(self.signing_key, ECKey) else "RS256"
         header = {"alg": alg, "kid": self.signing_key.kid, **self.header}
+        header = {k: v for k, v in header.items() if v is not None}
         return jwt.encode(header, claims, self.signing_key, algorithms=[header["alg"]])
 
     def sign(self, claims: dict[str, Any], **header: Any) -> str:

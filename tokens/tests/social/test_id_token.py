@@ -95,6 +95,16 @@ class IdTokenTests(SocialTestCase):
         self.idp.rotate("ec")
         self.refused()
 
+    def test_token_without_kid_from_a_provider_with_several_keys(self):
+        self.idp.keys.append(RSAKey.generate_key(2048, parameters={"kid": "rsa-2"}, private=True))
+        self.idp.header["kid"] = None
+        self.assertIn("code", fragment(self.round_trip()))
+
+    def test_token_without_kid_signed_by_no_published_key(self):
+        self.idp.signing_key = RSAKey.generate_key(2048, parameters={"kid": "x"}, private=True)
+        self.idp.header["kid"] = None
+        self.refused()
+
     def test_tampered_signature(self):
         response = self.start()
         path, params = self.at_provider(response["Location"])
