@@ -64,6 +64,7 @@
         return;
       }
       const names = Object.fromEntries(providers.map((p) => [p.id, p.name]));
+      confirmButtons(result.body.map((identity) => identity.provider));
       for (const identity of result.body) {
         const item = document.createElement("li");
         const label = document.createElement("span");
@@ -86,6 +87,23 @@
         button.textContent = $("social-messages").dataset.link.replace("{name}", provider.name);
         button.addEventListener("click", () => startFlow("link", provider));
         actions.append(button);
+      }
+    }
+
+    /** "Confirm with …" in the re-authentication prompt, for each provider linked to the account
+     * (an account without a password has no other way to confirm). */
+    function confirmButtons(linked) {
+      const actions = document.querySelector("#reauth-form .actions");
+      if (!actions) return;
+      for (const old of actions.querySelectorAll("[data-social-confirm]")) old.remove();
+      for (const provider of providers.filter((p) => linked.includes(p.id))) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button secondary";
+        button.dataset.socialConfirm = provider.id;
+        button.textContent = $("social-messages").dataset.confirmWith.replace("{name}", provider.name);
+        button.addEventListener("click", () => startFlow("reauthenticate", provider));
+        actions.prepend(button);
       }
     }
 
@@ -125,7 +143,8 @@
         notify($("social-messages").dataset.linked);
       } else if (outcome.code && reauthenticating) {
         const result = await client.reauthenticate({ social_code: outcome.code, transport: "cookie" });
-        if (!result.ok) notify(message(result.body && result.body.code), "error");
+        if (result.ok) notify($("social-messages").dataset.confirmed);
+        else notify(message(result.body && result.body.code), "error");
       } else if (outcome.code) {
         const result = await client.signIn("login/social/", { code: outcome.code, transport: "cookie" });
         if (!result.ok && result.body && result.body.code === "mfa_required") {
@@ -150,6 +169,7 @@
       signedOut() {
         $("social-card").hidden = true;
         $("social-accounts").replaceChildren();
+        confirmButtons([]);
       },
       reauthenticateWith: (provider) => startFlow("reauthenticate", provider),
     };

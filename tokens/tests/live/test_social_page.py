@@ -73,6 +73,21 @@ class SocialPageTests(BrowserTestCase):
         self.assertNotIn("#linked", page.url)
         self.assertTrue(SocialIdentity.objects.filter(user=user).exists())
 
+    def test_confirm_with_the_provider_renews_the_session_proof(self):
+        self.idp.identity.update(email="new@example.com")
+        page = self.open_account_page()
+        page.click("text=Continue with Test IdP")
+        wait_until_loaded(page)
+        page.wait_for_selector("#social-card:not([hidden]) #social-accounts li")
+        self.assertEqual(page.locator("[data-social-confirm]").count(), 1)
+        requests_before = len(self.idp.authorize_requests)
+        page.evaluate("document.querySelector('[data-social-confirm]').click()")
+        page.wait_for_selector("#notice:not([hidden])")
+        self.assertIn("Confirmed", page.text_content("#notice-text"))
+        request = self.idp.authorize_requests[requests_before]
+        self.assertEqual((request["prompt"], request["max_age"]), ("login", "0"))
+        self.assertNotIn("#", page.url)
+
     def configure_untrusted(self):
         overriding = override_settings(
             TOKENS={
