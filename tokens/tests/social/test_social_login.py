@@ -214,6 +214,17 @@ class LoginCodeTests(SocialTestCase):
             self.social_login(code, HTTP_ORIGIN="http://localhost:8000").status_code, 200
         )
 
+    def test_login_from_a_new_browser_mails_the_owner(self):
+        make_user("alice", email="alice@example.com")
+        self.signed_in()
+        mail.outbox.clear()
+        # Known browser (its device cookie): no mail.
+        self.signed_in()
+        self.assertEqual(mail.outbox, [])
+        self.client.cookies.clear()
+        self.signed_in()
+        self.assertEqual(len(mail.outbox), 1)
+
     def test_login_sets_the_device_cookie(self):
         response = self.social_login(self.login_code())
         self.assertEqual(response.status_code, 200)
