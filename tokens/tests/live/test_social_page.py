@@ -60,7 +60,9 @@ class SocialPageTests(BrowserTestCase):
         page.click("text=Continue with Test IdP")
         page.wait_for_selector("#notice:not([hidden])")
         self.assertNotIn("#error", page.url)
-        self.assertIn("already uses this e-mail address", page.text_content("#notice-text"))
+        # The words the page holds for the code (translated there), not the code.
+        expected = page.text_content('#social-messages [data-code="social_email_conflict"]')
+        self.assertEqual(page.text_content("#notice-text").strip(), expected.strip())
         self.assertFalse(SocialIdentity.objects.exists())
 
     def test_link_from_the_signed_in_view(self):
@@ -83,7 +85,8 @@ class SocialPageTests(BrowserTestCase):
         requests_before = len(self.idp.authorize_requests)
         page.evaluate("document.querySelector('[data-social-confirm]').click()")
         page.wait_for_selector("#notice:not([hidden])")
-        self.assertIn("Confirmed", page.text_content("#notice-text"))
+        expected = page.get_attribute("#social-messages", "data-confirmed")
+        self.assertEqual(page.text_content("#notice-text").strip(), expected)
         request = self.idp.authorize_requests[requests_before]
         self.assertEqual((request["prompt"], request["max_age"]), ("login", "0"))
         self.assertNotIn("#", page.url)
