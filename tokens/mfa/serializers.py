@@ -3,6 +3,7 @@
 import json
 from typing import TYPE_CHECKING, ClassVar
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
@@ -129,7 +130,7 @@ class ReauthenticateSerializer(OneProofMixin):
         if attrs.get("social_code") is not None:
             if not token_settings.SOCIAL_LOGIN:
                 raise serializers.ValidationError(
-                    {"social_code": ["This site has no social login."]}
+                    {"social_code": [_("This site has no social login.")]}
                 )
             return attrs
         if attrs.get("password") is None and not token_settings.SECOND_FACTORS:

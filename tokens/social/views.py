@@ -8,8 +8,9 @@ through the stages of ``tokens.flows`` like a password login.
 from functools import partial
 from typing import Any
 
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
@@ -54,7 +55,7 @@ PROVIDER_ERROR = {
 def provider_or_404(provider_id: str) -> Provider:
     provider = providers.get(provider_id)
     if provider is None:
-        raise Http404("No such provider.")
+        raise NotFound(_("No such provider."))
     return provider
 
 
@@ -216,7 +217,7 @@ class SocialAccountDetailView(AuthAPIView):
 
     def delete(self, request, identity_id):
         if not accounts.unlink(request, request.user, identity_id):
-            raise NotFound("No such linked identity.")
+            raise NotFound(_("No such linked identity."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
