@@ -44,13 +44,15 @@ DEFAULTS: dict[str, Any] = {
     # dict merges key by key with this one. login_username counts the failed guesses at one account
     # (or unknown name) from clients without its device cookie (tokens.throttling);
     # mail_ip the mail-sending requests of one client, mail_address the mails to one address
-    # (tokens.lifecycle.throttling).
+    # (tokens.lifecycle.throttling); social_ip the trips of one client to a social login provider
+    # and back (tokens.social.throttling).
     "THROTTLE_RATES": {
         "login_ip": "30/min",
         "login_username": "10/hour",
         "refresh_ip": "120/min",
         "mail_ip": "20/hour",
         "mail_address": "3/hour",
+        "social_ip": "60/min",
     },
     # Set HttpOnly cookies for both tokens on login and refresh, and accept them.
     "COOKIE_TRANSPORT": True,

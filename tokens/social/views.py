@@ -39,6 +39,7 @@ from tokens.social.serializers import (
     SocialLoginSerializer,
     SocialTokenSerializer,
 )
+from tokens.social.throttling import SocialFlowThrottle
 from tokens.throttling import LoginIPThrottle
 from tokens.views import AuthAPIView, TokenEndpoint
 
@@ -84,7 +85,7 @@ class ProviderListView(TokenEndpoint):
 class SocialLoginStartView(TokenEndpoint):
     """302 to the provider's login page, with ``state``, ``nonce`` and a PKCE challenge."""
 
-    throttle_classes = (LoginIPThrottle,)
+    throttle_classes = (SocialFlowThrottle,)
 
     def get(self, request, provider_id):
         provider = provider_or_404(provider_id)
@@ -112,7 +113,7 @@ class SocialCallbackView(TokenEndpoint):
     a cross-site POST by design, trusted only through the ``state`` and the flow's cookie.
     """
 
-    throttle_classes = (LoginIPThrottle,)
+    throttle_classes = (SocialFlowThrottle,)
 
     def get(self, request, provider_id):
         return self.finish(request, provider_id, request.query_params)
@@ -225,6 +226,7 @@ class _SignedInFlowView(AuthAPIView):
     """A flow a signed-in user starts: the URL to open in the browser, and its cookie."""
 
     serializer_class = NextSerializer
+    throttle_classes = (SocialFlowThrottle,)
     purpose = ""
 
     def post(self, request, provider_id):

@@ -91,6 +91,7 @@ PLACES = (
     ("tokens.social.accounts", "features"),
     ("tokens.social.services", "features"),
     ("tokens.social.doors", "features"),
+    ("tokens.social.throttling", "features"),
     ("tokens.adapter", "features"),
     ("tokens.flows", "features"),
     ("tokens.flows.*", "features"),

@@ -5,6 +5,7 @@ that decide which account an outside identity reaches.
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 
@@ -230,3 +231,13 @@ class LoginCodeTests(SocialTestCase):
         response = self.social_login(self.login_code())
         self.assertEqual(response.status_code, 200)
         self.assertTrue(any("login_device" in name for name in response.cookies))
+
+
+class FlowLimitTests(SocialTestCase):
+    def test_trips_per_client_address_are_limited(self):
+        self.configure(THROTTLE_RATES={**settings.TOKENS["THROTTLE_RATES"], "social_ip": "3/min"})
+        for _ in range(3):
+            self.assertEqual(self.start().status_code, 302)
+        response = self.start()
+        self.assertError(response, 429, "throttled")
+        self.assertIn("Retry-After", response)
