@@ -11,7 +11,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from tokens.core.events import record_event
 from tokens.exceptions import SocialError
+from tokens.models import AuthEvent
 from tokens.operations import metrics
 from tokens.social import accounts, client, flow, idtokens
 from tokens.social.providers import GITHUB, Provider
@@ -54,6 +56,9 @@ def callback(request, provider: Provider, params: dict[str, Any]) -> str:
             "refused" if exc.code == "social_provider_error" else exc.code.removeprefix("social_")
         )
         metrics.SOCIAL.labels(provider.id, outcome).inc()
+        # In the log as a failed login, naming the provider, the flow's purpose and the refusal.
+        detail = f"social {provider.id} {record['purpose']}: {exc.code}"
+        record_event(AuthEvent.Kind.LOGIN_FAILED, request, detail=detail)
         return flow.with_fragment(record["next"], error=exc.code)
     return flow.with_fragment(record["next"], **fragment)
 

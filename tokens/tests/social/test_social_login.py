@@ -131,6 +131,8 @@ class ExistingAddressTests(SocialTestCase):
         self.configure(SOCIAL_PROVIDERS={"idp": self.idp.settings(trust_email=False)})
         self.assertEqual(fragment(self.round_trip()), {"error": "social_email_conflict"})
         self.assertFalse(SocialIdentity.objects.exists())
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual(event.detail, "social idp login: social_email_conflict")
 
     def test_unverified_at_the_provider_is_a_conflict(self):
         self.idp.identity["email_verified"] = False
