@@ -144,12 +144,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tokens.operations.request_ids.RequestIdMiddleware",
+    # Before SecurityMiddleware: plain HTTP under /api/ answers 403 https_required, not a redirect.
+    "tokens.browser.https.HttpsRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a Django (admin) session idle or signed in for too long (ADMIN_SESSION_IDLE, _ABSOLUTE).
+    "tokens.admin_sessions.AdminSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -243,7 +247,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # No rule on the kinds of characters (OWASP ASVS 5.0 V6.2.5): a long password of digits alone
+    # is as good as any; common ones are refused above. The site's own words are refused here.
+    {"NAME": "tokens.context_words.ContextWordsValidator"},
+    # Have I Been Pwned by k-anonymity (BREACHED_PASSWORDS_URL below; tokens.passwords).
+    {"NAME": "tokens.passwords.BreachedPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -270,6 +278,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = not DEBUG
+# Seconds the Django (admin) session cookie lives after the session was last saved; the tokens app
+# ends the session itself sooner (TOKENS ADMIN_SESSION_IDLE and ADMIN_SESSION_ABSOLUTE).
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 1209600)
 CSRF_COOKIE_SECURE = not DEBUG
 # Secure cookies on path "/" carry the __Host- prefix: a sibling subdomain can then neither set nor
 # shadow them (RFC 6265bis 4.1.3.2). Plain HTTP in development could not keep such cookies.
@@ -342,11 +353,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
+# The project's name, in its pages (the OpenAPI document's title too), the admin and every mail;
+# the tokens app reads it through tokens.conf.token_settings.
+SITE_NAME = os.environ.get("SITE_NAME", "").strip() or TOKEN_DEFAULTS["SITE_NAME"]
+
 # OpenAPI at /api/schema/, Swagger UI at /api/docs/ with its assets served from here (no CDN).
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Dual-token JWT authentication",
+    "TITLE": SITE_NAME,
     "DESCRIPTION": "Access and refresh tokens, rotation, revocation (RFC 7009) and introspection "
-    "(RFC 7662).",
+    "(RFC 7662). Over plain HTTP while the server wants HTTPS (SECURE_SSL_REDIRECT), every "
+    "operation answers 403 https_required instead of a redirect.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
@@ -413,12 +429,27 @@ TOKENS = {
     "REAUTHENTICATION_WINDOW": env_int(
         "REAUTHENTICATION_WINDOW", TOKEN_DEFAULTS["REAUTHENTICATION_WINDOW"]
     ),
+    "ADMIN_SESSION_IDLE": env_int("ADMIN_SESSION_IDLE", TOKEN_DEFAULTS["ADMIN_SESSION_IDLE"]),
+    "ADMIN_SESSION_ABSOLUTE": env_int(
+        "ADMIN_SESSION_ABSOLUTE", TOKEN_DEFAULTS["ADMIN_SESSION_ABSOLUTE"]
+    ),
+    # The iss and aud claims of every token (TOKEN_ prefixed: SOCIAL_X_ISSUER and TOTP_ISSUER are
+    # other issuers); unset: none.
+    "ISSUER": os.environ.get("TOKEN_ISSUER", "") or TOKEN_DEFAULTS["ISSUER"],
+    "AUDIENCE": os.environ.get("TOKEN_AUDIENCE", "") or TOKEN_DEFAULTS["AUDIENCE"],
     "PASSKEY_RP_ID": os.environ.get("PASSKEY_RP_ID", "") or TOKEN_DEFAULTS["PASSKEY_RP_ID"],
     "PASSKEY_ORIGINS": env_list("PASSKEY_ORIGINS", ""),
     "NEW_DEVICE_MAIL": env_bool("NEW_DEVICE_MAIL", TOKEN_DEFAULTS["NEW_DEVICE_MAIL"]),
     "SOCIAL_PROVIDERS": social_providers(),
     "SOCIAL_REDIRECT_URLS": env_list("SOCIAL_REDIRECT_URLS", ""),
     "SOCIAL_SIGNUP": env_bool("SOCIAL_SIGNUP", TOKEN_DEFAULTS["SOCIAL_SIGNUP"]),
+    # Set but empty turns the check off. A test run never asks the internet: its default is off,
+    # and a test that checks passwords names a range server of its own.
+    "BREACHED_PASSWORDS_URL": os.environ.get(
+        "BREACHED_PASSWORDS_URL", "" if TESTING else TOKEN_DEFAULTS["BREACHED_PASSWORDS_URL"]
+    ),
+    # none, staff or all; the system check tokens.E018 refuses anything else.
+    "MFA_REQUIRED": os.environ.get("MFA_REQUIRED", "") or TOKEN_DEFAULTS["MFA_REQUIRED"],
 }
 
 LOGGING = {

@@ -1,15 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
 from tokens.admin_login import SecondFactorAdminAuthenticationForm
 from tokens.browser.csp import content_security_policy
+from tokens.conf import token_settings
 from tokens.schema import SchemaView, SwaggerView
 
 # The admin's login asks staff with a second factor for its code (no way in around it).
 admin.site.login_form = SecondFactorAdminAuthenticationForm
 admin.site.login_template = "tokens/admin/login.html"
+# The admin's titles name the project (SITE_NAME), read when a page is drawn, not at import.
+_site_name = lazy(lambda: token_settings.SITE_NAME, str)()
+admin.site.site_header = format_lazy(_("{name} administration"), name=_site_name)
+admin.site.site_title = format_lazy(_("{name} admin"), name=_site_name)
 
 urlpatterns = [
     # The account page; it hands browsers the CSRF cookie their cookie-authenticated requests

@@ -15,11 +15,12 @@ where its URLs mount the admin::
 
 import math
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from tokens import flows
 from tokens.exceptions import (
@@ -30,8 +31,13 @@ from tokens.exceptions import (
 )
 from tokens.mfa.serializers import MAX_CODE_LENGTH
 
-SECOND_FACTOR_ERRORS = {
+# The form's messages for the stages' refusals, by code.
+SECOND_FACTOR_ERRORS: dict[str, Any] = {
     "mfa_required": "This account has a second factor: give its code too.",
+    "mfa_enrollment_required": _(
+        "This account must have a second factor before it can sign in here. Sign in on the "
+        "account page first, set up an authenticator app or a passkey there, then come back."
+    ),
     "invalid_code": "The code is wrong, or was used already.",
     "throttled": "Too many attempts: try again in %(wait)s seconds.",
 }

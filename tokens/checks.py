@@ -16,6 +16,7 @@ from tokens.conf import DEFAULTS, RENAMED, token_settings
 from tokens.core import claims, signing_keys
 from tokens.exceptions import StoreUnavailableError
 from tokens.lifecycle.services import VERIFICATION_MODES
+from tokens.mfa import enrolment
 from tokens.operations import exposition
 from tokens.store import server
 
@@ -144,8 +145,9 @@ def check_extension_points(app_configs: Any, **kwargs: Any) -> list[checks.Check
 @checks.register()
 def check_login_stages(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """The stages no login may skip are in ``LOGIN_STAGES``: the secret, the account's state, the
-    second factor while ``SECOND_FACTORS`` is on, the session and the answer. A project's list
-    that left one out would open sessions without it, at every door.
+    second factor while ``SECOND_FACTORS`` is on, its enrolment while ``MFA_REQUIRED`` asks for
+    one, the session and the answer. A project's list that left one out would open sessions
+    without it, at every door.
     """
     try:
         stages = get_adapter().get_login_stages()
@@ -155,6 +157,7 @@ def check_login_stages(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
         flows.CheckSecretStage,
         flows.AccountStateStage,
         *([flows.SecondFactorStage] if token_settings.SECOND_FACTORS else []),
+        *([flows.EnrolmentStage] if token_settings.MFA_REQUIRED != enrolment.NONE else []),
         flows.OpenSessionStage,
         flows.RespondStage,
     ]
@@ -262,6 +265,30 @@ def check_email_verification(app_configs: Any, **kwargs: Any) -> list[checks.Che
     ]
 
 
+@checks.register()
+def check_mfa_required(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``MFA_REQUIRED`` names a scope, and one that asks for a factor needs the factors on."""
+    scope = token_settings.MFA_REQUIRED
+    if scope not in enrolment.SCOPES:
+        return [
+            checks.Error(
+                f"MFA_REQUIRED must be one of {', '.join(enrolment.SCOPES)}, not {scope!r}.",
+                id="tokens.E018",
+            )
+        ]
+    if scope != enrolment.NONE and not token_settings.SECOND_FACTORS:
+        return [
+            checks.Error(
+                f"MFA_REQUIRED is {scope!r}, but SECOND_FACTORS is off: nobody in scope could "
+                "enrol a factor, so nobody in scope could log in.",
+                hint="Turn SECOND_FACTORS on (with tokens.mfa installed), or set MFA_REQUIRED to "
+                "'none'.",
+                id="tokens.E018",
+            )
+        ]
+    return []
+
+
 # The feature apps a setting turns on, with the ids of the checks that say when the two disagree.
 FEATURE_APPS = (
     ("SECOND_FACTORS", "tokens.mfa", "tokens.E013", "tokens.E014"),
@@ -326,3 +353,22 @@ def check_social_providers(app_configs: Any, **kwargs: Any) -> list[checks.Check
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_audience(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Access tokens that other services can verify (an asymmetric algorithm, published keys)
+    name the audience they are for (OWASP ASVS 5.0 V9.2.4): without ``aud`` a token made for one
+    service that trusts the keys is accepted by every other.
+    """
+    if token_settings.ACCESS_ALGORITHM == signing_keys.HS256 or token_settings.AUDIENCE:
+        return []
+    return [
+        checks.Warning(
+            f"Access tokens are signed with {token_settings.ACCESS_ALGORITHM}, whose public keys "
+            "any service can use, but AUDIENCE is not set: the tokens name no audience.",
+            hint="Set TOKEN_AUDIENCE (TOKENS['AUDIENCE']), and ISSUER with it, and give each "
+            'verifying service that audience (docs/security.md, "Which tokens carry aud").',
+            id="tokens.W003",
+        )
+    ]

@@ -1,9 +1,9 @@
 """The tokens app's settings: defaults here, overrides in ``settings.TOKENS``.
 
 ``token_settings`` reads Django's settings when a value is first used, never at import time, and
-keeps it until ``settings.TOKENS`` changes (``override_settings(TOKENS=...)`` in tests): reading
-``settings.TOKENS`` costs microseconds through Django's lazy settings, and the hot path reads
-several values per request.
+keeps it until ``settings.TOKENS`` (or a ``TOP_LEVEL`` setting) changes (``override_settings`` in
+tests): reading ``settings.TOKENS`` costs microseconds through Django's lazy settings, and the hot
+path reads several values per request.
 """
 
 import warnings
@@ -98,6 +98,9 @@ DEFAULTS: dict[str, Any] = {
     # Accounts made by register/ must verify their address before logging in ("mandatory"), may
     # ("optional"), or get no verification mail at all ("none").
     "EMAIL_VERIFICATION": "mandatory",
+    # The project's name, in its pages' titles and headers, the admin's and every mail; Django's
+    # setting SITE_NAME, when a project sets one, wins over TOKENS["SITE_NAME"].
+    "SITE_NAME": "Dual-token JWT authentication",
     # Where the project's own pages are (scheme, host, port, any path prefix); links in mail start
     # with it, never with the request's Host header, and its origin counts as this site's.
     "SITE_URL": "http://localhost:8000",
@@ -114,6 +117,13 @@ DEFAULTS: dict[str, Any] = {
     "READINESS_DATABASE_TIMEOUT": 0.5,
     # Seconds an access token's auth_time counts as recent authentication (sensitive actions).
     "REAUTHENTICATION_WINDOW": 300,
+    # Seconds without a request after which a Django (admin) session is ended (NIST AAL2: 30 min).
+    "ADMIN_SESSION_IDLE": 1800,
+    # Seconds after its sign-in when a Django (admin) session is ended, however active (AAL2: 12 h).
+    "ADMIN_SESSION_ABSOLUTE": 43200,
+    # Words no new password may contain (case ignored; words under 4 characters are skipped); None:
+    # those of the site's name and of SITE_URL's host (tokens.context_words).
+    "PASSWORD_CONTEXT_WORDS": None,
     # Second factors (the tokens.mfa app, its endpoints, step-up's question); off without the app.
     "SECOND_FACTORS": True,
     # Accounts: sign-up, e-mail verification, password reset, e-mail change (the tokens.lifecycle
@@ -135,6 +145,10 @@ DEFAULTS: dict[str, Any] = {
     "SOCIAL_HTTP_TIMEOUT": 5,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
+    # Who must have a second factor to log in with a password: "none", "staff" or "all".
+    "MFA_REQUIRED": "none",
+    # Seconds the enrollment_token of a login waiting for its first second factor lives.
+    "MFA_ENROLLMENT_TOKEN_LIFETIME": 600,
     # Seconds a passkey ceremony (its challenge) may take from options to answer.
     "PASSKEY_CHALLENGE_LIFETIME": 300,
     # WebAuthn relying party id (a domain); None: the host name of the request.
@@ -162,6 +176,7 @@ DEFAULTS: dict[str, Any] = {
         "tokens.flows.CheckSecretStage",
         "tokens.flows.AccountStateStage",
         "tokens.flows.SecondFactorStage",
+        "tokens.flows.EnrolmentStage",
         "tokens.flows.OpenSessionStage",
         "tokens.flows.RespondStage",
     ],
@@ -178,6 +193,11 @@ DEFAULTS: dict[str, Any] = {
     "STORE_EPOCH_LEASE": 1,
     # Seconds a 503 service_unavailable answer asks the client to wait (Retry-After).
     "SERVICE_UNAVAILABLE_RETRY_AFTER": 1,
+    # Have I Been Pwned's range API, asked by tokens.passwords.BreachedPasswordValidator with the
+    # first five hex digits of a new password's SHA-1; empty: no check.
+    "BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
+    # Seconds the breached-password check may take in all; past it the password is not judged.
+    "BREACHED_PASSWORDS_TIMEOUT": 1.0,
 }
 
 
@@ -190,6 +210,10 @@ MERGED = frozenset({"THROTTLE_RATES"})
 # DeprecationWarning.
 RENAMED = {"DEVICE_BINDING": "TOKEN_BINDING"}
 
+# Settings a project may also set as a Django setting of the same name (which wins): the project's
+# own pages and Django's admin read it too.
+TOP_LEVEL = frozenset({"SITE_NAME"})
+
 
 class TokenSettings:
     """Attribute access to the tokens app's settings, read when first used."""
@@ -200,6 +224,8 @@ class TokenSettings:
             raise AttributeError(f"unknown tokens setting {name!r}")
         given = getattr(settings, "TOKENS", {})
         value = given.get(name, DEFAULTS[name])
+        if name in TOP_LEVEL:
+            value = getattr(settings, name, value)
         for old, new in RENAMED.items():
             if new == name and old in given and name not in given:
                 warnings.warn(
@@ -239,7 +265,7 @@ token_settings = TokenSettings()
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting == "TOKENS":
+    if setting == "TOKENS" or setting in TOP_LEVEL:
         token_settings.reload()
 
 

@@ -13,22 +13,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import status
 
-from tokens.browser.cookies import auth_url_prefix
-
-
-def _under_the_api(request: HttpRequest) -> bool:
-    """Whether ``request`` is for the API: under the first segment of where the project includes
-    the app's URLs (``/api/`` for ``/api/auth/``), read from the URLconf.
-    """
-    first_segment = auth_url_prefix().strip("/").split("/", 1)[0]
-    return request.path.startswith(f"/{first_segment}/" if first_segment else "/")
+from tokens.browser.https import under_the_api
 
 
 def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """What Django refuses before any view (a Host not allowed, say) answers in the API's shape
     under the API's prefix.
     """
-    if _under_the_api(request):
+    if under_the_api(request):
         return JsonResponse(
             {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
         )
@@ -39,7 +31,7 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
     """Unknown paths under the API's prefix answer in the API's error shape; elsewhere Django's
     page.
     """
-    if _under_the_api(request):
+    if under_the_api(request):
         return JsonResponse(
             {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
         )
@@ -48,7 +40,7 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
 
 def api_server_error(request: HttpRequest) -> HttpResponse:
     """Paths under the API's prefix get the API's error shape even for an unexpected failure."""
-    if _under_the_api(request):
+    if under_the_api(request):
         return JsonResponse(
             {"detail": "Server error.", "code": "server_error"},
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,

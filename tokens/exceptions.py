@@ -23,6 +23,21 @@ from rest_framework import exceptions, status
 
 from tokens.conf import token_settings
 
+# Why a session ended, as a ``token_revoked`` answer names it (the API contract's list).
+REVOKED_REASONS = (
+    "logout",
+    "revoked",
+    "logout_all",
+    "password_changed",
+    "password_reset",
+    "user_disabled",
+    "factor_added",
+    "factors_removed",
+    "reuse_detected",
+    "session_limit",
+    "expired",
+)
+
 # Domain errors ---------------------------------------------------------------------------
 
 
@@ -52,7 +67,13 @@ class TokenWrongTypeError(TokenError, code="token_wrong_type"):
 
 
 class TokenRevokedError(TokenError, code="token_revoked"):
-    """The token's session was logged out, revoked, or no longer exists."""
+    """The token's session was logged out, revoked, or no longer exists; ``reason`` names why, as
+    the API contract lists it (``logout``, ``reuse_detected``, ``expired``, ...).
+    """
+
+    def __init__(self, message: str, reason: str = "revoked"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class TokenReusedError(TokenError, code="token_reused"):
@@ -139,6 +160,8 @@ def _with_status(status_code: int, detail: str | Promise) -> ErrorCode:
     return ErrorCode(exceptions.APIException, detail, status=status_code)
 
 
+_REVOKED_DETAIL = _("The token's session has been logged out or revoked.")
+
 # Every error code the app answers with, written once: the API exceptions below, the RFC 6750
 # header and the refresh metrics' labels are made from it.
 ERROR_CODES: dict[str, ErrorCode] = {
@@ -149,9 +172,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "token_wrong_type": _refused_token(
         _("The token is of the wrong type for this use."), "invalid"
     ),
-    "token_revoked": _refused_token(
-        _("The token's session has been logged out or revoked."), "revoked"
-    ),
+    "token_revoked": _refused_token(_REVOKED_DETAIL, "revoked"),
     "token_reused": _refused_token(
         _("This refresh token was already used; the session has been revoked."), "reused"
     ),
@@ -163,6 +184,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "csrf_failed": ErrorCode(
         exceptions.PermissionDenied, _("CSRF check failed for a cookie-authenticated request.")
+    ),
+    "https_required": ErrorCode(
+        exceptions.PermissionDenied,
+        _(
+            "This API answers over HTTPS only: this request, and any token or password in it, "
+            "crossed the network unencrypted."
+        ),
     ),
     "email_unverified": ErrorCode(
         exceptions.PermissionDenied,
@@ -236,14 +264,28 @@ def _api_error(code: str) -> type[exceptions.APIException]:
 
 
 API_ERRORS = {code: _api_error(code) for code in ERROR_CODES}
+
+
+class TokenRevoked(exceptions.AuthenticationFailed):
+    """The API error ``token_revoked``; its body adds ``reason``, why the session ended."""
+
+    default_code = "token_revoked"
+    default_detail = _REVOKED_DETAIL
+
+    def __init__(self, detail=None, code=None, reason: str = "revoked"):
+        super().__init__(detail, code)
+        self.reason = reason
+
+
+API_ERRORS["token_revoked"] = TokenRevoked
 TokenInvalid = API_ERRORS["token_invalid"]
 TokenExpired = API_ERRORS["token_expired"]
 TokenWrongType = API_ERRORS["token_wrong_type"]
-TokenRevoked = API_ERRORS["token_revoked"]
 TokenReused = API_ERRORS["token_reused"]
 UserInactive = API_ERRORS["user_inactive"]
 InvalidCredentials = API_ERRORS["invalid_credentials"]
 CsrfFailed = API_ERRORS["csrf_failed"]
+HttpsRequired = API_ERRORS["https_required"]
 EmailUnverified = API_ERRORS["email_unverified"]
 ReauthenticationRequired = API_ERRORS["reauthentication_required"]
 SignupClosed = API_ERRORS["signup_closed"]
@@ -277,6 +319,8 @@ def to_api_error(exc: Exception) -> Exception:
     """
     if isinstance(exc, ThrottledError):
         return exceptions.Throttled(exc.wait)
+    if isinstance(exc, TokenRevokedError):
+        return TokenRevoked(reason=exc.reason)
     if isinstance(exc, AuthError):
         return API_ERRORS[exc.code]()
     if isinstance(exc, (*REDIS_FAILURES, *DATABASE_FAULTS)):

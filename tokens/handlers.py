@@ -6,7 +6,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from tokens.conf import token_settings
 from tokens.core.revocation import forget_rolled_back_revocations
-from tokens.exceptions import DATABASE_FAULTS, ServiceUnavailable, to_api_error, www_authenticate
+from tokens.exceptions import (
+    DATABASE_FAULTS,
+    ServiceUnavailable,
+    TokenRevoked,
+    to_api_error,
+    www_authenticate,
+)
 from tokens.operations import metrics
 
 
@@ -25,6 +31,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     detail = exc.detail if isinstance(exc, exceptions.APIException) else None
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
     response.data = {"detail": str(detail) if detail is not None else str(exc), "code": code}
+    if isinstance(exc, TokenRevoked):
+        response.data["reason"] = exc.reason
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = www_authenticate(code)
     if isinstance(exc, ServiceUnavailable):

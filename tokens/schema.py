@@ -25,6 +25,8 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from tokens.exceptions import REVOKED_REASONS
+
 
 class AccessTokenScheme(OpenApiAuthenticationExtension):
     target_class = "tokens.authentication.AccessTokenAuthentication"
@@ -39,6 +41,19 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
         }
 
 
+class EnrolmentTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tokens.mfa.enrolment.EnrolmentTokenAuthentication"
+    name = "enrollmentToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The enrollment_token of a login answered 403 mfa_enrollment_required "
+            "(MFA_REQUIRED): it enrols the first second factor, which completes that login.",
+        }
+
+
 # Response bodies (for the document only) ---------------------------------------------------
 
 # The ``token_type`` of an introspected token (its claim).
@@ -50,6 +65,12 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="A machine code of the API contract, e.g. token_expired."
     )
+    reason = serializers.ChoiceField(
+        choices=REVOKED_REASONS,
+        required=False,
+        help_text="token_revoked only: why the session ended (revoked: from another session, "
+        "by staff, an operator or a client; expired: its lifetime ended before the token's exp).",
+    )
 
 
 @extend_schema_field(
@@ -60,9 +81,16 @@ class BearerTypeField(serializers.CharField):
     introspected ``token_type`` enum (drf-spectacular names enums by field name)."""
 
 
+# Why a pair body may lack its tokens (API contract, "Cookies").
+COOKIE_ONLY_NOTE = (
+    'Left out for a request with "transport": "cookie" and for a refresh by the refresh cookie: '
+    "the token is then in its HttpOnly cookie alone."
+)
+
+
 class TokenPairSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
+    access_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
+    refresh_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
     token_type = BearerTypeField()
     expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
     refresh_expires_in = serializers.IntegerField(
@@ -127,13 +155,14 @@ ERRORS = {
     400: OpenApiResponse(VALIDATION_ERROR, description="Missing or malformed fields."),
     401: OpenApiResponse(
         ErrorSerializer,
-        description="not_authenticated, invalid_credentials or a token_* code; "
-        "WWW-Authenticate names the Bearer scheme.",
+        description="not_authenticated, invalid_credentials, user_inactive or a token_* code "
+        "(token_revoked adds reason); WWW-Authenticate names the Bearer scheme.",
     ),
     403: OpenApiResponse(
         ErrorSerializer,
         description="permission_denied, csrf_failed (a cookie-authenticated unsafe request without "
-        "a valid CSRF token, or a login posted from another site), or (login) email_unverified.",
+        "a valid CSRF token, or a login posted from another site), (login) email_unverified, or "
+        "https_required (plain HTTP while the server wants HTTPS).",
     ),
     "403-recent": OpenApiResponse(
         ErrorSerializer,

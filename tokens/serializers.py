@@ -1,13 +1,21 @@
 """Request validation for the auth endpoints (no side effects here)."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth import get_user_model, password_validation
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tokens.browser.cookies import COOKIE_ONLY
 from tokens.browser.device_names import device_name
+from tokens.conf import token_settings
 from tokens.renderers import login_form
 from tokens.schema import TokenPairSerializer
 from tokens.users import pk_json
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Generous bounds: long enough for any real credential or token, short enough to refuse junk early.
 MAX_CREDENTIAL_LENGTH = 256
@@ -19,7 +27,53 @@ class NoBodySerializer(serializers.Serializer):
     """What a view that reads no body declares (the browsable API then offers a bare button)."""
 
 
-class LoginSerializer(serializers.Serializer):
+# ``transport`` of a login-type request: the tokens in the body as well (the default), or in the
+# HttpOnly cookies alone.
+TRANSPORTS = ("body", COOKIE_ONLY)
+
+
+class TransportField(serializers.ChoiceField):
+    """``transport``: one of ``TRANSPORTS`` as a string; the refusal does not echo the input."""
+
+    default_error_messages: ClassVar[dict[str, "StrOrPromise"]] = {
+        "invalid_choice": _('Give "body" or "cookie".'),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "cookie: the tokens travel in the HttpOnly cookies alone, the body leaves out "
+            "access_token and refresh_token (for pages, whose scripts must not read them); "
+            "body (the default): both in the body too.",
+        )
+        super().__init__(TRANSPORTS, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice")
+        return super().to_internal_value(data)
+
+
+class TransportMixin(serializers.Serializer):
+    """The optional ``transport`` of every request that ends in a token pair (login, its second
+    step, a passkey, re-authentication); ``tokens.flows.stages.RespondStage`` acts on it.
+    """
+
+    transport = TransportField()
+
+    def validate_transport(self, value: str) -> str:
+        # Cookies alone where no cookie is set would leave the client without any token.
+        if value == COOKIE_ONLY and not token_settings.COOKIE_TRANSPORT:
+            raise serializers.ValidationError(
+                _("This site sets no token cookies: leave transport out.")
+            )
+        return value
+
+
+class LoginSerializer(TransportMixin):
+    """``login/``: a username or e-mail address, the password, and how the tokens travel."""
+
     username = serializers.CharField(
         required=False, max_length=MAX_CREDENTIAL_LENGTH, trim_whitespace=True
     )
@@ -218,6 +272,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class LoginResponseSerializer(TokenPairSerializer):
-    """Login's answer, for the document: the pair and the user."""
+    """Login's answer, for the document: the pair (without the tokens for ``"transport":
+    "cookie"``) and the user.
+    """
 
     user = UserSerializer()

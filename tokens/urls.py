@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tokens import oauth, views
+from tokens import index_views, oauth, views
 from tokens.conf import token_settings
 from tokens.lifecycle import views as lifecycle
 from tokens.mfa import views as mfa
@@ -91,3 +91,17 @@ urlpatterns = [
         + (social_routes() if token_settings.SOCIAL_LOGIN else ())
     )
 ]
+
+# ``/api/auth/`` itself: the index of the routes above whose path takes no argument.
+urlpatterns.insert(
+    0,
+    path(
+        "",
+        index_views.IndexView.as_view(
+            routes=tuple(
+                str(pattern.name) for pattern in urlpatterns if not pattern.pattern.converters
+            )
+        ),
+        name="index",
+    ),
+)

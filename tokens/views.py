@@ -24,6 +24,7 @@ from tokens.browser.cookies import (
     clear_token_cookies,
     refresh_cookie_name,
     set_token_cookies,
+    without_tokens,
 )
 from tokens.conf import token_settings
 from tokens.core import clock
@@ -101,17 +102,21 @@ class AuthAPIView(generics.GenericAPIView):
 
     def presented_token(self, request, *cookie_names: str) -> str:
         """A token from the body, else the Authorization header, else a cookie (CSRF-checked)."""
+        return self.presented(request, *cookie_names)[0]
+
+    def presented(self, request, *cookie_names: str) -> tuple[str, bool]:
+        """``presented_token()`` and whether it came from a cookie."""
         token = _plain_body_token(request.data)
         if token is None:
             token = self.valid_serializer(request).validated_data.get("refresh_token")
         token = token or bearer_token(request)
         if token:
-            return token
+            return token, False
         if token_settings.COOKIE_TRANSPORT:
             for name in cookie_names:
                 if request.COOKIES.get(name):
                     AccessTokenAuthentication().enforce_csrf(request)
-                    return request.COOKIES[name]
+                    return request.COOKIES[name], True
         raise NotAuthenticated("No token was presented.")
 
 
@@ -199,9 +204,11 @@ class RefreshView(TokenEndpoint):
     same_site_only = True
 
     def post(self, request):
-        raw = self.presented_token(request, refresh_cookie_name())
+        raw, from_cookie = self.presented(request, refresh_cookie_name())
         body = rotate(request, raw).body()
-        response = Response(body)
+        # A token the page's scripts could not read stays out of their reach: its successors
+        # travel in the cookies alone (a racing tab's replay in the grace window too).
+        response = Response(without_tokens(body) if from_cookie else body)
         set_token_cookies(response, body)
         return response
 

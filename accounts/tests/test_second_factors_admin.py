@@ -47,6 +47,19 @@ class SecondFactorsAdminTests(MfaMixin, AuthAPITestCase):
         # The next login asks for no second factor: there is none.
         self.login()
 
+    def test_the_event_names_the_staff_member_who_removed_them(self):
+        # Of two staff members, the record must say which one acted (the procedure's audit trail).
+        other = make_user("operator", is_staff=True, is_superuser=True)
+        self.client.force_login(other)
+        self.client.post(
+            self.changelist,
+            {"action": "remove_second_factors", "_selected_action": [str(self.user.pk)]},
+        )
+        event = AuthEvent.objects.filter(kind=AuthEvent.Kind.FACTOR_REMOVED, user=self.user).get()
+        self.assertIn(f"by staff id {other.pk} ({other.get_username()})", event.detail)
+        self.assertNotIn(f"staff id {self.staff.pk} ", event.detail)
+        self.assertEqual(event.username, self.user.get_username())
+
     def test_the_overview_charts_second_factor_events(self):
         body = self.password_step()
         self.finish(body["mfa_token"], code="12345x")

@@ -23,6 +23,7 @@ REPORT = (
     "'db_name': str(s.DATABASES['default']['NAME']), 'redis': s.CACHES['default']['LOCATION'], "
     "'tokens': {k: v for k, v in s.TOKENS.items() if not k.endswith('KEY')}, "
     "'hashers': s.PASSWORD_HASHERS[0], 'proxies': s.REST_FRAMEWORK['NUM_PROXIES'], "
+    "'cookie_age': s.SESSION_COOKIE_AGE, "
     "'mail': [s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
     "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_TIMEOUT, s.DEFAULT_FROM_EMAIL]}))"
 )
@@ -64,6 +65,11 @@ VARIABLES = (
     "EMAIL_VERIFICATION_KEY_LIFETIME",
     "PASSWORD_RESET_KEY_LIFETIME",
     "REAUTHENTICATION_WINDOW",
+    "ADMIN_SESSION_IDLE",
+    "ADMIN_SESSION_ABSOLUTE",
+    "SESSION_COOKIE_AGE",
+    "TOKEN_ISSUER",
+    "TOKEN_AUDIENCE",
     "PASSKEY_RP_ID",
     "PASSKEY_ORIGINS",
     "NEW_DEVICE_MAIL",
@@ -71,6 +77,8 @@ VARIABLES = (
     "SOCIAL_GOOGLE_CLIENT_ID",
     "SOCIAL_REDIRECT_URLS",
     "SOCIAL_SIGNUP",
+    "BREACHED_PASSWORDS_URL",
+    "MFA_REQUIRED",
     "PYTEST_VERSION",
     "DJANGO_SETTINGS_MODULE",
 )
@@ -134,12 +142,18 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 86400,
                 "PASSWORD_RESET_KEY_LIFETIME": 3600,
                 "REAUTHENTICATION_WINDOW": 300,
+                "ADMIN_SESSION_IDLE": 1800,
+                "ADMIN_SESSION_ABSOLUTE": 43200,
+                "ISSUER": None,
+                "AUDIENCE": None,
                 "PASSKEY_RP_ID": None,
                 "PASSKEY_ORIGINS": [],
                 "NEW_DEVICE_MAIL": True,
                 "SOCIAL_PROVIDERS": {},
                 "SOCIAL_REDIRECT_URLS": [],
                 "SOCIAL_SIGNUP": True,
+                "BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/",
+                "MFA_REQUIRED": "none",
             },
         )
         self.assertEqual(
@@ -157,6 +171,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         )
         self.assertEqual(settings["hashers"], "accounts.hashers.Argon2idPasswordHasher")
         self.assertEqual(settings["proxies"], 0)
+        self.assertEqual(settings["cookie_age"], 1209600)
         if "REDIS_URL" not in os.environ:
             self.assertTrue(settings["redis"].startswith("unix://"), settings["redis"])
 
@@ -196,6 +211,11 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             EMAIL_VERIFICATION_KEY_LIFETIME="600",
             PASSWORD_RESET_KEY_LIFETIME="300",
             REAUTHENTICATION_WINDOW="120",
+            ADMIN_SESSION_IDLE="900",
+            ADMIN_SESSION_ABSOLUTE="28800",
+            SESSION_COOKIE_AGE="28800",
+            TOKEN_ISSUER="https://auth.example.com",
+            TOKEN_AUDIENCE="billing",
             PASSKEY_RP_ID="example.com",
             PASSKEY_ORIGINS="https://app.example.com, https://example.com",
             NEW_DEVICE_MAIL="0",
@@ -203,6 +223,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             SOCIAL_GOOGLE_CLIENT_ID="1234.apps.googleusercontent.com",
             SOCIAL_REDIRECT_URLS="https://app.example.com/, https://example.com/account/",
             SOCIAL_SIGNUP="false",
+            BREACHED_PASSWORDS_URL="https://pwned.example.com/range/",
+            MFA_REQUIRED="staff",
         )
         self.assertFalse(settings["debug"])
         self.assertEqual(settings["hosts"], ["api.example.com", "example.com"])
@@ -241,6 +263,10 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                 "EMAIL_VERIFICATION_KEY_LIFETIME": 600,
                 "PASSWORD_RESET_KEY_LIFETIME": 300,
                 "REAUTHENTICATION_WINDOW": 120,
+                "ADMIN_SESSION_IDLE": 900,
+                "ADMIN_SESSION_ABSOLUTE": 28800,
+                "ISSUER": "https://auth.example.com",
+                "AUDIENCE": "billing",
                 "PASSKEY_RP_ID": "example.com",
                 "PASSKEY_ORIGINS": ["https://app.example.com", "https://example.com"],
                 "NEW_DEVICE_MAIL": False,
@@ -250,6 +276,8 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
                     "https://example.com/account/",
                 ],
                 "SOCIAL_SIGNUP": False,
+                "BREACHED_PASSWORDS_URL": "https://pwned.example.com/range/",
+                "MFA_REQUIRED": "staff",
             },
         )
         self.assertEqual(
@@ -266,6 +294,18 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
             ],
         )
         self.assertEqual(settings["proxies"], 1)
+        self.assertEqual(settings["cookie_age"], 28800)
+
+    def test_the_breached_password_check_is_off_when_empty_and_under_the_test_runners(self):
+        # A test run must never wait on the internet; a test of the check names its own server.
+        for env_vars in ({"BREACHED_PASSWORDS_URL": ""}, {"PYTEST_VERSION": "8"}):
+            with self.subTest(env_vars):
+                settings = self.report(DEBUG="1", **env_vars)
+                self.assertEqual(settings["tokens"]["BREACHED_PASSWORDS_URL"], "")
+        settings = self.report(
+            DEBUG="1", PYTEST_VERSION="8", BREACHED_PASSWORDS_URL="http://127.0.0.1:9/range/"
+        )
+        self.assertEqual(settings["tokens"]["BREACHED_PASSWORDS_URL"], "http://127.0.0.1:9/range/")
 
     def test_bad_numbers_stop_start_up_with_a_clear_message(self):
         result = run_python(REPORT, DEBUG="1", ACCESS_TOKEN_LIFETIME="fifteen minutes")

@@ -1,5 +1,7 @@
 """The cookies for browsers: token cookies set on login and refresh, all cleared on logout."""
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.middleware.csrf import rotate_token
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -39,6 +41,30 @@ def refresh_cookie_name() -> str:
     Secure (``__Host-`` if that path is ``/``).
     """
     return cookie_name(token_settings.REFRESH_COOKIE_NAME, refresh_cookie_path())
+
+
+# The body field of a login-type request that asks for the tokens in cookies alone, and its value.
+TRANSPORT_FIELD, COOKIE_ONLY = "transport", "cookie"
+# What a body answering a cookie-only request leaves out: what a script on the page could steal.
+TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+def asks_cookies_only(request) -> bool:
+    """Whether a login-type request asked for its tokens in the HttpOnly cookies alone
+    (``"transport": "cookie"``). Never while the cookies are off: a client must not be left
+    without any token (its serializer refuses that request first).
+    """
+    data = getattr(request, "data", None)
+    return (
+        token_settings.COOKIE_TRANSPORT
+        and isinstance(data, Mapping)
+        and data.get(TRANSPORT_FIELD) == COOKIE_ONLY
+    )
+
+
+def without_tokens(body: dict) -> dict:
+    """The pair body for a script to read: everything but the tokens themselves."""
+    return {key: value for key, value in body.items() if key not in TOKEN_FIELDS}
 
 
 def set_token_cookies(response, body: dict) -> None:

@@ -17,11 +17,11 @@ from tokens.core.revocation import revoke_all, tombstone_ttl
 from tokens.exceptions import (
     StoreFullError,
     StoreUnavailableError,
-    TokenExpiredError,
     TokenRevokedError,
     UserInactiveError,
 )
 from tokens.models import Session
+from tokens.models.sessions import EXPIRED, api_reason
 from tokens.operations import metrics
 from tokens.store import copies
 from tokens.users import user_pk
@@ -64,21 +64,45 @@ def live_session(token) -> copies.SessionCopy:
         found = _from_record(sub, session_id, now, held=None)
     else:
         if isinstance(found, copies.Tombstone):
-            raise refusal(found)
+            raise tombstone_refusal(sub, found)
         if found is None or epoch is None or found.epoch != epoch:
             found = _from_record(sub, session_id, now, held=(epoch, asked_at))
     if found.usable_until <= now:
-        raise TokenExpiredError("session ended")
+        raise session_ended()
     return found
 
 
-def refusal(reason: str) -> Exception:
-    """The error for a token of a revoked session: ``user_inactive`` when its owner was disabled or
-    deleted.
+def session_ended() -> Exception:
+    """The error for a verified token (its own ``exp`` not passed) whose session has ended, by its
+    absolute lifetime or an end an operator moved earlier: ``token_expired`` is kept for a token
+    whose own ``exp`` has passed, so this one is ``token_revoked``, reason ``expired``.
     """
-    if reason in _OWNER_GONE:
+    return TokenRevokedError("session ended", EXPIRED)
+
+
+def refusal(reason: str, owner_active: bool) -> Exception:
+    """The error for a token of a session revoked for ``reason``: ``user_inactive`` while its owner
+    is disabled or deleted, ``token_revoked`` naming the reason otherwise (a user enabled again
+    never gets back a session from before the disable: its tokens read ``user_disabled``).
+    """
+    if reason in _OWNER_GONE and not owner_active:
         return UserInactiveError("user disabled or deleted")
-    return TokenRevokedError("session revoked")
+    return TokenRevokedError("session revoked", api_reason(reason))
+
+
+def tombstone_refusal(sub: str, reason: str) -> Exception:
+    """The error for a token whose session Redis holds a tombstone of. No SQL, unless the owner's
+    disable or deletion ended it: then whether the owner is active again decides the code.
+    """
+    return refusal(reason, reason not in _OWNER_GONE or retry_read(lambda: _owner_active(sub)))
+
+
+def _owner_active(sub: str) -> bool:
+    user_model = get_user_model()
+    owner = user_model._default_manager.filter(pk=user_pk(sub))
+    if any(field.name == "is_active" for field in user_model._meta.concrete_fields):
+        owner = owner.filter(is_active=True)
+    return owner.exists()
 
 
 def owner_of(record: Mapping[str, Any]):
@@ -134,7 +158,7 @@ def _reseed(
                 [(session_id, tombstone_ttl(expires_at, refresh_expires_at, now))],
                 record["revoked_reason"],
             )
-        raise refusal(record["revoked_reason"])
+        raise refusal(record["revoked_reason"], record["owner_active"])
     if not record["owner_active"]:
         revoke_all(owner_of(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")

@@ -21,13 +21,19 @@ from tokens.core.copy_writes import write_copy
 from tokens.core.database import retry_read
 from tokens.core.events import record_event
 from tokens.core.issuing import TokenPair, mint
-from tokens.core.lookup import missing, owner_of, read_record, refusal, verify_presented
+from tokens.core.lookup import (
+    missing,
+    owner_of,
+    read_record,
+    refusal,
+    session_ended,
+    verify_presented,
+)
 from tokens.core.revocation import revoke, revoke_all
 from tokens.exceptions import (
     REFRESH_REFUSALS,
     AuthError,
     StoreUnavailableError,
-    TokenExpiredError,
     TokenReusedError,
     TokenRevokedError,
     UserInactiveError,
@@ -184,7 +190,7 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
         if session is None:
             raise TokenRevokedError("session revoked")
         if live_until(session.expires_at, session.refresh_expires_at) <= clock.to_datetime(now):
-            raise TokenExpiredError("session ended")
+            raise session_ended()
         carried = {
             **session.claims,
             **claims.session_claims(user, auth_time=now, amr=amr),
@@ -246,9 +252,9 @@ def _answer_not_current(request, presented) -> TokenPair | None:
         revoke_all(owner_of(record), Session.RevokeReason.USER_DISABLED)
         raise UserInactiveError("user disabled")
     if record["revoked_at"] is not None:
-        raise refusal(record["revoked_reason"])
+        raise refusal(record["revoked_reason"], owner_active=True)
     if live_until(record["expires_at"], record["refresh_expires_at"]) <= clock.to_datetime(now):
-        raise TokenExpiredError("session ended")
+        raise session_ended()
     if record["refresh_jti"] == jti:
         return None
     if (

@@ -6,6 +6,7 @@
 from tokens.flows.attempt import LoginAttempt
 from tokens.flows.doors import (
     Door,
+    EnrolmentDoor,
     PasskeyDoor,
     PasswordDoor,
     ReauthenticationDoor,
@@ -15,6 +16,7 @@ from tokens.flows.pipeline import login, run
 from tokens.flows.stages import (
     AccountStateStage,
     CheckSecretStage,
+    EnrolmentStage,
     IdentifyStage,
     LoginStage,
     OpenSessionStage,
@@ -26,6 +28,8 @@ __all__ = [
     "AccountStateStage",
     "CheckSecretStage",
     "Door",
+    "EnrolmentDoor",
+    "EnrolmentStage",
     "IdentifyStage",
     "LoginAttempt",
     "LoginStage",

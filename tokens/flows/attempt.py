@@ -5,8 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from rest_framework.response import Response
 
+from tokens.core import claims
 from tokens.core.issuing import TokenPair
-from tokens.mfa import factors
+from tokens.mfa import enrolment, factors
 from tokens.operations import metrics
 from tokens.throttling import Subject
 
@@ -42,6 +43,16 @@ class LoginAttempt:
         if self._second_factor is None:
             self._second_factor = factors.has_second_factor(self.user)
         return self._second_factor
+
+    def needs_enrolment(self) -> bool:
+        """Whether ``MFA_REQUIRED`` holds the user back until a first second factor is enrolled:
+        in scope, none proven in this attempt, none enrolled.
+        """
+        return (
+            enrolment.in_scope(self.user)
+            and not claims.SECOND_FACTORS.intersection(self.amr)
+            and not self.has_second_factor()
+        )
 
     def count(self, event: str) -> None:
         """Count ``event`` in ``auth_logins_total`` under the door's outcome for it, if any."""

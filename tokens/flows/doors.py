@@ -16,7 +16,7 @@ from tokens.core import claims
 from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows.attempt import LoginAttempt
 from tokens.lifecycle import services as lifecycle
-from tokens.mfa import factors, passkeys
+from tokens.mfa import enrolment, factors, passkeys
 from tokens.mfa.models import Passkey
 from tokens.models import AuthEvent
 from tokens.throttling import Subject
@@ -84,6 +84,7 @@ class PasswordDoor(Door):
         "wrong": "failed",
         "throttled": "throttled",
         "mfa_required": "mfa_required",
+        "mfa_enrollment_required": "mfa_enrollment_required",
         "succeeded": "succeeded",
     }
 
@@ -103,8 +104,8 @@ class PasswordDoor(Door):
 
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
         # A right password ends the run of wrong guesses only when it completes the login: not
-        # with a second factor still to come, nor for an account the next stage refuses (an
-        # unverified sign-up, an account the door does not let in).
+        # with a second factor still to come (or to enrol), nor for an account the next stage
+        # refuses (an unverified sign-up, an account the door does not let in).
         return {"failed_event": None, "ends_run": lambda _: self.completes(attempt)}
 
     def completes(self, attempt: LoginAttempt) -> bool:
@@ -113,7 +114,11 @@ class PasswordDoor(Door):
             self.allowed(attempt)
         except (InvalidCredentialsError, ValidationError):
             return False
-        return lifecycle.may_log_in(attempt.user) and not attempt.has_second_factor()
+        return (
+            lifecycle.may_log_in(attempt.user)
+            and not attempt.has_second_factor()
+            and not attempt.needs_enrolment()
+        )
 
 
 class SecondFactorDoor(Door):
@@ -148,6 +153,35 @@ class SecondFactorDoor(Door):
 
     def proven(self, attempt: LoginAttempt) -> None:
         factors.finish_login(self.mfa_token)
+
+
+class EnrolmentDoor(Door):
+    """``mfa/totp/confirm/`` and ``mfa/passkeys/`` with an ``enrollment_token``: the login whose
+    password was right, held back by ``MFA_REQUIRED``, finishes with the factor just enrolled.
+
+    The enrolment step checked the factor under the account's limits on guessing
+    (``tokens.mfa.factors``); this door names what it proved and spends the token.
+    """
+
+    name = "enrolment"
+    outcomes: ClassVar[Mapping[str, str]] = {"succeeded": "succeeded"}
+
+    def __init__(self, waiting: enrolment.Enrolment, method: str):
+        self.waiting, self.method = waiting, method
+
+    def identify(self, attempt: LoginAttempt) -> None:
+        attempt.user = self.waiting.user
+        attempt.amr.extend(self.waiting.amr)
+        # No guess is checked here: the factor's own step counted its wrong codes.
+        attempt.subject = None
+
+    def verify(self, attempt: LoginAttempt) -> None:
+        if not factors.has_second_factor(attempt.user):
+            raise InvalidCodeError("no second factor was enrolled")
+        attempt.amr.append(self.method)
+
+    def proven(self, attempt: LoginAttempt) -> None:
+        enrolment.finish(self.waiting)
 
 
 class PasskeyDoor(Door):

@@ -8,12 +8,18 @@ them, the API's views into its error codes, the admin's form into form errors.
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
 from tokens.adapter import get_adapter
 from tokens.browser import binding, device_cookies
-from tokens.browser.cookies import set_login_cookies, set_token_cookies
+from tokens.browser.cookies import (
+    asks_cookies_only,
+    set_login_cookies,
+    set_token_cookies,
+    without_tokens,
+)
 from tokens.conf import token_settings
 from tokens.core import claims
 from tokens.core.issuing import login
@@ -21,7 +27,7 @@ from tokens.core.rotation import reauthenticate
 from tokens.exceptions import InvalidCredentialsError, ThrottledError
 from tokens.flows.attempt import LoginAttempt
 from tokens.lifecycle import services as lifecycle
-from tokens.mfa import factors
+from tokens.mfa import enrolment, factors
 from tokens.throttling import WRONG_SECRET, guarded
 
 
@@ -127,6 +133,27 @@ class SecondFactorStage(LoginStage):
         return None
 
 
+class EnrolmentStage(LoginStage):
+    """Where ``MFA_REQUIRED`` puts the user in scope, no session opens without a second factor: a
+    user who has none gets 403 ``mfa_enrollment_required`` with an ``enrollment_token`` for the
+    enrolment steps (the admin's form: its error), and the login finishes there.
+    """
+
+    def handle(self) -> Response | None:
+        attempt = self.attempt
+        if attempt.door.reauthenticates or not attempt.needs_enrolment():
+            return None
+        attempt.count("mfa_enrollment_required")
+        detail = _("A second factor is required for this account: enrol one to finish the login.")
+        if not attempt.door.issues_tokens:
+            return self.refuse("mfa_enrollment_required", detail)
+        return self.refuse(
+            "mfa_enrollment_required",
+            detail,
+            enrollment_token=enrolment.start(attempt.user, attempt.amr),
+        )
+
+
 class OpenSessionStage(LoginStage):
     """A new session and its first pair; re-authenticating, a fresh pair of the request's session
     naming this proof alone.
@@ -158,6 +185,8 @@ class OpenSessionStage(LoginStage):
 class RespondStage(LoginStage):
     """The answer: the pair and the ``user`` (``USER_SERIALIZER``), the cookies, the device
     cookie, and the owner's mail about a new browser; a re-authentication's pair and cookies.
+    A request with ``"transport": "cookie"`` gets the tokens in the HttpOnly cookies alone, so
+    that no script on the page (an injected one included) ever reads them.
     """
 
     def handle(self) -> Response | None:
@@ -166,15 +195,21 @@ class RespondStage(LoginStage):
             return None
         body = attempt.pair.body()
         if attempt.door.reauthenticates:
-            attempt.response = Response(body)
+            attempt.response = Response(self.readable(body))
             set_token_cookies(attempt.response, body)
             return None
         attempt.count("succeeded")
         user_serializer = token_settings.imported("USER_SERIALIZER")
         body["user"] = user_serializer(attempt.user, context={"request": self.request}).data
-        attempt.response = Response(body)
+        attempt.response = Response(self.readable(body))
         set_login_cookies(self.request, attempt.response, body, attempt.fingerprint)
         device_cookies.set_cookie(attempt.response, attempt.user)
         if attempt.new_device:
             get_adapter().notify(attempt.user, "new_device", None, self.request)
         return None
+
+    def readable(self, body: dict) -> dict:
+        """What the response's body shows: the whole pair, or all but the tokens when the request
+        asked for cookies alone.
+        """
+        return without_tokens(body) if asks_cookies_only(self.request) else body

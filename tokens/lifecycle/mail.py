@@ -22,8 +22,10 @@ logger = logging.getLogger(__name__)
 
 
 def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
-    """The mail ``template`` to ``to``, rendered with ``context``, ready to send."""
-    context = {"email": to, **context}
+    """The mail ``template`` to ``to``, rendered with ``context``, ready to send; every mail's
+    context has ``email`` (the address) and ``site_name`` (``SITE_NAME``).
+    """
+    context = {"email": to, "site_name": token_settings.SITE_NAME, **context}
     # A header is one line: a template's trailing newline (or a wrapped subject) must not break it.
     subject = " ".join(render_to_string(f"tokens/mail/{template}_subject.txt", context).split())
     body = render_to_string(f"tokens/mail/{template}.txt", context)

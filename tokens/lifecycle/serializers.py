@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.fields import get_error_detail
 
 from tokens.lifecycle import keys
 from tokens.serializers import MAX_CREDENTIAL_LENGTH, MAX_PASSWORD_LENGTH
@@ -74,7 +75,7 @@ class RegisterSerializer(AddressSerializer):
             # An unsaved user, so the similarity validator compares with the name and address.
             password_validation.validate_password(attrs["password"], model(**fields))
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"password": error.messages}) from None
+            raise serializers.ValidationError({"password": get_error_detail(error)}) from None
         return attrs
 
 
@@ -102,7 +103,7 @@ class PasswordResetConfirmSerializer(KeySerializer):
         try:
             password_validation.validate_password(attrs["new_password"], user)
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"new_password": error.messages}) from None
+            raise serializers.ValidationError({"new_password": get_error_detail(error)}) from None
         return {**attrs, "user": user}
 
 

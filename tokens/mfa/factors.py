@@ -128,11 +128,15 @@ def begin_totp(request, user) -> dict[str, str]:
 def _first_factor_added(request, user) -> list[str]:
     """The first second factor of ``user``: end every other session (one opened with the password
     alone could take the factor away again), as a new password does; return the recovery codes.
+
+    Enrolled by a login waiting for it (``tokens.mfa.enrolment``), the request has no session yet:
+    every one of the user's ends, and the login opens the new one.
     """
+    payload = getattr(request.auth, "payload", None)
     revoke_all(
         user,
         Session.RevokeReason.FACTOR_ADDED,
-        keep_session_id=request.auth["sid"],
+        keep_session_id=payload.get("sid") if isinstance(payload, dict) else None,
         request=request,
     )
     return recovery_codes.replace(user)
@@ -236,8 +240,10 @@ def renew_recovery_codes(request, user) -> list[str] | None:
 
 def remove_all(request, user) -> int:
     """Staff's removal of every second factor of ``user``: every session is revoked too, so no
-    session outlives the factors it was proven with. Returns how many factors were removed.
+    session outlives the factors it was proven with, and the event names the staff member who
+    did it (``request.user``). Returns how many factors were removed.
     """
+    staff = request.user
     with transaction.atomic():
         removed = (
             TotpFactor.objects.filter(user_id=user.pk).exclude(secret="").count()
@@ -246,12 +252,15 @@ def remove_all(request, user) -> int:
         TotpFactor.objects.filter(user_id=user.pk).delete()
         Passkey.objects.filter(user_id=user.pk).delete()
         RecoveryCode.objects.filter(user_id=user.pk).delete()
-        revoke_all(user, Session.RevokeReason.ADMIN, request=request)
+        revoke_all(user, Session.RevokeReason.FACTORS_REMOVED, request=request)
         record_event(
             AuthEvent.Kind.FACTOR_REMOVED,
             request,
             user,
-            detail=f"every second factor, by staff ({removed} removed)",
+            detail=(
+                f"every second factor ({removed} removed), by staff id {staff.pk} "
+                f"({staff.get_username()})"
+            )[:200],
         )
         if removed:
             _tell_owner(user, "factor_removed", request, factor="every second factor")

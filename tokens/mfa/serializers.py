@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from tokens.conf import token_settings
 from tokens.renderers import login_form
-from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH
+from tokens.serializers import MAX_PASSWORD_LENGTH, MAX_TOKEN_LENGTH, TransportMixin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -77,7 +77,9 @@ class OneProofMixin(serializers.Serializer):
         return attrs
 
 
-class MfaLoginSerializer(OneProofMixin):
+class MfaLoginSerializer(TransportMixin, OneProofMixin):
+    """``login/mfa/``: the first step's ``mfa_token`` and one proof."""
+
     proofs = ("code", "credential")
 
     mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
@@ -93,7 +95,9 @@ class MfaLoginFormSerializer(serializers.Serializer):
     code = code_field(label="Code (authenticator app or recovery code)")
 
 
-class PasskeyLoginSerializer(serializers.Serializer):
+class PasskeyLoginSerializer(TransportMixin):
+    """``login/passkey/``: the options' ``challenge_id`` and the passkey's answer."""
+
     challenge_id = serializers.CharField(max_length=128)
     credential = CredentialField()
 
@@ -103,7 +107,9 @@ class PasskeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="Passkey")
 
 
-class ReauthenticateSerializer(OneProofMixin):
+class ReauthenticateSerializer(TransportMixin, OneProofMixin):
+    """``reauthenticate/``: one proof, given again."""
+
     proofs = ("password", "code", "credential", "social_code")
 
     password = serializers.CharField(
@@ -205,7 +211,9 @@ class PasskeyLoginOptionsSerializer(PublicKeyOptionsSerializer):
 
 class MfaRequiredSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    code = serializers.CharField(help_text="mfa_required, email_unverified or csrf_failed.")
+    code = serializers.CharField(
+        help_text="mfa_required, mfa_enrollment_required, email_unverified or csrf_failed."
+    )
     mfa_token = serializers.CharField(
         required=False, help_text="Single use, for login/mfa/ within 5 minutes (mfa_required)."
     )
@@ -215,12 +223,20 @@ class MfaRequiredSerializer(serializers.Serializer):
         help_text="mfa_required: the second factors the user can give.",
     )
     passkey_options = PublicKeyOptionsSerializer(required=False)
+    enrollment_token = serializers.CharField(
+        required=False,
+        help_text="mfa_enrollment_required: for Authorization: Bearer on mfa/totp/, "
+        "mfa/totp/confirm/, mfa/passkeys/options/ and mfa/passkeys/ within 10 minutes; enrolling "
+        "a factor with it completes the login.",
+    )
 
 
 # Login's answer when a second step is needed, for the document.
 MFA_REQUIRED = OpenApiResponse(
     MfaRequiredSerializer,
     description="mfa_required: the password is right and the user has a second factor, finish at "
-    "login/mfa/ with the mfa_token; email_unverified: the address is not verified yet (detail and "
+    "login/mfa/ with the mfa_token; mfa_enrollment_required: the password is right, MFA_REQUIRED "
+    "asks this user for a second factor and there is none yet, enrol one with the "
+    "enrollment_token; email_unverified: the address is not verified yet (detail and "
     "code only); csrf_failed.",
 )

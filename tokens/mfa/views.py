@@ -16,8 +16,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from tokens import flows, schema
+from tokens.authentication import AccessTokenAuthentication
+from tokens.core import claims
 from tokens.exceptions import InvalidCredentialsError
-from tokens.mfa import factors, passkeys
+from tokens.mfa import enrolment, factors, passkeys
+from tokens.mfa.enrolment import EnrolmentTokenAuthentication, RecentAuthenticationOrEnrolment
 from tokens.mfa.serializers import (
     CodeSerializer,
     MfaLoginSerializer,
@@ -47,6 +50,21 @@ from tokens.views import AuthAPIView, TokenEndpoint
 document = partial(schema.document, tags=schema.MFA_TAGS)
 
 
+# The enrolment steps: an access token, or the enrollment_token of a login held back by
+# MFA_REQUIRED (tokens.mfa.enrolment); no other view recognises that token.
+ENROLMENT_STEP = (EnrolmentTokenAuthentication, AccessTokenAuthentication)
+
+
+def finish_enrolment(request, method: str, enrolled: dict, status_code: int = 200) -> Response:
+    """The login that waited for this first factor, completed through the login stages: its
+    answer (pair, ``user``, cookies) with what the enrolment step answers (the recovery codes).
+    """
+    response = flows.login(request, flows.EnrolmentDoor(request.auth, method))
+    response.data = {**response.data, **enrolled}
+    response.status_code = status_code
+    return response
+
+
 @method_decorator(never_cache, name="dispatch")
 @document("The user's second factors", responses(MfaStatusSerializer, 401, 403, 503), "get")
 class MfaStatusView(AuthAPIView):
@@ -65,7 +83,9 @@ class MfaStatusView(AuthAPIView):
 class TotpView(AuthAPIView):
     """Start enrolling TOTP (a pending secret), or remove it."""
 
-    permission_classes = (IsAuthenticated, RecentAuthentication)
+    # Starting is also a step of a login held back by MFA_REQUIRED (its enrollment_token).
+    authentication_classes = ENROLMENT_STEP
+    permission_classes = (IsAuthenticated, RecentAuthenticationOrEnrolment)
 
     def post(self, request):
         return Response(factors.begin_totp(request, request.user))
@@ -84,11 +104,15 @@ class TotpConfirmView(AuthAPIView):
     """Confirm the pending TOTP secret with a first code; the first factor brings recovery codes."""
 
     serializer_class = CodeSerializer
+    authentication_classes = ENROLMENT_STEP
 
     def post(self, request):
         serializer = self.valid_serializer(request)
         codes = factors.confirm_totp(request, request.user, serializer.validated_data["code"])
-        return Response({} if codes is None else {"recovery_codes": codes})
+        body = {} if codes is None else {"recovery_codes": codes}
+        if isinstance(request.auth, enrolment.Enrolment):
+            return finish_enrolment(request, claims.ONE_TIME_CODE, body)
+        return Response(body)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -118,7 +142,8 @@ class RecoveryCodesView(AuthAPIView):
 class PasskeyOptionsView(AuthAPIView):
     """Creation options for a new passkey."""
 
-    permission_classes = (IsAuthenticated, RecentAuthentication)
+    authentication_classes = ENROLMENT_STEP
+    permission_classes = (IsAuthenticated, RecentAuthenticationOrEnrolment)
 
     def post(self, request):
         return Response(passkeys.registration_options(request, request.user))
@@ -133,6 +158,7 @@ class PasskeyListView(AuthAPIView):
     """Register a passkey answering the creation options; the first factor brings recovery codes."""
 
     serializer_class = PasskeyCreateSerializer
+    authentication_classes = ENROLMENT_STEP
 
     def post(self, request):
         serializer = self.valid_serializer(request)
@@ -145,6 +171,8 @@ class PasskeyListView(AuthAPIView):
         body = {"id": passkey.pk, "name": passkey.name, "created_at": passkey.created_at}
         if codes is not None:
             body["recovery_codes"] = codes
+        if isinstance(request.auth, enrolment.Enrolment):
+            return finish_enrolment(request, claims.PASSKEY, body, status.HTTP_201_CREATED)
         return Response(body, status=status.HTTP_201_CREATED)
 
 

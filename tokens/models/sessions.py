@@ -217,6 +217,20 @@ def _rotation_statement(connection) -> str:
     )
 
 
+# The API contract's ``reason`` for a session revoked by some other hand than its own kind.
+REVOKED = "revoked"
+# The API contract's ``reason`` for a session whose absolute lifetime ended before the token did.
+EXPIRED = "expired"
+
+
+def api_reason(reason: str) -> str:
+    """The ``reason`` of ``token_revoked`` for a recorded revocation reason; ``revoked`` for one
+    this release does not know (a blank one left by an older release, a tombstone's unknown
+    value), so a refusal always names one of the contract's reasons.
+    """
+    return _API_REASONS.get(reason, REVOKED)
+
+
 def column_of(meta, name: str) -> str:
     """The database column of a model's concrete field."""
     field = meta.get_field(name)
@@ -238,8 +252,9 @@ class Session(models.Model):
         USER_DISABLED = "user_disabled", "user disabled"  # or found inactive when a token is used
         USER_DELETED = "user_deleted", "user deleted"
         FACTOR_ADDED = "factor_added", "second factor added"  # the first one: as a new password
+        FACTORS_REMOVED = "factors_removed", "second factors removed by staff"
         # Ended by staff, operators and clients.
-        ADMIN = "admin", "revoked by staff"  # the admin's actions, staff removing second factors
+        ADMIN = "admin", "revoked by staff"  # the admin's session and user actions
         COMMAND = "command", "revoked by a management command"
         RFC7009 = "rfc7009", "revoked through the revocation endpoint"
         # Ended by the app's own protections.
@@ -310,3 +325,21 @@ class Session(models.Model):
         if self.usable_until <= clock.datetime_now():
             return "expired"
         return "live"
+
+
+# Each recorded reason whose name in the API contract is its own; the ways staff, operators and
+# clients end a session (admin, command, RFC 7009, the user's other sessions) read ``revoked``.
+_API_REASONS: dict[str, str] = {
+    str(reason): str(reason)
+    for reason in (
+        Session.RevokeReason.LOGOUT,
+        Session.RevokeReason.LOGOUT_ALL,
+        Session.RevokeReason.PASSWORD_CHANGED,
+        Session.RevokeReason.PASSWORD_RESET,
+        Session.RevokeReason.USER_DISABLED,
+        Session.RevokeReason.FACTOR_ADDED,
+        Session.RevokeReason.FACTORS_REMOVED,
+        Session.RevokeReason.REUSE_DETECTED,
+        Session.RevokeReason.SESSION_LIMIT,
+    )
+}

@@ -13,7 +13,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tokens.exceptions import REFRESH_REFUSALS
 
-LOGIN_OUTCOMES = ("succeeded", "failed", "throttled", "mfa_required", "mfa_failed")
+LOGIN_OUTCOMES = (
+    "succeeded",
+    "failed",
+    "throttled",
+    "mfa_required",
+    "mfa_enrollment_required",
+    "mfa_failed",
+)
 # Rotated now, given again within the grace window, or refused (by the refusing error's code).
 REFRESH_OUTCOMES = ("rotated", "grace", *dict.fromkeys(REFRESH_REFUSALS.values()))
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from tokens.mfa.serializers import MAX_CODE_LENGTH
+from tokens.serializers import TransportMixin
 
 # Longest ID token accepted from a native app (providers' are a few kilobytes).
 MAX_ID_TOKEN_LENGTH = 16384
@@ -17,11 +18,11 @@ class NextSerializer(serializers.Serializer):
     )
 
 
-class SocialLoginSerializer(serializers.Serializer):
+class SocialLoginSerializer(TransportMixin):
     code = serializers.CharField(max_length=MAX_CODE_LENGTH, help_text="The callback's login code.")
 
 
-class SocialTokenSerializer(serializers.Serializer):
+class SocialTokenSerializer(TransportMixin):
     provider = serializers.CharField(max_length=64)
     id_token = serializers.CharField(max_length=MAX_ID_TOKEN_LENGTH)
     # A missing nonce is refused as the token's (401 token_invalid), not as a field.

@@ -78,6 +78,13 @@ def mfa_token(token_digest: str) -> str:
     return f"{token_settings.REDIS_KEY_PREFIX}:mfa:{token_digest}"
 
 
+def enrollment_token(token_digest: str) -> str:
+    """A login whose password was right, waiting for its first second factor (``MFA_REQUIRED``),
+    by the SHA-256 of its ``enrollment_token`` (one session at most).
+    """
+    return f"{token_settings.REDIS_KEY_PREFIX}:enrol:{token_digest}"
+
+
 def passkey_registration(user_id) -> str:
     """The challenge of a user's passkey registration under way (the latest options replace it)."""
     return f"{_user_tag(user_id)}:w"

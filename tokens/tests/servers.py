@@ -144,6 +144,8 @@ class AppServer:
         env.update(
             DEBUG="0",
             SECURE_SSL_REDIRECT="0",
+            # Outside a test runner the breached-password check would ask the internet.
+            BREACHED_PASSWORDS_URL="",
             SECRET_KEY=settings.SECRET_KEY,
             ACCESS_SIGNING_KEY=settings.TOKENS["ACCESS_SIGNING_KEY"],
             REFRESH_SIGNING_KEY=settings.TOKENS["REFRESH_SIGNING_KEY"],

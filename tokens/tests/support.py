@@ -19,6 +19,24 @@ from tokens.store import epoch as store_epoch
 PASSWORD = "correct-horse-battery-9"
 
 
+# The ``reason`` values of a ``token_revoked`` answer (the API contract's list).
+REVOKED_REASONS = frozenset(
+    {
+        "logout",
+        "revoked",
+        "logout_all",
+        "password_changed",
+        "password_reset",
+        "user_disabled",
+        "factor_added",
+        "factors_removed",
+        "reuse_detected",
+        "session_limit",
+        "expired",
+    }
+)
+
+
 def claims(token: str) -> dict:
     """The payload of a JWT, read without verifying it."""
     payload = token.split(".")[1]
@@ -102,11 +120,17 @@ class AuthAPIMixin(RealRedisMixin):
     def me(self, access_token):
         return self.client.get("/api/auth/me/", **bearer(access_token))
 
-    def assertError(self, response, status_code, code):
+    def assertError(self, response, status_code, code, reason=None):
+        """An error of the contract; ``token_revoked`` always names one of its reasons, and
+        ``reason`` when given."""
         self.assertEqual(response.status_code, status_code, response.content)
         body = response.json()
         self.assertEqual(body["code"], code, body)
         self.assertIsInstance(body["detail"], str)
+        if code == "token_revoked":
+            self.assertIn(body.get("reason"), REVOKED_REASONS, body)
+        if reason is not None:
+            self.assertEqual(body.get("reason"), reason, body)
         if status_code == 401:
             self.assertTrue(response["WWW-Authenticate"].startswith('Bearer realm="api"'))
             if code.startswith("token_") or code == "user_inactive":

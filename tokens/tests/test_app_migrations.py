@@ -19,6 +19,7 @@ from tokens.lifecycle.models import EmailVerification, PasswordResetStamp
 from tokens.mfa import recovery_codes
 from tokens.mfa.models import Passkey, RecoveryCode, TotpFactor
 from tokens.models import Session
+from tokens.models.sessions import api_reason
 from tokens.tests.support import PASSWORD, RealRedisMixin, claims, login_name
 
 # The last state before the move: the tokens app's 0011, neither new app.
@@ -94,6 +95,20 @@ class UpgradeKeepsEveryRowTests(RealRedisMixin, APITransactionTestCase):
             refresh_expires_at=self.now + datetime.timedelta(hours=1),
             refresh_jti=uuid.uuid4().hex,
         )
+        # Sessions revoked before: by staff, and by a release that recorded no reason.
+        self.revoked = {
+            reason: old.get_model("tokens", "Session")
+            .objects.create(
+                user_id=self.user.pk,
+                expires_at=self.now + datetime.timedelta(days=1),
+                refresh_expires_at=self.now + datetime.timedelta(hours=1),
+                refresh_jti=uuid.uuid4().hex,
+                revoked_at=self.now,
+                revoked_reason=reason,
+            )
+            .pk
+            for reason in ("admin", "")
+        }
         content_types = old.get_model("contenttypes", "ContentType").objects
         # Their content types, under the tokens app as before the move.
         self.content_type_ids = {
@@ -114,7 +129,12 @@ class UpgradeKeepsEveryRowTests(RealRedisMixin, APITransactionTestCase):
         self.assertEqual((passkey.name, bytes(passkey.public_key)), ("Laptop", b"\xa5\x01\x02"))
         self.assertEqual(EmailVerification.objects.get().pk, self.verification.pk)
         self.assertEqual(PasswordResetStamp.objects.get(user_id=self.user.pk).stamp, "stamp-1")
-        self.assertEqual(Session.objects.get().pk, self.session.pk)
+        self.assertEqual(Session.objects.get(revoked_at__isnull=True).pk, self.session.pk)
+        # The revoked ones stay revoked, and their tokens name the contract's reason "revoked".
+        for reason, pk in self.revoked.items():
+            session = Session.objects.get(pk=pk)
+            self.assertEqual((session.revoked_reason, session.state), (reason, "revoked"))
+            self.assertEqual(api_reason(session.revoked_reason), "revoked")
         self.assertTrue(get_user_model()._default_manager.filter(pk=self.user.pk).exists())
 
     def test_content_types_and_their_permissions_follow_the_models(self):

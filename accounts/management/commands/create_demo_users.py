@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 DEMO_USERS = (
     # username, e-mail, password, staff and superuser
@@ -11,10 +13,18 @@ DEMO_USERS = (
 class Command(BaseCommand):
     help = (
         "Create a demo user and a superuser when the database has no user yet; print their "
-        "credentials."
+        "credentials. Development only: refused unless DEBUG is on."
     )
 
     def handle(self, *args, **options):
+        # Their passwords are published in the README: on a real site they would be a way in.
+        if not settings.DEBUG:
+            raise CommandError(
+                _(
+                    "create_demo_users is for development only and DEBUG is off: its users' "
+                    "passwords are public. Nothing was created. Run it with DEBUG=1."
+                )
+            )
         users = get_user_model()._default_manager
         if users.exists():
             self.stdout.write("Users exist already; no demo users created.")

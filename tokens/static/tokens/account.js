@@ -64,6 +64,11 @@
     const left = client.accessExpiresAt ? Math.max(0, client.accessExpiresAt - Date.now()) : null;
     $("countdown").textContent = left === null ? "unknown" : left > 0
       ? (left / 1000).toFixed(1) + " s" : "expired: the next call renews it";
+    // What the answers tell of the session: its id and end, never a token.
+    const session = client.session;
+    $("session-id").textContent = session ? session.id : "unknown";
+    $("session-ends").textContent = session && session.endsAt
+      ? new Date(session.endsAt).toLocaleString() : "unknown";
   }
 
   function element(tag, className, text) {
@@ -95,6 +100,11 @@
       if (result.body && result.body.code === "mfa_required") {
         $("login-password").value = "";
         factors.showLoginStep(result.body);
+        return;
+      }
+      if (result.body && result.body.code === "mfa_enrollment_required") {
+        $("login-password").value = "";
+        factors.showEnrolmentStep(result.body);
         return;
       }
       forms.show(form, result.body);

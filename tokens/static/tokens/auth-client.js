@@ -1,7 +1,9 @@
 /*
  * A browser client for the token API, on the cookie transport.
  *
- * The tokens live in HttpOnly cookies that the browser attaches by itself; script never sees them.
+ * The tokens live in HttpOnly cookies that the browser attaches by itself; script never sees them:
+ * every login-type request asks for ``"transport": "cookie"``, and a refresh by the cookie is
+ * answered the same way, so no answer body holds a token either (only lifetimes and the session id).
  * Unsafe requests carry Django's CSRF token (X-CSRFToken, read from the cookie options.csrfCookieName
  * names: settings.CSRF_COOKIE_NAME, "csrftoken" unless changed; the account page renders it).
  * On a 401 the client refreshes once and retries once; concurrent 401s share one refresh
@@ -15,6 +17,9 @@
   const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
   const EXPIRY_KEY = "auth.accessExpiresAt";
   const USER_KEY = "auth.user";
+  const SESSION_KEY = "auth.session";
+  // Asked on every request that ends in a token pair: the tokens in the HttpOnly cookies alone.
+  const COOKIES_ONLY = { transport: "cookie" };
 
   function readCookie(name) {
     const prefix = name + "=";
@@ -35,6 +40,8 @@
       this.refreshing = null;   // the refresh in flight, shared by every caller
       this.user = JSON.parse(localStorage.getItem(USER_KEY) || "null");
       this.accessExpiresAt = Number(localStorage.getItem(EXPIRY_KEY)) || null;
+      // What the answers tell of the session (never its tokens): ``{id, endsAt}``.
+      this.session = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
       this.channel = new BroadcastChannel(options.channelName || "auth");
       this.channel.onmessage = (event) => this.onMessage(event.data);
     }
@@ -43,9 +50,11 @@
       this.dispatchEvent(new CustomEvent(type, { detail }));
     }
 
-    send(path, { method = "GET", body } = {}) {
+    send(path, { method = "GET", body, bearer } = {}) {
       const headers = { Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
+      // A token of one step that is no session (an enrollment_token), sent instead of the cookies'.
+      if (bearer) headers.Authorization = "Bearer " + bearer;
       if (UNSAFE.has(method)) headers["X-CSRFToken"] = readCookie(this.csrfCookieName) || "";
       return fetch(this.base + path, {
         method, headers, credentials: "same-origin",
@@ -80,9 +89,9 @@
       }
       if (response.ok) {
         const body = await response.json();
-        this.adopt(this.user, body.expires_in);
+        this.adopt(this.user, body.expires_in, this.sessionOf(body));
         this.emit("refresh", { reason, expiresAt: this.accessExpiresAt, here: true });
-        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, reason });
+        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, session: this.session, reason });
         return true;
       }
       if (response.status >= 500) {
@@ -99,13 +108,14 @@
     }
 
     /** POST to an endpoint that answers a token pair plus ``user`` (login and its other steps);
-     * on success this tab and the others are signed in. */
-    async signIn(path, payload) {
-      const result = await this.call(path, { method: "POST", body: payload, anonymous: true });
+     * on success this tab and the others are signed in. ``options.bearer``: the step's token. */
+    async signIn(path, payload, options = {}) {
+      const body = { ...payload, ...COOKIES_ONLY };
+      const result = await this.call(path, { method: "POST", body, anonymous: true, ...options });
       if (result.ok) {
-        this.adopt(result.body.user, result.body.expires_in);
+        this.adopt(result.body.user, result.body.expires_in, this.sessionOf(result.body));
         this.emit("login", { user: this.user });
-        this.channel.postMessage({ type: "login", user: this.user, expiresAt: this.accessExpiresAt });
+        this.channel.postMessage({ type: "login", user: this.user, expiresAt: this.accessExpiresAt, session: this.session });
       }
       return result;
     }
@@ -113,11 +123,12 @@
     /** Prove a credential again (``reauthenticate/``): the answer is a new pair for this session,
      * which the other tabs learn of like a refresh. */
     async reauthenticate(payload) {
-      const result = await this.call("reauthenticate/", { method: "POST", body: payload });
+      const body = { ...payload, ...COOKIES_ONLY };
+      const result = await this.call("reauthenticate/", { method: "POST", body });
       if (result.ok) {
-        this.adopt(this.user, result.body.expires_in);
+        this.adopt(this.user, result.body.expires_in, this.sessionOf(result.body));
         this.emit("refresh", { reason: "re-authenticated", expiresAt: this.accessExpiresAt, here: true });
-        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, reason: "re-authenticated" });
+        this.channel.postMessage({ type: "refresh", expiresAt: this.accessExpiresAt, session: this.session, reason: "re-authenticated" });
       }
       return result;
     }
@@ -157,24 +168,33 @@
       }
       const session = await response.json();
       this.accessExpiresAt = Date.parse(session.access_expires_at);
-      this.adopt(session.user, null);
+      this.adopt(session.user, null, { id: session.session_id, endsAt: Date.parse(session.session_expires_at) });
       this.emit("login", { user: this.user, restored: true });
       return true;
     }
 
-    adopt(user, expiresIn) {
+    /** The session a pair answer names, and when it ends unless refreshed first. */
+    sessionOf(body) {
+      return { id: body.session_id, endsAt: Date.now() + body.refresh_expires_in * 1000 };
+    }
+
+    adopt(user, expiresIn, session) {
       this.generation += 1;
       this.user = user;
+      this.session = session;
       if (expiresIn !== null) this.accessExpiresAt = Date.now() + expiresIn * 1000;
       localStorage.setItem(USER_KEY, JSON.stringify(user));
       localStorage.setItem(EXPIRY_KEY, String(this.accessExpiresAt || ""));
+      localStorage.setItem(SESSION_KEY, JSON.stringify(session));
     }
 
     signedOut(reason, tellOthers) {
       this.user = null;
       this.accessExpiresAt = null;
+      this.session = null;
       localStorage.removeItem(USER_KEY);
       localStorage.removeItem(EXPIRY_KEY);
+      localStorage.removeItem(SESSION_KEY);
       this.emit("logout", { reason });
       if (tellOthers) this.channel.postMessage({ type: "logout", reason });
     }
@@ -184,10 +204,12 @@
         this.generation += 1;
         this.user = message.user;
         this.accessExpiresAt = message.expiresAt;
+        this.session = message.session;
         this.emit("login", { user: this.user, fromOtherTab: true });
       } else if (message.type === "refresh") {
         this.generation += 1;
         this.accessExpiresAt = message.expiresAt;
+        this.session = message.session;
         this.emit("refresh", { reason: "another tab: " + message.reason, expiresAt: message.expiresAt, here: false });
       } else if (message.type === "logout") {
         this.signedOut("another tab: " + message.reason, false);

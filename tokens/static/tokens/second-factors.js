@@ -2,7 +2,8 @@
  * Second factors on the account page: the second step of a login (a code or a passkey after
  * ``mfa_required``), logging in with a passkey alone, the "Two-step verification" card (TOTP with
  * its QR code, passkeys, recovery codes shown once) and the re-authentication prompt that a
- * sensitive action's 403 ``reauthentication_required`` opens before the action is tried again.
+ * sensitive action's 403 ``reauthentication_required`` opens before the action is tried again,
+ * and the enrolment a login answered 403 ``mfa_enrollment_required`` needs (``MFA_REQUIRED``).
  *
  * Passkeys use the browser's JSON forms of WebAuthn: ``PublicKeyCredential.parseCreationOptionsFromJSON``
  * and ``parseRequestOptionsFromJSON`` read the server's options, ``credential.toJSON()`` is the answer.
@@ -135,6 +136,89 @@
       if (!result.ok) return forms.show(loginForm, result.body);
       log("logged in with a passkey");
     }));
+
+    /* ---- a login held back until a first factor is enrolled (MFA_REQUIRED) ---- */
+
+    const enrolForm = $("enrol-form");
+    let enrollmentToken = null; // of the last 403 mfa_enrollment_required: the enrolment steps' Bearer
+
+    function showEnrolmentStep(challenge) {
+      enrollmentToken = challenge.enrollment_token;
+      leaveEnrolmentTotp();
+      forms.clear(enrolForm);
+      $("enrol-passkey").hidden = !supportsPasskeys;
+      loginForm.hidden = true;
+      $("forgot-form").hidden = true;
+      $("passkey-login-area").hidden = true;
+      enrolForm.hidden = false;
+      $("enrol-totp").focus();
+    }
+
+    function leaveEnrolmentTotp() {
+      $("enrol-totp-step").hidden = true;
+      $("enrol-choices").hidden = false;
+      $("enrol-qr").removeAttribute("src");
+      $("enrol-secret").textContent = "";
+      $("enrol-code").value = "";
+    }
+
+    function leaveEnrolmentStep() {
+      enrollmentToken = null;
+      leaveEnrolmentTotp();
+      forms.clear(enrolForm);
+      enrolForm.hidden = true;
+      loginForm.hidden = false;
+      $("passkey-login-area").hidden = !supportsPasskeys;
+    }
+
+    /** A refusal of the enrolment's token (spent or expired): back to the password. */
+    function enrolmentFailed(result, codeFields) {
+      if (result.status === 401) {
+        leaveEnrolmentStep();
+        forms.show(loginForm, { detail: "That took too long: log in again.", code: "token_invalid" });
+        return;
+      }
+      forms.show(enrolForm, result.body, { codeFields });
+    }
+
+    /** The enrolment step that completes the login: signed in, then the recovery codes, once. */
+    async function finishEnrolment(path, payload, what) {
+      const result = await client.signIn(path, payload, { bearer: enrollmentToken });
+      if (!result.ok) return enrolmentFailed(result, { invalid_code: "code" });
+      leaveEnrolmentStep();
+      log("logged in, " + what + " set up as the second factor");
+      notify("Your second factor is set up: logging in now asks for it.");
+      if (result.body.recovery_codes) showRecoveryCodes(result.body.recovery_codes);
+    }
+
+    $("enrol-totp").addEventListener("click", () => forms.busy(enrolForm, async () => {
+      forms.clear(enrolForm);
+      const result = await client.call("mfa/totp/", { method: "POST", anonymous: true, bearer: enrollmentToken });
+      if (!result.ok) return enrolmentFailed(result, {});
+      $("enrol-qr").src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(result.body.qr_svg);
+      $("enrol-secret").textContent = result.body.secret.replace(/(.{4})(?=.)/g, "$1 ");
+      $("enrol-choices").hidden = true;
+      $("enrol-totp-step").hidden = false;
+      $("enrol-code").focus();
+    }));
+
+    enrolForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      forms.busy(enrolForm, () => finishEnrolment(
+        "mfa/totp/confirm/", { code: $("enrol-code").value.trim() }, "an authenticator app"));
+    });
+
+    $("enrol-passkey").addEventListener("click", () => forms.busy(enrolForm, async () => {
+      forms.clear(enrolForm);
+      const options = await client.call("mfa/passkeys/options/", { method: "POST", anonymous: true, bearer: enrollmentToken });
+      if (!options.ok) return enrolmentFailed(options, {});
+      const answer = await attestation(options.body);
+      if (!answer.ok) return forms.show(enrolForm, answer.body);
+      await finishEnrolment("mfa/passkeys/", { credential: answer.credential, name: "Passkey" }, "a passkey");
+    }));
+
+    $("enrol-cancel").addEventListener("click", leaveEnrolmentStep);
+    $("enrol-back").addEventListener("click", () => { forms.clear(enrolForm); leaveEnrolmentTotp(); });
 
     /* ---- re-authentication before a sensitive action ---- */
 
@@ -360,10 +444,12 @@
 
     return {
       showLoginStep,
+      showEnrolmentStep,
       withReauth,
       signedIn: load,
       signedOut() {
         leaveLoginStep();
+        leaveEnrolmentStep();
         closeTotpForm();
         closeDialog(false);
         $("recovery-done").click();

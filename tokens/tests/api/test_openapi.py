@@ -55,7 +55,8 @@ class OpenAPITests(RealRedisMixin, APITestCase):
             for method, operation in operations.items():
                 with self.subTest(f"{method} {path}"):
                     responses = operation["responses"]
-                    if path in {"/.well-known/jwks.json", "/healthz"}:  # they touch no store
+                    # They touch no store (the index of /api/auth/ is built from the URLconf).
+                    if path in {"/.well-known/jwks.json", "/healthz", "/api/auth/"}:
                         self.assertNotIn("503", responses)
                     elif path == "/readyz":  # an error body that also names what failed
                         self.assertEqual(
@@ -81,3 +82,18 @@ class OpenAPITests(RealRedisMixin, APITestCase):
         self.assertIn("/static/drf_spectacular_sidecar/swagger-ui-dist/", page)
         self.assertNotIn("cdn.", page)
         self.assertNotIn("unpkg", page)
+
+    def test_every_login_type_request_declares_transport(self):
+        schema = self.schema()
+        components = schema["components"]["schemas"]
+        for path in ("login/", "login/mfa/", "login/passkey/", "reauthenticate/"):
+            with self.subTest(path=path):
+                body = schema["paths"]["/api/auth/" + path]["post"]["requestBody"]
+                reference = body["content"]["application/json"]["schema"]["$ref"]
+                request = components[reference.rsplit("/", 1)[1]]
+                self.assertIn("transport", request["properties"])
+                self.assertNotIn("transport", request.get("required", []))
+        # The pair's tokens may be left out (cookies alone), so no client may count on them.
+        for name in ("TokenPair", "LoginResponse"):
+            self.assertNotIn("access_token", components[name].get("required", []))
+            self.assertNotIn("refresh_token", components[name].get("required", []))

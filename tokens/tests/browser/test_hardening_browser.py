@@ -283,6 +283,26 @@ class PagePolicyTests(AuthAPITestCase):
             with self.subTest(path=response.wsgi_request.path):
                 self.assertEqual(response["X-Frame-Options"], "DENY")
 
+    def test_no_response_of_the_admin_the_api_or_the_operators_may_be_framed(self):
+        anonymous = APIClient()
+        paths = (
+            "/admin/login/",
+            "/api/schema/",
+            "/api/docs/",
+            "/api/auth/no-such-path/",
+            "/no-such-page/",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/.well-known/jwks.json",
+        )
+        responses = [anonymous.get(path) for path in paths]
+        self.client.force_login(self.root)
+        responses += [self.client.get(path) for path in ("/admin/", "/admin/tokens/session/")]
+        for response in responses:
+            with self.subTest(path=response.wsgi_request.path, status=response.status_code):
+                self.assertEqual(response["X-Frame-Options"], "DENY")
+
 
 class SecondStepCsrfTests(MfaMixin, AuthAPITestCase):
     """Another site's page finishing a login the attacker started: the second step and the passkey

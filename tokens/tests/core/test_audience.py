@@ -6,6 +6,9 @@ import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from django.core import checks
+from django.test import SimpleTestCase
+
 from tokens.core import signing_keys
 from tokens.tests.support import AuthAPITestCase, bearer, claims, token_settings
 from tokens.verifier import AccessTokenVerifier, InvalidToken
@@ -93,3 +96,27 @@ class VerifierAudienceTests(AuthAPITestCase):
         with token_settings(ISSUER=None, AUDIENCE=None):
             unaddressed = self.login()["access_token"]
         self.assertRefused(verifier, unaddressed)
+
+
+def deploy_check_ids() -> list[str]:
+    messages = checks.run_checks(tags=[checks.Tags.security], include_deployment_checks=True)
+    return [message.id for message in messages]
+
+
+class AudienceDeployCheckTests(SimpleTestCase):
+    """Tokens any holder of the public keys can verify, made without an audience, would be taken
+    by every service that trusts those keys: ``check --deploy`` says so (tokens.W003).
+    """
+
+    def test_published_keys_without_an_audience_are_a_deploy_warning(self):
+        for algorithm in ("RS256", "ES256", "EdDSA"):
+            with self.subTest(algorithm), token_settings(ACCESS_ALGORITHM=algorithm, AUDIENCE=None):
+                self.assertIn("tokens.W003", deploy_check_ids())
+                plain = checks.run_checks(tags=[checks.Tags.security])
+                self.assertNotIn("tokens.W003", [message.id for message in plain])
+
+    def test_quiet_with_an_audience_or_a_shared_secret(self):
+        with token_settings(ACCESS_ALGORITHM="ES256", AUDIENCE="billing"):
+            self.assertNotIn("tokens.W003", deploy_check_ids())
+        with token_settings(ACCESS_ALGORITHM="HS256", AUDIENCE=None):
+            self.assertNotIn("tokens.W003", deploy_check_ids())

@@ -38,12 +38,15 @@ class DisablingTests(AuthAPITestCase):
         self.pair = self.login()
         self.users = get_user_model().objects
 
-    def assertRefused(self, code):
-        self.assertError(self.me(self.pair["access_token"]), 401, code)
+    def assertRefused(self, code, reason=None):
+        self.assertError(self.me(self.pair["access_token"]), 401, code, reason)
         self.assertError(
-            self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])), 401, code
+            self.client.get("/api/auth/session/", **bearer(self.pair["access_token"])),
+            401,
+            code,
+            reason,
         )
-        self.assertError(self.refresh(self.pair["refresh_token"]), 401, code)
+        self.assertError(self.refresh(self.pair["refresh_token"]), 401, code, reason)
 
     def test_a_bulk_update_revokes_and_logs_once_per_user(self):
         bob = make_user("bob")
@@ -73,10 +76,12 @@ class DisablingTests(AuthAPITestCase):
     def test_a_user_enabled_again_never_gets_an_old_session_back(self):
         self.user.is_active = False
         self.user.save()
+        self.assertRefused("user_inactive")
         self.users.filter(pk=self.user.pk).update(is_active=True)
-        self.assertRefused("user_inactive")
+        # Active again, the owner reads why the old session ended, and it stays ended.
+        self.assertRefused("token_revoked", "user_disabled")
         get_redis_connection("default").flushall()  # and not after losing the tombstones either
-        self.assertRefused("user_inactive")
+        self.assertRefused("token_revoked", "user_disabled")
         self.assertEqual(self.me(self.login()["access_token"]).status_code, 200)
 
     def test_raw_sql_is_caught_at_the_next_refresh(self):

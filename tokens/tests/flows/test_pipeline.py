@@ -57,6 +57,7 @@ DEFAULT_STAGES = [
     flows.CheckSecretStage,
     flows.AccountStateStage,
     flows.SecondFactorStage,
+    flows.EnrolmentStage,
     flows.OpenSessionStage,
     flows.RespondStage,
 ]
@@ -64,11 +65,12 @@ for _stage in DEFAULT_STAGES:
     globals()[f"Recording{_stage.__name__}"] = recording(_stage)
 RECORDING_STAGES = [f"{HERE}.Recording{stage.__name__}" for stage in DEFAULT_STAGES]
 
-# The defaults with the terms after the second factor: the last word before a session opens.
+# The defaults with the terms after the second factor (and its enrolment): the last word before a
+# session opens.
 WITH_TERMS = [
-    *DEFAULTS["LOGIN_STAGES"][:4],
+    *DEFAULTS["LOGIN_STAGES"][:5],
     f"{HERE}.AcceptTermsStage",
-    *DEFAULTS["LOGIN_STAGES"][4:],
+    *DEFAULTS["LOGIN_STAGES"][5:],
 ]
 
 

@@ -114,6 +114,29 @@ class AccountPageClientTests(BrowserTestCase):
         page.wait_for_selector("#login-view:not([hidden])")
         self.assertEqual(Session.objects.get().state, "revoked")
 
+    @token_settings(ACCESS_TOKEN_LIFETIME=2)
+    def test_no_answer_the_page_reads_holds_a_token(self):
+        # What an injected script could read: the page's own login and refresh answers.
+        page = self.open_account_page()
+        logins, refreshes = (
+            RequestLog(page, "/api/auth/login/"),
+            RequestLog(page, "/api/auth/refresh/"),
+        )
+        page_login(page)
+        self.clock.advance(3)
+        page.click("#btn-me")
+        page.wait_for_selector("#output:has-text('alice@example.com')")
+        self.assertEqual((len(logins), len(refreshes)), (1, 1))
+        self.assertEqual(logins.requests[0].post_data_json["transport"], "cookie")
+        session_id = Session.objects.get().pk
+        for request in (*logins.requests, *refreshes.requests):
+            body = request.response().json()
+            self.assertNotIn("access_token", body)
+            self.assertNotIn("refresh_token", body)
+            self.assertEqual(body["session_id"], str(session_id))
+        # The page shows what the answers do tell: the session, not its tokens.
+        self.assertEqual(page.inner_text("#session-id"), str(session_id))
+
     def test_a_wrong_password_stays_on_the_form(self):
         page = self.open_account_page()
         page.fill("#login-username", "alice")

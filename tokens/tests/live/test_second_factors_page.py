@@ -12,6 +12,7 @@ from tokens.mfa.models import TotpFactor
 from tokens.models import Session
 from tokens.tests.chromium import (
     ARTIFACTS,
+    RequestLog,
     SignedInPageTestCase,
     project_user_model,
     requires_chromium,
@@ -98,6 +99,8 @@ class SecondFactorPageTests(SignedInPageTestCase):
 
         # The next login asks for the second step; a wrong code stays on it, a recovery code works.
         self.log_out(page)
+        steps = RequestLog(page, "/api/auth/login/mfa/")
+        proofs = RequestLog(page, "/api/auth/reauthenticate/")
         page.fill("#login-username", "alice")
         page.fill("#login-password", PASSWORD)
         page.click("#login-submit")
@@ -129,6 +132,13 @@ class SecondFactorPageTests(SignedInPageTestCase):
         self.assertEqual(len(fresh), 10)
         self.assertFalse(set(fresh) & set(codes))
         self.assertFalse(page.locator("#reauth-dialog").is_visible())
+        # Every answer that ends in a pair held no token for the page's scripts to read.
+        answered = [r for r in (*steps.requests, *proofs.requests) if r.response().ok]
+        self.assertEqual(len(answered), 2)
+        for request in answered:
+            self.assertEqual(request.post_data_json["transport"], "cookie")
+            self.assertNotIn("access_token", request.response().json())
+            self.assertNotIn("refresh_token", request.response().json())
 
         # Turning the app off, within the fresh authentication: no prompt, the status says so.
         page.click("#recovery-done")

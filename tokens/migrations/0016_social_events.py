@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = (("tokens", "0014_tables_of_absent_apps"),)
+    dependencies = (("tokens", "0015_factors_removed_reason"),)
 
     operations = (
         migrations.AlterField(
