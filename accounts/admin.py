@@ -14,10 +14,12 @@ from tokens.admin import (
 )
 from tokens.core.revocation import revoke_all
 from tokens.models import Session
+from tokens.social.user_admin import SocialIdentitiesAdminMixin
 
 
 @admin.register(User)
 class UserAdmin(
+    SocialIdentitiesAdminMixin,
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
     AccountLifecycleAdminMixin,

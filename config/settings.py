@@ -49,6 +49,27 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def social_providers() -> dict[str, dict]:
+    """``SOCIAL_PROVIDERS`` (ids, comma separated) and each one's ``SOCIAL_<ID>_*`` variables, as
+    ``TOKENS["SOCIAL_PROVIDERS"]`` takes them; a variable left unset is left out (the preset's).
+    """
+    providers = {}
+    for provider_id in env_list("SOCIAL_PROVIDERS", ""):
+        prefix = f"SOCIAL_{provider_id.upper().replace('-', '_')}_"
+        config: dict = {}
+        for key in ("CLIENT_ID", "CLIENT_SECRET", "ISSUER", "NAME", "SCOPES", "TEAM_ID", "KEY_ID"):
+            if os.environ.get(prefix + key, "").strip():
+                config[key.lower()] = os.environ[prefix + key].strip()
+        if os.environ.get(prefix + "PRIVATE_KEY", "").strip():
+            config["private_key"] = os.environ[prefix + "PRIVATE_KEY"].replace("\\n", "\n")
+        if os.environ.get(prefix + "TRUST_EMAIL", "").strip():
+            config["trust_email"] = env_bool(prefix + "TRUST_EMAIL", False)
+        if os.environ.get(prefix + "AUDIENCES", "").strip():
+            config["audiences"] = env_list(prefix + "AUDIENCES", "")
+        providers[provider_id.lower()] = config
+    return providers
+
+
 DEBUG = env_bool("DEBUG", False)
 
 # The test runners (``manage.py test`` and pytest) get a fast password hasher.
@@ -118,6 +139,7 @@ INSTALLED_APPS = [
     "tokens",
     "tokens.mfa",
     "tokens.lifecycle",
+    "tokens.social",
 ]
 
 MIDDLEWARE = [
@@ -418,6 +440,9 @@ TOKENS = {
     "PASSKEY_RP_ID": os.environ.get("PASSKEY_RP_ID", "") or TOKEN_DEFAULTS["PASSKEY_RP_ID"],
     "PASSKEY_ORIGINS": env_list("PASSKEY_ORIGINS", ""),
     "NEW_DEVICE_MAIL": env_bool("NEW_DEVICE_MAIL", TOKEN_DEFAULTS["NEW_DEVICE_MAIL"]),
+    "SOCIAL_PROVIDERS": social_providers(),
+    "SOCIAL_REDIRECT_URLS": env_list("SOCIAL_REDIRECT_URLS", ""),
+    "SOCIAL_SIGNUP": env_bool("SOCIAL_SIGNUP", TOKEN_DEFAULTS["SOCIAL_SIGNUP"]),
     # Set but empty turns the check off. A test run never asks the internet: its default is off,
     # and a test that checks passwords names a range server of its own.
     "BREACHED_PASSWORDS_URL": os.environ.get(

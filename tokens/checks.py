@@ -293,6 +293,7 @@ def check_mfa_required(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
 FEATURE_APPS = (
     ("SECOND_FACTORS", "tokens.mfa", "tokens.E013", "tokens.E014"),
     ("ACCOUNTS", "tokens.lifecycle", "tokens.E015", "tokens.E016"),
+    ("SOCIAL_LOGIN", "tokens.social", "tokens.E019", "tokens.E020"),
 )
 
 
@@ -319,6 +320,36 @@ def check_feature_apps(app_configs: Any, **kwargs: Any) -> list[checks.CheckMess
                     f"{app!r} is in INSTALLED_APPS, but TOKENS[{setting!r}] is off.",
                     hint=f"Set TOKENS[{setting!r}] = True, or remove {app!r} from INSTALLED_APPS.",
                     id=unused_id,
+                )
+            )
+    return errors
+
+
+@checks.register()
+def check_social_providers(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Each social login provider that is on names its client, and an issuer unless a preset."""
+    if not token_settings.SOCIAL_LOGIN:
+        return []
+    from tokens.social.providers import PRESETS
+
+    errors: list[checks.CheckMessage] = []
+    for provider_id, config in token_settings.SOCIAL_PROVIDERS.items():
+        keys = {str(key).lower(): value for key, value in (config or {}).items()}
+        if not keys.get("client_id"):
+            errors.append(
+                checks.Error(
+                    f"Social login provider {provider_id!r} has no client_id.",
+                    hint=f"Set SOCIAL_{provider_id.upper()}_CLIENT_ID, or leave the id out of "
+                    "SOCIAL_PROVIDERS.",
+                    id="tokens.E021",
+                )
+            )
+        if provider_id not in PRESETS and not keys.get("issuer"):
+            errors.append(
+                checks.Error(
+                    f"Social login provider {provider_id!r} is no preset and has no issuer.",
+                    hint=f"Set SOCIAL_{provider_id.upper()}_ISSUER to its OpenID Connect issuer.",
+                    id="tokens.E022",
                 )
             )
     return errors

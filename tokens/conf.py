@@ -44,13 +44,15 @@ DEFAULTS: dict[str, Any] = {
     # dict merges key by key with this one. login_username counts the failed guesses at one account
     # (or unknown name) from clients without its device cookie (tokens.throttling);
     # mail_ip the mail-sending requests of one client, mail_address the mails to one address
-    # (tokens.lifecycle.throttling).
+    # (tokens.lifecycle.throttling); social_ip the trips of one client to a social login provider
+    # and back (tokens.social.throttling).
     "THROTTLE_RATES": {
         "login_ip": "30/min",
         "login_username": "10/hour",
         "refresh_ip": "120/min",
         "mail_ip": "20/hour",
         "mail_address": "3/hour",
+        "social_ip": "60/min",
     },
     # Set HttpOnly cookies for both tokens on login and refresh, and accept them.
     "COOKIE_TRANSPORT": True,
@@ -127,6 +129,20 @@ DEFAULTS: dict[str, Any] = {
     # Accounts: sign-up, e-mail verification, password reset, e-mail change (the tokens.lifecycle
     # app and its endpoints); off without the app, when every user counts as verified.
     "ACCOUNTS": True,
+    # Social login (the tokens.social app and its endpoints); off without the app.
+    "SOCIAL_LOGIN": True,
+    # The outside identity providers that are on, by id: {"google": {"client_id": ..., ...}}
+    # (tokens/social/providers.py names every key; docs/social-login.md).
+    "SOCIAL_PROVIDERS": {},
+    # URL prefixes a social login's ``next`` may point to (scheme, host, port, path prefix); empty:
+    # SITE_URL.
+    "SOCIAL_REDIRECT_URLS": [],
+    # Whether an unknown outside identity makes a new account (else only linked ones log in).
+    "SOCIAL_SIGNUP": True,
+    # Seconds the provider's discovery document and keys are kept before they are fetched again.
+    "SOCIAL_CACHE_LIFETIME": 3600,
+    # Seconds a request to a provider (discovery, keys, token, user info) may take.
+    "SOCIAL_HTTP_TIMEOUT": 5,
     # Seconds the mfa_token of a login waiting for its second factor lives.
     "MFA_TOKEN_LIFETIME": 300,
     # Who must have a second factor to log in with a password: "none", "staff" or "all".

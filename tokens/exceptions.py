@@ -112,6 +112,16 @@ class EmailUnverifiedError(AuthError, code="email_unverified"):
     """The right password for an account whose address is not verified yet."""
 
 
+class SocialError(AuthError, code="social_provider_error"):
+    """A social login that cannot go on; ``code`` is one of the contract's ``social_*`` codes
+    (``invalid_redirect``, ``last_login_method`` too), given when raised.
+    """
+
+    def __init__(self, code: str, reason: str = ""):
+        super().__init__(reason or code)
+        self.code = code
+
+
 class StoreFullError(StoreUnavailableError):
     """Redis answered but refused a write: it is full under ``noeviction`` (reads still work)."""
 
@@ -199,6 +209,30 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "invalid_code": _with_status(
         status.HTTP_400_BAD_REQUEST,
         _("The code or passkey answer is wrong, already used or expired."),
+    ),
+    "invalid_redirect": _with_status(
+        status.HTTP_400_BAD_REQUEST, _("This address is not one a login may return to.")
+    ),
+    "social_state_invalid": _with_status(
+        status.HTTP_400_BAD_REQUEST,
+        _("This sign-in is unknown, used or expired, or was started in another browser."),
+    ),
+    "social_provider_error": _with_status(
+        status.HTTP_502_BAD_GATEWAY, _("The identity provider's answer could not be used.")
+    ),
+    "social_email_conflict": _with_status(
+        status.HTTP_409_CONFLICT,
+        _("An account has this e-mail address: log in and link this identity from it."),
+    ),
+    "social_signup_closed": ErrorCode(
+        exceptions.PermissionDenied, _("This site does not take new accounts right now.")
+    ),
+    "social_already_linked": _with_status(
+        status.HTTP_409_CONFLICT, _("This identity belongs to another account.")
+    ),
+    "last_login_method": _with_status(
+        status.HTTP_400_BAD_REQUEST,
+        _("This is the account's last way in: set a password or link another first."),
     ),
     "service_unavailable": _with_status(
         status.HTTP_503_SERVICE_UNAVAILABLE,

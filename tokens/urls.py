@@ -51,6 +51,34 @@ SECOND_FACTOR_ROUTES = (
     ("login/passkey/", mfa.PasskeyLoginView, "login-passkey"),
 )
 
+
+# Social login's endpoints (``tokens.social``), served while ``SOCIAL_LOGIN`` is on; imported only
+# then, so a project without the app never loads its models.
+def social_routes() -> tuple:
+    from tokens.social import views as social
+
+    return (
+        ("social/providers/", social.ProviderListView, "social-providers"),
+        ("social/accounts/", social.SocialAccountListView, "social-accounts"),
+        (
+            "social/accounts/<int:identity_id>/",
+            social.SocialAccountDetailView,
+            "social-account-detail",
+        ),
+        ("social/<str:provider_id>/login/", social.SocialLoginStartView, "social-login-start"),
+        ("social/<str:provider_id>/callback/", social.SocialCallbackView, "social-callback"),
+        ("social/<str:provider_id>/link/", social.SocialLinkView, "social-link"),
+        (
+            "social/<str:provider_id>/reauthenticate/",
+            social.SocialReauthenticateView,
+            "social-reauthenticate",
+        ),
+        ("login/social/", social.SocialLoginView, "login-social"),
+        ("login/social/nonce/", social.SocialNonceView, "login-social-nonce"),
+        ("login/social/token/", social.SocialTokenLoginView, "login-social-token"),
+    )
+
+
 REAUTHENTICATION_ROUTES = (("reauthenticate/", mfa.ReauthenticateView, "reauthenticate"),)
 
 urlpatterns = [
@@ -60,6 +88,7 @@ urlpatterns = [
         + (ACCOUNT_ROUTES if token_settings.ACCOUNTS else ())
         + (SECOND_FACTOR_ROUTES if token_settings.SECOND_FACTORS else ())
         + REAUTHENTICATION_ROUTES
+        + (social_routes() if token_settings.SOCIAL_LOGIN else ())
     )
 ]
 

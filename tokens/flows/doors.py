@@ -42,6 +42,9 @@ class Door(ABC):
     issues_tokens = True
     # Whether the attempt refreshes the session of the request (``reauthenticate/``).
     reauthenticates = False
+    # Whether a login here needs the verified address of mandatory verification; a door whose
+    # proof is an outside identity's (a social login) proves the person, not the address.
+    checks_address = True
     # Whether a second factor comes in the same request (``inline_code``), not in a second step.
     asks_code_inline = False
     inline_code: str | None = None

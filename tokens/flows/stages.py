@@ -94,7 +94,7 @@ class AccountStateStage(LoginStage):
         attempt.door.allowed(attempt)
         if not getattr(attempt.user, "is_active", True):
             raise InvalidCredentialsError("the user is disabled")
-        if not attempt.door.reauthenticates:
+        if not attempt.door.reauthenticates and attempt.door.checks_address:
             lifecycle.check_may_log_in(attempt.user)
         return None
 

@@ -3,6 +3,7 @@
 import json
 from typing import TYPE_CHECKING, ClassVar
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
@@ -109,7 +110,7 @@ class PasskeyCreateSerializer(serializers.Serializer):
 class ReauthenticateSerializer(TransportMixin, OneProofMixin):
     """``reauthenticate/``: one proof, given again."""
 
-    proofs = ("password", "code", "credential")
+    proofs = ("password", "code", "credential", "social_code")
 
     password = serializers.CharField(
         required=False,
@@ -124,9 +125,20 @@ class ReauthenticateSerializer(TransportMixin, OneProofMixin):
     challenge_id = serializers.CharField(
         max_length=128, required=False, help_text="With credential: the options' challenge_id."
     )
+    social_code = serializers.CharField(
+        max_length=MAX_CODE_LENGTH,
+        required=False,
+        help_text="The login code of a social/<id>/reauthenticate/ flow's callback.",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if attrs.get("social_code") is not None:
+            if not token_settings.SOCIAL_LOGIN:
+                raise serializers.ValidationError(
+                    {"social_code": [_("This site has no social login.")]}
+                )
+            return attrs
         if attrs.get("password") is None and not token_settings.SECOND_FACTORS:
             raise serializers.ValidationError(
                 {"password": ["Give the password: this site has no second factors."]}

@@ -256,14 +256,19 @@ class PasskeyLoginView(TokenEndpoint):
     tags=AUTH,
 )
 class ReauthenticateView(AuthAPIView):
-    """Prove a credential again (password, code or passkey): a new pair for this session with a
-    fresh ``auth_time``.
+    """Prove a credential again (password, code, passkey or a social login's code): a new pair
+    for this session with a fresh ``auth_time``.
     """
 
     serializer_class = ReauthenticateSerializer
 
     def post(self, request):
-        door = flows.ReauthenticationDoor(self.valid_serializer(request).validated_data)
+        data = self.valid_serializer(request).validated_data
+        door: flows.Door = flows.ReauthenticationDoor(data)
+        if data.get("social_code") is not None:
+            from tokens.social.doors import SocialReauthenticationDoor
+
+            door = SocialReauthenticationDoor(data["social_code"])
         try:
             return flows.login(request, door)
         except InvalidCredentialsError:

@@ -52,6 +52,8 @@ class AuthEvent(models.Model):
         MFA_FAILED = "mfa_failed", _("second factor refused")
         REAUTHENTICATED = "reauthenticated", _("re-authenticated")
         SESSION_LIMIT = "session_limit", _("oldest session revoked: session limit reached")
+        SOCIAL_LINKED = "social_linked", _("outside identity linked")
+        SOCIAL_UNLINKED = "social_unlinked", _("outside identity unlinked")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     at = models.DateTimeField(default=clock.datetime_now, db_index=True)

@@ -30,6 +30,13 @@ REFRESHES = Counter(
     "Refresh attempts, by outcome (grace: a retry answered with the same successor pair).",
     ["outcome"],
 )
+# Social logins' steps by provider and outcome: "succeeded", "mfa_required", "refused" (the provider
+# or a check failed), "conflict", "signed_up", "linked", "unlinked", "reauthenticated".
+SOCIAL = Counter(
+    "auth_social",
+    "Social logins, links and unlinks, by provider and outcome.",
+    ["provider", "outcome"],
+)
 REVOCATIONS = Counter("auth_revocations", "Sessions revoked, by reason.", ["reason"])
 UNAVAILABLE = Counter(
     "auth_unavailable_responses",

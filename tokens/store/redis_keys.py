@@ -93,3 +93,20 @@ def passkey_registration(user_id) -> str:
 def passkey_challenge(challenge_id: str) -> str:
     """The challenge of a passkey login or re-authentication under way, by its id (single use)."""
     return f"{token_settings.REDIS_KEY_PREFIX}:w:{challenge_id}"
+
+
+def social_state(state_digest: str) -> str:
+    """A social login's flow under way (nonce, code verifier, ``next``), by the SHA-256 of its
+    ``state`` (single use).
+    """
+    return f"{token_settings.REDIS_KEY_PREFIX}:so:s:{state_digest}"
+
+
+def social_code(code_digest: str) -> str:
+    """What a social login's one-time login code stands for, by its SHA-256 (single use)."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:so:c:{code_digest}"
+
+
+def social_nonce(nonce_digest: str) -> str:
+    """A nonce handed to a native app (``login/social/nonce/``), by its SHA-256 (single use)."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:so:n:{nonce_digest}"

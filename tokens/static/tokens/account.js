@@ -79,6 +79,7 @@
   }
 
   const factors = SecondFactors.attach({ client, forms, notify, log });
+  const social = SocialLogin.attach({ client, forms, notify, factors });
 
   /* ---- signed out: log in, sign up, the mailed links ---- */
 
@@ -364,7 +365,7 @@
     show(true);
     // ``data-loaded`` marks the page filled in for this sign-in (scripts and tests wait for it).
     delete document.body.dataset.loaded;
-    Promise.all([loadProfile(), loadSessions(), factors.signedIn()])
+    Promise.all([loadProfile(), loadSessions(), factors.signedIn(), social.signedIn()])
       .then(() => { if (client.user) document.body.dataset.loaded = ""; });
   });
   client.addEventListener("logout", (event) => {
@@ -372,6 +373,7 @@
     delete document.body.dataset.loaded;
     show(false);
     factors.signedOut();
+    social.signedOut();
     $("sessions").replaceChildren();
     for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
     $("email-sent").hidden = true;
@@ -391,6 +393,7 @@
     show(signedIn);
     tick();
     if (verifyKey !== null) await verifyAddress(verifyKey);
+    await social.start(Promise.resolve());
   });
   window.accountPage = { client, ready };
 })();
