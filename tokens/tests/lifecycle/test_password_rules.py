@@ -10,7 +10,6 @@ from django.test import SimpleTestCase, override_settings
 from tokens.context_words import ContextWordsValidator, site_words
 from tokens.tests.lifecycle_support import (
     LifecycleTestCase,
-    has_username,
     mails_to,
     register_body,
     unlimited,
