@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from tokens.admin import (
@@ -11,6 +13,7 @@ from tokens.admin import (
     FitsTheWindow,
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
+    revoked_message,
 )
 from tokens.core.revocation import revoke_all
 from tokens.models import Session
@@ -53,11 +56,11 @@ class UserAdmin(
             super().get_queryset(request).annotate(live_session_count=Coalesce(Subquery(count), 0))
         )
 
-    @admin.display(description="live sessions", ordering="live_session_count")
+    @admin.display(description=_("live sessions"), ordering="live_session_count")
     def live_sessions(self, user):
         return user.live_session_count
 
-    @admin.action(description="Disable and revoke sessions")
+    @admin.action(description=_("Disable and revoke sessions"))
     def disable_and_revoke(self, request, queryset):
         # All or nothing: one user that cannot be revoked leaves every selected user as they were.
         with transaction.atomic():
@@ -65,11 +68,14 @@ class UserAdmin(
             for user in users:
                 user.is_active = False
                 user.save()  # the save revokes the user's sessions first (tokens.signals)
-        self.message_user(
-            request, f"Disabled {len(users)} user(s) and revoked their sessions.", messages.SUCCESS
+        message = ngettext(
+            "Disabled %(count)d user and revoked their sessions.",
+            "Disabled %(count)d users and revoked their sessions.",
+            len(users),
         )
+        self.message_user(request, message % {"count": len(users)}, messages.SUCCESS)
 
-    @admin.action(description="Revoke all sessions")
+    @admin.action(description=_("Revoke all sessions"))
     def revoke_all_sessions(self, request, queryset):
         revoked = revoke_all(queryset, Session.RevokeReason.ADMIN, request=request)
-        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+        self.message_user(request, revoked_message(revoked), messages.SUCCESS)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from tokens.user_queryset import RevokingUserQuerySet
 
@@ -29,6 +30,6 @@ class User(AbstractUser):
                 Lower("email"),
                 condition=~Q(email=""),
                 name="accounts_user_email_ci_unique",
-                violation_error_message="A user with this e-mail address already exists.",
+                violation_error_message=_("A user with this e-mail address already exists."),
             ),
         )

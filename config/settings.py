@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of every answer (API details, the browsable API, the admin) from Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -254,7 +256,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "tokens.passwords.BreachedPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# English, and Simplified Chinese where Accept-Language asks for it; each app's catalogue lives in
+# its own locale/ folder (docs/configuration.md, "Languages").
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -10,6 +10,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from tokens.browser.csp import content_security_policy
 from tokens.browser.device_names import device_name
@@ -33,10 +35,10 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
     beside the action's own message.
     """
 
-    database_unavailable_message = (
+    database_unavailable_message = _(
         "Nothing was changed: the database cannot be reached. Try again shortly."
     )
-    degraded_message = (
+    degraded_message = _(
         "The token store (Redis) cannot be reached: the change is saved in the database, which "
         "answers for these sessions (their tokens are refused) until Redis is back."
     )
@@ -65,6 +67,16 @@ class StoreErrorsAsMessages(admin.ModelAdmin):
         return self._retry_page(request, super().delete_view, object_id, extra_context)
 
 
+def revoked_message(revoked: int) -> str:
+    """What a revoking action says it did."""
+    message = ngettext("Revoked %(count)d session.", "Revoked %(count)d sessions.", revoked)
+    return message % {"count": revoked}
+
+
+# ``Session.state`` as the session list shows it.
+SESSION_STATES = {"live": _("live"), "expired": _("expired"), "revoked": _("revoked")}
+
+
 def user_agent_cell(user_agent: str) -> str:
     """A user agent in a list: its readable device name, the whole string when hovered."""
     return format_html('<span title="{}">{}</span>', user_agent, device_name(user_agent))
@@ -87,11 +99,11 @@ def pending_signups():
 
 
 class EmailVerifiedFilter(admin.SimpleListFilter):
-    title = "e-mail verified"
+    title = _("e-mail verified")
     parameter_name = "email_verified"
 
     def lookups(self, request, model_admin):
-        return (("yes", "Yes"), ("no", "No"))
+        return (("yes", _("Yes")), ("no", _("No")))
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -111,25 +123,29 @@ class AccountLifecycleAdminMixin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(signup_pending=pending_signups())
 
     # "verified", beside the address column: a short header keeps the list within a laptop's width.
-    @admin.display(description="verified", boolean=True, ordering="signup_pending")
+    @admin.display(description=_("verified"), boolean=True, ordering="signup_pending")
     def email_verified(self, user):
         return not user.signup_pending
 
-    @admin.action(description="Send a password reset mail", permissions=["change"])
+    @admin.action(description=_("Send a password reset mail"), permissions=["change"])
     def send_password_reset_mail(self, request, queryset):
         users = [user for user in queryset if lifecycle.can_reset(user)]
         for user in users:
             lifecycle.mail_reset_link(request, user)
         skipped = queryset.count() - len(users)
-        self.message_user(
-            request, f"Sent a password reset mail to {len(users)} user(s).", messages.SUCCESS
+        sent = ngettext(
+            "Sent a password reset mail to %(count)d user.",
+            "Sent a password reset mail to %(count)d users.",
+            len(users),
         )
+        self.message_user(request, sent % {"count": len(users)}, messages.SUCCESS)
         if skipped:
-            self.message_user(
-                request,
-                f"Skipped {skipped} user(s) without an active account, an address or a password.",
-                messages.WARNING,
+            message = ngettext(
+                "Skipped %(count)d user without an active account, an address or a password.",
+                "Skipped %(count)d users without an active account, an address or a password.",
+                skipped,
             )
+            self.message_user(request, message % {"count": skipped}, messages.WARNING)
 
 
 class SecondFactorsAdminMixin(admin.ModelAdmin):
@@ -157,24 +173,29 @@ class SecondFactorsAdminMixin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="second factors")
+    @admin.display(description=_("second factors"))
     def second_factors(self, user) -> str:
         enrolled = ["TOTP"] if user.totp_enabled else []
         if user.passkey_total:
-            enrolled.append(f"{user.passkey_total} passkey{'s' if user.passkey_total > 1 else ''}")
+            passkeys = ngettext("%(count)d passkey", "%(count)d passkeys", user.passkey_total)
+            enrolled.append(passkeys % {"count": user.passkey_total})
         return ", ".join(enrolled) or "-"
 
-    @admin.action(description="Remove second factors")
+    @admin.action(description=_("Remove second factors"))
     def remove_second_factors(self, request, queryset):
         # All or nothing, like the other actions that revoke.
         with transaction.atomic():
             users = list(queryset)
             removed = sum(factors.remove_all(request, user) for user in users)
+        # Two counts, one sentence: the user count picks the plural form, the factor count is a
+        # number in it.
+        message = ngettext(
+            "Removed %(removed)d second factor(s) of %(count)d user and revoked their sessions.",
+            "Removed %(removed)d second factor(s) of %(count)d users and revoked their sessions.",
+            len(users),
+        )
         self.message_user(
-            request,
-            f"Removed {removed} second factor(s) of {len(users)} user(s) and revoked their "
-            "sessions.",
-            messages.SUCCESS,
+            request, message % {"removed": removed, "count": len(users)}, messages.SUCCESS
         )
 
 
@@ -208,25 +229,25 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
     def get_search_fields(self, request):
         return (f"user__{get_user_model().USERNAME_FIELD}", *self.search_fields)
 
-    @admin.display(description="expires")
+    @admin.display(description=_("expires"))
     def usable_until(self, session):
         return session.usable_until
 
-    @admin.display(description="user agent")
+    @admin.display(description=_("user agent"))
     def device(self, session):
         return user_agent_cell(session.user_agent)
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, session):
-        return session.state
+        return SESSION_STATES[session.state]
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_staff and super().has_view_permission(request, obj)
 
-    @admin.action(description="Revoke selected sessions", permissions=["view"])
+    @admin.action(description=_("Revoke selected sessions"), permissions=["view"])
     def revoke_selected(self, request, queryset):
         revoked = revoke(queryset, Session.RevokeReason.ADMIN, request)
-        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+        self.message_user(request, revoked_message(revoked), messages.SUCCESS)
 
 
 @admin.register(AuthEvent)
@@ -240,7 +261,7 @@ class AuthEventAdmin(ReadOnlyAdmin):
     def get_search_fields(self, request):
         return (*self.search_fields, f"user__{get_user_model().USERNAME_FIELD}")
 
-    @admin.display(description="user agent")
+    @admin.display(description=_("user agent"))
     def device(self, event):
         return user_agent_cell(event.user_agent)
 

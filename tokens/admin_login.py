@@ -33,13 +33,13 @@ from tokens.mfa.serializers import MAX_CODE_LENGTH
 
 # The form's messages for the stages' refusals, by code.
 SECOND_FACTOR_ERRORS: dict[str, Any] = {
-    "mfa_required": "This account has a second factor: give its code too.",
+    "mfa_required": _("This account has a second factor: give its code too."),
     "mfa_enrollment_required": _(
         "This account must have a second factor before it can sign in here. Sign in on the "
         "account page first, set up an authenticator app or a passkey there, then come back."
     ),
-    "invalid_code": "The code is wrong, or was used already.",
-    "throttled": "Too many attempts: try again in %(wait)s seconds.",
+    "invalid_code": _("The code is wrong, or was used already."),
+    "throttled": _("Too many attempts: try again in %(wait)s seconds."),
 }
 
 
@@ -68,12 +68,14 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
     """The admin's login form, run through the login stages (``tokens.flows``) like the API's."""
 
     code = forms.CharField(
-        label="Second factor",
+        label=_("Second factor"),
         required=False,
         max_length=MAX_CODE_LENGTH,
         strip=True,
-        help_text="The code of your authenticator app, or a recovery code, if your account has "
-        "a second factor.",
+        help_text=_(
+            "The code of your authenticator app, or a recovery code, if your account has "
+            "a second factor."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TokensConfig(AppConfig):
     name = "tokens"
-    verbose_name = "Tokens and sessions"
+    verbose_name = _("Tokens and sessions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -10,6 +10,7 @@ A project names them in its root URLconf::
 """
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.defaults import bad_request, page_not_found, server_error
 from rest_framework import status
 
@@ -22,7 +23,7 @@ def api_bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """
     if under_the_api(request):
         return JsonResponse(
-            {"detail": "Bad request.", "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
+            {"detail": _("Bad request."), "code": "bad_request"}, status=status.HTTP_400_BAD_REQUEST
         )
     return bad_request(request, exception)
 
@@ -33,7 +34,7 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> H
     """
     if under_the_api(request):
         return JsonResponse(
-            {"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
+            {"detail": _("Not found."), "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
         )
     return page_not_found(request, exception)
 
@@ -42,7 +43,7 @@ def api_server_error(request: HttpRequest) -> HttpResponse:
     """Paths under the API's prefix get the API's error shape even for an unexpected failure."""
     if under_the_api(request):
         return JsonResponse(
-            {"detail": "Server error.", "code": "server_error"},
+            {"detail": _("Server error."), "code": "server_error"},
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     return server_error(request)

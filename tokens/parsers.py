@@ -4,6 +4,7 @@ a parse error: nesting past Python's recursion limit, and lone surrogates.
 
 import re
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -40,7 +41,7 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            raise ParseError(_("JSON parse error - nested too deeply.")) from None
         if has_lone_surrogate(data):
-            raise ParseError("JSON parse error - a string holds a lone surrogate.")
+            raise ParseError(_("JSON parse error - a string holds a lone surrogate."))
         return data

@@ -7,6 +7,7 @@ the user has one, since then the password alone is weaker than the account. A cl
 either calls ``reauthenticate/`` and retries with the new access token.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from tokens.conf import token_settings
@@ -61,7 +62,7 @@ class MultiFactorAuthenticated(BasePermission):
     proof, and its ``amr`` names that proof alone.
     """
 
-    message = "This action needs a session proven with two factors: log in again with both."
+    message = _("This action needs a session proven with two factors: log in again with both.")
     code = ReauthenticationRequired.default_code
 
     def has_permission(self, request, view) -> bool:

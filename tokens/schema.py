@@ -12,6 +12,7 @@ serving the document.
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -61,15 +62,18 @@ INTROSPECTED_TOKEN_TYPES = ("access", "refresh")
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="A sentence for a person.")
+    detail = serializers.CharField(help_text=_("A sentence for a person."))
     code = serializers.CharField(
-        help_text="A machine code of the API contract, e.g. token_expired."
+        help_text=_("A machine code of the API contract, e.g. token_expired.")
     )
     reason = serializers.ChoiceField(
         choices=REVOKED_REASONS,
         required=False,
-        help_text="token_revoked only: why the session ended (revoked: from another session, "
-        "by staff, an operator or a client; expired: its lifetime ended before the token's exp).",
+        help_text=_(
+            "token_revoked only: why the session ended (revoked: from another session, "
+            "by staff, an operator or a client; expired: its lifetime ended before the token's "
+            "exp)."
+        ),
     )
 
 
@@ -92,9 +96,9 @@ class TokenPairSerializer(serializers.Serializer):
     access_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
     refresh_token = serializers.CharField(required=False, help_text=COOKIE_ONLY_NOTE)
     token_type = BearerTypeField()
-    expires_in = serializers.IntegerField(help_text="Seconds the access token lives.")
+    expires_in = serializers.IntegerField(help_text=_("Seconds the access token lives."))
     refresh_expires_in = serializers.IntegerField(
-        help_text="Seconds the refresh token lives unless rotated."
+        help_text=_("Seconds the refresh token lives unless rotated.")
     )
     session_id = serializers.UUIDField()
 
@@ -117,18 +121,18 @@ class HealthSerializer(serializers.Serializer):
 
 class ReadinessSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=("ok", "degraded"), help_text="degraded: serving from the database alone."
+        choices=("ok", "degraded"), help_text=_("degraded: serving from the database alone.")
     )
     checks = serializers.DictField(
         child=serializers.ChoiceField(choices=("ok", "unavailable")),
-        help_text="Each dependency: database, redis.",
+        help_text=_("Each dependency: database, redis."),
     )
 
 
 class NotReadySerializer(ErrorSerializer):
     failed = serializers.ListField(
         child=serializers.ChoiceField(choices=("database", "redis")),
-        help_text="The dependencies that did not answer in time.",
+        help_text=_("The dependencies that did not answer in time."),
     )
 
 

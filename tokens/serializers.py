@@ -85,7 +85,7 @@ class LoginSerializer(TransportMixin):
     def validate(self, attrs):
         if not attrs.get("username") and not attrs.get("email"):
             raise serializers.ValidationError(
-                {"username": ["Give a username or an e-mail address."]}
+                {"username": [_("Give a username or an e-mail address.")]}
             )
         return attrs
 
@@ -100,7 +100,9 @@ class LoginFormSerializer(serializers.Serializer):
     LoginSerializer's.
     """
 
-    username = serializers.CharField(label="Username or e-mail", max_length=MAX_CREDENTIAL_LENGTH)
+    username = serializers.CharField(
+        label=_("Username or e-mail"), max_length=MAX_CREDENTIAL_LENGTH
+    )
     password = serializers.CharField(
         max_length=MAX_PASSWORD_LENGTH, trim_whitespace=False, style={"input_type": "password"}
     )
@@ -232,7 +234,7 @@ class SessionSerializer(serializers.Serializer):
     ip_address = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
     device = serializers.SerializerMethodField(
-        help_text='A readable name of the user agent, such as "Firefox on Linux".'
+        help_text=_('A readable name of the user agent, such as "Firefox on Linux".')
     )
     current = serializers.SerializerMethodField()
 
@@ -255,7 +257,7 @@ class CurrentSessionSerializer(serializers.Serializer):
     user = SessionUserSerializer()
     access_expires_at = serializers.DateTimeField()
     session_expires_at = serializers.DateTimeField(
-        help_text="When the session ends unless refreshed first."
+        help_text=_("When the session ends unless refreshed first.")
     )
 
 
@@ -267,7 +269,7 @@ class TokenRequestSerializer(serializers.Serializer):
         required=False,
         max_length=64,
         allow_blank=True,
-        help_text="access_token or refresh_token; any other value is ignored",
+        help_text=_("access_token or refresh_token; any other value is ignored"),
     )
 
 

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from rest_framework import generics, status
 from rest_framework.authentication import BaseAuthentication
@@ -117,7 +118,7 @@ class AuthAPIView(generics.GenericAPIView):
                 if request.COOKIES.get(name):
                     AccessTokenAuthentication().enforce_csrf(request)
                     return request.COOKIES[name], True
-        raise NotAuthenticated("No token was presented.")
+        raise NotAuthenticated(_("No token was presented."))
 
 
 def _plain_body_token(data) -> str | None:
@@ -298,7 +299,7 @@ class SessionDetailView(AuthAPIView):
             raise ReauthenticationRequired()
         own = Session.objects.live().filter(user_id=request.user.pk, pk=session_id)
         if not revoke(own, Session.RevokeReason.USER_REVOKED, request):
-            raise NotFound("No such session.")
+            raise NotFound(_("No such session."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -373,7 +374,7 @@ class PasswordView(AuthAPIView):
             check_password(request, request.user, data["old_password"], "password change")
         except InvalidCredentialsError:
             raise ValidationError(
-                {"old_password": ["The current password is not correct."]}
+                {"old_password": [_("The current password is not correct.")]}
             ) from None
         # One transaction: if the other sessions cannot be revoked, the password is not changed
         # either.

@@ -17,6 +17,8 @@ import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from tokens.browser.cookies import auth_url_prefix
 from tokens.exceptions import HttpsRequired
@@ -30,16 +32,21 @@ def under_the_api(request: HttpRequest) -> bool:
     return request.path.startswith(f"/{first_segment}/" if first_segment else "/")
 
 
-def https_required() -> JsonResponse:
-    """The 403 ``https_required`` answer, in the API's error shape."""
+def https_required(request: HttpRequest) -> JsonResponse:
+    """The 403 ``https_required`` answer, in the API's error shape and the request's language
+    (it answers before ``LocaleMiddleware`` has chosen one).
+    """
+    with translation.override(translation.get_language_from_request(request)):
+        detail = str(HttpsRequired.default_detail)
     response = JsonResponse(
-        {"detail": str(HttpsRequired.default_detail), "code": HttpsRequired.default_code},
+        {"detail": detail, "code": HttpsRequired.default_code},
         status=HttpsRequired.status_code,
     )
     # It answers before SecurityMiddleware and XFrameOptionsMiddleware see the response: their
     # headers, set here (no response may be framed by another site).
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    patch_vary_headers(response, ("Accept-Language",))
     return response
 
 
@@ -55,5 +62,5 @@ class HttpsRequiredMiddleware:
         if settings.SECURE_SSL_REDIRECT and not request.is_secure() and under_the_api(request):
             path = request.path.lstrip("/")
             if not any(re.search(pattern, path) for pattern in settings.SECURE_REDIRECT_EXEMPT):
-                return https_required()
+                return https_required(request)
         return self.get_response(request)

@@ -118,14 +118,14 @@ class SecondFactorStage(LoginStage):
         attempt.count("mfa_required")
         return self.refuse(
             "mfa_required",
-            "A second factor is needed: finish at login/mfa/.",
+            _("A second factor is needed: finish at login/mfa/."),
             **factors.start_login(self.request, attempt.user, attempt.amr),
         )
 
     def check_inline_code(self) -> Response | None:
         attempt, user, code = self.attempt, self.attempt.user, self.attempt.door.inline_code
         if not code:
-            return self.refuse("mfa_required", "A second factor is needed: give its code too.")
+            return self.refuse("mfa_required", _("A second factor is needed: give its code too."))
         method = factors.check(
             self.request, user, lambda: factors.verify_code(user, code), attempt.door.name
         )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LifecycleConfig(AppConfig):
@@ -6,5 +7,5 @@ class LifecycleConfig(AppConfig):
 
     name = "tokens.lifecycle"
     label = "tokens_lifecycle"
-    verbose_name = "Account lifecycle"
+    verbose_name = _("Account lifecycle")
     default_auto_field = "django.db.models.BigAutoField"

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
 
@@ -23,17 +24,17 @@ class EmailVerification(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        SIGNUP = "signup", "sign-up"
-        CHANGE = "change", "e-mail change"
+        SIGNUP = "signup", _("sign-up")
+        CHANGE = "change", _("e-mail change")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verifications"
     )
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    email = models.EmailField(max_length=254, help_text="The address to verify.")
+    email = models.EmailField(max_length=254, help_text=_("The address to verify."))
     replaces = models.EmailField(
-        max_length=254, blank=True, help_text="For a change: the address it replaces."
+        max_length=254, blank=True, help_text=_("For a change: the address it replaces.")
     )
     created_at = models.DateTimeField(default=clock.datetime_now)
 

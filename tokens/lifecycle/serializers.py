@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.fields import get_error_detail
@@ -63,7 +64,7 @@ class RegisterSerializer(AddressSerializer):
         # one is taken tells nothing about any address.
         lookup = {f"{model.USERNAME_FIELD}__iexact": value}
         if model._default_manager.filter(**lookup).exists():
-            raise serializers.ValidationError("A user with that username already exists.")
+            raise serializers.ValidationError(_("A user with that username already exists."))
         return value
 
     def validate(self, attrs):
@@ -80,7 +81,7 @@ class RegisterSerializer(AddressSerializer):
 
 
 class KeySerializer(serializers.Serializer):
-    key = serializers.CharField(max_length=MAX_KEY_LENGTH, help_text="The key from the mail.")
+    key = serializers.CharField(max_length=MAX_KEY_LENGTH, help_text=_("The key from the mail."))
 
 
 class PasswordResetCheckSerializer(KeySerializer):
@@ -110,16 +111,18 @@ class PasswordResetConfirmSerializer(KeySerializer):
 class AcceptedSerializer(serializers.Serializer):
     """A 202: the mail is on its way (or is not, which the answer never says)."""
 
-    detail = serializers.CharField(help_text="A sentence for a person.")
+    detail = serializers.CharField(help_text=_("A sentence for a person."))
     code = serializers.ChoiceField(choices=("verification_sent", "reset_sent"))
 
 
 class ValidKeySerializer(serializers.Serializer):
-    valid = serializers.BooleanField(help_text="Always true: a key that would not work is a 400.")
+    valid = serializers.BooleanField(
+        help_text=_("Always true: a key that would not work is a 400.")
+    )
 
 
 class VerifiedSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text="The address now verified (the account's address).")
+    email = serializers.EmailField(help_text=_("The address now verified (the account's address)."))
     verified = serializers.BooleanField()
 
 

@@ -2,6 +2,7 @@
 
 from functools import partial
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -28,11 +29,11 @@ from tokens.views import AuthAPIView, TokenEndpoint
 
 # The 202 bodies: one per kind of mail, the same whoever the address belongs to.
 VERIFICATION_SENT = {
-    "detail": "If the address can receive it, a confirmation link is on its way.",
+    "detail": _("If the address can receive it, a confirmation link is on its way."),
     "code": "verification_sent",
 }
 RESET_SENT = {
-    "detail": "If the address has an account, a password reset link is on its way.",
+    "detail": _("If the address has an account, a password reset link is on its way."),
     "code": "reset_sent",
 }
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MfaConfig(AppConfig):
@@ -6,5 +7,5 @@ class MfaConfig(AppConfig):
 
     name = "tokens.mfa"
     label = "tokens_mfa"
-    verbose_name = "Second factors"
+    verbose_name = _("Second factors")
     default_auto_field = "django.db.models.BigAutoField"

@@ -8,6 +8,7 @@ together).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
 
@@ -33,13 +34,15 @@ class TotpFactor(SecondFactorRecord):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_factor"
     )
     secret = models.CharField(
-        max_length=64, blank=True, help_text="Base32; empty until a first code confirms one."
+        max_length=64, blank=True, help_text=_("Base32; empty until a first code confirms one.")
     )
     pending_secret = models.CharField(
-        max_length=64, blank=True, help_text="Base32; replaces the secret once a code confirms it."
+        max_length=64,
+        blank=True,
+        help_text=_("Base32; replaces the secret once a code confirms it."),
     )
     last_step = models.BigIntegerField(
-        default=0, help_text="The last time step whose code was accepted: no code counts twice."
+        default=0, help_text=_("The last time step whose code was accepted: no code counts twice.")
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -75,12 +78,12 @@ class Passkey(SecondFactorRecord):
     )
     name = models.CharField(max_length=100)
     credential_id = models.CharField(
-        max_length=1400, unique=True, help_text="The credential's id, base64url."
+        max_length=1400, unique=True, help_text=_("The credential's id, base64url.")
     )
-    public_key = models.BinaryField(help_text="COSE public key.")
+    public_key = models.BinaryField(help_text=_("COSE public key."))
     sign_count = models.PositiveBigIntegerField(default=0)
     user_handle = models.CharField(
-        max_length=128, help_text="The user's WebAuthn handle, base64url (random, no identity)."
+        max_length=128, help_text=_("The user's WebAuthn handle, base64url (random, no identity).")
     )
     transports = models.JSONField(default=list, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

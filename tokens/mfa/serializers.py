@@ -60,7 +60,7 @@ def code_field(**kwargs) -> serializers.CharField:
 
 
 class CodeSerializer(serializers.Serializer):
-    code = code_field(help_text="The 6-digit code of the authenticator app.")
+    code = code_field(help_text=_("The 6-digit code of the authenticator app."))
 
 
 class OneProofMixin(serializers.Serializer):
@@ -72,7 +72,11 @@ class OneProofMixin(serializers.Serializer):
         given = [name for name in self.proofs if attrs.get(name) not in (None, "")]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {self.proofs[0]: [f"Give exactly one of: {', '.join(self.proofs)}."]}
+                {
+                    self.proofs[0]: [
+                        _("Give exactly one of: %(fields)s.") % {"fields": ", ".join(self.proofs)}
+                    ]
+                }
             )
         return attrs
 
@@ -83,16 +87,18 @@ class MfaLoginSerializer(TransportMixin, OneProofMixin):
     proofs = ("code", "credential")
 
     mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
-    code = code_field(required=False, help_text="A TOTP code or a recovery code.")
-    credential = CredentialField(required=False, help_text="A passkey assertion.")
+    code = code_field(required=False, help_text=_("A TOTP code or a recovery code."))
+    credential = CredentialField(required=False, help_text=_("A passkey assertion."))
 
 
 @login_form("second_factor")
 class MfaLoginFormSerializer(serializers.Serializer):
     """The browsable API's second step: the token of the first and a code."""
 
-    mfa_token = serializers.CharField(max_length=MAX_TOKEN_LENGTH, label="Login token (mfa_token)")
-    code = code_field(label="Code (authenticator app or recovery code)")
+    mfa_token = serializers.CharField(
+        max_length=MAX_TOKEN_LENGTH, label=_("Login token (mfa_token)")
+    )
+    code = code_field(label=_("Code (authenticator app or recovery code)"))
 
 
 class PasskeyLoginSerializer(TransportMixin):
@@ -118,17 +124,18 @@ class ReauthenticateSerializer(TransportMixin, OneProofMixin):
         trim_whitespace=False,
         style={"input_type": "password"},
     )
-    code = code_field(required=False, help_text="A TOTP code or a recovery code.")
+    code = code_field(required=False, help_text=_("A TOTP code or a recovery code."))
     credential = CredentialField(
-        required=False, help_text="A passkey assertion, for the options of login/passkey/options/."
+        required=False,
+        help_text=_("A passkey assertion, for the options of login/passkey/options/."),
     )
     challenge_id = serializers.CharField(
-        max_length=128, required=False, help_text="With credential: the options' challenge_id."
+        max_length=128, required=False, help_text=_("With credential: the options' challenge_id.")
     )
     social_code = serializers.CharField(
         max_length=MAX_CODE_LENGTH,
         required=False,
-        help_text="The login code of a social/<id>/reauthenticate/ flow's callback.",
+        help_text=_("The login code of a social/<id>/reauthenticate/ flow's callback."),
     )
 
     def validate(self, attrs):
@@ -141,10 +148,12 @@ class ReauthenticateSerializer(TransportMixin, OneProofMixin):
             return attrs
         if attrs.get("password") is None and not token_settings.SECOND_FACTORS:
             raise serializers.ValidationError(
-                {"password": ["Give the password: this site has no second factors."]}
+                {"password": [_("Give the password: this site has no second factors.")]}
             )
         if attrs.get("credential") is not None and not attrs.get("challenge_id"):
-            raise serializers.ValidationError({"challenge_id": ["Give the options' challenge_id."]})
+            raise serializers.ValidationError(
+                {"challenge_id": [_("Give the options' challenge_id.")]}
+            )
         return attrs
 
 
@@ -173,14 +182,14 @@ class MfaStatusSerializer(serializers.Serializer):
 
 
 class TotpSetupSerializer(serializers.Serializer):
-    secret = serializers.CharField(help_text="Base32; SHA-1, 6 digits, 30 s.")
+    secret = serializers.CharField(help_text=_("Base32; SHA-1, 6 digits, 30 s."))
     otpauth_uri = serializers.CharField()
-    qr_svg = serializers.CharField(help_text="The otpauth URI as a QR code, an inline SVG.")
+    qr_svg = serializers.CharField(help_text=_("The otpauth URI as a QR code, an inline SVG."))
 
 
 class RecoveryCodesSerializer(serializers.Serializer):
     recovery_codes = serializers.ListField(
-        child=serializers.CharField(), help_text="Ten single-use codes, shown this once."
+        child=serializers.CharField(), help_text=_("Ten single-use codes, shown this once.")
     )
 
 
@@ -188,7 +197,7 @@ class TotpConfirmedSerializer(serializers.Serializer):
     recovery_codes = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="With the user's first factor only: ten single-use codes, shown this once.",
+        help_text=_("With the user's first factor only: ten single-use codes, shown this once."),
     )
 
 
@@ -200,8 +209,9 @@ class PasskeyCreatedSerializer(TotpConfirmedSerializer):
 
 class PublicKeyOptionsSerializer(serializers.Serializer):
     publicKey = serializers.DictField(
-        help_text="For PublicKeyCredential.parseCreationOptionsFromJSON or "
-        "parseRequestOptionsFromJSON."
+        help_text=_(
+            "For PublicKeyCredential.parseCreationOptionsFromJSON or parseRequestOptionsFromJSON."
+        )
     )
 
 
@@ -212,22 +222,24 @@ class PasskeyLoginOptionsSerializer(PublicKeyOptionsSerializer):
 class MfaRequiredSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(
-        help_text="mfa_required, mfa_enrollment_required, email_unverified or csrf_failed."
+        help_text=_("mfa_required, mfa_enrollment_required, email_unverified or csrf_failed.")
     )
     mfa_token = serializers.CharField(
-        required=False, help_text="Single use, for login/mfa/ within 5 minutes (mfa_required)."
+        required=False, help_text=_("Single use, for login/mfa/ within 5 minutes (mfa_required).")
     )
     methods = serializers.ListField(
         child=serializers.ChoiceField(choices=("totp", "recovery_code", "passkey")),
         required=False,
-        help_text="mfa_required: the second factors the user can give.",
+        help_text=_("mfa_required: the second factors the user can give."),
     )
     passkey_options = PublicKeyOptionsSerializer(required=False)
     enrollment_token = serializers.CharField(
         required=False,
-        help_text="mfa_enrollment_required: for Authorization: Bearer on mfa/totp/, "
-        "mfa/totp/confirm/, mfa/passkeys/options/ and mfa/passkeys/ within 10 minutes; enrolling "
-        "a factor with it completes the login.",
+        help_text=_(
+            "mfa_enrollment_required: for Authorization: Bearer on mfa/totp/, "
+            "mfa/totp/confirm/, mfa/passkeys/options/ and mfa/passkeys/ within 10 minutes; "
+            "enrolling a factor with it completes the login."
+        ),
     )
 
 

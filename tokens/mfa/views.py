@@ -8,6 +8,7 @@ Thin: validation in ``tokens.mfa.serializers``, the work in ``tokens.mfa.factors
 from functools import partial
 
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -129,7 +130,7 @@ class RecoveryCodesView(AuthAPIView):
         codes = factors.renew_recovery_codes(request, request.user)
         if codes is None:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Enrol a second factor first."]}
+                {"non_field_errors": [_("Enrol a second factor first.")]}
             )
         return Response({"recovery_codes": codes})
 
@@ -189,7 +190,7 @@ class PasskeyDetailView(AuthAPIView):
 
     def delete(self, request, passkey_id):
         if not factors.remove_passkey(request, request.user, passkey_id):
-            raise NotFound("No such passkey.")
+            raise NotFound(_("No such passkey."))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -274,5 +275,5 @@ class ReauthenticateView(AuthAPIView):
         except InvalidCredentialsError:
             # Counted and recorded as a failed login of the account; answered as a field error.
             raise serializers.ValidationError(
-                {"password": ["The password is not correct."]}
+                {"password": [_("The password is not correct.")]}
             ) from None

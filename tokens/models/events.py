@@ -65,7 +65,7 @@ class AuthEvent(models.Model):
         related_name="auth_events",
     )
     username = models.CharField(
-        max_length=254, blank=True, help_text="As given, for failed logins."
+        max_length=254, blank=True, help_text=_("As given, for failed logins.")
     )
     session_id = models.UUIDField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

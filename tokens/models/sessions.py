@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
 from tokens.core.statements import built_once
@@ -243,23 +244,26 @@ class Session(models.Model):
 
     class RevokeReason(models.TextChoices):
         # Ended by the user.
-        LOGOUT = "logout", "logged out"
-        LOGOUT_ALL = "logout_all", "logged out everywhere"
-        USER_REVOKED = "user_revoked", "revoked by its user"  # logout-others/, sessions/<id>/
+        LOGOUT = "logout", _("logged out")
+        LOGOUT_ALL = "logout_all", _("logged out everywhere")
+        USER_REVOKED = "user_revoked", _("revoked by its user")  # logout-others/, sessions/<id>/
         # Ended by a change to the account.
-        PASSWORD_CHANGED = "password_changed", "password changed"
-        PASSWORD_RESET = "password_reset", "password reset by mail"
-        USER_DISABLED = "user_disabled", "user disabled"  # or found inactive when a token is used
-        USER_DELETED = "user_deleted", "user deleted"
-        FACTOR_ADDED = "factor_added", "second factor added"  # the first one: as a new password
-        FACTORS_REMOVED = "factors_removed", "second factors removed by staff"
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        PASSWORD_RESET = "password_reset", _("password reset by mail")
+        USER_DISABLED = (
+            "user_disabled",
+            _("user disabled"),
+        )  # or found inactive when a token is used
+        USER_DELETED = "user_deleted", _("user deleted")
+        FACTOR_ADDED = "factor_added", _("second factor added")  # the first one: as a new password
+        FACTORS_REMOVED = "factors_removed", _("second factors removed by staff")
         # Ended by staff, operators and clients.
-        ADMIN = "admin", "revoked by staff"  # the admin's session and user actions
-        COMMAND = "command", "revoked by a management command"
-        RFC7009 = "rfc7009", "revoked through the revocation endpoint"
+        ADMIN = "admin", _("revoked by staff")  # the admin's session and user actions
+        COMMAND = "command", _("revoked by a management command")
+        RFC7009 = "rfc7009", _("revoked through the revocation endpoint")
         # Ended by the app's own protections.
-        REUSE_DETECTED = "reuse_detected", "refresh token reuse detected"
-        SESSION_LIMIT = "session_limit", "the oldest, past the session limit"
+        REUSE_DETECTED = "reuse_detected", _("refresh token reuse detected")
+        SESSION_LIMIT = "session_limit", _("the oldest, past the session limit")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -267,32 +271,34 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(default=clock.datetime_now)
     last_used_at = models.DateTimeField(default=clock.datetime_now)
-    expires_at = models.DateTimeField(help_text="Absolute end of the session.")
+    expires_at = models.DateTimeField(help_text=_("Absolute end of the session."))
     refresh_expires_at = models.DateTimeField(
-        help_text="Idle end: the current refresh token's expiry."
+        help_text=_("Idle end: the current refresh token's expiry.")
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     refresh_jti = models.CharField(
-        max_length=64, help_text="Id of the one refresh token that may be used next."
+        max_length=64, help_text=_("Id of the one refresh token that may be used next.")
     )
     previous_jti = models.CharField(
-        max_length=64, blank=True, help_text="Id of the refresh token it replaced."
+        max_length=64, blank=True, help_text=_("Id of the refresh token it replaced.")
     )
     grace_ends_at = models.DateTimeField(
-        null=True, blank=True, help_text="Until then the replaced token returns the same successor."
+        null=True,
+        blank=True,
+        help_text=_("Until then the replaced token returns the same successor."),
     )
     fingerprint_digest = models.CharField(
         max_length=64,
         blank=True,
-        help_text="Token binding: the SHA-256 hex of the fingerprint cookie.",
+        help_text=_("Token binding: the SHA-256 hex of the fingerprint cookie."),
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
     claims = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Claims every token of the session carries (auth_time, amr).",
+        help_text=_("Claims every token of the session carries (auth_time, amr)."),
     )
 
     objects = SessionQuerySet.as_manager()

@@ -11,6 +11,7 @@ import os
 
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -43,7 +44,7 @@ class MetricsAccess(BasePermission):
             if not (
                 secret and presented and hmac.compare_digest(presented.encode(), secret.encode())
             ):
-                raise NotAuthenticated("The metrics bearer token is missing or wrong.")
+                raise NotAuthenticated(_("The metrics bearer token is missing or wrong."))
             return True
         user = request.user
         return bool(user and user.is_authenticated and user.is_staff)

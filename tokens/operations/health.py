@@ -12,6 +12,7 @@ import threading
 import time
 
 from django.db import DatabaseError, connections
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -31,6 +32,12 @@ from tokens.schema import (
 from tokens.store import server
 
 DATABASE, REDIS = "database", "redis"
+
+# The 503's sentence, by whether Redis answered: the database did not, in either case.
+NOT_READY_DETAIL = {
+    True: _("Not ready: the database did not answer in time."),
+    False: _("Not ready: the database and Redis did not answer in time."),
+}
 
 
 class _DatabaseProbe:
@@ -120,7 +127,7 @@ class ReadyView(ProbeView):
             failed = [DATABASE] if redis_ok else [DATABASE, REDIS]
             return Response(
                 {
-                    "detail": f"Not ready: {' and '.join(failed)} did not answer in time.",
+                    "detail": NOT_READY_DETAIL[redis_ok],
                     "code": "service_unavailable",
                     "failed": failed,
                 },

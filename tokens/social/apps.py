@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SocialConfig(AppConfig):
@@ -8,5 +9,5 @@ class SocialConfig(AppConfig):
 
     name = "tokens.social"
     label = "tokens_social"
-    verbose_name = "Social login"
+    verbose_name = _("Social login")
     default_auto_field = "django.db.models.BigAutoField"

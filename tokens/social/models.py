@@ -6,6 +6,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tokens.core import clock
 
@@ -16,19 +17,21 @@ class SocialIdentity(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_identities"
     )
-    provider = models.CharField(max_length=64, help_text="The provider's id in SOCIAL_PROVIDERS.")
+    provider = models.CharField(
+        max_length=64, help_text=_("The provider's id in SOCIAL_PROVIDERS.")
+    )
     issuer = models.CharField(max_length=255)
-    subject = models.CharField(max_length=255, help_text="The provider's sub for this person.")
+    subject = models.CharField(max_length=255, help_text=_("The provider's sub for this person."))
     email = models.CharField(
-        max_length=254, blank=True, help_text="The address the provider last named."
+        max_length=254, blank=True, help_text=_("The address the provider last named.")
     )
     created_at = models.DateTimeField(default=clock.datetime_now)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "tokens_social"
-        verbose_name = "social identity"
-        verbose_name_plural = "social identities"
+        verbose_name = _("social identity")
+        verbose_name_plural = _("social identities")
         constraints = (
             models.UniqueConstraint(fields=("issuer", "subject"), name="social_identity_unique"),
         )

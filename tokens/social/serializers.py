@@ -1,5 +1,6 @@
 """The social login endpoints' bodies and answers."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from tokens.mfa.serializers import MAX_CODE_LENGTH
@@ -14,12 +15,14 @@ class NextSerializer(serializers.Serializer):
     next = serializers.CharField(
         max_length=MAX_URL_LENGTH,
         required=False,
-        help_text="Where the browser returns: a URL under SOCIAL_REDIRECT_URLS.",
+        help_text=_("Where the browser returns: a URL under SOCIAL_REDIRECT_URLS."),
     )
 
 
 class SocialLoginSerializer(TransportMixin):
-    code = serializers.CharField(max_length=MAX_CODE_LENGTH, help_text="The callback's login code.")
+    code = serializers.CharField(
+        max_length=MAX_CODE_LENGTH, help_text=_("The callback's login code.")
+    )
 
 
 class SocialTokenSerializer(TransportMixin):

@@ -6,6 +6,7 @@ read-only section, so the change form's fields stay what they were. The model is
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from tokens.conf import token_settings
 from tokens.social.models import SocialIdentity
@@ -22,30 +23,31 @@ class SocialIdentitiesAdminMixin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if token_settings.SOCIAL_LOGIN and obj is not None:
-            fieldsets.append(("Social login", {"fields": (SECTION,)}))
+            fieldsets.append((_("Social login"), {"fields": (SECTION,)}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         fields = tuple(super().get_readonly_fields(request, obj))
         return (*fields, SECTION) if token_settings.SOCIAL_LOGIN and obj is not None else fields
 
-    @admin.display(description="linked identities")
+    @admin.display(description=_("linked identities"))
     def linked_identities(self, user):
         rows = SocialIdentity.objects.filter(user_id=user.pk).order_by("created_at")
         if not rows:
-            return "none"
+            return _("none")
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                '<li><a href="{}">{}</a>: {} at {} ({})</li>',
+                # A row of the list: the provider's id, the subject, the issuer, the address.
+                _('<li><a href="{}">{}</a>: {} at {} ({})</li>'),
                 (
                     (
                         reverse("admin:tokens_social_socialidentity_change", args=[row.pk]),
                         row.provider,
                         row.subject,
                         row.issuer,
-                        row.email or "no address",
+                        row.email or _("no address"),
                     )
                     for row in rows
                 ),
