@@ -43,9 +43,11 @@ class TransportField(serializers.ChoiceField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            "cookie: the tokens travel in the HttpOnly cookies alone, the body leaves out "
-            "access_token and refresh_token (for pages, whose scripts must not read them); "
-            "body (the default): both in the body too.",
+            _(
+                "cookie: the tokens travel in the HttpOnly cookies alone, the body leaves out "
+                "access_token and refresh_token (for pages, whose scripts must not read them); "
+                "body (the default): both in the body too."
+            ),
         )
         super().__init__(TRANSPORTS, **kwargs)
 
