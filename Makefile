@@ -7,7 +7,7 @@ TOOLS := $(VENV)/.tools
 # `make run` is for development: DEBUG on unless the environment says otherwise.
 RUN_DEBUG ?= 1
 
-.PHONY: install tools run test test-fast migrate static lint typecheck check redis-stop bench soak clean
+.PHONY: install tools run test test-fast migrate static lint typecheck check messages redis-stop bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ typecheck: tools
 
 check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The message catalogues (tokens/locale, accounts/locale) brought up to date with the sources and
+# compiled; translate what comes out empty, then run it again (docs/configuration.md, "Languages").
+messages: install
+	DEBUG=1 DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python -m tokens.tests.i18n.catalogues
 
 redis-stop: install
 	$(BIN)/python -c "from config import embedded_redis; embedded_redis.stop('var')"

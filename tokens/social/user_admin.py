@@ -6,6 +6,7 @@ read-only section, so the change form's fields stay what they were. The model is
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tokens.conf import token_settings
@@ -34,20 +35,20 @@ class SocialIdentitiesAdminMixin(admin.ModelAdmin):
     def linked_identities(self, user):
         rows = SocialIdentity.objects.filter(user_id=user.pk).order_by("created_at")
         if not rows:
-            return _("none")
+            return gettext("none")
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
                 # A row of the list: the provider's id, the subject, the issuer, the address.
-                _('<li><a href="{}">{}</a>: {} at {} ({})</li>'),
+                gettext('<li><a href="{}">{}</a>: {} at {} ({})</li>'),
                 (
                     (
                         reverse("admin:tokens_social_socialidentity_change", args=[row.pk]),
                         row.provider,
                         row.subject,
                         row.issuer,
-                        row.email or _("no address"),
+                        row.email or gettext("no address"),
                     )
                     for row in rows
                 ),
