@@ -10,8 +10,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from tokens.browser.csp import content_security_policy
 from tokens.browser.device_names import device_name
@@ -278,22 +278,22 @@ class AuthEventAdmin(ReadOnlyAdmin):
         figures = overview.figures()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Security overview",
+            "title": _("Security overview"),
             "opts": self.model._meta,
             "figures": figures,
             "hourly": [
-                charts.time_chart(series.title, series.points, "%H:00", 6, "%b %d, %H:00")
+                charts.time_chart(gettext(series.title), series.points, "%H:00", 6, "%b %d, %H:00")
                 for series in figures.hourly
             ],
             "daily": [
-                charts.time_chart(series.title, series.points, "%b %d", 7, "%b %d")
+                charts.time_chart(gettext(series.title), series.points, "%b %d", 7, "%b %d")
                 for series in figures.daily
             ],
             "by_address": charts.ranked_chart(
-                "Failed logins by address", figures.failed_by_address
+                gettext("Failed logins by address"), figures.failed_by_address
             ),
             "by_username": charts.ranked_chart(
-                "Failed logins by username", figures.failed_by_username
+                gettext("Failed logins by username"), figures.failed_by_username
             ),
         }
         return TemplateResponse(request, "admin/tokens/overview.html", context)
