@@ -37,7 +37,7 @@ def _load(pk):
     if kept is not local_copy.MISSING:
         db, values = kept
         # A new instance each time: a view may change the one it is given.
-        return model.from_db(db, None, values)
+        return model.from_db(db, _attnames(model), values)
 
     def read():
         connection = connections[manager.db]
@@ -55,6 +55,10 @@ def _load(pk):
         until = time.time() + token_settings.ACCESS_TOKEN_LIFETIME
         local_copy.put(key, (user._state.db, values), until, read_in)
     return user
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def _select_by_pk(connection) -> str:

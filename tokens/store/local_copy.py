@@ -45,6 +45,7 @@ MISSING: Any = object()
 
 # Seconds between attempts to connect the channel again after it failed.
 _RECONNECT_AFTER = 0.05
+_RECONNECT_AT_MOST = 1.0
 
 
 class _Copy:
@@ -273,6 +274,7 @@ def _listen(state: _Copy) -> None:
     """The channel: connect, track, subscribe, then read invalidations and PONGs; on any failure
     drop the copy and connect again (a new connection has a new id: tracking is set up anew).
     """
+    pause = _RECONNECT_AFTER
     while state is _copy and state.pid == os.getpid():
         connection = None
         connected = False
@@ -289,6 +291,7 @@ def _listen(state: _Copy) -> None:
             connection.send_command("SUBSCRIBE", CHANNEL)
             connection.read_response()
             connected = True
+            pause = _RECONNECT_AFTER
             _lose(state)  # anything kept before this connection tracked it is suspect
             _serve(state, connection)
         except Exception:
@@ -299,7 +302,10 @@ def _listen(state: _Copy) -> None:
                 metrics.LOCAL_COPY_CHANNEL_DROPS.inc()
             if connection is not None:
                 connection.disconnect()
-        time.sleep(_RECONNECT_AFTER)
+        time.sleep(pause)
+        # A Redis that keeps refusing (down, or one without CLIENT TRACKING: older than 6.0, or
+        # an ACL that forbids it) is asked less and less often, up to once a second.
+        pause = min(pause * 2, _RECONNECT_AT_MOST) if not connected else _RECONNECT_AFTER
 
 
 def _serve(state: _Copy, connection) -> None:
