@@ -142,6 +142,36 @@ class LocalCopyTests(AuthAPITestCase):
         self.test_a_write_redis_made_for_another_process_is_seen_within_the_lag()
 
 
+@token_settings(LOCAL_SESSION_COPY_SIZE=2)
+class LocalCopyBookkeepingTests(AuthAPITestCase):
+    def setUp(self):
+        super().setUp()
+        self.assertTrue(local_copy.settle(), "the invalidation channel did not come up")
+
+    def test_a_read_overtaken_by_a_write_keeps_nothing(self):
+        # A read asked Redis, a write (here or anywhere) dropped the key before the read stored
+        # what it found: that answer is older than the write and is not kept.
+        read_in = local_copy.generation()
+        local_copy.drop("jwt:{u:1}:s:overtaken")
+        local_copy.put("jwt:{u:1}:s:overtaken", "live", time.time() + 60, read_in)
+        self.assertIs(local_copy.get("jwt:{u:1}:s:overtaken"), local_copy.MISSING)
+
+    def test_the_copy_is_bounded_and_forgets_the_least_recently_used(self):
+        for name in ("a", "b"):
+            local_copy.put(name, name, time.time() + 60, local_copy.generation())
+        self.assertEqual(local_copy.get("a"), "a")  # "b" is now the least recently used
+        local_copy.put("c", "c", time.time() + 60, local_copy.generation())
+        self.assertEqual(
+            [local_copy.get(name) for name in ("a", "b", "c")], ["a", local_copy.MISSING, "c"]
+        )
+
+    def test_an_entry_ends_when_it_was_told_to(self):
+        local_copy.put("short", "live", time.time() + 0.05, local_copy.generation())
+        self.assertEqual(local_copy.get("short"), "live")
+        time.sleep(0.06)
+        self.assertIs(local_copy.get("short"), local_copy.MISSING)
+
+
 @token_settings(STORE_EPOCH_LEASE=60)
 class PausedRedisTests(AuthAPITestCase):
     def setUp(self):
