@@ -65,7 +65,9 @@ class LocalCopyReachTests(AuthAPITransactionTestCase):
         for name, revoke in revocations.items():
             with self.subTest(name):
                 pair = self.login()
-                self.assertReach(pair["access_token"], lambda pair=pair, revoke=revoke: revoke(pair))
+                self.assertReach(
+                    pair["access_token"], lambda pair=pair, revoke=revoke: revoke(pair)
+                )
         # The servers did answer from their copies (the reach is not that of a Redis read).
         self.assertGreater(self.hits(first), 0)
         self.assertGreater(self.hits(second), 0)
