@@ -19,6 +19,7 @@ circuit breaker is open. A read stores what it found only if no invalidation cam
 (``generation`` before, ``put`` with it after).
 """
 
+import itertools
 import os
 import threading
 import time
@@ -48,14 +49,19 @@ _RECONNECT_AFTER = 0.05
 _RECONNECT_AT_MOST = 1.0
 
 
+_copies_made = itertools.count(1)
+
+
 class _Copy:
     """The copy's state; one per process (a forked child starts its own, empty)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: OrderedDict[str, tuple[Any, float]] = OrderedDict()
-        # Moves on with every invalidation and drop: a read stores only if it did not move.
-        self.generation = 0
+        # Moves on with every invalidation and drop: a read stores only if it did not move. Each
+        # copy starts far from the last one's, so a read begun in a copy since replaced (new
+        # settings) never matches the new one.
+        self.generation = next(_copies_made) << 40
         # ``time.monotonic()`` when the last PING the channel saw answered was sent.
         self.confirmed = float("-inf")
         self.pid = 0
