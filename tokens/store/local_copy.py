@@ -31,6 +31,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import transaction
 from redis.cluster import RedisCluster
+from redis.exceptions import RedisError
 
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
@@ -300,7 +301,10 @@ def _listen(state: _Copy) -> None:
             pause = _RECONNECT_AFTER
             _lose(state)  # anything kept before this connection tracked it is suspect
             _serve(state, connection)
-        except Exception:
+        except (RedisError, OSError):
+            # Refused, closed, timed out: the copy is dropped below and the channel made again.
+            # Anything else ends the thread with the copy dropped: never trusted again, and every
+            # lookup asks Redis.
             pass
         finally:
             _lose(state)
