@@ -773,6 +773,12 @@ def main() -> None:
             report["seconds_per_run"] = seconds
             report["throughput"] = throughput_rounds(targets, rounds, seconds)
             save_partial(report)
+            log("revocation reach: 4 single-worker servers")
+            from bench.reach import reach_study
+
+            report["reach"] = reach_study(targets[0].env, 200 if args.quick else 400, redis_socket)
+            log(json.dumps(report["reach"]["all"]))
+            save_partial(report)
             for target in targets[1:]:
                 if not args.keep:
                     target.stop()

@@ -230,6 +230,24 @@ def targets(report: dict) -> list[str]:
     return lines
 
 
+def reach_table(reach: dict) -> list[str]:
+    """Revocation reach (``bench.reach``): per kind, the time until every worker refused."""
+    lines = [
+        f"### Revocation reach ({reach['workers']} workers, {reach['revocations']} revocations; "
+        "cut: every worker's invalidation channel killed just before)",
+        "",
+        "| revocation | count | first refusal received: p50 ms | p99 ms | max ms | last acceptance "
+        "received, max ms | accepted after a refusal |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, row in [*reach["by_kind"].items(), ("all", reach["all"])]:
+        lines.append(
+            f"| {kind} | {row['count']} | {row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} "
+            f"| {row.get('last_acceptance_max_ms', '-')} | {row['accepted_after']} |"
+        )
+    return lines
+
+
 def summarize(report: dict) -> str:
     machine = report["machine"]
     header = (
@@ -256,6 +274,8 @@ def summarize(report: dict) -> str:
             "",
         ]
     lines += ["### Targets", "", *targets(report), ""]
+    if "reach" in report:
+        lines += [*reach_table(report["reach"]), ""]
     if "throughput" in report:
         lines += [
             f"### Throughput ({report['seconds_per_run']} s per run, {4} connections, 3 rounds)",

@@ -398,6 +398,10 @@ TOKENS = {
     "ACCESS_PRIVATE_KEY": os.environ.get("ACCESS_PRIVATE_KEY", "").replace("\\n", "\n"),
     "SIGNING_KEYS_DIR": os.environ.get("SIGNING_KEYS_DIR", "") or str(VAR_DIR / "signing-keys"),
     "COOKIE_TRANSPORT": env_bool("COOKIE_TRANSPORT", TOKEN_DEFAULTS["COOKIE_TRANSPORT"]),
+    "LOCAL_SESSION_COPY": env_bool("LOCAL_SESSION_COPY", TOKEN_DEFAULTS["LOCAL_SESSION_COPY"]),
+    "LOCAL_SESSION_COPY_SIZE": env_int(
+        "LOCAL_SESSION_COPY_SIZE", TOKEN_DEFAULTS["LOCAL_SESSION_COPY_SIZE"]
+    ),
     # Over plain HTTP in development the cookies could not be sent back otherwise.
     "COOKIE_SECURE": not DEBUG,
     # DEVICE_BINDING is the variable's name before its release; it is read when TOKEN_BINDING is

@@ -191,6 +191,12 @@ DEFAULTS: dict[str, Any] = {
     # Seconds Redis's copy of the outage epoch lives unread; a process waits this long after Redis
     # failed before it writes the record alone.
     "STORE_EPOCH_LEASE": 1,
+    # Keep a process-local copy of live sessions and user rows, kept exact by Redis's invalidations.
+    "LOCAL_SESSION_COPY": True,
+    # Entries the process-local copy holds at most (least recently used go first).
+    "LOCAL_SESSION_COPY_SIZE": 10000,
+    # Seconds the local copy is trusted after its invalidation channel last proved itself.
+    "LOCAL_SESSION_COPY_LAG": 0.05,
     # Seconds a 503 service_unavailable answer asks the client to wait (Retry-After).
     "SERVICE_UNAVAILABLE_RETRY_AFTER": 1,
     # Have I Been Pwned's range API, asked by tokens.passwords.BreachedPasswordValidator with the

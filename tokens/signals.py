@@ -5,12 +5,13 @@ is disabled or deleted.
 from typing import Any
 
 from django.contrib.auth import get_user_model, user_logged_in, user_login_failed
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from tokens import admin_sessions
 from tokens.core.events import record_event
 from tokens.core.revocation import revoke_all
 from tokens.models import AuthEvent, Session
+from tokens.store import local_copy
 from tokens.users import find_by_login_name
 
 # The request attribute a door sets to name its way in on the login's event ("social: google").
@@ -69,6 +70,12 @@ def revoke_when_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     revoke_all(instance, Session.RevokeReason.USER_DELETED)
 
 
+def forget_saved_user(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """A user saved or deleted: no process answers with its row from before."""
+    if instance.pk is not None:
+        local_copy.users_changed([instance.pk], kwargs.get("using"))
+
+
 def connect_receivers() -> None:
     user_model = get_user_model()
     user_logged_in.connect(record_login, dispatch_uid="tokens.record_login")
@@ -81,3 +88,5 @@ def connect_receivers() -> None:
     pre_delete.connect(
         revoke_when_deleted, sender=user_model, dispatch_uid="tokens.revoke_when_deleted"
     )
+    post_save.connect(forget_saved_user, sender=user_model, dispatch_uid="tokens.forget_saved")
+    post_delete.connect(forget_saved_user, sender=user_model, dispatch_uid="tokens.forget_deleted")

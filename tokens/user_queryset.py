@@ -4,6 +4,8 @@ manager uses it.
 
 from django.db import models, transaction
 
+from tokens.store import local_copy
+
 
 class RevokingUserQuerySet(models.QuerySet):
     """A user queryset whose bulk disable revokes the users' sessions, as ``save()`` does.
@@ -14,6 +16,14 @@ class RevokingUserQuerySet(models.QuerySet):
     """
 
     def update(self, **kwargs):
+        # Every process keeps a local copy of the rows it loads: tell them all, as save() does.
+        changed = list(self.values_list("pk", flat=True))
+        try:
+            return self._update_and_revoke(**kwargs)
+        finally:
+            local_copy.users_changed(changed, self.db)
+
+    def _update_and_revoke(self, **kwargs):
         if "is_active" not in kwargs or kwargs["is_active"]:
             return super().update(**kwargs)
         # Imported when used: the user model's module imports this one while the app registry is

@@ -4,15 +4,18 @@
 something else is asked; the primary key a ``sub`` claim names; the account a login name finds.
 """
 
+import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.utils.functional import SimpleLazyObject, empty
 
+from tokens.conf import token_settings
 from tokens.core.database import retry_read
 from tokens.core.statements import built_once
 from tokens.exceptions import UserInactive
+from tokens.store import local_copy, redis_keys
 
 
 def user_pk(sub: str) -> Any:
@@ -26,8 +29,15 @@ def pk_json(pk: Any) -> int | str:
 
 
 def _load(pk):
+    """The user's row: from the process-local copy when it holds it, else one query (kept)."""
     model = get_user_model()
     manager = model._default_manager
+    key = redis_keys.user_version(pk)
+    kept = local_copy.get(key, "user")
+    if kept is not local_copy.MISSING:
+        db, values = kept
+        # A new instance each time: a view may change the one it is given.
+        return model.from_db(db, _attnames(model), values)
 
     def read():
         connection = connections[manager.db]
@@ -35,11 +45,20 @@ def _load(pk):
         found = manager.raw(statement, [model._meta.pk.get_db_prep_value(pk, connection)])
         return next(iter(found), None)
 
+    read_in = local_copy.generation()
     user = retry_read(read, manager.db)
     # Refused here too: a user disabled or deleted by raw SQL, which no signal saw.
     if user is None or not getattr(user, "is_active", True):
         raise UserInactive()
+    if read_in is not None:
+        values = tuple(getattr(user, field.attname) for field in model._meta.concrete_fields)
+        until = time.time() + token_settings.ACCESS_TOKEN_LIFETIME
+        local_copy.put(key, (user._state.db, values), until, read_in)
     return user
+
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def _select_by_pk(connection) -> str:

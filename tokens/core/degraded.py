@@ -36,6 +36,7 @@ from tokens.exceptions import DATABASE_FAULTS, StoreUnavailableError
 from tokens.models import StoreEpoch
 from tokens.operations import metrics
 from tokens.store import epoch as store_epoch
+from tokens.store import local_copy
 from tokens.store.breaker import breaker
 
 # Whether this process wrote the record alone since Redis last answered it.
@@ -98,6 +99,8 @@ def writing_record_alone() -> None:
     global _wrote_alone
     _wait_out_lease()
     _bump()
+    # Redis will not tell the other processes of this write; this one forgets at once.
+    local_copy.clear()
     _wrote_alone = True
     _counted.writes = writes_alone() + 1
     metrics.DEGRADED_ANSWERS.labels("redis_unreachable").inc()

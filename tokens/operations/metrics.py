@@ -48,6 +48,19 @@ STORE_MISSES = Counter(
     "auth_store_misses",
     "Session lookups Redis could not answer (its key was lost), answered from the database.",
 )
+LOCAL_COPY_LOOKUPS = Counter(
+    "auth_local_copy_lookups",
+    "Lookups of the process-local copy, by what (session, user) and outcome (hit, miss, untrusted: "
+    "its invalidation channel not proved recent).",
+    ["kind", "outcome"],
+)
+LOCAL_COPY_INVALIDATIONS = Counter(
+    "auth_local_copy_invalidations", "Invalidation messages the process-local copy received."
+)
+LOCAL_COPY_CHANNEL_DROPS = Counter(
+    "auth_local_copy_channel_drops",
+    "Times the local copy's invalidation channel was lost (the whole copy dropped with it).",
+)
 DEGRADED = Gauge(
     "auth_degraded",
     "1 while a process serves from the database alone because Redis cannot be reached.",

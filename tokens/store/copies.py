@@ -28,7 +28,7 @@ from redis.exceptions import NoScriptError
 from tokens.conf import token_settings
 from tokens.models.sessions import live_until
 from tokens.store import epoch as store_epoch
-from tokens.store import redis_keys
+from tokens.store import local_copy, redis_keys
 from tokens.store.connection import lua_script, redis_client, run, send, unavailable
 from tokens.store.tallies import TALLY_TTL
 
@@ -166,7 +166,7 @@ def write(
     keys = [redis_keys.session(user_id, session_id), redis_keys.successor(user_id, session_id)]
     stamp = store_epoch.known_epoch()
     args = [max(ttl, 1), successor_ttl, successor, *_pairs({**fields, EPOCH: stamp})]
-    with unavailable():
+    with local_copy.dropping(*keys), unavailable():
         written = _write_and_count(keys, args, tally) if tally else run(_WRITE, keys, args)
     return bool(written)
 
@@ -206,7 +206,7 @@ def seed(user_id, session_id, fields: Mapping[str, object], *, ttl: int) -> None
     stamp = store_epoch.known_epoch()
     if stamp is None:
         return  # a copy without an epoch would never be trusted
-    with unavailable():
+    with local_copy.dropping(redis_keys.session(user_id, session_id)), unavailable():
         run(
             _SEED,
             [redis_keys.session(user_id, session_id)],
@@ -232,19 +232,46 @@ _renewed_at = 0.0
 
 
 def lookup(user_id, session_id) -> tuple[SessionCopy | Tombstone | None, int | None]:
-    """One round trip: the session's live copy, its tombstone or None on a miss; and the epoch
-    Redis holds (None when it holds none), whose lease the same round trip renews (each process at
-    most every half lease).
+    """The session's live copy, its tombstone or None on a miss; and the epoch Redis holds (None
+    when it holds none). From the process-local copy when it holds both and the lease needs no
+    renewal now; else one round trip, which renews the epoch's lease (each process at most every
+    half lease) and refills the local copy.
     """
     global _renewed_at
     epoch_key, session_key = redis_keys.epoch(), redis_keys.session(user_id, session_id)
     # Each process renews the lease at most every half lease: it stays held while requests come,
     # and a lease renewed less often only ever lapses sooner, the safe direction
     # (docs/internals.md). Renewing on every lookup was a write to Redis, and to its append-only
-    # file, per authenticated request.
+    # file, per authenticated request. A local hit comes only between renewals, so the epoch it
+    # answers with is one this process holds the lease of (or a write would have dropped it).
     now = time.time()
     lease = token_settings.STORE_EPOCH_LEASE
     lease_end = int((now + lease) * 1000) if now - _renewed_at >= lease / 2 else 0
+    if not lease_end:
+        held_locally = local_copy.get(epoch_key, "epoch")
+        if held_locally is not local_copy.MISSING:
+            found_locally = local_copy.get(session_key)
+            if found_locally is not local_copy.MISSING:
+                return found_locally, held_locally
+    read_in = local_copy.generation()
+    found, epoch = _read(session_key, epoch_key, lease_end)
+    if lease_end:
+        _renewed_at = now
+    if epoch is not None:
+        store_epoch.remember(epoch)
+        if read_in is not None:
+            # Kept no longer than an access token lives, nor past the session's own end.
+            until = now + token_settings.ACCESS_TOKEN_LIFETIME
+            local_copy.put(epoch_key, epoch, until, read_in)
+            if isinstance(found, Tombstone):
+                local_copy.put(session_key, found, until, read_in)
+            elif found is not None and found.epoch == epoch:
+                local_copy.put(session_key, found, min(until, found.usable_until), read_in)
+    return found, epoch
+
+
+def _read(session_key: str, epoch_key: str, lease_end: int):
+    """The lookup's round trip to Redis."""
     with unavailable():
         connection = redis_client()
         if isinstance(connection, RedisCluster):
@@ -259,11 +286,7 @@ def lookup(user_id, session_id) -> tuple[SessionCopy | Tombstone | None, int | N
             values, held, *_renewed = pipeline.execute()
         else:
             values, held = run(_LOOKUP, [session_key, epoch_key], [lease_end, *_LOOKUP_FIELDS])
-    if lease_end:
-        _renewed_at = now
     epoch = int(held) if held is not None else None
-    if epoch is not None:
-        store_epoch.remember(epoch)
     owner, username, expires, refresh_expires, current, fingerprint, revoked, claims, stamp = (
         value.decode() if value is not None else None for value in values
     )
@@ -297,7 +320,7 @@ def forget(user_id, session_ids: Iterable[object]) -> None:
         )
     ]
     if names:
-        with unavailable():
+        with local_copy.dropping(*names), unavailable():
             redis_client().delete(*names)
 
 
@@ -312,7 +335,7 @@ def tombstone(user_id, sessions: Iterable[tuple[object, int]], reason: str) -> N
         ttls.append(max(ttl, 1))
     if not names:
         return
-    with unavailable():
+    with local_copy.dropping(*names), unavailable():
         # One script: every name carries the user's hash tag, so this is valid on a cluster too.
         run(_TOMBSTONE, names, [reason, *ttls])
 

@@ -5,7 +5,7 @@ A live copy of another epoch than Redis's, or read while Redis has no epoch, is 
 """
 
 from tokens.conf import token_settings
-from tokens.store import redis_keys
+from tokens.store import local_copy, redis_keys
 from tokens.store.breaker import breaker
 from tokens.store.connection import redis_client, run, unavailable
 
@@ -56,7 +56,7 @@ def publish_epoch(epoch: int, asked_at: float) -> int:
     """
     global _epoch
     lease_end = int((asked_at + token_settings.STORE_EPOCH_LEASE) * 1000)
-    with unavailable():
+    with local_copy.dropping(redis_keys.epoch()), unavailable():
         held = int(run(_PUBLISH_EPOCH, [redis_keys.epoch()], [epoch, lease_end]))
     _epoch = held
     return held
@@ -67,3 +67,4 @@ def reset_for_tests() -> None:
     global _epoch
     _epoch = None
     breaker.reset()
+    local_copy.reset_for_tests()

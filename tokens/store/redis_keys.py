@@ -15,6 +15,24 @@ def _user_tag(user_id) -> str:
     return f"{token_settings.REDIS_KEY_PREFIX}:{{u:{user_id}}}"
 
 
+def user_prefix() -> str:
+    """The start of every key of every user: the process-local copy tracks writes under it."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:{{u:"
+
+
+def user_version_prefix() -> str:
+    """The start of every user's version key (``user_version``), tracked as ``user_prefix``."""
+    return f"{token_settings.REDIS_KEY_PREFIX}:v:"
+
+
+def user_version(user_id) -> str:
+    """Written whenever the user's row changes, so every process drops its local copy of the row
+    (``tokens.store.local_copy``); a short-lived signal, nothing reads it from Redis. Under a
+    prefix of its own, with the user's hash tag.
+    """
+    return f"{user_version_prefix()}{{u:{user_id}}}"
+
+
 def session(user_id, session_id) -> str:
     """Hash holding a session's copy for the hot path, or its tombstone once revoked
     (``tokens.store.copies``).

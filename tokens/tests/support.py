@@ -2,6 +2,7 @@
 
 import base64
 import json
+import threading
 import time
 from contextlib import contextmanager
 from unittest import mock
@@ -190,12 +191,17 @@ def without_rate_limits():
 
 @contextmanager
 def count_redis_round_trips():
-    """Count what the real Redis connections send: one send is one round trip (a pipeline too)."""
+    """Count what the real Redis connections send: one send is one round trip (a pipeline too).
+
+    Only this thread's: the local copy's channel PINGs Redis from a thread of its own.
+    """
     sent = []
     original = AbstractConnection.send_packed_command
+    counted = threading.get_ident()
 
     def counting(self, command, check_health=True):
-        sent.append(command)
+        if threading.get_ident() == counted:
+            sent.append(command)
         return original(self, command, check_health)
 
     AbstractConnection.send_packed_command = counting

@@ -16,8 +16,13 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from tokens.core.issuing import login
 from tokens.mfa.models import Passkey
-from tokens.tests.core.test_costs import without_rate_limits
-from tokens.tests.support import PASSWORD, AuthAPITestCase, login_name, token_settings
+from tokens.tests.support import (
+    PASSWORD,
+    AuthAPITestCase,
+    login_name,
+    token_settings,
+    without_rate_limits,
+)
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE")
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")

@@ -9,9 +9,15 @@ from django.core import mail
 from django.test import Client, RequestFactory, override_settings
 
 from tokens.core.issuing import login
-from tokens.tests.core.test_costs import without_rate_limits
 from tokens.tests.lifecycle_support import NEW_PASSWORD, LifecycleTestCase, unlimited
-from tokens.tests.support import AuthAPITestCase, bearer, make_user, rate_limits, token_settings
+from tokens.tests.support import (
+    AuthAPITestCase,
+    bearer,
+    make_user,
+    rate_limits,
+    token_settings,
+    without_rate_limits,
+)
 
 # Text no endpoint may answer with a 5xx: a lone surrogate (as a JSON escape), NUL, a huge string.
 HOSTILE_TEXT = ("\ud800", "a\udfffb", "\x00", "x\x00y", "x" * 100000)
