@@ -463,12 +463,15 @@ LOGGING = {
         "json": {"()": "tokens.operations.logs.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {"once": {"()": "tokens.operations.logs.OncePerRequest"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         # One line per auth event on stderr: JSON for a log pipeline, readable text under DEBUG.
         "events": {"class": "logging.StreamHandler", "formatter": "text" if DEBUG else "json"},
     },
     "loggers": {
+        # A 4xx is one line: Django's warning, unless the auth event's line said it already.
+        "django.request": {"filters": ["once"]},
         # The test runners keep their output for failures (tests capture this logger themselves).
         "tokens.events": {
             "handlers": ["events"],
