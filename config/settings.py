@@ -16,7 +16,8 @@ from config import embedded_redis, prometheus
 from tokens.conf import DEFAULTS as TOKEN_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# The embedded Redis, the signing keys and the metrics keep their files here.
+VAR_DIR = Path(os.environ.get("VAR_DIR", "") or BASE_DIR / "var")
 
 
 def env_bool(name: str, default: bool) -> bool:
