@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 TOOLS := $(VENV)/.tools
 # `make run` is for development: DEBUG on unless the environment says otherwise.
 RUN_DEBUG ?= 1
+# `make run PORT=8001` serves on another port; SITE_URL follows unless it is set.
+PORT ?= 8000
 
 .PHONY: install tools run test test-fast migrate static lint typecheck check messages redis-stop bench soak clean
 
@@ -32,9 +34,10 @@ static: install
 migrate: install
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py migrate --noinput
 
-run: migrate static
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py create_demo_users
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python manage.py runserver 127.0.0.1:8000
+# Static files, migrations, demo users and runserver, in one process that Ctrl-C stops with the
+# embedded Redis it started (config/devserver.py).
+run: install
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(BIN)/python -m config.devserver $(PORT)
 
 test: static tools
 	$(BIN)/python -m pytest

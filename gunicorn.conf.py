@@ -3,6 +3,9 @@
 prometheus-client's multiprocess mode (``config/prometheus.py``): the master empties the directory
 before it starts workers, so files of an earlier run's processes neither count nor pile up, and
 tells prometheus-client when a worker exits. Each server needs a directory of its own.
+
+A worker that stops (a restart, a scale-down) first sends the mail it has queued
+(``tokens.lifecycle.outbox``), within gunicorn's graceful timeout.
 """
 
 from pathlib import Path
@@ -23,3 +26,12 @@ def child_exit(server, worker):
     # Drops the exited worker's live gauges (the "live*" multiprocess modes); its counters stay
     # counted.
     multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    from tokens.lifecycle import outbox
+
+    # The rest of the graceful timeout (30 s by default) bounds the wait; after it the master kills
+    # the worker anyway.
+    if not outbox.flush(timeout=max(1.0, server.cfg.graceful_timeout - 5)):
+        server.log.error("worker %s exits with mail still queued", worker.pid)

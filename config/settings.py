@@ -16,7 +16,8 @@ from config import embedded_redis, prometheus
 from tokens.conf import DEFAULTS as TOKEN_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# The embedded Redis, the signing keys and the metrics keep their files here.
+VAR_DIR = Path(os.environ.get("VAR_DIR", "") or BASE_DIR / "var")
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -377,6 +378,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The auth endpoints first, grouped by task (Swagger UI shows the groups in this order).
+    "TAGS": [
+        {"name": "Login", "description": "Log in (password, second factor, passkey), refresh."},
+        {"name": "Sessions", "description": "The user's sessions: list them, end one, end all."},
+        {"name": "Account", "description": "The signed-in user's profile, password and address."},
+        {"name": "Sign-up and recovery", "description": "Sign up, verify, reset a password."},
+        {"name": "Second factors", "description": "TOTP, recovery codes and passkeys."},
+        {"name": "Social login", "description": "Log in or link through an outside provider."},
+        {"name": "Token services", "description": "RFC 7009, RFC 7662 and the public keys."},
+        {"name": "Operations", "description": "Health, readiness, metrics, the endpoints' index."},
+    ],
 }
 
 # The tokens app reads every one of these through tokens.conf.token_settings.
@@ -448,6 +460,10 @@ TOKENS = {
     "AUDIENCE": os.environ.get("TOKEN_AUDIENCE", "") or TOKEN_DEFAULTS["AUDIENCE"],
     "PASSKEY_RP_ID": os.environ.get("PASSKEY_RP_ID", "") or TOKEN_DEFAULTS["PASSKEY_RP_ID"],
     "PASSKEY_ORIGINS": env_list("PASSKEY_ORIGINS", ""),
+    # The test runners send mail in the request's thread, so mail.outbox is filled when a request
+    # returns; the tests of the pool turn it on.
+    "MAIL_THREADS": env_int("MAIL_THREADS", 0 if TESTING else TOKEN_DEFAULTS["MAIL_THREADS"]),
+    "MAIL_ATTEMPTS": env_int("MAIL_ATTEMPTS", TOKEN_DEFAULTS["MAIL_ATTEMPTS"]),
     "NEW_DEVICE_MAIL": env_bool("NEW_DEVICE_MAIL", TOKEN_DEFAULTS["NEW_DEVICE_MAIL"]),
     "SOCIAL_PROVIDERS": social_providers(),
     "SOCIAL_REDIRECT_URLS": env_list("SOCIAL_REDIRECT_URLS", ""),
@@ -468,12 +484,15 @@ LOGGING = {
         "json": {"()": "tokens.operations.logs.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {"once": {"()": "tokens.operations.logs.OncePerRequest"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         # One line per auth event on stderr: JSON for a log pipeline, readable text under DEBUG.
         "events": {"class": "logging.StreamHandler", "formatter": "text" if DEBUG else "json"},
     },
     "loggers": {
+        # A 4xx is one line: Django's warning, unless the auth event's line said it already.
+        "django.request": {"filters": ["once"]},
         # The test runners keep their output for failures (tests capture this logger themselves).
         "tokens.events": {
             "handlers": ["events"],

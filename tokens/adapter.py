@@ -44,7 +44,20 @@ class DefaultAdapter:
         """Send a security notice to the user's current address (``tokens.lifecycle.mail.notify``
         says what its context holds), through ``send_mail``.
         """
-        mail.notify(user, template, context, request, send=self.send_mail)
+        mail.notify(
+            user,
+            template,
+            context,
+            request,
+            send=self.send_mail,
+            client_address=self.client_address,
+        )
+
+    def mail_context(self, request) -> dict:
+        """What a mail says about the request behind it: the client's ``ip_address`` (as
+        ``client_address`` sees it), its ``device`` and ``user_agent``.
+        """
+        return mail.request_context(request, self.client_address)
 
     # Requests -------------------------------------------------------------------------------------
 

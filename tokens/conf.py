@@ -160,6 +160,14 @@ DEFAULTS: dict[str, Any] = {
     "PASSKEY_RP_NAME": "",
     # Issuer named in TOTP authenticator apps (otpauth URIs); empty: the request's host name.
     "TOTP_ISSUER": "",
+    # Threads per process that send mail after the response (0: in the request's thread, at once).
+    "MAIL_THREADS": 2,
+    # Mails that may wait for a thread; past it a mail is logged as not sent.
+    "MAIL_QUEUE_SIZE": 1000,
+    # Times a mail is tried against a failing mail server before it is logged as not sent.
+    "MAIL_ATTEMPTS": 3,
+    # Seconds before the first retry of a mail; each further retry waits twice as long.
+    "MAIL_RETRY_DELAY": 2.0,
     # Mail the owner when a login comes from a browser without the user's device cookie.
     "NEW_DEVICE_MAIL": True,
     # Import string of the serializer that validates login/'s body (it offers ``identifier``).

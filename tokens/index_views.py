@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
-from tokens.schema import AUTH, document
+from tokens.schema import OPERATIONS, document
 from tokens.views import AuthAPIView
 
 INDEX = OpenApiResponse(
@@ -22,7 +22,7 @@ INDEX = OpenApiResponse(
 )
 
 
-@document("The endpoints of this API, by name", {200: INDEX}, "get", tags=AUTH)
+@document("The endpoints of this API, by name", {200: INDEX}, "get", tags=OPERATIONS)
 class IndexView(AuthAPIView):
     """Every endpoint of the app whose path takes no argument, by its URL name, as an absolute
     URL; browsable in DRF's browsable API. Nothing secret: no token needed, and none looked at (a

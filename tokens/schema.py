@@ -225,11 +225,16 @@ def responses(success, *statuses: int | str) -> dict:
     }
 
 
-ACCOUNTS = ("accounts",)
-AUTH = ("auth",)
-OAUTH = ("oauth",)
-OPERATIONS = ("operations",)
-MFA_TAGS = ("second factors",)
+# The groups of the API's documentation, by task; SPECTACULAR_SETTINGS["TAGS"] orders and
+# describes them.
+LOGIN = ("Login",)
+SESSIONS = ("Sessions",)
+ACCOUNT = ("Account",)
+ACCOUNTS = ("Sign-up and recovery",)
+MFA_TAGS = ("Second factors",)
+SOCIAL = ("Social login",)
+OAUTH = ("Token services",)
+OPERATIONS = ("Operations",)
 
 REVOKED = OpenApiResponse(description="Revoked, or the token was not live (RFC 7009).")
 NOT_READY = OpenApiResponse(
@@ -252,7 +257,7 @@ View = TypeVar("View", bound=type[APIView])
 
 
 def document(
-    summary: str, answers: dict, method: str = "post", *, tags: Sequence[str] = AUTH, **options
+    summary: str, answers: dict, method: str = "post", *, tags: Sequence[str], **options
 ) -> Callable[[View], View]:
     """A view's documentation, as a decorator of its class: ``extend_schema`` of its ``method``
     (one decorator a method where a view answers several).

@@ -1,4 +1,8 @@
-"""The auth endpoints of the API contract. Thin: validation in serializers, work in services."""
+"""The auth endpoints of the API contract. Thin: validation in serializers, work in services.
+
+Long: each view carries its documentation (summary, answers, group) above it; split, the login,
+session and account views would share their base classes across modules.
+"""
 
 from collections.abc import Sequence
 from typing import Any, cast
@@ -51,6 +55,9 @@ from tokens.permissions import (
 )
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
+    ACCOUNT,
+    LOGIN,
+    SESSIONS,
     TokenPairSerializer,
     document,
     responses,
@@ -165,6 +172,7 @@ class TokenEndpoint(AuthAPIView):
 @document(
     "Log in with a username or e-mail address and a password",
     {**responses(LoginResponseSerializer, 400, 401, 429, 503), 403: MFA_REQUIRED},
+    tags=LOGIN,
 )
 class LoginView(TokenEndpoint):
     """Log in with a username or e-mail address and a password; returns a token pair."""
@@ -194,6 +202,7 @@ class LoginView(TokenEndpoint):
 @document(
     "Rotate a refresh token (body, Authorization: Bearer or cookie) into a new pair",
     responses(TokenPairSerializer, 400, 401, 403, 429, 503),
+    tags=LOGIN,
 )
 class RefreshView(TokenEndpoint):
     """Exchange a refresh token for a new pair (rotation); the presented token is consumed."""
@@ -217,6 +226,7 @@ class RefreshView(TokenEndpoint):
 @document(
     "End this session, given its access token or a refresh token",
     responses(204, 400, 401, 403, 503),
+    tags=SESSIONS,
 )
 class LogoutView(TokenEndpoint):
     """End this session: its access and refresh tokens are refused from the next request on."""
@@ -232,7 +242,7 @@ class LogoutView(TokenEndpoint):
 
 
 @method_decorator(never_cache, name="dispatch")
-@document("End every session of the user", responses(204, 401, 403, 503))
+@document("End every session of the user", responses(204, 401, 403, 503), tags=SESSIONS)
 class LogoutAllView(AuthAPIView):
     """End every session of the user, this one included."""
 
@@ -247,6 +257,7 @@ class LogoutAllView(AuthAPIView):
 @document(
     "End every session of the user but this one (recent authentication)",
     responses(204, 401, "403-recent", 503),
+    tags=SESSIONS,
 )
 class LogoutOthersView(AuthAPIView):
     """End every session of the user but this one."""
@@ -264,7 +275,12 @@ class LogoutOthersView(AuthAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@document("The user's live sessions", responses(SessionSerializer(many=True), 401, 403, 503), "get")
+@document(
+    "The user's live sessions",
+    responses(SessionSerializer(many=True), 401, 403, 503),
+    "get",
+    tags=SESSIONS,
+)
 class SessionListView(AuthAPIView):
     """The user's live sessions (devices); "current" marks the one making this request."""
 
@@ -287,6 +303,7 @@ class SessionListView(AuthAPIView):
     "Revoke one of the user's sessions (another than this one: recent authentication)",
     responses(204, 401, "403-recent", 404, 503),
     "delete",
+    tags=SESSIONS,
 )
 class SessionDetailView(AuthAPIView):
     """Revoke one of the user's own sessions (another than this one after a recent
@@ -307,6 +324,7 @@ class SessionDetailView(AuthAPIView):
     "The current session, from the token and Redis alone (no SQL)",
     responses(CurrentSessionSerializer, 401, 403, 503),
     "get",
+    tags=SESSIONS,
 )
 class SessionView(AuthAPIView):
     """The session of this access token: answered from the token and Redis, without SQL."""
@@ -326,11 +344,12 @@ class SessionView(AuthAPIView):
         return Response(body)
 
 
-@document("The user's profile", responses(ProfileSerializer, 401, 403, 503), "get")
+@document("The user's profile", responses(ProfileSerializer, 401, 403, 503), "get", tags=ACCOUNT)
 @document(
     "Change names (the address changes through email/change/)",
     responses(ProfileSerializer, 400, 401, 403, 503),
     "patch",
+    tags=ACCOUNT,
 )
 class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     """The signed-in user's profile; PATCH changes names (a new address goes through
@@ -356,6 +375,7 @@ class MeView(AuthAPIView, generics.RetrieveUpdateAPIView):
     "Change the password; every other session is revoked (with a second factor: recent "
     "authentication with it)",
     responses(204, 400, 401, "403-recent", 429, 503),
+    tags=ACCOUNT,
 )
 class PasswordView(AuthAPIView):
     """Change the password; every other session of the user is revoked."""

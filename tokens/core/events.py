@@ -19,4 +19,6 @@ def record_event(kind: str, request=None, user=None, **fields) -> AuthEvent:
     request_id = request_ids.current()
     # On commit: an event whose transaction rolls back (Redis failed mid-revocation) never happened.
     transaction.on_commit(lambda: logs.log_event(event, request_id))
+    if request is not None:
+        logs.mark_logged(request)
     return event

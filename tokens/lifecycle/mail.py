@@ -4,21 +4,20 @@ Each mail ``<name>`` is three templates: ``tokens/mail/<name>_subject.txt`` (one
 ``tokens/mail/<name>.txt`` (the plain text body) and ``tokens/mail/<name>.html`` (the HTML
 alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's settings. The app
 sends through the adapter (``tokens.adapter.DefaultAdapter.send_mail`` and ``notify``), whose
-defaults are these.
+defaults are these. A mail is rendered in the caller's thread and sent after the response
+(``tokens.lifecycle.outbox``).
 """
 
-import logging
-import smtplib
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from tokens.browser.device_names import device_name
 from tokens.conf import token_settings
 from tokens.core import clock
-
-logger = logging.getLogger(__name__)
+from tokens.lifecycle import outbox
 
 
 def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
@@ -36,19 +35,17 @@ def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
     return message
 
 
-def deliver(message: EmailMultiAlternatives) -> None:
-    """Hand a rendered mail to the backend; a failing mail server is logged, never the caller's
-    error (what the user did has happened, mail or not).
+def deliver(message: EmailMultiAlternatives, kind: str = "mail") -> None:
+    """Hand a rendered mail to the outbox, which sends it after the response; a failing mail
+    server is retried and logged there, never the caller's error (what the user did has happened,
+    mail or not).
     """
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError):
-        logger.exception("mail to %s could not be sent", ", ".join(message.to))
+    outbox.send(message, kind)
 
 
 def send(template: str, to: str, context: dict) -> None:
     """Render the mail ``template`` with ``context`` and send it to ``to``."""
-    deliver(render(template, to, context))
+    deliver(render(template, to, context), template)
 
 
 def notify(
@@ -58,12 +55,13 @@ def notify(
     request=None,
     *,
     send: Callable[[str, str, dict], None] = send,
+    client_address: Callable[[object], str | None] | None = None,
 ) -> None:
     """Send a security notice to the user's current address; never throttled, never counted.
 
     The context gets ``user``, ``username``, ``when``, the site's ``host`` (from ``SITE_URL``,
-    never the request's Host header) and, with a request, the client's ``ip_address`` and
-    ``user_agent``. A user without an address gets nothing.
+    never the request's Host header) and, with a request, what ``request_context`` gives. A user
+    without an address gets nothing.
     """
     address = getattr(user, user.get_email_field_name(), "") or ""
     if not address:
@@ -75,8 +73,19 @@ def notify(
         "host": urlsplit(token_settings.SITE_URL).netloc,
     }
     if request is not None:
-        base.update(
-            ip_address=request.META.get("REMOTE_ADDR", ""),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        )
+        base.update(request_context(request, client_address))
     send(template, address, {**base, **(context or {})})
+
+
+def request_context(request, client_address: Callable[[object], str | None] | None = None) -> dict:
+    """What a mail says about the request that caused it: ``ip_address`` (the client's address as
+    ``client_address`` computes it behind proxies; ``REMOTE_ADDR`` without it), ``device`` (e.g.
+    "Firefox on Linux") and the raw ``user_agent``.
+    """
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    address = client_address(request) if client_address else request.META.get("REMOTE_ADDR")
+    return {
+        "ip_address": address or "",
+        "device": device_name(user_agent) if user_agent else "",
+        "user_agent": user_agent,
+    }

@@ -326,6 +326,7 @@ def verify_email(request, key: str) -> str:
             "username": user.get_username(),
             "new_email": address,
             "when": clock.to_datetime(clock.now()),
+            **(get_adapter().mail_context(request) if request is not None else {}),
         }
         get_adapter().send_mail("email_changed", previous, context)
     return address

@@ -145,6 +145,7 @@ class PasswordResetConfirmView(TokenEndpoint):
 @document(
     "Move the account to a new address once the mailed key is verified; recent authentication",
     responses(VERIFICATION_ACCEPTED, 400, 401, "403-recent", 429, 503),
+    tags=schema.ACCOUNT,
 )
 class EmailChangeView(AuthAPIView):
     """Ask to move the account to a new address (after a recent authentication); it changes once

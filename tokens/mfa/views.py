@@ -39,7 +39,7 @@ from tokens.mfa.serializers import (
 from tokens.permissions import RecentAuthentication
 from tokens.renderers import LoginPageRenderer
 from tokens.schema import (
-    AUTH,
+    LOGIN,
     TokenPairSerializer,
     responses,
 )
@@ -47,7 +47,7 @@ from tokens.serializers import LoginResponseSerializer
 from tokens.throttling import LoginIPThrottle
 from tokens.views import AuthAPIView, TokenEndpoint
 
-# The OpenAPI document lists these endpoints under one tag; the login steps stay under auth's.
+# The OpenAPI document lists these endpoints under one tag; the login steps go under Login.
 document = partial(schema.document, tags=schema.MFA_TAGS)
 
 
@@ -197,7 +197,7 @@ class PasskeyDetailView(AuthAPIView):
 @document(
     "Finish a login with its mfa_token and a code or a passkey answer",
     responses(LoginResponseSerializer, "400-code", 401, 403, 429, 503),
-    tags=AUTH,
+    tags=LOGIN,
 )
 class LoginMfaView(TokenEndpoint):
     """Finish a login that answered ``mfa_required``: its ``mfa_token`` and a second factor."""
@@ -219,7 +219,7 @@ class LoginMfaView(TokenEndpoint):
 @document(
     "Request options for a login with any discoverable passkey",
     responses(PasskeyLoginOptionsSerializer, 429, 503),
-    tags=AUTH,
+    tags=LOGIN,
 )
 class PasskeyLoginOptionsView(TokenEndpoint):
     """Request options for a login with any discoverable passkey, under a new ``challenge_id``."""
@@ -233,7 +233,7 @@ class PasskeyLoginOptionsView(TokenEndpoint):
 @document(
     "Log in with a passkey alone (user verification required)",
     responses(LoginResponseSerializer, "400-code", 403, 429, 503),
-    tags=AUTH,
+    tags=LOGIN,
 )
 class PasskeyLoginView(TokenEndpoint):
     """Log in with a passkey alone: its assertion, with user verification, for the options of
@@ -254,7 +254,7 @@ class PasskeyLoginView(TokenEndpoint):
 @document(
     "Prove a credential again: a new pair for this session, a fresh auth_time",
     responses(TokenPairSerializer, "400-code", 401, 403, 429, 503),
-    tags=AUTH,
+    tags=LOGIN,
 )
 class ReauthenticateView(AuthAPIView):
     """Prove a credential again (password, code, passkey or a social login's code): a new pair

@@ -3,6 +3,11 @@
 ``log_event`` writes each recorded ``AuthEvent`` to the ``tokens.events`` logger with its fields
 and the request id, so a log pipeline gets every event without reading the database. The
 settings give that logger ``JSONFormatter``, or a plain text format under ``DEBUG``.
+
+A 4xx is logged once: Django's ``django.request`` logger warns of every 4xx ("Unauthorized:
+/api/auth/login/"), which for a failed login repeats the auth event's own line. ``OncePerRequest``
+(a filter the settings put on ``django.request``) drops that warning when the request's event was
+logged already; a 4xx without an event (no credentials, a bad field) keeps Django's line.
 """
 
 import json
@@ -10,6 +15,24 @@ import logging
 from datetime import UTC, datetime
 
 EVENTS = logging.getLogger("tokens.events")
+
+# Set on a request whose auth event has a log line.
+LOGGED = "_tokens_event_logged"
+
+
+def mark_logged(request) -> None:
+    """Note that ``request`` (a DRF or Django request) has its line in the event log."""
+    if EVENTS.isEnabledFor(logging.INFO):
+        setattr(getattr(request, "_request", request), LOGGED, True)
+
+
+class OncePerRequest(logging.Filter):
+    """Drop ``django.request``'s warning of a 4xx whose request an auth event logged already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None) or 0
+        request = getattr(record, "request", None)
+        return not (400 <= status < 500 and getattr(request, LOGGED, False))
 
 
 def log_event(event, request_id: str | None) -> None:

@@ -43,7 +43,7 @@ from tokens.social.throttling import SocialFlowThrottle
 from tokens.throttling import LoginIPThrottle
 from tokens.views import AuthAPIView, TokenEndpoint
 
-document = partial(schema.document, tags=("social login",))
+document = partial(schema.document, tags=schema.SOCIAL)
 
 REDIRECT = {302: OpenApiResponse(description="To the provider, or back to next.")}
 PROVIDER_ERROR = {

@@ -1,5 +1,6 @@
 """A real SMTP server for the tests: aiosmtpd in a thread of the test process, on a free port."""
 
+import asyncio
 import email
 import email.policy
 from email.message import EmailMessage
@@ -11,10 +12,16 @@ from tokens.tests.servers import free_port
 
 
 class _Collect:
-    def __init__(self):
+    def __init__(self, stall: float = 0, refuse: int = 0):
         self.messages: list[EmailMessage] = []
+        self.stall, self.refuse, self.attempts = stall, refuse, 0
 
     async def handle_DATA(self, server, session, envelope):
+        self.attempts += 1
+        if self.stall:
+            await asyncio.sleep(self.stall)
+        if self.attempts <= self.refuse:
+            return "451 Requested action aborted: local error in processing"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)
         return "250 Message accepted for delivery"
@@ -22,13 +29,18 @@ class _Collect:
 
 class MailServer:
     """An SMTP server that keeps what it receives; ``use(testcase)`` starts it and points Django's
-    SMTP backend at it until the test ends.
+    SMTP backend at it until the test ends. ``stall`` seconds pass before it answers a mail's data;
+    the first ``refuse`` mails get a temporary failure (451).
     """
 
-    def __init__(self):
-        self.handler = _Collect()
+    def __init__(self, stall: float = 0, refuse: int = 0):
+        self.handler = _Collect(stall, refuse)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def attempts(self) -> int:
+        return self.handler.attempts
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -80,6 +80,7 @@ PLACES = (
     ("tokens.renderers", "features"),
     ("tokens.lifecycle.keys", "features"),
     ("tokens.lifecycle.mail", "features"),
+    ("tokens.lifecycle.outbox", "features"),
     ("tokens.lifecycle.services", "features"),
     ("tokens.lifecycle.throttling", "features"),
     ("tokens.mfa.totp", "features"),

@@ -57,7 +57,7 @@ WORDS = {
     *["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE"],
     *["DEL", "FLUSHALL", "HMGET", "MGET", "PING", "CONFIG", "INFO", "INSERT", "UPDATE", "SELECT"],
     *["PEXPIREAT", "OOM"],
-    *["HS256", "RS256", "ES256", "WARNING", "INFO", "DEBUG"],
+    *["HS256", "RS256", "ES256", "ERROR", "WARNING", "INFO", "DEBUG"],
     # The names of things in settings that are not settings themselves.
     *["DEFAULTS", "TOKENS", "CONNECTION_FACTORY", "USERNAME_FIELD", "REMOTE_ADDR"],
 }
@@ -125,6 +125,7 @@ def not_python(dotted: str) -> bool:
         or parts[0] in INSTANCES
         or bool(re.fullmatch(r"tokens\.[EW]\d{3}", dotted))
         or dotted == "tokens.events"  # the auth event logger (config/settings.py LOGGING)
+        or dotted in {"django.request", "django.server"}  # Django's loggers
         or dotted == "tokens.introspect_token"  # a permission (checked below)
         or dotted.startswith("settings.")
     )

@@ -97,3 +97,27 @@ class OpenAPITests(RealRedisMixin, APITestCase):
         for name in ("TokenPair", "LoginResponse"):
             self.assertNotIn("access_token", components[name].get("required", []))
             self.assertNotIn("refresh_token", components[name].get("required", []))
+
+    def test_the_auth_endpoints_come_first_grouped_by_task(self):
+        schema = self.schema()
+        names = [tag["name"] for tag in schema["tags"]]
+        self.assertEqual(names[:3], ["Login", "Sessions", "Account"])
+        self.assertEqual(names[-1], "Operations")
+        tagged = {
+            (method.upper(), path): operation["tags"]
+            for path, operations in schema["paths"].items()
+            for method, operation in operations.items()
+        }
+        for where, tags in tagged.items():
+            with self.subTest(where):
+                # One group each, and one the document lists (an unlisted tag sorts last).
+                self.assertEqual(len(tags), 1)
+                self.assertIn(tags[0], names)
+        self.assertEqual(tagged["POST", "/api/auth/login/"], ["Login"])
+        self.assertEqual(tagged["POST", "/api/auth/refresh/"], ["Login"])
+        self.assertEqual(tagged["POST", "/api/auth/login/mfa/"], ["Login"])
+        self.assertEqual(tagged["GET", "/api/auth/sessions/"], ["Sessions"])
+        self.assertEqual(tagged["POST", "/api/auth/password/"], ["Account"])
+        self.assertEqual(tagged["POST", "/api/auth/email/change/"], ["Account"])
+        self.assertEqual(tagged["POST", "/api/auth/register/"], ["Sign-up and recovery"])
+        self.assertEqual(tagged["GET", "/healthz"], ["Operations"])

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from tokens.tests.lifecycle_support import LifecycleTestCase, register_body, unlimited
 from tokens.tests.mail_server import MailServer, html_of, text_of
-from tokens.tests.support import PASSWORD
+from tokens.tests.support import PASSWORD, token_settings
 
 NEW = "smtp-newcomer@example.com"
 
@@ -49,7 +49,8 @@ class MailServerDownTests(LifecycleTestCase):
         nobody = MailServer()  # never started: nothing listens on its port
         with (
             override_settings(**nobody.settings()),
-            self.assertLogs("tokens.lifecycle.mail", "ERROR"),
+            token_settings(MAIL_RETRY_DELAY=0),
+            self.assertLogs("tokens.lifecycle.outbox", "ERROR"),
         ):
             response = self.post("register/", register_body(NEW, PASSWORD))
         self.assertEqual(response.status_code, 202)

@@ -180,3 +180,41 @@ class LogFormatTests(SimpleTestCase):
         )
         with self.assertRaises(ValueError):
             json.loads(line)
+
+
+class OneLinePerClientErrorTests(AuthAPITestCase):
+    """A 4xx is one log line: the auth event's, or else Django's warning, never both."""
+
+    def test_a_failed_login_is_logged_by_its_event_alone(self):
+        with (
+            self.assertLogs(EVENTS, "INFO") as events,
+            self.assertNoLogs("django.request", "WARNING"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(
+                "/api/auth/login/", {"username": "mallory", "password": "guess"}, format="json"
+            )
+        self.assertError(response, 401, "invalid_credentials")
+        self.assertEqual(len(events.records), 1)
+
+    def test_a_401_without_an_event_is_logged_by_django_once(self):
+        with (
+            self.assertLogs("django.request", "WARNING") as requests,
+            self.assertNoLogs(EVENTS, "INFO"),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.get("/api/auth/me/")
+        self.assertError(response, 401, "not_authenticated")
+        self.assertEqual(len(requests.records), 1)
+
+    def test_with_event_lines_off_django_still_logs_the_failed_login(self):
+        # AUTH_EVENT_LOG_LEVEL=WARNING: the event has no line, so the 4xx must keep Django's.
+        with (
+            self.assertLogs("django.request", "WARNING") as requests,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            response = self.client.post(
+                "/api/auth/login/", {"username": "mallory", "password": "guess"}, format="json"
+            )
+        self.assertError(response, 401, "invalid_credentials")
+        self.assertEqual(len(requests.records), 1)
