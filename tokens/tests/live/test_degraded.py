@@ -440,7 +440,7 @@ class AdminDuringFaultsTests(AuthAPITestCase):
         finally:
             self.redis.resume()
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Disabled 1 user(s) and revoked their sessions.")
+        self.assertContains(response, "Disabled 1 user and revoked their sessions.")
         self.assertContains(response, "the change is saved in the database")
         self.assertFalse(get_user_model().objects.get(pk=self.user.pk).is_active)
         with token_settings(STORE_RETRY_INTERVAL=0):

@@ -140,7 +140,7 @@ class RevocationDuringOutageTests(AuthAPITestCase):
             lambda: self.client.post("/admin/tokens/session/", data, follow=True)
         )
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Revoked 1 session(s).")
+        self.assertContains(response, "Revoked 1 session.")
         self.assertContains(response, "the change is saved in the database")
         self.assertRefused(self.pair)
         self.assertLive(self.other)
