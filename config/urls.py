@@ -29,6 +29,15 @@ urlpatterns = [
         ),
         name="account",
     ),
+    # The same page with a view of the client's tokens and renewals, for developers only: the
+    # account page itself shows none of it.
+    path(
+        "demo/",
+        content_security_policy(
+            ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html"))
+        ),
+        name="demo",
+    ),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
