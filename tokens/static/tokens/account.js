@@ -74,13 +74,14 @@
   function show(signedIn) {
     $("login-view").hidden = signedIn || resetKey !== null;
     $("reset-view").hidden = resetKey === null;
-    $("app-view").hidden = !signedIn;
+    $("app-view").hidden = !signedIn || resetKey !== null;
     $("user-menu").hidden = !signedIn;
     $("username").textContent = signedIn && client.user ? client.user.username : "";
   }
 
   function notify(text, kind = "success") {
     $("notice-text").textContent = text;
+    delete $("notice").dataset.cause;
     $("notice").dataset.kind = kind;
     $("notice").hidden = false;
   }
@@ -429,6 +430,7 @@
     const cause = event.detail.cause;
     if (cause) {
       notify(messages.signedOutBecause[cause] || messages.signedOutOther, "error");
+      $("notice").dataset.cause = cause;
       $("login-username").focus();
     }
   });
