@@ -197,6 +197,7 @@
       form.hidden = true;
       $("register-done-email").textContent = body.email;
       $("register-done").hidden = false;
+      $("register-done").focus();
     });
   });
 
@@ -431,8 +432,9 @@
     if (cause) {
       notify(messages.signedOutBecause[cause] || messages.signedOutOther, "error");
       $("notice").dataset.cause = cause;
-      $("login-username").focus();
     }
+    // The new step's first field.
+    $("login-username").focus();
   });
 
   show(false);
