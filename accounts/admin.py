@@ -12,6 +12,7 @@ from tokens.admin import (
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
 )
+from tokens.admin_user_page import UserSecurityAdminMixin
 from tokens.core.revocation import revoke_all
 from tokens.models import Session
 from tokens.social.user_admin import SocialIdentitiesAdminMixin
@@ -19,6 +20,7 @@ from tokens.social.user_admin import SocialIdentitiesAdminMixin
 
 @admin.register(User)
 class UserAdmin(
+    UserSecurityAdminMixin,
     SocialIdentitiesAdminMixin,
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,
