@@ -296,7 +296,18 @@ class SecurityOverviewTests(BrowserTestCase):
             [],
         )
         self.assertEqual(errors, [])
+        # What needs action comes first: "root" failed 12 times in the last hour, alice's refresh
+        # token was replayed today.
+        self.assertIn("root", page.inner_text("#under-attack"))
+        self.assertNotIn("alice", page.inner_text("#under-attack"))
+        self.assertIn("alice", page.inner_text("#reuse-detected"))
+        # At 1280 x 800 the first charts are above the fold, and the page is within two screens.
+        page.set_viewport_size({"width": 1280, "height": 800})
+        action = page.locator("#needs-action").bounding_box()
+        chart = page.locator("#hourly figure").first.bounding_box()
+        self.assertLess(action["y"], chart["y"])
+        self.assertLess(chart["y"] + chart["height"], 800)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), 2 * 800)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(ARTIFACTS / "security-overview.png"), full_page=True)
         self.assertGreater((ARTIFACTS / "security-overview.png").stat().st_size, 10_000)
