@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-from tokens.admin_login import SecondFactorAdminAuthenticationForm
+from tokens.admin_login import SecondFactorAdminAuthenticationForm, admin_passkey_login
 from tokens.browser.csp import content_security_policy
 from tokens.conf import token_settings
 from tokens.schema import SchemaView, SwaggerView
@@ -38,6 +38,8 @@ urlpatterns = [
         ),
         name="demo",
     ),
+    # Staff's passkey at the admin's login page (tokens.admin_login): the page's script posts here.
+    path("admin/passkey-login/", admin_passkey_login, name="admin-passkey-login"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
