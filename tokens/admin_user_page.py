@@ -119,10 +119,12 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
         totp = TotpFactor.objects.filter(user=user).exclude(secret="").first()
         passkeys = Passkey.objects.filter(user=user).order_by("created_at")
         codes = RecoveryCode.objects.filter(user=user, used_at=None).count()
-        rows = [
+        rows: list[tuple[str, str]] = [
             (
-                _("authenticator app"),
-                gettext("on since %s") % totp.created_at.strftime("%Y-%m-%d") if totp else _("off"),
+                gettext("authenticator app"),
+                gettext("on since %s") % totp.created_at.strftime("%Y-%m-%d")
+                if totp
+                else gettext("off"),
             )
         ]
         for passkey in passkeys:
@@ -134,7 +136,7 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
                     % {"added": passkey.created_at.strftime("%Y-%m-%d"), "used": used},
                 )
             )
-        rows.append((_("recovery codes left"), str(codes)))
+        rows.append((gettext("recovery codes left"), str(codes)))
         return _table((_("factor"), _("state")), rows)
 
     @admin.display(description=_("last auth events"))
