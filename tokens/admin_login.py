@@ -44,6 +44,7 @@ from tokens.exceptions import (
     ThrottledError,
 )
 from tokens.mfa.serializers import MAX_CODE_LENGTH
+from tokens.parsers import has_lone_surrogate
 
 # The form's messages for the stages' refusals, by code.
 SECOND_FACTOR_ERRORS: dict[str, Any] = {
@@ -157,11 +158,14 @@ def admin_passkey_login(request: HttpRequest) -> JsonResponse:
     ``{"detail", "code"}`` with its status (429 with ``Retry-After``).
     """
     try:
+        # As the API's parser reads JSON: no nesting past the recursion limit, no lone surrogate.
         data = json.loads(request.body)
         challenge_id, credential = data["challenge_id"], data["credential"]
         if not isinstance(challenge_id, str) or not isinstance(credential, dict):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+        if has_lone_surrogate(data):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, RecursionError):
         return _error("invalid_request", _("A passkey answer is needed."), 400)
     attempt = flows.LoginAttempt(request, AdminPasskeyDoor(challenge_id, credential))
     try:
