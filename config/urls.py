@@ -38,8 +38,12 @@ urlpatterns = [
         ),
         name="demo",
     ),
-    # Staff's passkey at the admin's login page (tokens.admin_login): the page's script posts here.
-    path("admin/passkey-login/", admin_passkey_login, name="admin-passkey-login"),
+    # Staff's passkey at the admin's login page (tokens.admin_login): the page's script posts here,
+    # beside the admin's own URLs.
+    path(
+        "admin/",
+        include([path("passkey-login/", admin_passkey_login, name="admin-passkey-login")]),
+    ),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
