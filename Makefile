@@ -26,7 +26,14 @@ $(TOOLS): .ci/requirements-tools.txt $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -r .ci/requirements-tools.txt
 	touch $@
 
-tools: $(TOOLS)
+# axe-core (npm) for the accessibility checks of the account page; var/ is ignored by git.
+AXE := var/axe/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@if command -v npm >/dev/null; then npm install --no-save --no-audit --no-fund --prefix var/axe axe-core; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+tools: $(TOOLS) $(AXE)
 
 static: install
 	DEBUG=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -15,6 +15,7 @@ from tokens.admin import (
     StoreErrorsAsMessages,
     revoked_message,
 )
+from tokens.admin_user_page import UserSecurityAdminMixin
 from tokens.core.revocation import revoke_all
 from tokens.models import Session
 from tokens.social.user_admin import SocialIdentitiesAdminMixin
@@ -22,6 +23,7 @@ from tokens.social.user_admin import SocialIdentitiesAdminMixin
 
 @admin.register(User)
 class UserAdmin(
+    UserSecurityAdminMixin,
     SocialIdentitiesAdminMixin,
     SecondFactorsAdminMixin,
     StoreErrorsAsMessages,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
 
-from tokens.admin_login import SecondFactorAdminAuthenticationForm
+from tokens.admin_login import SecondFactorAdminAuthenticationForm, admin_passkey_login
 from tokens.browser.csp import content_security_policy
 from tokens.conf import token_settings
 from tokens.schema import SchemaView, SwaggerView
@@ -28,6 +28,21 @@ urlpatterns = [
             ensure_csrf_cookie(TemplateView.as_view(template_name="account.html"))
         ),
         name="account",
+    ),
+    # The same page with a view of the client's tokens and renewals, for developers only: the
+    # account page itself shows none of it.
+    path(
+        "demo/",
+        content_security_policy(
+            ensure_csrf_cookie(TemplateView.as_view(template_name="demo.html"))
+        ),
+        name="demo",
+    ),
+    # Staff's passkey at the admin's login page (tokens.admin_login): the page's script posts here,
+    # beside the admin's own URLs.
+    path(
+        "admin/",
+        include([path("passkey-login/", admin_passkey_login, name="admin-passkey-login")]),
     ),
     path("admin/", admin.site.urls),
     path("api/auth/", include("tokens.urls")),

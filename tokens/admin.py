@@ -281,6 +281,11 @@ class AuthEventAdmin(ReadOnlyAdmin):
             "title": _("Security overview"),
             "opts": self.model._meta,
             "figures": figures,
+            "needs_action": bool(
+                figures.under_attack
+                or figures.reuse_detected
+                or figures.disabled_with_live_sessions
+            ),
             "hourly": [
                 charts.time_chart(gettext(series.title), series.points, "%H:00", 6, "%b %d, %H:00")
                 for series in figures.hourly

@@ -11,16 +11,30 @@ where its URLs mount the admin::
 
     admin.site.login_form = SecondFactorAdminAuthenticationForm
     admin.site.login_template = "tokens/admin/login.html"
+
+Staff with a passkey can use it instead ("Sign in with a passkey" on the same page): the page asks
+``login/passkey/options/`` for a ceremony, the browser answers it, and ``admin_passkey_login``
+runs the answer through the same stages (``PasskeyDoor``, as an admin door: the guessing limits,
+``MFA_REQUIRED``, Django's staff check) before Django's ``login()`` opens the admin session.
 """
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import login as django_login
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 
 from tokens import flows
 from tokens.exceptions import (
@@ -30,6 +44,7 @@ from tokens.exceptions import (
     ThrottledError,
 )
 from tokens.mfa.serializers import MAX_CODE_LENGTH
+from tokens.parsers import has_lone_surrogate
 
 # The form's messages for the stages' refusals, by code.
 SECOND_FACTOR_ERRORS: dict[str, Any] = {
@@ -114,3 +129,62 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
             code="throttled",
             params={"wait": math.ceil(exc.wait)},
         )
+
+
+class AdminPasskeyDoor(flows.PasskeyDoor):
+    """A discoverable passkey's answer at the admin's login page: the API's passkey door, opening a
+    Django session (no tokens) for active staff only.
+    """
+
+    name = "admin_passkey"
+    # Not a login of the API: auth_logins_total does not count it.
+    outcomes: ClassVar[Mapping[str, str]] = {}
+    issues_tokens = False
+
+    def allowed(self, attempt: flows.LoginAttempt) -> None:
+        user = attempt.user
+        if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+            raise InvalidCredentialsError("not an active staff user")
+
+
+def _error(code: str, detail: Any, status: int) -> JsonResponse:
+    return JsonResponse({"detail": str(detail), "code": code}, status=status)
+
+
+@never_cache
+@csrf_protect
+@require_POST
+def admin_passkey_login(request: HttpRequest) -> JsonResponse:
+    """``{"challenge_id", "credential", "next"}`` from the admin's login page: the passkey's answer
+    through the login stages, then Django's session; ``{"redirect"}`` on success, else the API's
+    ``{"detail", "code"}`` with its status (429 with ``Retry-After``).
+    """
+    try:
+        # As the API's parser reads JSON: no nesting past the recursion limit, no lone surrogate.
+        data = json.loads(request.body)
+        challenge_id, credential = data["challenge_id"], data["credential"]
+        if not isinstance(challenge_id, str) or not isinstance(credential, dict):
+            raise TypeError
+        if has_lone_surrogate(data):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return _error("invalid_request", _("A passkey answer is needed."), 400)
+    attempt = flows.LoginAttempt(request, AdminPasskeyDoor(challenge_id, credential))
+    try:
+        refusal = flows.run(attempt)
+    except ThrottledError as exc:
+        response = _error("throttled", API_ERRORS["throttled"].default_detail, 429)
+        response["Retry-After"] = str(math.ceil(exc.wait))
+        return response
+    except AuthError as exc:
+        error = API_ERRORS[exc.code]
+        return _error(exc.code, error.default_detail, error.status_code)
+    if refusal is not None:
+        return JsonResponse(refusal.data, status=refusal.status_code)
+    django_login(request, attempt.user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    target = data.get("next") if isinstance(data.get("next"), str) else ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("admin:index")
+    return JsonResponse({"redirect": target})

@@ -67,17 +67,24 @@ class RegisterSerializer(AddressSerializer):
             raise serializers.ValidationError(_("A user with that username already exists."))
         return value
 
-    def validate(self, attrs):
+    def validate_password(self, value):
+        # At the field's own step, so Django's validators speak on the first submit even when
+        # another field is refused too (``validate()`` runs only once every field is good). The
+        # similarity validator compares with the name and address as typed.
         model = get_user_model()
-        fields = {model.get_email_field_name(): attrs["email"]}
-        if "username" in attrs:
-            fields[model.USERNAME_FIELD] = attrs["username"]
+        fields = {}
+        for name, source in (
+            (model.get_email_field_name(), "email"),
+            (model.USERNAME_FIELD, "username"),
+        ):
+            typed = self.initial_data.get(source)
+            if isinstance(typed, str) and (source == "email" or has_username()):
+                fields[name] = typed
         try:
-            # An unsaved user, so the similarity validator compares with the name and address.
-            password_validation.validate_password(attrs["password"], model(**fields))
+            password_validation.validate_password(value, model(**fields))
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"password": get_error_detail(error)}) from None
-        return attrs
+            raise serializers.ValidationError(get_error_detail(error)) from None
+        return value
 
 
 class KeySerializer(serializers.Serializer):

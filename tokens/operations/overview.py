@@ -4,8 +4,9 @@ Per hour over the last 24 hours and per day over the last 30 (UTC): logins succe
 refreshes, reuse detections and revocations, the account lifecycle's sign-ups, e-mail
 verifications, password reset requests and resets, and e-mail changes, and second factors accepted,
 refused, enrolled and removed; the addresses and usernames with the most failed logins in the last
-24 hours; the live sessions now. Events are counted by the database over the ``(kind, at)`` index,
-four queries in all; refreshes come from the hourly tallies in Redis
+24 hours; the live sessions now; and, first on the page, what needs action: usernames under attack,
+refresh tokens replayed, disabled users with a live session. Events are counted by the database over
+the ``(kind, at)`` index, six queries in all; refreshes come from the hourly tallies in Redis
 (``tokens.store.tallies``), since a refresh writes no event.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.db.models import Count
 from django.utils.translation import gettext_noop
@@ -28,6 +30,8 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 HOURS, DAYS = 24, 30
 # How many addresses and usernames the failed-login lists show.
 TOP = 10
+# Failed logins in 24 hours at which a username counts as under attack, listed first for staff.
+UNDER_ATTACK = 10
 
 # The charted series: a title (marked for the catalogue, translated where the admin shows it), and
 # the event kinds counted in it (refreshes have none: Redis tallies).
@@ -74,6 +78,11 @@ class Figures:
     users_with_live_sessions: int
     # False when Redis could not be asked: the refresh series are then empty, not zero.
     refreshes_known: bool
+    # What needs action, shown first: usernames under attack (failed logins, last 24 hours), users
+    # whose refresh tokens were replayed (last 24 hours), disabled users with a live session.
+    under_attack: list[tuple[str, int]]
+    reuse_detected: list[tuple[str, int]]
+    disabled_with_live_sessions: list[tuple[str, int]]
 
 
 def figures() -> Figures:
@@ -87,6 +96,7 @@ def figures() -> Figures:
     except StoreUnavailableError:
         refreshes = None
     failed_since = now - DAY
+    failed_by_username = _top_failed("username", failed_since, username="")
     cells = [
         (width, kind, start)
         for width, starts in ((HOUR, hours), (DAY, days))
@@ -103,11 +113,39 @@ def figures() -> Figures:
         hourly=_series(hours, HOUR, counts, refreshes, lambda hour: hour),
         daily=_series(days, DAY, counts, refreshes, lambda hour: hour.replace(hour=0)),
         failed_by_address=_top_failed("ip_address", failed_since, ip_address__isnull=True),
-        failed_by_username=_top_failed("username", failed_since, username=""),
+        failed_by_username=failed_by_username,
         live_sessions=live["sessions"],
         users_with_live_sessions=live["users"],
         refreshes_known=refreshes is not None,
+        under_attack=[(name, count) for name, count in failed_by_username if count >= UNDER_ATTACK],
+        reuse_detected=_reuse_detected(failed_since),
+        disabled_with_live_sessions=_disabled_with_live_sessions(now),
     )
+
+
+def _reuse_detected(since: datetime) -> list[tuple[str, int]]:
+    """Users whose refresh tokens were replayed since ``since``: username and how often."""
+    rows = (
+        AuthEvent.objects.filter(kind=AuthEvent.Kind.REUSE_DETECTED, at__gte=since)
+        .exclude(username="", user=None)
+        .values("user", "username")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "username")[:TOP]
+    )
+    return [(row["username"] or str(row["user"]), row["n"]) for row in rows]
+
+
+def _disabled_with_live_sessions(now: datetime) -> list[tuple[str, int]]:
+    """Disabled users that still have a live session (a revocation that did not finish)."""
+    name = f"user__{get_user_model().USERNAME_FIELD}"
+    rows = (
+        Session.objects.live(now)
+        .filter(user__is_active=False)
+        .values(name)
+        .annotate(n=Count("pk"))
+        .order_by("-n", name)[:TOP]
+    )
+    return [(str(row[name]), row["n"]) for row in rows]
 
 
 def _counts(cells: list[tuple[str, datetime, datetime]]) -> list[int]:

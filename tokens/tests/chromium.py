@@ -92,6 +92,12 @@ class BrowserTestCase(StaticLiveServerTestCase):
         page.evaluate("window.accountPage.ready")
         return page
 
+    def open_demo_page(self):
+        """The demo page: the account page plus its view of the client's tokens and renewals."""
+        page = self.open("/demo/")
+        page.evaluate("window.accountPage.ready")
+        return page
+
     def cookie(self, name: str) -> dict | None:
         return next((cookie for cookie in self.context.cookies() if cookie["name"] == name), None)
 
@@ -110,6 +116,12 @@ class RequestLog:
 
     def __len__(self):
         return len(self.requests)
+
+
+def confirm(page):
+    """Answer yes in the page's confirmation dialog (asked before a destructive action)."""
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.click("#confirm-ok")
 
 
 def wait_until_loaded(page):

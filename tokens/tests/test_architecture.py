@@ -107,6 +107,7 @@ PLACES = (
     ("tokens.error_pages", "surface"),
     ("tokens.admin", "surface"),
     ("tokens.admin_login", "surface"),
+    ("tokens.admin_user_page", "surface"),
     ("tokens.apps", "surface"),
     ("tokens.mfa.apps", "surface"),
     ("tokens.lifecycle.apps", "surface"),
@@ -129,6 +130,7 @@ FEATURES = (
     "tokens.*serializers",
     "tokens.admin",
     "tokens.admin_login",
+    "tokens.admin_user_page",
 )
 
 # A module's length: past the first, its docstring must say why (a line starting "Long:"); none

@@ -6,6 +6,55 @@
 
   // The auth endpoints' prefix comes from the URLconf and the CSRF cookie's name from the settings,
   // through the page (``{% auth_url_prefix %}``, ``{% csrf_cookie_name %}``).
+  // Every sentence this file shows, in one place for a translation.
+  const messages = {
+    signedOutBecause: {
+      logout: "You were signed out: this session was logged out in another tab or window.",
+      revoked: "You were signed out: this session was revoked from another device or by an administrator.",
+      logout_all: "You were signed out: someone logged out of this account everywhere.",
+      password_changed: "You were signed out because the password of this account was changed.",
+      password_reset: "You were signed out because the password of this account was reset.",
+      user_disabled: "You were signed out because this account was disabled.",
+      factor_added: "You were signed out because a second factor was added to this account. Log in again with it.",
+      factors_removed: "You were signed out because the second factors of this account were removed.",
+      reuse_detected: "You were signed out to protect your account: an old sign-in token was used again, "
+        + "which can mean it was stolen. Log in again; consider changing your password.",
+      session_limit: "You were signed out because this account signed in on too many devices; the oldest "
+        + "session ended.",
+      expired: "Your session has expired. Log in again.",
+    },
+    signedOutOther: "You were signed out. Log in again.",
+    resendSent: (email) => "If " + email + " belongs to an unverified account, a new link is on its way.",
+    forgotSent: (email) => "If an account uses " + email + ", a link to choose a new password is on its way.",
+    emailNow: (email) => "Your e-mail address is now " + email + ".",
+    emailVerified: (email) => "Your e-mail address " + email + " is verified. You can log in now.",
+    verifyLinkDead: "This verification link does not work any more: it was used already, or it has expired. "
+      + "Log in to have a new one sent.",
+    verifyFailed: "The address could not be verified.",
+    resetLinkDead: "This reset link does not work any more: it was used already, or it has expired. "
+      + "Ask for a new one from the log-in form.",
+    resetDone: "Your password is changed, and every session was signed out. Log in with the new password.",
+    emailSent: (email) => "We sent a link to " + email + ". Your address changes when you open it.",
+    none: "none",
+    justNow: "just now",
+    unknownDevice: "Unknown device",
+    on: (browser, system) => browser + " on " + system,
+    thisDevice: "This device",
+    signedInAt: (when) => "Signed in " + when,
+    lastActive: (when) => "last active " + when,
+    revoke: "Revoke",
+    revokeLabel: (name) => "Revoke the session of " + name,
+    sessionsFailed: "The sessions could not be loaded.",
+    revokeFailed: "The session could not be revoked.",
+    othersFailed: "The other devices could not be logged out.",
+    othersDone: "Your other devices are logged out.",
+    confirmRevoke: (name) => "Sign out " + name + "? It is signed out at its next request.",
+    confirmRevokeButton: "Revoke the session",
+    confirmLogoutAll: "Log out everywhere? Every device signed in to this account, this one too, is "
+      + "signed out.",
+    confirmLogoutAllButton: "Log out everywhere",
+  };
+
   const client = new AuthClient({
     base: document.body.dataset.authBase,
     csrfCookieName: document.body.dataset.csrfCookie,
@@ -25,26 +74,21 @@
   function show(signedIn) {
     $("login-view").hidden = signedIn || resetKey !== null;
     $("reset-view").hidden = resetKey === null;
-    $("app-view").hidden = !signedIn;
+    $("app-view").hidden = !signedIn || resetKey !== null;
     $("user-menu").hidden = !signedIn;
-    $("activity-signed-in").hidden = !signedIn;
     $("username").textContent = signedIn && client.user ? client.user.username : "";
   }
 
   function notify(text, kind = "success") {
     $("notice-text").textContent = text;
+    delete $("notice").dataset.cause;
     $("notice").dataset.kind = kind;
     $("notice").hidden = false;
   }
 
+  // What the page did, for the demo page's log (``/demo/``); the account page shows none of it.
   function log(text) {
-    const item = document.createElement("li");
-    item.textContent = new Date().toLocaleTimeString() + "  " + text;
-    $("refresh-log").prepend(item);
-  }
-
-  function output(label, value) {
-    $("output").textContent = label + "\n" + (typeof value === "string" ? value : JSON.stringify(value, null, 2));
+    document.dispatchEvent(new CustomEvent("account:log", { detail: text }));
   }
 
   const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -53,22 +97,11 @@
 
   function ago(iso) {
     const seconds = (Date.parse(iso) - Date.now()) / 1000;
-    if (Math.abs(seconds) < 60) return "just now";
+    if (Math.abs(seconds) < 60) return messages.justNow;
     for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
       if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
     }
-    return "just now";
-  }
-
-  function tick() {
-    const left = client.accessExpiresAt ? Math.max(0, client.accessExpiresAt - Date.now()) : null;
-    $("countdown").textContent = left === null ? "unknown" : left > 0
-      ? (left / 1000).toFixed(1) + " s" : "expired: the next call renews it";
-    // What the answers tell of the session: its id and end, never a token.
-    const session = client.session;
-    $("session-id").textContent = session ? session.id : "unknown";
-    $("session-ends").textContent = session && session.endsAt
-      ? new Date(session.endsAt).toLocaleString() : "unknown";
+    return messages.justNow;
   }
 
   function element(tag, className, text) {
@@ -134,7 +167,7 @@
   }
 
   mailLinkForm("resend", "email/verify/resend/",
-    (email) => "If " + email + " belongs to an unverified account, a new link is on its way.");
+    messages.resendSent);
 
   $("forgot-toggle").addEventListener("click", () => {
     const open = $("forgot-form").hidden;
@@ -147,7 +180,7 @@
   });
 
   mailLinkForm("forgot", "password/reset/",
-    (email) => "If an account uses " + email + ", a link to choose a new password is on its way.");
+    messages.forgotSent);
 
   $("register-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -164,23 +197,40 @@
       form.hidden = true;
       $("register-done-email").textContent = body.email;
       $("register-done").hidden = false;
+      $("register-done").focus();
     });
   });
 
   async function verifyAddress(key) {
     const result = await client.call("email/verify/", { method: "POST", body: { key }, anonymous: true });
     if (result.ok) {
-      notify(client.user
-        ? "Your e-mail address is now " + result.body.email + "."
-        : "Your e-mail address " + result.body.email + " is verified. You can log in now.");
+      notify(client.user ? messages.emailNow(result.body.email) : messages.emailVerified(result.body.email));
       if (client.user) loadProfile();
     } else {
-      notify(result.body.code === "invalid_key"
-        ? "This verification link does not work any more: it was used already, or it has expired. "
-          + "Log in to have a new one sent."
-        : result.body.detail || "The address could not be verified.", "error");
+      notify(result.body.code === "invalid_key" ? messages.verifyLinkDead
+        : result.body.detail || messages.verifyFailed, "error");
     }
   }
+
+  /** A reset link that no longer works says so at once, before a new password is typed. */
+  function resetLinkDead() {
+    $("reset-confirm-form").hidden = true;
+    $("reset-dead").hidden = false;
+    $("reset-dead-text").textContent = messages.resetLinkDead;
+    $("reset-dead-back").focus();
+  }
+
+  async function checkResetKey() {
+    const result = await client.call("password/reset/check/", { method: "POST", body: { key: resetKey }, anonymous: true });
+    if (!result.ok && result.body && result.body.code === "invalid_key") resetLinkDead();
+    else $("reset-new-password").focus();
+  }
+
+  $("reset-dead-back").addEventListener("click", () => {
+    resetKey = null;
+    show(client.user !== null);
+    if (client.user === null && $("forgot-form").hidden) $("forgot-toggle").click();
+  });
 
   $("reset-confirm-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -190,8 +240,7 @@
       const result = await client.call("password/reset/confirm/", { method: "POST", body, anonymous: true });
       if (!result.ok) {
         if (result.body && result.body.code === "invalid_key") {
-          forms.show(form, { detail: "This reset link does not work any more: it was used already, or it "
-            + "has expired. Ask for a new one from the log-in form.", code: "invalid_key" });
+          resetLinkDead();
         } else {
           forms.show(form, result.body);
         }
@@ -203,7 +252,7 @@
       // The reset ended every session, this browser's too.
       if (client.user) client.signedOut("password reset", true);
       show(false);
-      notify("Your password is changed, and every session was signed out. Log in with the new password.");
+      notify(messages.resetDone);
       $("login-username").focus();
     });
   });
@@ -226,7 +275,7 @@
     if (!result.ok || request !== profileRequests) return;
     $("profile-username").textContent = result.body.username || "";
     $("password-username").value = result.body.username || result.body.email || "";
-    $("profile-email").textContent = result.body.email || "none";
+    $("profile-email").textContent = result.body.email || messages.none;
     $("profile-joined").textContent = result.body.date_joined ? dateOnly.format(new Date(result.body.date_joined)) : "";
   }
 
@@ -240,7 +289,7 @@
       if (!result.ok) return forms.show(form, result.body);
       forms.clear(form);
       form.querySelector("input").value = "";
-      $("email-sent").textContent = "We sent a link to " + email + ". Your address changes when you open it.";
+      $("email-sent").textContent = messages.emailSent(email);
       $("email-sent").hidden = false;
     });
   });
@@ -267,10 +316,10 @@
                    ["Mac OS X", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]];
 
   function deviceName(agent) {
-    if (!agent) return "Unknown device";
+    if (!agent) return messages.unknownDevice;
     const browser = BROWSERS.find(([mark]) => agent.includes(mark));
     const system = SYSTEMS.find(([mark]) => agent.includes(mark));
-    if (browser && system) return browser[1] + " on " + system[1];
+    if (browser && system) return messages.on(browser[1], system[1]);
     if (browser || system) return (browser || system)[1];
     return agent.length > 60 ? agent.slice(0, 59) + "…" : agent;
   }
@@ -283,17 +332,17 @@
     const main = element("div", "session-main");
     const title = element("p", "device", name);
     title.title = session.user_agent || "";
-    if (session.current) title.append(" ", element("span", "badge", "This device"));
-    const facts = ["Signed in " + dateTime.format(new Date(session.created_at)),
-                   "last active " + ago(session.last_used_at)];
+    if (session.current) title.append(" ", element("span", "badge", messages.thisDevice));
+    const facts = [messages.signedInAt(dateTime.format(new Date(session.created_at))),
+                   messages.lastActive(ago(session.last_used_at))];
     if (session.ip_address) facts.push(session.ip_address);
     main.append(title, element("p", "meta", facts.join(" · ")));
     item.append(main);
     if (!session.current) {
-      const button = element("button", "button danger-outline small revoke", "Revoke");
+      const button = element("button", "button danger-outline small revoke", messages.revoke);
       button.type = "button";
       button.dataset.sessionId = session.id;
-      button.setAttribute("aria-label", "Revoke the session of " + name);
+      button.setAttribute("aria-label", messages.revokeLabel(name));
       button.addEventListener("click", () => revoke(session, button));
       item.append(button);
     }
@@ -303,7 +352,7 @@
   async function loadSessions() {
     const result = await client.call("sessions/");
     if (!result.ok) {
-      $("sessions-error").textContent = (result.body && result.body.detail) || "The sessions could not be loaded.";
+      $("sessions-error").textContent = (result.body && result.body.detail) || messages.sessionsFailed;
       return;
     }
     $("sessions-error").textContent = "";
@@ -313,12 +362,14 @@
   }
 
   async function revoke(session, button) {
+    if (!(await forms.confirm(messages.confirmRevoke(session.device || deviceName(session.user_agent)),
+      messages.confirmRevokeButton))) return;
     button.disabled = true;
     // Ending another session needs a recent authentication: the prompt, then the call again.
     const result = await factors.withReauth(() => client.call("sessions/" + session.id + "/", { method: "DELETE" }));
     if (!result.ok && result.status !== 404) {
       button.disabled = false;
-      $("sessions-error").textContent = (result.body && result.body.detail) || "The session could not be revoked.";
+      $("sessions-error").textContent = (result.body && result.body.detail) || messages.revokeFailed;
       return;
     }
     log("revoked a session on " + (session.device || deviceName(session.user_agent)));
@@ -326,7 +377,9 @@
   }
 
   $("btn-logout").addEventListener("click", () => client.logout("logout/"));
-  $("btn-logout-all").addEventListener("click", () => client.logout("logout-all/"));
+  $("btn-logout-all").addEventListener("click", async () => {
+    if (await forms.confirm(messages.confirmLogoutAll, messages.confirmLogoutAllButton)) client.logout("logout-all/");
+  });
 
   // Every session but this one ends (``logout-others/``, after a recent authentication like a
   // revoke); this browser stays signed in, so the page only lists its sessions again.
@@ -337,26 +390,13 @@
     const result = await factors.withReauth(() => client.call("logout-others/", { method: "POST" }));
     button.disabled = false;
     if (!result.ok) {
-      $("sessions-error").textContent = (result.body && result.body.detail) || "The other devices could not be logged out.";
+      $("sessions-error").textContent = (result.body && result.body.detail) || messages.othersFailed;
       return;
     }
     log("logged out the other devices");
     await loadSessions();
-    $("sessions-status").textContent = "Your other devices are logged out.";
+    $("sessions-status").textContent = messages.othersDone;
     $("sessions-status").hidden = false;
-  });
-
-  /* ---- behind the scenes: the token's countdown and the client's renewals ---- */
-
-  $("btn-me").addEventListener("click", async () => {
-    const result = await client.call("me/");
-    output("GET me/", { status: result.status, body: result.body });
-  });
-
-  $("btn-parallel").addEventListener("click", async () => {
-    const responses = await Promise.all(Array.from({ length: 5 }, () => client.request("me/")));
-    const ok = responses.filter((response) => response.ok).length;
-    output("5 parallel GET me/", ok + " of 5 succeeded");
   });
 
   client.addEventListener("login", (event) => {
@@ -374,24 +414,34 @@
     show(false);
     factors.signedOut();
     social.signedOut();
+    // Nothing of the previous user stays on screen: lists, names, typed values, messages.
     $("sessions").replaceChildren();
-    for (const id of ["profile-username", "profile-email", "profile-joined", "output"]) $(id).textContent = "";
+    for (const id of ["profile-username", "profile-email", "profile-joined", "sessions-error", "username"]) {
+      $(id).textContent = "";
+    }
+    $("password-username").value = "";
+    for (const form of document.querySelectorAll("#app-view form")) {
+      form.reset();
+      forms.clear(form);
+    }
     $("email-sent").hidden = true;
     $("password-changed").hidden = true;
     $("sessions-status").hidden = true;
-    log("signed out: " + event.detail.reason);
+    // A session the server ended (elsewhere, or for a cause of its own) says why.
+    const cause = event.detail.cause;
+    if (cause) {
+      notify(messages.signedOutBecause[cause] || messages.signedOutOther, "error");
+      $("notice").dataset.cause = cause;
+    }
+    // The new step's first field.
+    $("login-username").focus();
   });
-  client.addEventListener("refresh", (event) => {
-    log((event.detail.here ? "silent refresh (" : "refreshed by ") + event.detail.reason + (event.detail.here ? ")" : ""));
-  });
-  client.addEventListener("error", (event) => log(event.detail.message));
 
-  setInterval(tick, 200);
   show(false);
   // ``ready`` settles once the page knows who is signed in and has followed a mailed link.
   const ready = client.restore().then(async (signedIn) => {
     show(signedIn);
-    tick();
+    if (resetKey !== null) await checkResetKey();
     if (verifyKey !== null) await verifyAddress(verifyKey);
     await social.start(Promise.resolve());
   });

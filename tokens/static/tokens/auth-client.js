@@ -98,8 +98,17 @@
         this.emit("error", { message: "refresh failed with " + response.status });
         return false;
       }
-      // Back to the login form; a first visit, signed in nowhere, has nothing to announce.
-      if (this.user !== null) this.signedOut("refresh failed (" + response.status + ")", true);
+      // Back to the login form; a first visit, signed in nowhere, has nothing to announce. A session
+      // ended elsewhere says why (``token_revoked`` carries ``reason``), so the page can tell.
+      let cause = null;
+      try {
+        const body = await response.json();
+        if (body && body.code === "token_revoked") cause = body.reason || "revoked";
+        else if (body && body.code === "token_expired") cause = "expired";
+      } catch (error) {
+        cause = null;
+      }
+      if (this.user !== null) this.signedOut("refresh failed (" + response.status + ")", true, cause);
       return false;
     }
 
@@ -149,6 +158,10 @@
       } catch (error) {
         body = { detail: "The server answered " + response.status + ".", code: "unexpected_response" };
       }
+      // A 429 says how long to wait (``Retry-After``, seconds); the form shows it counting down.
+      if (response.status === 429 && body && typeof body === "object") {
+        body.retry_after = Number(response.headers.get("Retry-After")) || 0;
+      }
       return { ok: response.ok, status: response.status, body };
     }
 
@@ -188,15 +201,16 @@
       localStorage.setItem(SESSION_KEY, JSON.stringify(session));
     }
 
-    signedOut(reason, tellOthers) {
+    /** ``cause``: why the server ended the session (a ``token_revoked`` reason), when it did. */
+    signedOut(reason, tellOthers, cause = null) {
       this.user = null;
       this.accessExpiresAt = null;
       this.session = null;
       localStorage.removeItem(USER_KEY);
       localStorage.removeItem(EXPIRY_KEY);
       localStorage.removeItem(SESSION_KEY);
-      this.emit("logout", { reason });
-      if (tellOthers) this.channel.postMessage({ type: "logout", reason });
+      this.emit("logout", { reason, cause });
+      if (tellOthers) this.channel.postMessage({ type: "logout", reason, cause });
     }
 
     onMessage(message) {
@@ -212,7 +226,7 @@
         this.session = message.session;
         this.emit("refresh", { reason: "another tab: " + message.reason, expiresAt: message.expiresAt, here: false });
       } else if (message.type === "logout") {
-        this.signedOut("another tab: " + message.reason, false);
+        this.signedOut("another tab: " + message.reason, false, message.cause || null);
       }
     }
   }

@@ -9,6 +9,14 @@
 (function (global) {
   "use strict";
 
+  // Every sentence this file shows, in one place for a translation.
+  const messages = {
+    fallback: "Something went wrong. Please try again.",
+    throttled: (seconds) => "Too many attempts. Try again in " + seconds + " s.",
+    confirm: "Confirm",
+    cancel: "Cancel",
+  };
+
   function inputNamed(form, name) {
     const input = form.querySelector('[name="' + CSS.escape(name) + '"]');
     return input && input.type !== "hidden" ? input : null;
@@ -72,25 +80,94 @@
     } else {
       general.push(...messagesOf(body));
     }
-    if (!general.length && !form.querySelector("[aria-invalid]")) general.push("Something went wrong. Please try again.");
+    if (body && body.code === "throttled" && body.retry_after > 0) return throttle(form, body.retry_after);
+    if (!general.length && !form.querySelector("[aria-invalid]")) general.push(messages.fallback);
     const top = form.querySelector("[data-form-error]");
     if (top) top.textContent = general.join(" ");
     const first = form.querySelector("[aria-invalid]");
     if (first) first.focus();
   }
 
-  /** Run ``work`` with the form's buttons disabled, so a double click sends one request. */
+  /** A 429's wait on ``form``: the buttons stay disabled and the alert counts the seconds down;
+   * what was typed stays, and the form works again when the wait is over. */
+  function throttle(form, seconds) {
+    const top = form.querySelector("[data-form-error]");
+    const until = Date.now() + seconds * 1000;
+    form.dataset.throttled = "";
+    clearInterval(form.throttleTimer);
+    const step = () => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left > 0) {
+        if (top) top.textContent = messages.throttled(left);
+        for (const button of form.querySelectorAll("button")) button.disabled = true;
+        return;
+      }
+      clearInterval(form.throttleTimer);
+      delete form.dataset.throttled;
+      if (top) top.textContent = "";
+      for (const button of form.querySelectorAll("button")) button.disabled = false;
+    };
+    step();
+    form.throttleTimer = setInterval(step, 250);
+  }
+
+  /** Run ``work`` with the form's buttons disabled, so a double click sends one request; the
+   * button that started it says it is busy. */
   async function busy(form, work) {
     const buttons = [...form.querySelectorAll("button")];
+    const active = buttons.includes(document.activeElement) ? document.activeElement
+      : form.querySelector("button[type=submit]");
     form.setAttribute("aria-busy", "true");
+    if (active) active.setAttribute("aria-busy", "true");
     for (const button of buttons) button.disabled = true;
     try {
       return await work();
     } finally {
-      for (const button of buttons) button.disabled = false;
+      // A form told to wait (429) stays disabled until its countdown ends.
+      if (!("throttled" in form.dataset)) for (const button of buttons) button.disabled = false;
       form.removeAttribute("aria-busy");
+      if (active) active.removeAttribute("aria-busy");
     }
   }
 
-  global.AccountForms = { show, clear, busy };
+  /** An error belongs to the value that was submitted: it goes once the field is changed. */
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLElement) || input.getAttribute("aria-invalid") !== "true") return;
+    input.removeAttribute("aria-invalid");
+    const slot = slotFor(input);
+    slot.textContent = "";
+    const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== slot.id);
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
+  });
+
+  /** Ask before a destructive action, in the page's ``#confirm-dialog`` (a modal ``<dialog>``:
+   * focus inside it, Escape cancels). Resolves true when confirmed. */
+  function confirm(text, confirmLabel) {
+    const dialog = document.getElementById("confirm-dialog");
+    document.getElementById("confirm-text").textContent = text;
+    const ok = document.getElementById("confirm-ok");
+    ok.textContent = confirmLabel || messages.confirm;
+    const opener = document.activeElement;
+    return new Promise((resolve) => {
+      const done = (answer) => {
+        ok.removeEventListener("click", yes);
+        document.getElementById("confirm-cancel").removeEventListener("click", no);
+        dialog.removeEventListener("cancel", no);
+        if (dialog.open) dialog.close();
+        if (opener && opener.isConnected) opener.focus();
+        resolve(answer);
+      };
+      const yes = () => done(true);
+      const no = (event) => { if (event) event.preventDefault(); done(false); };
+      ok.addEventListener("click", yes);
+      document.getElementById("confirm-cancel").addEventListener("click", no);
+      dialog.addEventListener("cancel", no);
+      dialog.showModal();
+      document.getElementById("confirm-cancel").focus();
+    });
+  }
+
+  global.AccountForms = { show, clear, busy, confirm };
 })(window);

@@ -13,6 +13,43 @@
 
   const $ = (id) => document.getElementById(id);
 
+  // Every sentence this file shows, in one place for a translation.
+  const messages = {
+    passkeyCancelled: "The passkey request was cancelled or timed out.",
+    passkeyExists: "This authenticator already holds a passkey for your account.",
+    passkeyUnusable: (why) => "This browser could not use a passkey" + (why ? ": " + why : "."),
+    hintCodes: "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
+    hintCodesOrPasskey: " Or confirm with your passkey.",
+    hintPasskey: "Confirm with your passkey.",
+    hintRecovery: "Enter one of your recovery codes.",
+    labelCode: "Code",
+    labelRecovery: "Recovery code",
+    wrongCode: "The code is wrong, already used or expired.",
+    tooLong: "That took too long: log in again.",
+    enrolled: "Your second factor is set up: logging in now asks for it.",
+    totpOn: "Your authenticator app is set up: logging in now asks for one of its codes.",
+    failed: "That did not work.",
+    copied: "Copied.",
+    copyBlocked: "Copying is blocked here: select the codes and copy them.",
+    lastUsed: (when) => "last used " + when,
+    notUsed: "not used yet",
+    added: (when, used) => "Added " + when + " · " + used,
+    remove: "Remove",
+    removeLabel: (name) => "Remove the passkey " + name,
+    totpStatusOn: "On: logging in asks for a code from the app.",
+    totpStatusOff: "Off.",
+    remaining: (count) => count + " of 10 left.",
+    madeWithFirst: "Made with your first second factor.",
+    nameNeeded: "Give the passkey a name, so you can tell it apart later.",
+    codesFile: (site) => "Recovery codes for " + site + ". Each one works once.\n\n",
+    confirmRemovePasskey: (name) => "Remove the passkey " + name + "? It no longer signs you in.",
+    confirmRemovePasskeyButton: "Remove the passkey",
+    confirmTotpOff: "Turn off the authenticator app? Logging in no longer asks for its codes.",
+    confirmTotpOffButton: "Turn it off",
+    confirmRenew: "Make new recovery codes? The codes you have now stop working at once.",
+    confirmRenewButton: "Make new codes",
+  };
+
   function element(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -23,10 +60,10 @@
   /** A failure of the browser's side of a passkey ceremony, as an error body for a form. */
   function passkeyError(error) {
     const detail = error && error.name === "NotAllowedError"
-      ? "The passkey request was cancelled or timed out."
+      ? messages.passkeyCancelled
       : error && error.name === "InvalidStateError"
-        ? "This authenticator already holds a passkey for your account."
-        : "This browser could not use a passkey" + (error && error.message ? ": " + error.message : ".");
+        ? messages.passkeyExists
+        : messages.passkeyUnusable(error && error.message);
     return { ok: false, status: 0, body: { detail, code: "passkey_failed" } };
   }
 
@@ -67,10 +104,13 @@
       $("mfa-code-field").hidden = !byCode;
       $("mfa-submit").hidden = !byCode;
       $("mfa-passkey").hidden = !byPasskey;
+      const byRecovery = methods.includes("recovery_code");
+      $("mfa-code-label").textContent = messages.labelCode;
+      $("mfa-recovery").hidden = !byRecovery || !methods.includes("totp");
       $("mfa-hint").textContent = byCode
-        ? "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
-          + (byPasskey ? " Or confirm with your passkey." : "")
-        : "Confirm with your passkey.";
+        ? messages.hintCodes + (byPasskey ? messages.hintCodesOrPasskey : "")
+        : messages.hintPasskey;
+      $("login-view").dataset.step = "mfa";
       loginForm.hidden = true;
       $("forgot-form").hidden = true;
       $("passkey-login-area").hidden = true;
@@ -83,6 +123,7 @@
       mfaForm.reset();
       forms.clear(mfaForm);
       mfaForm.hidden = true;
+      delete $("login-view").dataset.step;
       loginForm.hidden = false;
       $("passkey-login-area").hidden = !supportsPasskeys;
     }
@@ -97,10 +138,13 @@
       if (result.status === 401) {
         // The mfa_token is spent or expired: the password is needed again.
         leaveLoginStep();
-        forms.show(loginForm, { detail: "That took too long: log in again.", code: "token_invalid" });
+        forms.show(loginForm, { detail: messages.tooLong, code: "token_invalid" });
         return;
       }
-      forms.show(mfaForm, result.body, { codeFields: { invalid_code: "code" } });
+      // The server's sentence names passkeys too; a code that was typed is only a code.
+      const body = result.body && result.body.code === "invalid_code" && payload.code !== undefined
+        ? { ...result.body, detail: messages.wrongCode } : result.body;
+      forms.show(mfaForm, body, { codeFields: { invalid_code: "code" } });
     }
 
     mfaForm.addEventListener("submit", (event) => {
@@ -115,6 +159,16 @@
     }));
 
     $("mfa-cancel").addEventListener("click", leaveLoginStep);
+
+    // One click from the app's code to a recovery code: the same field, named for what it takes.
+    $("mfa-recovery").addEventListener("click", () => {
+      forms.clear(mfaForm);
+      $("mfa-code").value = "";
+      $("mfa-code-label").textContent = messages.labelRecovery;
+      $("mfa-hint").textContent = messages.hintRecovery;
+      $("mfa-recovery").hidden = true;
+      $("mfa-code").focus();
+    });
 
     /** A passkey the browser lets the user pick (discoverable) for fresh login options: the
      * proof to send, or null with the error shown on ``form``. */
@@ -147,6 +201,7 @@
       leaveEnrolmentTotp();
       forms.clear(enrolForm);
       $("enrol-passkey").hidden = !supportsPasskeys;
+      $("login-view").dataset.step = "enrol";
       loginForm.hidden = true;
       $("forgot-form").hidden = true;
       $("passkey-login-area").hidden = true;
@@ -167,6 +222,7 @@
       leaveEnrolmentTotp();
       forms.clear(enrolForm);
       enrolForm.hidden = true;
+      delete $("login-view").dataset.step;
       loginForm.hidden = false;
       $("passkey-login-area").hidden = !supportsPasskeys;
     }
@@ -175,7 +231,7 @@
     function enrolmentFailed(result, codeFields) {
       if (result.status === 401) {
         leaveEnrolmentStep();
-        forms.show(loginForm, { detail: "That took too long: log in again.", code: "token_invalid" });
+        forms.show(loginForm, { detail: messages.tooLong, code: "token_invalid" });
         return;
       }
       forms.show(enrolForm, result.body, { codeFields });
@@ -187,7 +243,7 @@
       if (!result.ok) return enrolmentFailed(result, { invalid_code: "code" });
       leaveEnrolmentStep();
       log("logged in, " + what + " set up as the second factor");
-      notify("Your second factor is set up: logging in now asks for it.");
+      notify(messages.enrolled);
       if (result.body.recovery_codes) showRecoveryCodes(result.body.recovery_codes);
     }
 
@@ -298,12 +354,18 @@
     /* ---- the "Two-step verification" card ---- */
 
     function cardError(result) {
-      $("mfa-error").textContent = result && !result.ok ? (result.body && result.body.detail) || "That did not work." : "";
+      $("mfa-error").textContent = result && !result.ok ? (result.body && result.body.detail) || messages.failed : "";
     }
 
     function showRecoveryCodes(codes) {
       $("recovery-codes").replaceChildren(...codes.map((code) => element("li", "", code)));
       $("recovery-copied").textContent = "";
+      // The same codes as a text file, from a Blob: nothing leaves the browser.
+      const old = $("recovery-download").href;
+      if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+      const site = document.querySelector(".brand").textContent.trim();
+      const file = new Blob([messages.codesFile(site) + codes.join("\n") + "\n"], { type: "text/plain" });
+      $("recovery-download").href = URL.createObjectURL(file);
       $("recovery-panel").hidden = false;
       $("recovery-panel").focus();
     }
@@ -312,28 +374,32 @@
       const codes = [...$("recovery-codes").children].map((item) => item.textContent).join("\n");
       try {
         await navigator.clipboard.writeText(codes);
-        $("recovery-copied").textContent = "Copied.";
+        $("recovery-copied").textContent = messages.copied;
       } catch (error) {
-        $("recovery-copied").textContent = "Copying is blocked here: select the codes and copy them.";
+        $("recovery-copied").textContent = messages.copyBlocked;
       }
     });
 
     $("recovery-done").addEventListener("click", () => {
       $("recovery-panel").hidden = true;
       $("recovery-codes").replaceChildren();
+      const link = $("recovery-download").href;
+      if (link.startsWith("blob:")) URL.revokeObjectURL(link);
+      $("recovery-download").setAttribute("href", "#");
     });
 
     function passkeyItem(passkey) {
       const item = element("li", "item");
       item.dataset.passkeyId = passkey.id;
       const main = element("div", "item-main");
-      const used = passkey.last_used_at ? "last used " + dateOnly.format(new Date(passkey.last_used_at)) : "not used yet";
+      const used = passkey.last_used_at ? messages.lastUsed(dateOnly.format(new Date(passkey.last_used_at))) : messages.notUsed;
       main.append(element("p", "item-title", passkey.name),
-                  element("p", "meta", "Added " + dateOnly.format(new Date(passkey.created_at)) + " · " + used));
-      const button = element("button", "button danger-outline small remove", "Remove");
+                  element("p", "meta", messages.added(dateOnly.format(new Date(passkey.created_at)), used)));
+      const button = element("button", "button danger-outline small remove", messages.remove);
       button.type = "button";
-      button.setAttribute("aria-label", "Remove the passkey " + passkey.name);
+      button.setAttribute("aria-label", messages.removeLabel(passkey.name));
       button.addEventListener("click", async () => {
+        if (!(await forms.confirm(messages.confirmRemovePasskey(passkey.name), messages.confirmRemovePasskeyButton))) return;
         button.disabled = true;
         const result = await withReauth(() => client.call("mfa/passkeys/" + passkey.id + "/", { method: "DELETE" }));
         cardError(result);
@@ -353,14 +419,14 @@
       state = result.body;
       const any = state.totp.enabled || state.passkeys.length > 0;
       $("totp-status").textContent = state.totp.enabled
-        ? "On: logging in asks for a code from the app."
-        : "Off.";
+        ? messages.totpStatusOn
+        : messages.totpStatusOff;
       $("totp-setup").hidden = state.totp.enabled || !$("totp-form").hidden;
       $("totp-disable").hidden = !state.totp.enabled;
       $("passkeys").replaceChildren(...state.passkeys.map(passkeyItem));
       $("recovery-status").textContent = any
-        ? state.recovery_codes.remaining + " of 10 left."
-        : "Made with your first second factor.";
+        ? messages.remaining(state.recovery_codes.remaining)
+        : messages.madeWithFirst;
       $("recovery-renew").hidden = !any;
       $("passkey-form").hidden = !supportsPasskeys;
     }
@@ -395,7 +461,7 @@
         const result = await client.call("mfa/totp/confirm/", { method: "POST", body: { code: $("totp-code").value.trim() } });
         if (!result.ok) return forms.show(form, result.body, { codeFields: { invalid_code: "code" } });
         closeTotpForm();
-        notify("Your authenticator app is set up: logging in now asks for one of its codes.");
+        notify(messages.totpOn);
         log("authenticator app turned on");
         if (result.body && result.body.recovery_codes) showRecoveryCodes(result.body.recovery_codes);
         load();
@@ -404,18 +470,22 @@
 
     // A button whose action needs a recent authentication: disabled while it runs, its error on
     // the card, the factors read again after it.
-    function reauthButton(id, path, done) {
+    function reauthButton(id, path, done, ask) {
       $(id).addEventListener("click", async () => {
+        if (ask && !(await forms.confirm(...ask))) return;
         $(id).disabled = true;
+        $(id).setAttribute("aria-busy", "true");
         const result = await withReauth(() => client.call(path.url, { method: path.method }));
         $(id).disabled = false;
+        $(id).removeAttribute("aria-busy");
         cardError(result);
         if (result.ok) done(result.body);
         load();
       });
     }
 
-    reauthButton("totp-disable", { url: "mfa/totp/", method: "DELETE" }, () => log("authenticator app turned off"));
+    reauthButton("totp-disable", { url: "mfa/totp/", method: "DELETE" }, () => log("authenticator app turned off"),
+      [messages.confirmTotpOff, messages.confirmTotpOffButton]);
 
     $("passkey-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -423,7 +493,7 @@
       forms.busy(form, async () => {
         forms.clear(form);
         const name = $("passkey-name").value.trim();
-        if (!name) return forms.show(form, { name: ["Give the passkey a name, so you can tell it apart later."] });
+        if (!name) return forms.show(form, { name: [messages.nameNeeded] });
         const options = await withReauth(() => client.call("mfa/passkeys/options/", { method: "POST" }));
         if (!options.ok) return forms.show(form, options.body);
         const answer = await attestation(options.body);
@@ -438,7 +508,7 @@
     });
 
     reauthButton("recovery-renew", { url: "mfa/recovery-codes/", method: "POST" },
-      (body) => showRecoveryCodes(body.recovery_codes));
+      (body) => showRecoveryCodes(body.recovery_codes), [messages.confirmRenew, messages.confirmRenewButton]);
 
     $("passkey-login-area").hidden = !supportsPasskeys;
 

@@ -8,8 +8,8 @@ from tokens.tests.support import RealRedisMixin
 
 
 def api_paths(patterns=None, prefix="") -> set[str]:
-    """Every URL of the API contract (the admin, the account page and the document's own pages left
-    out).
+    """Every URL of the API contract (the admin, the account and demo pages and the document's own
+    pages left out).
     """
     paths = set()
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -17,7 +17,12 @@ def api_paths(patterns=None, prefix="") -> set[str]:
         if isinstance(pattern, URLResolver):
             if not route.startswith("admin/"):
                 paths |= api_paths(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern) and route not in {"", "api/schema/", "api/docs/"}:
+        elif isinstance(pattern, URLPattern) and route not in {
+            "",
+            "demo/",
+            "api/schema/",
+            "api/docs/",
+        }:
             paths.add("/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route))
     return paths
 

@@ -245,6 +245,7 @@ class PagePolicyTests(AuthAPITestCase):
     def pages(self):
         self.client.force_login(self.root)
         yield "the account page", self.client.get("/")
+        yield "the demo page", self.client.get("/demo/")
         yield "the security overview", self.client.get("/admin/tokens/authevent/overview/")
 
     def assertPolicy(self, response):

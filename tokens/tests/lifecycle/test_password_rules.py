@@ -44,6 +44,20 @@ class NewPasswordTests(LifecycleTestCase):
         self.assertIn("password_too_common", codes(response, "password"))
         self.assertEqual(mails_to(NEW), [])
 
+    def test_a_weak_password_is_refused_on_the_first_submit_beside_another_fields_error(self):
+        # A sign-up form with a taken name and a common password: both refusals at once, so the
+        # visitor does not fix the name only to hear of the password on the next try.
+        self.assertEqual(self.register(LONG_DIGITS).status_code, 202)
+        response = self.register("12345678", email="other@example.com")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("username", response.data)
+        self.assertIn("password_too_common", codes(response, "password"))
+
+    def test_the_similarity_check_still_sees_the_typed_address(self):
+        response = self.register("newcomer-example-77")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("password_too_similar", codes(response, "password"))
+
     def test_the_sites_name_inside_a_long_password_is_refused(self):
         # The default list: the words of the site's name and of SITE_URL's host name.
         for password in ("my-Dual-TOKEN-vault-2291", "x9localhost!pass-phrase"):

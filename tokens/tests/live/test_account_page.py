@@ -18,6 +18,7 @@ from tokens.models import Session
 from tokens.tests.chromium import (
     ARTIFACTS,
     BrowserTestCase,
+    confirm,
     page_login,
     project_user_model,
     requires_chromium,
@@ -156,6 +157,7 @@ class AccountPageTests(BrowserTestCase):
         # Revoke the other session.
         other_id = other.get_attribute("data-session-id")
         other.locator("button.revoke").click()
+        confirm(page)
         page.wait_for_selector(f"#sessions li[data-session-id='{other_id}']", state="detached")
         self.assertEqual(Session.objects.get(pk=other_id).state, "revoked")
         self.assertEqual(page.locator("#sessions li").count(), 1)
@@ -216,12 +218,18 @@ class AccountPageTests(BrowserTestCase):
         page_login(page, "carol.new@example.com", "a-new-horse-battery-7")
         self.assertEqual(page.inner_text("#username"), "carol")
 
-        # The used link does not work twice; the page says so.
+        # The used link does not work twice; the page says so as it opens, before a new password
+        # is typed, and offers a new link.
+        page.click("#btn-logout")
+        page.wait_for_selector("#login-view:not([hidden])")
         page.close()
         page = self.open_account_page(f"?reset={key}")
-        page.fill("#reset-new-password", "another-horse-battery-8")
-        page.click("#reset-confirm-submit")
-        page.wait_for_selector("#reset-confirm-form [data-form-error]:not(:empty)")
+        page.wait_for_selector("#reset-dead:not([hidden])")
+        self.assertTrue(page.locator("#reset-confirm-form").is_hidden())
+        self.assertTrue(page.inner_text("#reset-dead-text"))
+        page.click("#reset-dead-back")
+        page.wait_for_selector("#forgot-form:not([hidden])")
+        self.assertEqual(page.evaluate("document.activeElement.id"), "forgot-email")
 
     def test_wrong_password_and_unknown_link(self):
         make_user()

@@ -17,6 +17,23 @@ SCROLLING_BOXES = """[...document.querySelectorAll(":not(select, textarea)")]
     .filter(e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX))
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => e.id || e.className || e.tagName)"""
+# Words of a change list's cells that the browser broke across two lines (a word drawn in more
+# than one box); an e-mail or IPv6 address counts as one word.
+BROKEN_WORDS = """[...document.querySelectorAll("#result_list td, #result_list th")]
+  .flatMap(cell => {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    const broken = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+            if (lines.size > 1) broken.push(match[0]);
+        }
+    }
+    return broken;
+})"""
 # Long, real user agents: the widest cell a sessions or events list shows.
 AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -91,6 +108,8 @@ class AdminLayoutTests(BrowserTestCase):
                 self.assertLessEqual(widths[0], widths[1], f"{name} scrolls sideways: {widths}")
                 # Nor does any part of it (a change list's table scrolls inside its own box).
                 self.assertEqual(page.evaluate(SCROLLING_BOXES), [], name)
+                if name in ("users", "sessions", "auth-events"):
+                    self.assertEqual(page.evaluate(BROKEN_WORDS), [], name)
                 if name == "users":
                     header = page.locator("th.column-live_sessions").bounding_box()
                     self.assertIsNotNone(header)

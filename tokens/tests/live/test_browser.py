@@ -102,7 +102,7 @@ class AccountPageClientTests(BrowserTestCase):
         self.clock = FrozenClock().install(self)
 
     def test_log_in_call_the_api_and_log_out(self):
-        page = self.open_account_page()
+        page = self.open_demo_page()
         page_login(page)
         self.assertEqual(page.inner_text("#username"), "alice")
         self.assertIsNone(page.evaluate("document.cookie.match(/access_token/)"))
@@ -117,7 +117,7 @@ class AccountPageClientTests(BrowserTestCase):
     @token_settings(ACCESS_TOKEN_LIFETIME=2)
     def test_no_answer_the_page_reads_holds_a_token(self):
         # What an injected script could read: the page's own login and refresh answers.
-        page = self.open_account_page()
+        page = self.open_demo_page()
         logins, refreshes = (
             RequestLog(page, "/api/auth/login/"),
             RequestLog(page, "/api/auth/refresh/"),
@@ -138,7 +138,7 @@ class AccountPageClientTests(BrowserTestCase):
         self.assertEqual(page.inner_text("#session-id"), str(session_id))
 
     def test_a_wrong_password_stays_on_the_form(self):
-        page = self.open_account_page()
+        page = self.open_demo_page()
         page.fill("#login-username", "alice")
         page.fill("#login-password", "wrong")
         page.click("#login-submit")
@@ -147,7 +147,7 @@ class AccountPageClientTests(BrowserTestCase):
 
     @token_settings(ACCESS_TOKEN_LIFETIME=2)
     def test_parallel_calls_after_expiry_share_one_refresh(self):
-        page = self.open_account_page()
+        page = self.open_demo_page()
         page_login(page)
         refreshes, calls = RequestLog(page, "/api/auth/refresh/"), RequestLog(page, "/api/auth/me/")
         self.clock.advance(3)
@@ -159,7 +159,7 @@ class AccountPageClientTests(BrowserTestCase):
         self.assertEqual(page.locator("#refresh-log li:has-text('silent refresh')").count(), 1)
 
     def test_a_failed_refresh_returns_to_the_login_form(self):
-        page = self.open_account_page()
+        page = self.open_demo_page()
         page_login(page)
         refreshes = RequestLog(page, "/api/auth/refresh/")
         # The session is revoked behind the page's back (say, from another device).
@@ -174,7 +174,7 @@ class AccountPageClientTests(BrowserTestCase):
 
     @token_settings(ACCESS_TOKEN_LIFETIME=2)
     def test_another_tab_sees_a_refresh_without_refreshing_itself(self):
-        first, second = self.open_account_page(), self.open_account_page()
+        first, second = self.open_demo_page(), self.open_demo_page()
         second_refreshes = RequestLog(second, "/api/auth/refresh/")
         page_login(first)
         wait_until_loaded(second)
@@ -187,7 +187,7 @@ class AccountPageClientTests(BrowserTestCase):
         self.assertEqual(len(second_refreshes), 0)
 
     def test_another_tab_sees_a_logout(self):
-        first, second = self.open_account_page(), self.open_account_page()
+        first, second = self.open_demo_page(), self.open_demo_page()
         page_login(first)
         wait_until_loaded(second)
         self.assertEqual(second.inner_text("#username"), "alice")
@@ -199,7 +199,7 @@ class AccountPageClientTests(BrowserTestCase):
 
     @token_settings(TOKEN_BINDING=True, ACCESS_TOKEN_LIFETIME=2)
     def test_token_binding_in_a_browser(self):
-        page = self.open_account_page()
+        page = self.open_demo_page()
         page_login(page)
         fingerprint = self.cookie("__Host-fgp")
         self.assertTrue(fingerprint["httpOnly"])
@@ -296,7 +296,18 @@ class SecurityOverviewTests(BrowserTestCase):
             [],
         )
         self.assertEqual(errors, [])
+        # What needs action comes first: "root" failed 12 times in the last hour, alice's refresh
+        # token was replayed today.
+        self.assertIn("root", page.inner_text("#under-attack"))
+        self.assertNotIn("alice", page.inner_text("#under-attack"))
+        self.assertIn("alice", page.inner_text("#reuse-detected"))
+        # At 1280 x 800 the first charts are above the fold, and the page is within two screens.
+        page.set_viewport_size({"width": 1280, "height": 800})
+        action = page.locator("#needs-action").bounding_box()
+        chart = page.locator("#hourly figure").first.bounding_box()
+        self.assertLess(action["y"], chart["y"])
+        self.assertLess(chart["y"] + chart["height"], 800)
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollHeight"), 2 * 800)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(ARTIFACTS / "security-overview.png"), full_page=True)
         self.assertGreater((ARTIFACTS / "security-overview.png").stat().st_size, 10_000)

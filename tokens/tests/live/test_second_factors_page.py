@@ -6,6 +6,8 @@ The live server is reached as ``http://localhost:<port>``: a secure context, so 
 ``localhost`` as the relying party id.
 """
 
+from pathlib import Path
+
 import pyotp
 
 from tokens.mfa.models import TotpFactor
@@ -14,6 +16,7 @@ from tokens.tests.chromium import (
     ARTIFACTS,
     RequestLog,
     SignedInPageTestCase,
+    confirm,
     project_user_model,
     requires_chromium,
     wait_until_loaded,
@@ -92,7 +95,17 @@ class SecondFactorPageTests(SignedInPageTestCase):
         page.click("#recovery-copy")
         page.wait_for_selector("#recovery-copied:not(:empty)")
         self.assertEqual(page.evaluate("navigator.clipboard.readText()").split("\n"), codes)
+        # ... and as a text file, made in the browser.
+        with page.expect_download() as download:
+            page.click("#recovery-download")
+        self.assertTrue(download.value.suggested_filename.endswith(".txt"))
+        saved = Path(download.value.path()).read_text()
+        self.assertEqual(saved.strip().splitlines()[-10:], codes)
+        link = page.get_attribute("#recovery-download", "href")
         page.click("#recovery-done")
+        # The file's address is let go with the codes: nothing of them stays behind.
+        self.assertNotEqual(page.get_attribute("#recovery-download", "href"), link)
+        self.assertEqual(page.locator("#recovery-codes li").count(), 0)
         self.assertTrue(page.locator("#recovery-panel").is_hidden())
         self.assertIn("On", page.inner_text("#totp-status"))
         self.assertTrue(page.locator("#totp-setup").is_hidden())
@@ -106,9 +119,24 @@ class SecondFactorPageTests(SignedInPageTestCase):
         page.click("#login-submit")
         page.wait_for_selector("#mfa-form:not([hidden])")
         self.assertTrue(page.locator("#login-form").is_hidden())
-        page.fill("#mfa-code", "not-a-code")
+        # The second step stands alone, its field focused: no sign-up card or passkey login beside.
+        self.assertTrue(page.locator("#register-card").is_hidden())
+        self.assertTrue(page.locator("#passkey-login").is_hidden())
+        self.assertEqual(page.evaluate("document.activeElement.id"), "mfa-code")
+        page.fill("#mfa-code", "000000" if totp.at(self.clock.current) != "000000" else "111111")
         page.click("#mfa-submit")
-        self.assertTrue(self.field_error(page, "mfa-code"))
+        # Alice has no passkey: the refusal of a code speaks of the code alone.
+        self.assertNotIn("passkey", self.field_error(page, "mfa-code").lower())
+        self.assertEqual(page.locator("#mfa-form .field-error:not(:empty)").count(), 1)
+        # The error belongs to the value submitted: it goes when the field changes.
+        page.type("#mfa-code", "1")
+        page.wait_for_selector("#mfa-code:not([aria-invalid])")
+        self.assertEqual(page.locator("#mfa-form .field-error:not(:empty)").count(), 0)
+        # A recovery code instead: one click, the field focused and named for it.
+        label = page.inner_text("#mfa-code-label")
+        page.click("#mfa-recovery")
+        self.assertNotEqual(page.inner_text("#mfa-code-label"), label)
+        self.assertEqual(page.evaluate("document.activeElement.id"), "mfa-code")
         self.clock.advance(10)
         page.fill("#mfa-code", codes[0])
         page.click("#mfa-submit")
@@ -120,6 +148,7 @@ class SecondFactorPageTests(SignedInPageTestCase):
         # the app), then the action.
         self.clock.advance(301)
         page.click("#recovery-renew")
+        confirm(page)
         page.wait_for_selector("#reauth-dialog[open]")
         self.assertTrue(page.locator("#reauth-password-field").is_hidden())
         page.fill("#reauth-code", "000000" if totp.at(self.clock.current) != "000000" else "111111")
@@ -143,6 +172,7 @@ class SecondFactorPageTests(SignedInPageTestCase):
         # Turning the app off, within the fresh authentication: no prompt, the status says so.
         page.click("#recovery-done")
         page.click("#totp-disable")
+        confirm(page)
         page.wait_for_selector("#totp-status:has-text('Off')")
         self.assertFalse(page.locator("#reauth-dialog").is_visible())
         self.assertTrue(page.locator("#totp-setup").is_visible())
@@ -183,6 +213,7 @@ class SecondFactorPageTests(SignedInPageTestCase):
         self.clock.advance(301)
         page.wait_for_selector("#passkeys li button.remove")
         page.click("#passkeys li button.remove")
+        confirm(page)
         page.wait_for_selector("#reauth-passkey:visible")
         page.click("#reauth-passkey")
         page.wait_for_selector("#passkeys li", state="detached")

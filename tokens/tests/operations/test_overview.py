@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django_redis import get_redis_connection
 
 from tokens.core import clock
-from tokens.models import AuthEvent
+from tokens.models import AuthEvent, Session
 from tokens.operations import overview
 from tokens.store import redis_keys
 from tokens.tests.support import (
@@ -142,7 +142,9 @@ class OverviewFiguresTests(OverviewFiguresMixin, AuthAPITestCase):
                 self.event(
                     kind, timedelta(days=days), ip_address=f"192.0.2.{days}", username=f"user{days}"
                 )
-        with self.assertNumQueries(4), count_redis_round_trips() as sent:
+        # The charts' counts, the live sessions, the two failed-login lists, and the reuse and
+        # disabled-with-sessions lists of what needs action.
+        with self.assertNumQueries(6), count_redis_round_trips() as sent:
             overview.figures()
         self.assertEqual(len(sent), 1)
 
@@ -227,3 +229,35 @@ class AccountLifecycleSeriesTests(OverviewFiguresMixin, AuthAPITestCase):
             },
         )
         self.assertEqual(series(found.hourly, "Sign-ups")[-1], 2)
+
+
+class NeedsActionTests(OverviewFiguresMixin, AuthAPITestCase):
+    """What the overview lists first: an attack on an account, a replayed refresh token, a disabled
+    user who still has a live session.
+    """
+
+    def test_a_guessing_attack_on_one_account_is_listed_and_a_few_typos_are_not(self):
+        for minute in range(overview.UNDER_ATTACK):
+            self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(minutes=minute), username="root")
+        for minute in range(overview.UNDER_ATTACK - 1):
+            self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(minutes=minute), username="bob")
+        self.event(AuthEvent.Kind.LOGIN_FAILED, timedelta(hours=25), username="bob")
+        found = overview.figures()
+        self.assertEqual(found.under_attack, [("root", overview.UNDER_ATTACK)])
+
+    def test_a_replayed_refresh_token_today_is_listed(self):
+        self.event(
+            AuthEvent.Kind.REUSE_DETECTED, timedelta(hours=2), user=self.user, username="alice"
+        )
+        self.event(AuthEvent.Kind.REUSE_DETECTED, timedelta(days=2), username="old")
+        self.assertEqual(overview.figures().reuse_detected, [("alice", 1)])
+
+    def test_a_disabled_user_with_a_live_session_is_listed(self):
+        self.login()
+        self.assertEqual(overview.figures().disabled_with_live_sessions, [])
+        # Disabled, and its revocation undone in the record (as a revocation that did not finish
+        # would leave it).
+        type(self.user).objects.filter(pk=self.user.pk).update(is_active=False)
+        Session.objects.filter(user=self.user).update(revoked_at=None, revoked_reason="")
+        found = overview.figures().disabled_with_live_sessions
+        self.assertEqual(found, [(getattr(self.user, type(self.user).USERNAME_FIELD), 1)])
