@@ -3,6 +3,8 @@ V6.2.5), but never a common one nor one holding the site's or the user's own wor
 V6.2.11), at every place a password is chosen.
 """
 
+from unittest import skipUnless
+
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase, override_settings
@@ -14,7 +16,7 @@ from tokens.tests.lifecycle_support import (
     register_body,
     unlimited,
 )
-from tokens.tests.support import PASSWORD, bearer, token_settings
+from tokens.tests.support import PASSWORD, bearer, token_settings, uses_accounts
 
 NEW = "newcomer@example.com"
 # Twenty random digits: about 66 bits, and in no list of common passwords.
@@ -44,6 +46,7 @@ class NewPasswordTests(LifecycleTestCase):
         self.assertIn("password_too_common", codes(response, "password"))
         self.assertEqual(mails_to(NEW), [])
 
+    @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_a_weak_password_is_refused_on_the_first_submit_beside_another_fields_error(self):
         # A sign-up form with a taken name and a common password: both refusals at once, so the
         # visitor does not fix the name only to hear of the password on the next try.

@@ -1,5 +1,7 @@
 """The app's admin pages fit a 1280 px wide window: nothing scrolls sideways."""
 
+from unittest import skipUnless
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -8,7 +10,7 @@ from django.urls import reverse
 from tokens.models import AuthEvent, Session
 from tokens.tests.chromium import BrowserTestCase, requires_chromium
 from tokens.tests.live.test_browser import ARTIFACTS
-from tokens.tests.support import PASSWORD, login_name, make_user
+from tokens.tests.support import PASSWORD, login_name, make_user, uses_accounts
 
 WIDTH = 1280
 # The parts of a page that scroll sideways within themselves (form controls such as a long
@@ -43,6 +45,7 @@ AGENTS = (
 )
 
 
+@skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
 @requires_chromium
 class AdminLayoutTests(BrowserTestCase):
     def setUp(self):

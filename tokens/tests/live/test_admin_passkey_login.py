@@ -4,11 +4,13 @@ view runs the answer through the login stages before Django's session opens. A u
 staff gets no session that way.
 """
 
+from unittest import skipUnless
+
 from django.contrib.sessions.models import Session as DjangoSession
 
 from tokens.mfa.models import Passkey
 from tokens.tests.chromium import ARTIFACTS, BrowserTestCase, requires_chromium
-from tokens.tests.support import PASSWORD, login_name, make_user, without_rate_limits
+from tokens.tests.support import PASSWORD, login_name, make_user, uses_accounts, without_rate_limits
 
 # A passkey registered through the API (the account page's ceremony, without the page).
 REGISTER = """
@@ -32,6 +34,7 @@ async ([name, password]) => {
 """
 
 
+@skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
 @requires_chromium
 @without_rate_limits()
 class AdminPasskeyLoginTests(BrowserTestCase):

@@ -12,11 +12,13 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from unittest import skipUnless
 
 from django.test import SimpleTestCase
 
 from tokens.tests.lifecycle_support import register_body
 from tokens.tests.servers import PROJECT, free_port, wait_for_port
+from tokens.tests.support import uses_accounts
 
 
 def alive(pid: int) -> bool:
@@ -43,6 +45,7 @@ def members(group: int) -> list[str]:
     return found
 
 
+@skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
 class DevServerTests(SimpleTestCase):
     def setUp(self):
         self.folder = Path(tempfile.mkdtemp(prefix="devserver-"))

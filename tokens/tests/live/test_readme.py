@@ -2,11 +2,12 @@
 
 import re
 import subprocess
+from unittest import skipUnless
 
 from django.contrib.auth import get_user_model
 
 from tokens.tests.servers import PROJECT, AppServer, set_server_password
-from tokens.tests.support import AuthAPITransactionTestCase
+from tokens.tests.support import AuthAPITransactionTestCase, uses_accounts
 
 README_URL = "http://localhost:8000"
 
@@ -18,6 +19,7 @@ def walkthrough() -> str:
     return block
 
 
+@skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
 class ReadmeWalkthroughTests(AuthAPITransactionTestCase):
     def setUp(self):
         super().setUp()

@@ -4,6 +4,7 @@ re-authentication through a provider.
 
 import hashlib
 import time
+from unittest import skipUnless
 
 from django.core import mail
 
@@ -11,7 +12,15 @@ from tokens.mfa.models import TotpFactor
 from tokens.models import AuthEvent
 from tokens.social.models import SocialIdentity
 from tokens.tests.social.support import NEXT, SocialTestCase, fragment
-from tokens.tests.support import PASSWORD, FrozenClock, bearer, claims, login_name, make_user
+from tokens.tests.support import (
+    PASSWORD,
+    FrozenClock,
+    bearer,
+    claims,
+    login_name,
+    make_user,
+    uses_accounts,
+)
 
 
 class NativeTokenTests(SocialTestCase):
@@ -126,6 +135,7 @@ class LinkTests(SocialTestCase):
     def link(self, access: str):
         return self.signed_in_flow("/api/auth/social/idp/link/", access)
 
+    @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_link_then_list_then_login_with_it(self):
         access = self.password_login()["access_token"]
         self.assertEqual(fragment(self.link(access)), {"linked": "idp"})

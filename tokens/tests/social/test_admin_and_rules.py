@@ -1,5 +1,7 @@
 """The admin's linked identities, and the last-way-in rule's other ways."""
 
+from unittest import skipUnless
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import SimpleTestCase, TestCase, modify_settings, override_settings
@@ -8,9 +10,10 @@ from tokens import checks
 from tokens.mfa.models import Passkey
 from tokens.social import accounts, providers
 from tokens.social.models import SocialIdentity
-from tokens.tests.support import make_user
+from tokens.tests.support import make_user, uses_accounts
 
 
+@skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
 class AdminTests(TestCase):
     def setUp(self):
         self.staff = get_user_model().objects.create_superuser(

@@ -6,7 +6,7 @@ over HTTP; and the environment variables that configure them.
 import html
 import os
 import re
-from unittest import mock
+from unittest import mock, skipUnless
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -20,7 +20,7 @@ from tokens.social import client, providers
 from tokens.social.models import SocialIdentity
 from tokens.tests.social.provider import CLIENT_ID
 from tokens.tests.social.support import NEXT, SocialTestCase, fragment
-from tokens.tests.support import make_user
+from tokens.tests.support import make_user, uses_accounts
 
 MICROSOFT_TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0"
 
@@ -126,6 +126,7 @@ class StandInTests(SocialTestCase):
         )
         self.assertEqual(fragment(self.round_trip("microsoft")), {"error": "social_email_conflict"})
 
+    @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_apple_form_post_with_the_name_of_the_first_consent(self):
         key = ECKey.generate_key("P-256", private=True)
         self.idp.client_secret_key = key

@@ -2,6 +2,7 @@
 that decide which account an outside identity reaches.
 """
 
+from unittest import skipUnless
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -14,7 +15,7 @@ from tokens.mfa.models import TotpFactor
 from tokens.models import AuthEvent
 from tokens.social.models import SocialIdentity
 from tokens.tests.social.support import NEXT, SocialTestCase, fragment
-from tokens.tests.support import FrozenClock, claims, make_user
+from tokens.tests.support import FrozenClock, claims, make_user, uses_accounts
 
 
 class TripTests(SocialTestCase):
@@ -77,6 +78,7 @@ class TripTests(SocialTestCase):
 
 
 class NewAccountTests(SocialTestCase):
+    @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_unknown_identity_makes_an_account_without_password_and_logs_in_with_fed(self):
         self.idp.identity.update(email="new@example.com", name="New Person")
         body = self.signed_in()
@@ -119,6 +121,7 @@ class ExistingAddressTests(SocialTestCase):
         super().setUp()
         self.alice = make_user("alice", email="alice@example.com")
 
+    @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_trusted_verified_address_links_to_the_verified_account_and_mails_its_owner(self):
         body = self.signed_in()
         self.assertEqual(body["user"]["id"], self.alice.pk)
