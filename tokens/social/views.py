@@ -248,7 +248,10 @@ class _SignedInFlowView(AuthAPIView):
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Start linking an identity; recent authentication",
-    {**responses(AuthorizationUrlSerializer, 400, 401, "403-recent", 404, 503), **PROVIDER_ERROR},
+    {
+        **responses(AuthorizationUrlSerializer, 400, 401, "403-recent", 404, 429, 503),
+        **PROVIDER_ERROR,
+    },
 )
 class SocialLinkView(_SignedInFlowView):
     permission_classes = (IsAuthenticated, RecentAuthentication)
@@ -258,7 +261,7 @@ class SocialLinkView(_SignedInFlowView):
 @method_decorator(never_cache, name="dispatch")
 @document(
     "Start re-authenticating through a provider",
-    {**responses(AuthorizationUrlSerializer, 400, 401, 403, 404, 503), **PROVIDER_ERROR},
+    {**responses(AuthorizationUrlSerializer, 400, 401, 403, 404, 429, 503), **PROVIDER_ERROR},
 )
 class SocialReauthenticateView(_SignedInFlowView):
     purpose = services.REAUTH
