@@ -63,8 +63,9 @@ typecheck: tools
 check: install
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-# The message catalogues (tokens/locale, accounts/locale) brought up to date with the sources and
-# compiled; translate what comes out empty, then run it again (docs/configuration.md, "Languages").
+# The message catalogues (tokens/locale with the scripts' djangojs, accounts/locale, templates/locale)
+# brought up to date with the sources and compiled; translate what comes out empty, then run it
+# again (docs/configuration.md, "Languages").
 messages: install
 	DEBUG=1 DJANGO_SETTINGS_MODULE=config.settings $(BIN)/python -m tokens.tests.i18n.catalogues
 

@@ -5,6 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.generic import TemplateView
+from django.views.i18n import JavaScriptCatalog, set_language
 
 from tokens.admin_login import SecondFactorAdminAuthenticationForm, admin_passkey_login
 from tokens.browser.csp import content_security_policy
@@ -38,6 +39,11 @@ urlpatterns = [
         ),
         name="demo",
     ),
+    # The pages' scripts read their sentences from the tokens app's djangojs catalogue, in the
+    # request's language; the page loads it before them (same origin, so the CSP stands).
+    path("i18n/catalogue.js", JavaScriptCatalog.as_view(packages=["tokens"]), name="js-catalogue"),
+    # The account page's language switch: a form that POSTs here sets the language cookie.
+    path("i18n/language/", set_language, name="set-language"),
     # Staff's passkey at the admin's login page (tokens.admin_login): the page's script posts here,
     # beside the admin's own URLs.
     path(

@@ -6,53 +6,52 @@
 
   // The auth endpoints' prefix comes from the URLconf and the CSRF cookie's name from the settings,
   // through the page (``{% auth_url_prefix %}``, ``{% csrf_cookie_name %}``).
-  // Every sentence this file shows, in one place for a translation.
+  // Every sentence this file shows, from the page's djangojs catalogue (JavaScriptCatalog, loaded
+  // before this file): gettext, and interpolate with named placeholders.
+  const format = (text, values) => interpolate(text, values, true);
   const messages = {
     signedOutBecause: {
-      logout: "You were signed out: this session was logged out in another tab or window.",
-      revoked: "You were signed out: this session was revoked from another device or by an administrator.",
-      logout_all: "You were signed out: someone logged out of this account everywhere.",
-      password_changed: "You were signed out because the password of this account was changed.",
-      password_reset: "You were signed out because the password of this account was reset.",
-      user_disabled: "You were signed out because this account was disabled.",
-      factor_added: "You were signed out because a second factor was added to this account. Log in again with it.",
-      factors_removed: "You were signed out because the second factors of this account were removed.",
-      reuse_detected: "You were signed out to protect your account: an old sign-in token was used again, "
-        + "which can mean it was stolen. Log in again; consider changing your password.",
-      session_limit: "You were signed out because this account signed in on too many devices; the oldest "
-        + "session ended.",
-      expired: "Your session has expired. Log in again.",
+      logout: gettext("You were signed out: this session was logged out in another tab or window."),
+      revoked: gettext("You were signed out: this session was revoked from another device or by an administrator."),
+      logout_all: gettext("You were signed out: someone logged out of this account everywhere."),
+      password_changed: gettext("You were signed out because the password of this account was changed."),
+      password_reset: gettext("You were signed out because the password of this account was reset."),
+      user_disabled: gettext("You were signed out because this account was disabled."),
+      factor_added: gettext("You were signed out because a second factor was added to this account. Log in again with it."),
+      factors_removed: gettext("You were signed out because the second factors of this account were removed."),
+      reuse_detected: gettext("You were signed out to protect your account: an old sign-in token was used again, which can mean it was stolen. Log in again; consider changing your password."),
+      session_limit: gettext("You were signed out because this account signed in on too many devices; the oldest session ended."),
+      expired: gettext("Your session has expired. Log in again."),
     },
-    signedOutOther: "You were signed out. Log in again.",
-    resendSent: (email) => "If " + email + " belongs to an unverified account, a new link is on its way.",
-    forgotSent: (email) => "If an account uses " + email + ", a link to choose a new password is on its way.",
-    emailNow: (email) => "Your e-mail address is now " + email + ".",
-    emailVerified: (email) => "Your e-mail address " + email + " is verified. You can log in now.",
-    verifyLinkDead: "This verification link does not work any more: it was used already, or it has expired. "
-      + "Log in to have a new one sent.",
-    verifyFailed: "The address could not be verified.",
-    resetLinkDead: "This reset link does not work any more: it was used already, or it has expired. "
-      + "Ask for a new one from the log-in form.",
-    resetDone: "Your password is changed, and every session was signed out. Log in with the new password.",
-    emailSent: (email) => "We sent a link to " + email + ". Your address changes when you open it.",
-    none: "none",
-    justNow: "just now",
-    unknownDevice: "Unknown device",
-    on: (browser, system) => browser + " on " + system,
-    thisDevice: "This device",
-    signedInAt: (when) => "Signed in " + when,
-    lastActive: (when) => "last active " + when,
-    revoke: "Revoke",
-    revokeLabel: (name) => "Revoke the session of " + name,
-    sessionsFailed: "The sessions could not be loaded.",
-    revokeFailed: "The session could not be revoked.",
-    othersFailed: "The other devices could not be logged out.",
-    othersDone: "Your other devices are logged out.",
-    confirmRevoke: (name) => "Sign out " + name + "? It is signed out at its next request.",
-    confirmRevokeButton: "Revoke the session",
-    confirmLogoutAll: "Log out everywhere? Every device signed in to this account, this one too, is "
-      + "signed out.",
-    confirmLogoutAllButton: "Log out everywhere",
+    signedOutOther: gettext("You were signed out. Log in again."),
+    resendSent: (email) => format(gettext("If %(email)s belongs to an unverified account, a new link is on its way."), { email }),
+    forgotSent: (email) => format(gettext("If an account uses %(email)s, a link to choose a new password is on its way."), { email }),
+    emailNow: (email) => format(gettext("Your e-mail address is now %(email)s."), { email }),
+    emailVerified: (email) => format(gettext("Your e-mail address %(email)s is verified. You can log in now."), { email }),
+    verifyLinkDead: gettext("This verification link does not work any more: it was used already, or it has expired. Log in to have a new one sent."),
+    verifyFailed: gettext("The address could not be verified."),
+    resetLinkDead: gettext("This reset link does not work any more: it was used already, or it has expired. Ask for a new one from the log-in form."),
+    resetDone: gettext("Your password is changed, and every session was signed out. Log in with the new password."),
+    emailSent: (email) => format(gettext("We sent a link to %(email)s. Your address changes when you open it."), { email }),
+    none: gettext("none"),
+    justNow: gettext("just now"),
+    unknownDevice: gettext("Unknown device"),
+    on: (browser, system) => format(gettext("%(browser)s on %(system)s"), { browser, system }),
+    // A session that began at an outside identity provider (its display name).
+    via: (provider) => format(gettext("via %(provider)s"), { provider }),
+    thisDevice: gettext("This device"),
+    signedInAt: (when) => format(gettext("Signed in %(when)s"), { when }),
+    lastActive: (when) => format(gettext("last active %(when)s"), { when }),
+    revoke: gettext("Revoke"),
+    revokeLabel: (name) => format(gettext("Revoke the session of %(name)s"), { name }),
+    sessionsFailed: gettext("The sessions could not be loaded."),
+    revokeFailed: gettext("The session could not be revoked."),
+    othersFailed: gettext("The other devices could not be logged out."),
+    othersDone: gettext("Your other devices are logged out."),
+    confirmRevoke: (name) => format(gettext("Sign out %(name)s? It is signed out at its next request."), { name }),
+    confirmRevokeButton: gettext("Revoke the session"),
+    confirmLogoutAll: gettext("Log out everywhere? Every device signed in to this account, this one too, is signed out."),
+    confirmLogoutAllButton: gettext("Log out everywhere"),
   };
 
   const client = new AuthClient({
@@ -91,9 +90,11 @@
     document.dispatchEvent(new CustomEvent("account:log", { detail: text }));
   }
 
-  const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-  const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });
-  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  // Dates in the page's language (``<html lang>``), which may differ from the browser's.
+  const language = document.documentElement.lang || undefined;
+  const dateTime = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
+  const dateOnly = new Intl.DateTimeFormat(language, { dateStyle: "long" });
+  const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
 
   function ago(iso) {
     const seconds = (Date.parse(iso) - Date.now()) / 1000;
@@ -264,6 +265,13 @@
 
   $("notice-close").addEventListener("click", () => { $("notice").hidden = true; });
 
+  // The language switch posts the CSRF token the cookie holds now: a sign-in rotates it after the
+  // page was drawn, and the form's would then be refused.
+  $("language-form").addEventListener("submit", (event) => {
+    const token = document.cookie.split("; ").find((item) => item.startsWith(document.body.dataset.csrfCookie + "="));
+    if (token) event.currentTarget.elements.csrfmiddlewaretoken.value = decodeURIComponent(token.split("=")[1]);
+  });
+
   /* ---- signed in: profile, e-mail address, sessions ---- */
 
   let profileRequests = 0;
@@ -332,6 +340,7 @@
     const main = element("div", "session-main");
     const title = element("p", "device", name);
     title.title = session.user_agent || "";
+    if (session.provider) title.append(" ", element("span", "via", messages.via(session.provider)));
     if (session.current) title.append(" ", element("span", "badge", messages.thisDevice));
     const facts = [messages.signedInAt(dateTime.format(new Date(session.created_at))),
                    messages.lastActive(ago(session.last_used_at))];

@@ -20,6 +20,11 @@
   const SESSION_KEY = "auth.session";
   // Asked on every request that ends in a token pair: the tokens in the HttpOnly cookies alone.
   const COOKIES_ONLY = { transport: "cookie" };
+  // Its two sentences come from the page's djangojs catalogue (JavaScriptCatalog) when the page
+  // loads one; a page without it reads them in English.
+  const gettext = global.gettext || ((text) => text);
+  const interpolate = global.interpolate
+    || ((format, values) => format.replace(/%\((\w+)\)s/g, (whole, name) => values[name]));
 
   function readCookie(name) {
     const prefix = name + "=";
@@ -149,14 +154,15 @@
       try {
         response = await (anonymous ? this.send(path, options) : this.request(path, options));
       } catch (error) {
-        return { ok: false, status: 0, body: { detail: "The server could not be reached.", code: "network_error" } };
+        return { ok: false, status: 0, body: { detail: gettext("The server could not be reached."), code: "network_error" } };
       }
       const text = await response.text();
       let body = null;
       try {
         body = text ? JSON.parse(text) : null;
       } catch (error) {
-        body = { detail: "The server answered " + response.status + ".", code: "unexpected_response" };
+        const detail = interpolate(gettext("The server answered %(status)s."), { status: response.status }, true);
+        body = { detail, code: "unexpected_response" };
       }
       // A 429 says how long to wait (``Retry-After``, seconds); the form shows it counting down.
       if (response.status === 429 && body && typeof body === "object") {

@@ -4,15 +4,17 @@
 (function () {
   "use strict";
 
-  // Every sentence this file shows, in one place for a translation.
+  // Every sentence this file shows, from the page's djangojs catalogue (gettext, interpolate).
+  // What it logs of the client's events (their reasons) is the client's own, in English.
+  const format = (text, values) => interpolate(text, values, true);
   const messages = {
-    unknown: "unknown",
-    expired: "expired: the next call renews it",
-    seconds: (value) => value + " s",
-    parallel: (ok) => ok + " of 5 succeeded",
-    signedOut: (reason) => "signed out: " + reason,
-    silentRefresh: (reason) => "silent refresh (" + reason + ")",
-    refreshedBy: (reason) => "refreshed by " + reason,
+    unknown: gettext("unknown"),
+    expired: gettext("expired: the next call renews it"),
+    seconds: (value) => format(gettext("%(value)s s"), { value }),
+    parallel: (ok) => format(gettext("%(ok)s of 5 succeeded"), { ok }),
+    signedOut: (reason) => format(gettext("signed out: %(reason)s"), { reason }),
+    silentRefresh: (reason) => format(gettext("silent refresh (%(reason)s)"), { reason }),
+    refreshedBy: (reason) => format(gettext("refreshed by %(reason)s"), { reason }),
   };
 
   const $ = (id) => document.getElementById(id);
@@ -20,7 +22,7 @@
 
   function log(text) {
     const item = document.createElement("li");
-    item.textContent = new Date().toLocaleTimeString() + "  " + text;
+    item.textContent = new Date().toLocaleTimeString(document.documentElement.lang || undefined) + "  " + text;
     $("refresh-log").prepend(item);
   }
 
@@ -36,7 +38,7 @@
     const session = client.session;
     $("session-id").textContent = session ? session.id : messages.unknown;
     $("session-ends").textContent = session && session.endsAt
-      ? new Date(session.endsAt).toLocaleString() : messages.unknown;
+      ? new Date(session.endsAt).toLocaleString(document.documentElement.lang || undefined) : messages.unknown;
     $("activity-signed-in").hidden = client.user === null;
   }
 

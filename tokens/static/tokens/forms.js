@@ -9,12 +9,13 @@
 (function (global) {
   "use strict";
 
-  // Every sentence this file shows, in one place for a translation.
+  // Every sentence this file shows, from the page's djangojs catalogue (gettext, interpolate).
   const messages = {
-    fallback: "Something went wrong. Please try again.",
-    throttled: (seconds) => "Too many attempts. Try again in " + seconds + " s.",
-    confirm: "Confirm",
-    cancel: "Cancel",
+    fallback: gettext("Something went wrong. Please try again."),
+    throttled: (seconds) => interpolate(
+      ngettext("Too many attempts. Try again in %(seconds)s s.", "Too many attempts. Try again in %(seconds)s s.", seconds),
+      { seconds }, true),
+    confirm: gettext("Confirm"),
   };
 
   function inputNamed(form, name) {

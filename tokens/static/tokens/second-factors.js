@@ -13,41 +13,44 @@
 
   const $ = (id) => document.getElementById(id);
 
-  // Every sentence this file shows, in one place for a translation.
+  // Every sentence this file shows, from the page's djangojs catalogue (gettext, interpolate).
+  const format = (text, values) => interpolate(text, values, true);
   const messages = {
-    passkeyCancelled: "The passkey request was cancelled or timed out.",
-    passkeyExists: "This authenticator already holds a passkey for your account.",
-    passkeyUnusable: (why) => "This browser could not use a passkey" + (why ? ": " + why : "."),
-    hintCodes: "Enter the 6-digit code from your authenticator app, or one of your recovery codes.",
-    hintCodesOrPasskey: " Or confirm with your passkey.",
-    hintPasskey: "Confirm with your passkey.",
-    hintRecovery: "Enter one of your recovery codes.",
-    labelCode: "Code",
-    labelRecovery: "Recovery code",
-    wrongCode: "The code is wrong, already used or expired.",
-    tooLong: "That took too long: log in again.",
-    enrolled: "Your second factor is set up: logging in now asks for it.",
-    totpOn: "Your authenticator app is set up: logging in now asks for one of its codes.",
-    failed: "That did not work.",
-    copied: "Copied.",
-    copyBlocked: "Copying is blocked here: select the codes and copy them.",
-    lastUsed: (when) => "last used " + when,
-    notUsed: "not used yet",
-    added: (when, used) => "Added " + when + " · " + used,
-    remove: "Remove",
-    removeLabel: (name) => "Remove the passkey " + name,
-    totpStatusOn: "On: logging in asks for a code from the app.",
-    totpStatusOff: "Off.",
-    remaining: (count) => count + " of 10 left.",
-    madeWithFirst: "Made with your first second factor.",
-    nameNeeded: "Give the passkey a name, so you can tell it apart later.",
-    codesFile: (site) => "Recovery codes for " + site + ". Each one works once.\n\n",
-    confirmRemovePasskey: (name) => "Remove the passkey " + name + "? It no longer signs you in.",
-    confirmRemovePasskeyButton: "Remove the passkey",
-    confirmTotpOff: "Turn off the authenticator app? Logging in no longer asks for its codes.",
-    confirmTotpOffButton: "Turn it off",
-    confirmRenew: "Make new recovery codes? The codes you have now stop working at once.",
-    confirmRenewButton: "Make new codes",
+    passkeyCancelled: gettext("The passkey request was cancelled or timed out."),
+    passkeyExists: gettext("This authenticator already holds a passkey for your account."),
+    passkeyUnusable: (why) => (why
+      ? format(gettext("This browser could not use a passkey: %(why)s"), { why })
+      : gettext("This browser could not use a passkey.")),
+    hintCodes: gettext("Enter the 6-digit code from your authenticator app, or one of your recovery codes."),
+    hintCodesOrPasskey: gettext("Enter the 6-digit code from your authenticator app, or one of your recovery codes. Or confirm with your passkey."),
+    hintPasskey: gettext("Confirm with your passkey."),
+    hintRecovery: gettext("Enter one of your recovery codes."),
+    labelCode: gettext("Code"),
+    labelRecovery: gettext("Recovery code"),
+    wrongCode: gettext("The code is wrong, already used or expired."),
+    tooLong: gettext("That took too long: log in again."),
+    enrolled: gettext("Your second factor is set up: logging in now asks for it."),
+    totpOn: gettext("Your authenticator app is set up: logging in now asks for one of its codes."),
+    failed: gettext("That did not work."),
+    copied: gettext("Copied."),
+    copyBlocked: gettext("Copying is blocked here: select the codes and copy them."),
+    lastUsed: (when) => format(gettext("last used %(when)s"), { when }),
+    notUsed: gettext("not used yet"),
+    added: (when, used) => format(gettext("Added %(when)s · %(used)s"), { when, used }),
+    remove: gettext("Remove"),
+    removeLabel: (name) => format(gettext("Remove the passkey %(name)s"), { name }),
+    totpStatusOn: gettext("On: logging in asks for a code from the app."),
+    totpStatusOff: gettext("Off."),
+    remaining: (count) => format(ngettext("%(count)s of 10 left.", "%(count)s of 10 left.", count), { count }),
+    madeWithFirst: gettext("Made with your first second factor."),
+    nameNeeded: gettext("Give the passkey a name, so you can tell it apart later."),
+    codesFile: (site) => format(gettext("Recovery codes for %(site)s. Each one works once."), { site }) + "\n\n",
+    confirmRemovePasskey: (name) => format(gettext("Remove the passkey %(name)s? It no longer signs you in."), { name }),
+    confirmRemovePasskeyButton: gettext("Remove the passkey"),
+    confirmTotpOff: gettext("Turn off the authenticator app? Logging in no longer asks for its codes."),
+    confirmTotpOffButton: gettext("Turn it off"),
+    confirmRenew: gettext("Make new recovery codes? The codes you have now stop working at once."),
+    confirmRenewButton: gettext("Make new codes"),
   };
 
   function element(tag, className, text) {
@@ -91,7 +94,7 @@
     let state = null; // the user's factors, as mfa/ last answered
     let mfaChallenge = null; // the body of the last 403 mfa_required: mfa_token, methods, options
 
-    const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+    const dateOnly = new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium" });
 
     /* ---- the second step of a login, and passkey logins ---- */
 
@@ -108,7 +111,7 @@
       $("mfa-code-label").textContent = messages.labelCode;
       $("mfa-recovery").hidden = !byRecovery || !methods.includes("totp");
       $("mfa-hint").textContent = byCode
-        ? messages.hintCodes + (byPasskey ? messages.hintCodesOrPasskey : "")
+        ? (byPasskey ? messages.hintCodesOrPasskey : messages.hintCodes)
         : messages.hintPasskey;
       $("login-view").dataset.step = "mfa";
       loginForm.hidden = true;
@@ -270,7 +273,7 @@
       if (!options.ok) return enrolmentFailed(options, {});
       const answer = await attestation(options.body);
       if (!answer.ok) return forms.show(enrolForm, answer.body);
-      await finishEnrolment("mfa/passkeys/", { credential: answer.credential, name: "Passkey" }, "a passkey");
+      await finishEnrolment("mfa/passkeys/", { credential: answer.credential, name: gettext("Passkey") }, "a passkey");
     }));
 
     $("enrol-cancel").addEventListener("click", leaveEnrolmentStep);

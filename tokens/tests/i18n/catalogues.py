@@ -1,9 +1,9 @@
 """The message catalogues the project ships, and a reader of their ``.po`` files.
 
-``CATALOGUES`` is the one list the catalogue tests (and ``make messages``) go by: an app's folder,
-the gettext domain, and the kinds of file ``makemessages`` reads there. Templates join by adding
-``"html"`` and ``"txt"`` to an entry's extensions, scripts by an entry with the ``djangojs``
-domain and ``"js"``.
+``CATALOGUES`` is the one list the catalogue tests (and ``make messages``) go by: an app's folder
+(or the project's templates/), the gettext domain, and the kinds of file ``makemessages`` reads
+there. Templates join by adding ``"html"`` and ``"txt"`` to an entry's extensions, scripts by an
+entry with the ``djangojs`` domain and ``"js"``.
 """
 
 import ast
@@ -46,6 +46,11 @@ class Catalogue:
 CATALOGUES = (
     Catalogue("tokens"),
     Catalogue("accounts"),
+    # The scripts of the account and demo pages (tokens/static/tokens/), served to them by the
+    # JavaScriptCatalog view.
+    Catalogue("tokens", domain="djangojs", extensions=("js",)),
+    # The project's own pages (templates/ is no app: its locale/ folder is in LOCALE_PATHS).
+    Catalogue("templates", extensions=("html",)),
 )
 
 

@@ -31,13 +31,13 @@ class CatalogueTests(SimpleTestCase):
         self.assertTrue(translated_locales(), "LANGUAGES names no language but English")
         for catalogue in CATALOGUES:
             for locale in translated_locales():
-                with self.subTest(app=catalogue.app, locale=locale):
+                with self.subTest(app=catalogue.app, domain=catalogue.domain, locale=locale):
                     self.assertTrue(catalogue.po_file(locale).is_file())
 
     def test_no_string_of_the_sources_lacks_a_translation(self):
         for catalogue in CATALOGUES:
             for locale in translated_locales():
-                with self.subTest(app=catalogue.app, locale=locale):
+                with self.subTest(app=catalogue.app, domain=catalogue.domain, locale=locale):
                     entries = self.merged_catalogue(catalogue, locale)
                     self.assertGreater(len(entries), 0)
                     self.assertEqual(untranslated(entries), [])
@@ -64,7 +64,7 @@ class CatalogueTests(SimpleTestCase):
         # A .po file edited without compiling ships the old .mo: the wheel answers the old text.
         for catalogue in CATALOGUES:
             for locale in translated_locales():
-                with self.subTest(app=catalogue.app, locale=locale):
+                with self.subTest(app=catalogue.app, domain=catalogue.domain, locale=locale):
                     po_file = catalogue.po_file(locale)
                     with po_file.with_suffix(".mo").open("rb") as mo_file:
                         compiled = gettext.GNUTranslations(mo_file)
@@ -81,7 +81,7 @@ class CatalogueTests(SimpleTestCase):
         # msgfmt --check: the header, and the same placeholders (%(name)s, {}) on both sides.
         for catalogue in CATALOGUES:
             for locale in translated_locales():
-                with self.subTest(app=catalogue.app, locale=locale):
+                with self.subTest(app=catalogue.app, domain=catalogue.domain, locale=locale):
                     result = subprocess.run(
                         ["msgfmt", "--check", "-o", os.devnull, str(catalogue.po_file(locale))],
                         capture_output=True,
