@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tokens.browser.csp import content_security_policy
-from tokens.browser.device_names import device_name
+from tokens.browser.device_names import readable_device
 from tokens.core import degraded
 from tokens.core.revocation import forget_rolled_back_revocations, revoke
 from tokens.exceptions import DATABASE_FAULTS
@@ -79,7 +79,7 @@ SESSION_STATES = {"live": _("live"), "expired": _("expired"), "revoked": _("revo
 
 def user_agent_cell(user_agent: str) -> str:
     """A user agent in a list: its readable device name, the whole string when hovered."""
-    return format_html('<span title="{}">{}</span>', user_agent, device_name(user_agent))
+    return format_html('<span title="{}">{}</span>', user_agent, readable_device(user_agent))
 
 
 class FitsTheWindow(admin.ModelAdmin):

@@ -19,7 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from tokens.browser.device_names import device_name
+from tokens.browser.device_names import readable_device
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.lifecycle import outbox
@@ -96,6 +96,6 @@ def request_context(request, client_address: Callable[[object], str | None] | No
     address = client_address(request) if client_address else request.META.get("REMOTE_ADDR")
     return {
         "ip_address": address or "",
-        "device": device_name(user_agent) if user_agent else "",
+        "device": readable_device(user_agent) if user_agent else "",
         "user_agent": user_agent,
     }

@@ -75,6 +75,8 @@ class AuthEvent(models.Model):
     objects = AuthEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("auth event")
+        verbose_name_plural = _("auth events")
         ordering = ("-at",)
         indexes = (
             # The security overview counts events of some kinds over a time range, grouped by hour

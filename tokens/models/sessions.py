@@ -304,6 +304,8 @@ class Session(models.Model):
     objects = SessionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
         ordering = ("-created_at",)
         # Granted to services (or their users) that may call the introspection endpoint (RFC 7662).
         permissions = (("introspect_token", "Can introspect tokens"),)
