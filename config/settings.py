@@ -261,6 +261,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # its own locale/ folder (docs/configuration.md, "Languages").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The catalogue of the project's own templates (templates/), which belong to no app.
+LOCALE_PATHS = [BASE_DIR / "templates" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

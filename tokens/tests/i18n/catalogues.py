@@ -16,7 +16,8 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class Catalogue:
-    # The app's folder, relative to the project (its locale/ folder is inside).
+    # The app's folder, relative to the project (its locale/ folder is inside); ``templates``, the
+    # project's templates, is not an app: settings.LOCALE_PATHS names its locale/ folder.
     app: str
     # The gettext domain: django (Python and templates) or djangojs (scripts).
     domain: str = "django"
@@ -44,8 +45,11 @@ class Catalogue:
 
 
 CATALOGUES = (
-    Catalogue("tokens"),
-    Catalogue("accounts"),
+    Catalogue("tokens", extensions=("py", "html", "txt")),
+    Catalogue("accounts", extensions=("py", "html", "txt")),
+    # The project's own templates (the admin's index, the browsable API's frame, the account
+    # page): their catalogue is in templates/locale, which LOCALE_PATHS names.
+    Catalogue("templates", extensions=("html", "txt")),
 )
 
 
