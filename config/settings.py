@@ -261,8 +261,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # its own locale/ folder (docs/configuration.md, "Languages").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-# The catalogue of the project's own templates (templates/), which belong to no app.
-LOCALE_PATHS = [BASE_DIR / "templates" / "locale"]
+# The catalogues of the project's own templates (templates/) and settings (config/, the admin's
+# titles), which belong to no app.
+LOCALE_PATHS = [BASE_DIR / "templates" / "locale", BASE_DIR / "config" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -16,8 +16,9 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class Catalogue:
-    # The app's folder, relative to the project (its locale/ folder is inside); ``templates``, the
-    # project's templates, is not an app: settings.LOCALE_PATHS names its locale/ folder.
+    # The app's folder, relative to the project (its locale/ folder is inside); ``templates`` and
+    # ``config``, the project's templates and settings, are no apps: settings.LOCALE_PATHS names
+    # their locale/ folders.
     app: str
     # The gettext domain: django (Python and templates) or djangojs (scripts).
     domain: str = "django"
@@ -48,8 +49,10 @@ CATALOGUES = (
     Catalogue("tokens", extensions=("py", "html", "txt")),
     Catalogue("accounts", extensions=("py", "html", "txt")),
     # The project's own templates (the admin's index, the browsable API's frame, the account
-    # page): their catalogue is in templates/locale, which LOCALE_PATHS names.
+    # page) and settings (the admin's titles): their catalogues are in templates/locale and
+    # config/locale, which LOCALE_PATHS names.
     Catalogue("templates", extensions=("html", "txt")),
+    Catalogue("config"),
 )
 
 

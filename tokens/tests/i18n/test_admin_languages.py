@@ -11,6 +11,7 @@ import unittest
 from django.urls import reverse
 from django.utils import translation
 
+from tokens.conf import token_settings
 from tokens.tests.support import AuthAPITestCase, make_user, uses_accounts
 
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
@@ -49,6 +50,10 @@ class AdminPageLanguageTests(ChineseAssertions, AuthAPITestCase):
             "Logins, refreshes, reuse and revocations per hour and day; most failed logins; "
             "live sessions.",
         )
+        # The admin's title (config/urls.py), which names the site.
+        header = chinese("{name} administration")
+        self.assertNotEqual(header, "{name} administration")
+        self.assertContains(response, header.format(name=token_settings.SITE_NAME))
 
     def test_the_security_overview_is_in_chinese(self):
         response = self.client.get(reverse("admin:tokens_authevent_overview"), **CHINESE)
