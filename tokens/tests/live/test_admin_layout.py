@@ -22,14 +22,15 @@ SCROLLING_BOXES = """[...document.querySelectorAll(":not(select, textarea)")]
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => e.id || e.className || e.tagName)"""
 # Words of a change list's cells that the browser broke across two lines (a word drawn in more
-# than one box); an e-mail or IPv6 address counts as one word. Chinese is written without spaces
-# and may break between any two characters: a run of it is no word here.
+# than one box); an e-mail or IPv6 address counts as one word, and so does a run of Chinese
+# characters (a term such as 登录成功, written without spaces).
 BROKEN_WORDS = """[...document.querySelectorAll("#result_list td, #result_list th")]
   .flatMap(cell => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     const broken = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (const match of node.data.matchAll(/[^\\s\\u3000-\\u9fff\\uff00-\\uffef]+/g)) {
+        const words = /[\\u3400-\\u9fff]+|[^\\s\\u3000-\\u9fff\\uff00-\\uffef]+/g;
+        for (const match of node.data.matchAll(words)) {
             const range = document.createRange();
             range.setStart(node, match.index);
             range.setEnd(node, match.index + match[0].length);
