@@ -14,6 +14,7 @@ from django.test import SimpleTestCase, override_settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
+from tokens.browser.device_names import device_name, readable_device
 from tokens.lifecycle import outbox
 from tokens.lifecycle.mail import render
 from tokens.tests.lifecycle_support import LifecycleTestCase, mails_to, unlimited
@@ -132,6 +133,18 @@ class MailLanguageTests(SimpleTestCase):
         when = in_language("zh-hans", "When: %(when)s UTC", when="2026-03-04 05:06")
         self.assertIn(when, message.body)
         self.assertIn("2026-03-04 05:06 UTC", message.alternatives[0][0])
+
+    def test_a_notice_names_the_device_in_chinese_while_the_api_keeps_english(self):
+        firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+        chinese = in_language(
+            "zh-hans", "%(client)s on %(system)s", client="Firefox", system="Linux"
+        )
+        self.assertNotEqual(chinese, "Firefox on Linux")
+        with translation.override("zh-hans"):
+            self.assertEqual(readable_device(firefox), chinese)
+            self.assertEqual(device_name(firefox), "Firefox on Linux")
+            self.assertEqual(readable_device(""), translation.gettext("Unknown device"))
+        self.assertEqual(readable_device(firefox), "Firefox on Linux")
 
     @override_settings(LANGUAGE_CODE="zh-hans")
     def test_outside_a_request_a_mail_is_written_in_language_code(self):
