@@ -261,8 +261,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # its own locale/ folder (docs/configuration.md, "Languages").
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-# The project's own templates (templates/: the account and demo pages) are no app: their catalogue.
-LOCALE_PATHS = [BASE_DIR / "templates" / "locale"]
+# The catalogues of the project's own templates (templates/: the account and demo pages, the
+# admin's index, the browsable API's frame) and settings (config/, the admin's titles), which
+# belong to no app.
+LOCALE_PATHS = [BASE_DIR / "templates" / "locale", BASE_DIR / "config" / "locale"]
 # The account page's language switch (Django's set_language) keeps the choice in this cookie,
 # ahead of Accept-Language; script may read it, nothing else about it is secret.
 LANGUAGE_COOKIE_SECURE = not DEBUG

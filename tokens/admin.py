@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tokens.browser.csp import content_security_policy
-from tokens.browser.device_names import device_name
+from tokens.browser.device_names import readable_device
 from tokens.core import degraded
 from tokens.core.revocation import forget_rolled_back_revocations, revoke
 from tokens.exceptions import DATABASE_FAULTS
@@ -79,7 +79,7 @@ SESSION_STATES = {"live": _("live"), "expired": _("expired"), "revoked": _("revo
 
 def user_agent_cell(user_agent: str) -> str:
     """A user agent in a list: its readable device name, the whole string when hovered."""
-    return format_html('<span title="{}">{}</span>', user_agent, device_name(user_agent))
+    return format_html('<span title="{}">{}</span>', user_agent, readable_device(user_agent))
 
 
 class FitsTheWindow(admin.ModelAdmin):
@@ -276,6 +276,9 @@ class AuthEventAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         figures = overview.figures()
+        # Translators: strftime formats of the overview's chart labels, a day ("Dec 07") and an
+        # hour ("Dec 07, 14:00"); a day's label sits under a bar, so keep it short.
+        day, hour = gettext("%b %d"), gettext("%b %d, %H:00")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Security overview"),
@@ -287,11 +290,11 @@ class AuthEventAdmin(ReadOnlyAdmin):
                 or figures.disabled_with_live_sessions
             ),
             "hourly": [
-                charts.time_chart(gettext(series.title), series.points, "%H:00", 6, "%b %d, %H:00")
+                charts.time_chart(gettext(series.title), series.points, "%H:00", 6, hour)
                 for series in figures.hourly
             ],
             "daily": [
-                charts.time_chart(gettext(series.title), series.points, "%b %d", 7, "%b %d")
+                charts.time_chart(gettext(series.title), series.points, day, 7, day)
                 for series in figures.daily
             ],
             "by_address": charts.ranked_chart(

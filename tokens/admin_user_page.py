@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tokens.browser.device_names import device_name
+from tokens.browser.device_names import readable_device
 from tokens.core.revocation import revoke
 from tokens.mfa.models import Passkey, RecoveryCode, TotpFactor
 from tokens.models import AuthEvent, Session
@@ -98,14 +98,14 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
         )
         rows = [
             (
-                device_name(session.user_agent),
+                readable_device(session.user_agent),
                 session.ip_address or "-",
                 session.created_at.strftime("%Y-%m-%d %H:%M"),
                 session.last_used_at.strftime("%Y-%m-%d %H:%M"),
                 format_html(
                     button,
                     reverse(name, args=[user.pk, session.pk]),
-                    gettext("Revoke the session on %s") % device_name(session.user_agent),
+                    gettext("Revoke the session on %s") % readable_device(session.user_agent),
                     gettext("Revoke"),
                 ),
             )
@@ -149,7 +149,7 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
                 event.at.strftime("%Y-%m-%d %H:%M:%S"),
                 event.get_kind_display(),
                 event.ip_address or "-",
-                device_name(event.user_agent),
+                readable_device(event.user_agent),
             )
             for event in events
         ]

@@ -6,6 +6,10 @@ alternative). The backend, its server and ``DEFAULT_FROM_EMAIL`` are Django's se
 sends through the adapter (``tokens.adapter.DefaultAdapter.send_mail`` and ``notify``), whose
 defaults are these. A mail is rendered in the caller's thread and sent after the response
 (``tokens.lifecycle.outbox``).
+
+A mail is written in the language of the request that caused it (``LocaleMiddleware`` picks it
+from the language cookie or ``Accept-Language``), and in ``LANGUAGE_CODE`` outside a request (a
+management command, a thread of its own); its dates stay in UTC.
 """
 
 from collections.abc import Callable
@@ -13,25 +17,31 @@ from urllib.parse import urlsplit
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
-from tokens.browser.device_names import device_name
+from tokens.browser.device_names import readable_device
 from tokens.conf import token_settings
 from tokens.core import clock
 from tokens.lifecycle import outbox
 
 
 def render(template: str, to: str, context: dict) -> EmailMultiAlternatives:
-    """The mail ``template`` to ``to``, rendered with ``context``, ready to send; every mail's
-    context has ``email`` (the address) and ``site_name`` (``SITE_NAME``).
+    """The mail ``template`` to ``to``, rendered with ``context`` in ``outbox.mail_language()``
+    and saying so (``Content-Language``), ready to send; every mail's context has ``email`` (the
+    address) and ``site_name`` (``SITE_NAME``).
     """
     context = {"email": to, "site_name": token_settings.SITE_NAME, **context}
-    # A header is one line: a template's trailing newline (or a wrapped subject) must not break it.
-    subject = " ".join(render_to_string(f"tokens/mail/{template}_subject.txt", context).split())
-    body = render_to_string(f"tokens/mail/{template}.txt", context)
-    message = EmailMultiAlternatives(subject, body, to=[to])
-    message.attach_alternative(
-        render_to_string(f"tokens/mail/{template}.html", context), "text/html"
+    written_in = outbox.mail_language()
+    with translation.override(written_in):
+        # A header is one line: a template's trailing newline (or a wrapped subject) must not
+        # break it.
+        subject = " ".join(render_to_string(f"tokens/mail/{template}_subject.txt", context).split())
+        body = render_to_string(f"tokens/mail/{template}.txt", context)
+        html = render_to_string(f"tokens/mail/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject, body, to=[to], headers={"Content-Language": written_in}
     )
+    message.attach_alternative(html, "text/html")
     return message
 
 
@@ -86,6 +96,6 @@ def request_context(request, client_address: Callable[[object], str | None] | No
     address = client_address(request) if client_address else request.META.get("REMOTE_ADDR")
     return {
         "ip_address": address or "",
-        "device": device_name(user_agent) if user_agent else "",
+        "device": readable_device(user_agent) if user_agent else "",
         "user_agent": user_agent,
     }

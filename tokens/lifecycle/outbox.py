@@ -11,6 +11,10 @@ The pool is per process (a forked worker makes its own) and its threads are join
 process exits, so mail queued before a clean shutdown still goes. ``MAIL_THREADS = 0`` sends in
 the caller's thread at once (the test runners' choice: ``mail.outbox`` is filled when the request
 returns); ``flush()`` waits for the queue to drain.
+
+A worker sends in the language that was active when the mail was queued, the request's: a worker
+thread has none of its own, and what a message still holds to translate (a lazy subject from a
+project's adapter) is written when the worker builds it.
 """
 
 import logging
@@ -20,8 +24,10 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils import translation
 
 from tokens.conf import token_settings
 
@@ -36,6 +42,13 @@ _pending: set[Future] = set()
 def domain_of(address: str) -> str:
     """The part of an address a log may name: its domain."""
     return address.rpartition("@")[2] or "?"
+
+
+def mail_language() -> str:
+    """The language a mail is written in: the one active now (the request's), else
+    ``LANGUAGE_CODE`` (outside a request, or a command that turned translations off).
+    """
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def deliver(message: EmailMultiAlternatives, kind: str) -> bool:
@@ -78,7 +91,12 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
-def _queue(message: EmailMultiAlternatives, kind: str) -> None:
+def _deliver_in(language: str, message: EmailMultiAlternatives, kind: str) -> bool:
+    with translation.override(language):
+        return deliver(message, kind)
+
+
+def _queue(message: EmailMultiAlternatives, kind: str, language: str) -> None:
     with _lock:
         if len(_pending) >= int(token_settings.MAIL_QUEUE_SIZE):
             logger.error(
@@ -89,7 +107,7 @@ def _queue(message: EmailMultiAlternatives, kind: str) -> None:
                 extra={"mail_kind": kind},
             )
             return
-        future = _executor().submit(deliver, message, kind)
+        future = _executor().submit(_deliver_in, language, message, kind)
         _pending.add(future)
     future.add_done_callback(_done)
 
@@ -106,7 +124,8 @@ def send(message: EmailMultiAlternatives, kind: str) -> None:
     if int(token_settings.MAIL_THREADS) <= 0:
         deliver(message, kind)
         return
-    transaction.on_commit(lambda: _queue(message, kind), robust=True)
+    language = mail_language()
+    transaction.on_commit(lambda: _queue(message, kind, language), robust=True)
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -16,6 +16,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext
 
 from tokens.adapter import get_adapter
 from tokens.conf import token_settings
@@ -145,7 +146,9 @@ def register(request, address: str, password: str, username: str | None = None) 
             existing = _account_with_address(address)
     # The same work as a new account: a password hashed, one mail rendered and sent.
     make_password(password)
-    _mail_existing(request, existing, address, "to sign up with this address")
+    # Translators: completes "someone (perhaps you) asked …" in the mail to an address that has
+    # an account.
+    _mail_existing(request, existing, address, gettext("to sign up with this address"))
 
 
 def _mail_existing(request, user, address: str, action: str) -> None:
@@ -194,9 +197,11 @@ def resend_verification(request, address: str) -> None:
     address = normalize(address)
     user = _account_with_address(address)
     if user is None:
-        send_limited("unknown_account", address, {"action": "a new confirmation link"})
+        # Translators: completes "someone (perhaps you) asked for …" in the mail to an address
+        # no account uses.
+        send_limited("unknown_account", address, {"action": gettext("a new confirmation link")})
     else:
-        _mail_existing(request, user, address, "for a new confirmation link")
+        _mail_existing(request, user, address, gettext("for a new confirmation link"))
 
 
 def request_password_reset(request, address: str) -> None:
@@ -212,7 +217,7 @@ def request_password_reset(request, address: str) -> None:
         username=address[:254],
     )
     if not users:
-        send_limited("unknown_account", address, {"action": "a password reset"})
+        send_limited("unknown_account", address, {"action": gettext("a password reset")})
     for user in users:
         # The new key kills the older ones only when it is mailed (past the per-address limit
         # nobody else's request can take the owner's last key away), and is kept before the mail
@@ -278,7 +283,8 @@ def request_email_change(request, user, address: str) -> None:
     if address.lower() == current.lower():
         return
     if users_with_address(address, exclude_pk=user.pk).exists():
-        send_limited("account_exists", address, {"action": "to move another account to it"})
+        action = gettext("to move another account to it")
+        send_limited("account_exists", address, {"action": action})
         return
     with transaction.atomic():
         EmailVerification.objects.filter(

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from tokens.adapter import get_adapter
 from tokens.conf import token_settings
@@ -180,7 +181,7 @@ def confirm_totp(request, user, code: str) -> list[str] | None:
         factor.save()
         codes = _first_factor_added(request, user) if first else None
         record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail="TOTP")
-        _tell_owner(user, "factor_added", request, factor="an authenticator app (TOTP)")
+        _tell_owner(user, "factor_added", request, factor=gettext("an authenticator app (TOTP)"))
     return codes
 
 
@@ -197,7 +198,9 @@ def remove_totp(request, user) -> None:
         if removed:
             _forget_codes_without_factor(user)
             record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail="TOTP")
-            _tell_owner(user, "factor_removed", request, factor="an authenticator app (TOTP)")
+            _tell_owner(
+                user, "factor_removed", request, factor=gettext("an authenticator app (TOTP)")
+            )
 
 
 def add_passkey(request, user, credential: dict, name: str) -> tuple[Passkey, list[str] | None]:
@@ -209,7 +212,9 @@ def add_passkey(request, user, credential: dict, name: str) -> tuple[Passkey, li
         passkey = passkeys.register(user, credential, name)
         codes = _first_factor_added(request, user) if first else None
         record_event(AuthEvent.Kind.FACTOR_ADDED, request, user, detail=f"passkey {name}"[:200])
-        _tell_owner(user, "factor_added", request, factor=f"a passkey ({name})")
+        _tell_owner(
+            user, "factor_added", request, factor=gettext("a passkey (%(name)s)") % {"name": name}
+        )
     return passkey, codes
 
 
@@ -223,7 +228,12 @@ def remove_passkey(request, user, passkey_id: int) -> bool:
         _forget_codes_without_factor(user)
         detail = f"passkey {passkey.name}"[:200]
         record_event(AuthEvent.Kind.FACTOR_REMOVED, request, user, detail=detail)
-        _tell_owner(user, "factor_removed", request, factor=f"a passkey ({passkey.name})")
+        _tell_owner(
+            user,
+            "factor_removed",
+            request,
+            factor=gettext("a passkey (%(name)s)") % {"name": passkey.name},
+        )
     return True
 
 
@@ -263,7 +273,7 @@ def remove_all(request, user) -> int:
             )[:200],
         )
         if removed:
-            _tell_owner(user, "factor_removed", request, factor="every second factor")
+            _tell_owner(user, "factor_removed", request, factor=gettext("every second factor"))
     return removed
 
 

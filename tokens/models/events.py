@@ -55,26 +55,32 @@ class AuthEvent(models.Model):
         SOCIAL_LINKED = "social_linked", _("outside identity linked")
         SOCIAL_UNLINKED = "social_unlinked", _("outside identity unlinked")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    at = models.DateTimeField(default=clock.datetime_now, db_index=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(verbose_name=_("at"), default=clock.datetime_now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="auth_events",
+        verbose_name=_("user"),
     )
     username = models.CharField(
-        max_length=254, blank=True, help_text=_("As given, for failed logins.")
+        verbose_name=_("username"),
+        max_length=254,
+        blank=True,
+        help_text=_("As given, for failed logins."),
     )
-    session_id = models.UUIDField(null=True, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
-    detail = models.CharField(max_length=200, blank=True)
+    session_id = models.UUIDField(verbose_name=_("session id"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(verbose_name=_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=512, blank=True)
+    detail = models.CharField(verbose_name=_("detail"), max_length=200, blank=True)
 
     objects = AuthEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("auth event")
+        verbose_name_plural = _("auth events")
         ordering = ("-at",)
         indexes = (
             # The security overview counts events of some kinds over a time range, grouped by hour

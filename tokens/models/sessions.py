@@ -267,35 +267,51 @@ class Session(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="token_sessions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="token_sessions",
+        verbose_name=_("user"),
     )
-    created_at = models.DateTimeField(default=clock.datetime_now)
-    last_used_at = models.DateTimeField(default=clock.datetime_now)
-    expires_at = models.DateTimeField(help_text=_("Absolute end of the session."))
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=clock.datetime_now)
+    last_used_at = models.DateTimeField(verbose_name=_("last used at"), default=clock.datetime_now)
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"), help_text=_("Absolute end of the session.")
+    )
     refresh_expires_at = models.DateTimeField(
-        help_text=_("Idle end: the current refresh token's expiry.")
+        verbose_name=_("refresh expires at"),
+        help_text=_("Idle end: the current refresh token's expiry."),
     )
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
+    ip_address = models.GenericIPAddressField(verbose_name=_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(verbose_name=_("user agent"), max_length=512, blank=True)
     refresh_jti = models.CharField(
-        max_length=64, help_text=_("Id of the one refresh token that may be used next.")
+        verbose_name=_("refresh token id"),
+        max_length=64,
+        help_text=_("Id of the one refresh token that may be used next."),
     )
     previous_jti = models.CharField(
-        max_length=64, blank=True, help_text=_("Id of the refresh token it replaced.")
+        verbose_name=_("previous refresh token id"),
+        max_length=64,
+        blank=True,
+        help_text=_("Id of the refresh token it replaced."),
     )
     grace_ends_at = models.DateTimeField(
+        verbose_name=_("grace ends at"),
         null=True,
         blank=True,
         help_text=_("Until then the replaced token returns the same successor."),
     )
     fingerprint_digest = models.CharField(
+        verbose_name=_("fingerprint digest"),
         max_length=64,
         blank=True,
         help_text=_("Token binding: the SHA-256 hex of the fingerprint cookie."),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+    revoked_at = models.DateTimeField(verbose_name=_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        verbose_name=_("revoked reason"), max_length=32, choices=RevokeReason.choices, blank=True
+    )
     claims = models.JSONField(
+        verbose_name=_("claims"),
         default=dict,
         blank=True,
         help_text=_("Claims every token of the session carries (auth_time, amr)."),
@@ -304,6 +320,8 @@ class Session(models.Model):
     objects = SessionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
         ordering = ("-created_at",)
         # Granted to services (or their users) that may call the introspection endpoint (RFC 7662).
         permissions = (("introspect_token", "Can introspect tokens"),)

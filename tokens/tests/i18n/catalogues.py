@@ -16,7 +16,9 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class Catalogue:
-    # The app's folder, relative to the project (its locale/ folder is inside).
+    # The app's folder, relative to the project (its locale/ folder is inside); ``templates`` and
+    # ``config``, the project's templates and settings, are no apps: settings.LOCALE_PATHS names
+    # their locale/ folders.
     app: str
     # The gettext domain: django (Python and templates) or djangojs (scripts).
     domain: str = "django"
@@ -44,13 +46,16 @@ class Catalogue:
 
 
 CATALOGUES = (
-    Catalogue("tokens"),
-    Catalogue("accounts"),
+    Catalogue("tokens", extensions=("py", "html", "txt")),
+    Catalogue("accounts", extensions=("py", "html", "txt")),
     # The scripts of the account and demo pages (tokens/static/tokens/), served to them by the
     # JavaScriptCatalog view.
     Catalogue("tokens", domain="djangojs", extensions=("js",)),
-    # The project's own pages (templates/ is no app: its locale/ folder is in LOCALE_PATHS).
-    Catalogue("templates", extensions=("html",)),
+    # The project's own templates (the account and demo pages, the admin's index, the browsable
+    # API's frame) and settings (the admin's titles): their catalogues are in templates/locale and
+    # config/locale, which LOCALE_PATHS names.
+    Catalogue("templates", extensions=("html", "txt")),
+    Catalogue("config"),
 )
 
 

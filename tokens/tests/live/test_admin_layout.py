@@ -1,4 +1,6 @@
-"""The app's admin pages fit a 1280 px wide window: nothing scrolls sideways."""
+"""The app's admin pages fit a 1280 px wide window, in English and in Chinese: nothing scrolls
+sideways.
+"""
 
 from unittest import skipUnless
 
@@ -20,13 +22,15 @@ SCROLLING_BOXES = """[...document.querySelectorAll(":not(select, textarea)")]
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => e.id || e.className || e.tagName)"""
 # Words of a change list's cells that the browser broke across two lines (a word drawn in more
-# than one box); an e-mail or IPv6 address counts as one word.
+# than one box); an e-mail or IPv6 address counts as one word, and so does a run of Chinese
+# characters (a term such as 登录成功, written without spaces).
 BROKEN_WORDS = """[...document.querySelectorAll("#result_list td, #result_list th")]
   .flatMap(cell => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     const broken = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (const match of node.data.matchAll(/\\S+/g)) {
+        const words = /[\\u3400-\\u9fff]+|[^\\s\\u3000-\\u9fff\\uff00-\\uffef]+/g;
+        for (const match of node.data.matchAll(words)) {
             const range = document.createRange();
             range.setStart(node, match.index);
             range.setEnd(node, match.index + match[0].length);
@@ -91,20 +95,32 @@ class AdminLayoutTests(BrowserTestCase):
         return pages
 
     def test_every_page_fits_1280_pixels(self):
-        context = self.browser.new_context(viewport={"width": WIDTH, "height": 900})
+        self.check_pages("en")
+
+    def test_every_page_fits_1280_pixels_in_chinese(self):
+        self.check_pages("zh-hans")
+
+    def check_pages(self, language: str) -> None:
+        context = self.browser.new_context(
+            viewport={"width": WIDTH, "height": 900},
+            extra_http_headers={"Accept-Language": language},
+        )
         self.addCleanup(context.close)
         page = context.new_page()
         page.goto(f"{self.live_server_url}/admin/login/?next=/admin/")
+        self.assertEqual(page.get_attribute("html", "lang"), language)
+        suffix = "" if language == "en" else f"-{language}"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"admin-login{suffix}.png"), full_page=True)
         page.fill("#id_username", login_name("admin"))
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_selector("#content")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, path in self.pages().items():
             with self.subTest(page=name):
                 page.goto(self.live_server_url + path)
                 page.wait_for_selector("#content")
-                page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+                page.screenshot(path=str(ARTIFACTS / f"admin-{name}{suffix}.png"), full_page=True)
                 widths = page.evaluate(
                     "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
                 )
