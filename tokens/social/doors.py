@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 
+from tokens.core.events import record_event
 from tokens.exceptions import InvalidCodeError
 from tokens.flows import Door, LoginAttempt
+from tokens.models import AuthEvent
 from tokens.social import flow
 from tokens.social.services import LOGIN, REAUTH
 from tokens.throttling import Subject
@@ -46,7 +48,15 @@ class SocialDoor(Door):
 
     def identify(self, attempt: LoginAttempt) -> None:
         if self.code is not None:
-            record = flow.redeem_code(self.code, LOGIN)
+            try:
+                record = flow.redeem_code(attempt.request, self.code, LOGIN)
+            except InvalidCodeError:
+                # Expired, used, or another browser's (a login CSRF): a failed login all the same.
+                attempt.count("wrong")
+                record_event(
+                    AuthEvent.Kind.LOGIN_FAILED, attempt.request, detail="social: invalid_code"
+                )
+                raise
             self.user_pk, self.provider_id = record["user"], record["provider"]
         attempt.user = _user(self.user_pk)
         attempt.subject = Subject.of_user(attempt.user)
@@ -75,7 +85,7 @@ class SocialReauthenticationDoor(Door):
     def identify(self, attempt: LoginAttempt) -> None:
         attempt.user = attempt.request.user
         attempt.subject = Subject.of_user(attempt.user)
-        record = flow.redeem_code(self.code, REAUTH)
+        record = flow.redeem_code(attempt.request, self.code, REAUTH)
         token = attempt.request.auth
         if record["user"] != str(attempt.user.pk) or record["sid"] != str(token["sid"]):
             raise InvalidCodeError("the code is another session's")

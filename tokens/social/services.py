@@ -83,11 +83,12 @@ def _finish(request, provider: Provider, record: dict, params: dict[str, Any]) -
         if auth_time is None or auth_time < record["started"]:
             raise SocialError("social_provider_error", "auth_time before the flow started")
         code = flow.issue_code(
-            purpose=REAUTH, user=str(user.pk), sid=record["sid"], provider=provider.id
+            record, purpose=REAUTH, user=str(user.pk), sid=record["sid"], provider=provider.id
         )
         return {"code": code}
     row = accounts.account_for_login(request, provider, identity)
-    return {"code": flow.issue_code(purpose=LOGIN, user=str(row.user_id), provider=provider.id)}
+    code = flow.issue_code(record, purpose=LOGIN, user=str(row.user_id), provider=provider.id)
+    return {"code": code}
 
 
 def identify(provider: Provider, record: dict, params: dict[str, Any]) -> dict[str, Any]:

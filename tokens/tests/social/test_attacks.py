@@ -1,0 +1,38 @@
+"""Attacks on the social login that must be turned away: a login code carried to another browser
+(login CSRF), a ``next`` that climbs out of its prefix, addresses that only look like an account's
+or that nobody verified, odd bodies at the callback and the native endpoint, and refusals that must
+be counted and logged.
+"""
+
+from tokens.tests.social.support import SocialTestCase, fragment
+from tokens.tests.support import make_user
+
+
+class LoginCsrfTests(SocialTestCase):
+    def test_login_code_is_good_only_in_the_browser_that_ran_the_flow(self):
+        # The attacker runs a flow to the end in their own browser and keeps the login code; a
+        # link to the project's page with #code= would sign the victim in as the attacker.
+        code = self.login_code()
+        victim = self.client_class()
+        response = victim.post("/api/auth/login/social/", {"code": code}, format="json")
+        self.assertError(response, 400, "invalid_code")
+        self.assertFalse(any("access_token" in name for name in response.cookies))
+
+    def test_reauthentication_code_is_good_only_in_that_browser_too(self):
+        make_user("alice", email="alice@example.com")
+        access = self.signed_in()["access_token"]
+        answer = fragment(self.signed_in_flow("/api/auth/social/idp/reauthenticate/", access))
+        other_browser = self.client_class()
+        response = other_browser.post(
+            "/api/auth/reauthenticate/",
+            {"social_code": answer["code"]},
+            format="json",
+            HTTP_AUTHORIZATION=f"Bearer {access}",
+        )
+        self.assertError(response, 400, "invalid_code")
+
+    def test_the_flow_cookie_outlives_the_flow_by_a_codes_lifetime(self):
+        # A callback in the flow's last second leaves a code that the same browser can still use.
+        response = self.start()
+        cookie = next(c for name, c in response.cookies.items() if "social_flow" in name)
+        self.assertGreaterEqual(int(cookie["max-age"]), 600 + 60)
