@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tokens.browser.cookie_names import cookie_name
 from tokens.browser.cookies import auth_url_prefix
@@ -65,7 +65,7 @@ def allowed_next(url: str | None) -> str:
     if len(url) > 2000 or "\\" in url or any(ord(c) < 33 or ord(c) == 127 for c in url):
         raise SocialError("invalid_redirect")
     given = _parts(url)
-    if given is None or "@" in urlsplit(url).netloc:
+    if given is None or "@" in urlsplit(url).netloc or _has_dot_segment(given[3]):
         raise SocialError("invalid_redirect")
     for prefix in prefixes:
         allowed = _parts(prefix)
@@ -75,6 +75,13 @@ def allowed_next(url: str | None) -> str:
         if given[3] == base or given[3].startswith(base if base.endswith("/") else base + "/"):
             return url
     raise SocialError("invalid_redirect")
+
+
+def _has_dot_segment(path: str) -> bool:
+    """Whether ``path`` has a ``.`` or ``..`` segment (``%2e`` too), which a browser resolves before
+    it loads the page: ``/app/../admin`` is ``/admin``, outside the prefix ``/app/``.
+    """
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))
 
 
 def with_fragment(url: str, **values: str) -> str:

@@ -36,3 +36,21 @@ class LoginCsrfTests(SocialTestCase):
         response = self.start()
         cookie = next(c for name, c in response.cookies.items() if "social_flow" in name)
         self.assertGreaterEqual(int(cookie["max-age"]), 600 + 60)
+
+
+class RedirectTests(SocialTestCase):
+    def test_dot_segments_cannot_leave_the_prefix(self):
+        self.configure(SOCIAL_REDIRECT_URLS=["http://localhost:8000/app/"])
+        for target in (
+            "http://localhost:8000/app/../admin/",
+            "http://localhost:8000/app/%2e%2e/admin/",
+            "http://localhost:8000/app/.%2E/admin/",
+            "http://localhost:8000/app/./../admin/",
+            "http://localhost:8000/app/..",
+        ):
+            with self.subTest(target):
+                self.assertError(self.start(next_url=target), 400, "invalid_redirect")
+
+    def test_dots_inside_a_segment_are_a_name(self):
+        self.configure(SOCIAL_REDIRECT_URLS=["http://localhost:8000/app/"])
+        self.assertEqual(self.start(next_url="http://localhost:8000/app/v1.2/..x").status_code, 302)
