@@ -34,6 +34,25 @@ def _trusted_address(provider: Provider, identity: dict[str, Any]) -> bool:
     return bool(provider.trust_email and identity["email_verified"] and identity["email"])
 
 
+def _same_address(stored: str, given: str) -> bool:
+    """Whether ``given`` is the mailbox ``stored`` names, differing in ASCII case at most. The
+    database's case-insensitive match is wider (PostgreSQL's upper() makes a dotless i, U+0131, an
+    I; MySQL's collations ignore accents): a domain spelt with one is another domain, another owner.
+    """
+    if stored == given:
+        return True
+    return stored.isascii() and given.isascii() and stored.lower() == given.lower()
+
+
+def _verified_here(user) -> bool:
+    """Whether this project verified the account's address. Without ``tokens.lifecycle``
+    (``ACCOUNTS`` off) it keeps no record: an account a social login made from an address nobody
+    vouched for would count as verified, and the owner of that address, logging in later, would
+    land in it.
+    """
+    return bool(token_settings.ACCOUNTS) and lifecycle.is_verified(user)
+
+
 def find(identity: dict[str, Any]) -> SocialIdentity | None:
     return (
         SocialIdentity.objects.filter(issuer=identity["issuer"], subject=identity["subject"])
@@ -58,8 +77,9 @@ def account_for_login(request, provider: Provider, identity: dict[str, Any]) -> 
             owner = owners[0]
             if (
                 len(owners) == 1
+                and _same_address(lifecycle.address_of(owner), address)
                 and _trusted_address(provider, identity)
-                and lifecycle.is_verified(owner)
+                and _verified_here(owner)
             ):
                 return link(request, provider, identity, owner, mail=True)
             raise SocialError("social_email_conflict", "an account has this address")
@@ -74,27 +94,35 @@ def _new_account(request, provider: Provider, identity: dict[str, Any]) -> Socia
     model = get_user_model()
     if model.get_email_field_name() == model.USERNAME_FIELD and not identity["email"]:
         raise SocialError("social_provider_error", "no address to name the account by")
-    with transaction.atomic():
-        user = adapter.new_user_from_identity(
-            {"email": identity["email"], "name": identity.get("name", "")}
-        )
-        record_event(AuthEvent.Kind.SIGNED_UP, request, user, detail=f"social: {provider.id}")
-        if not trusted and identity["email"] and token_settings.ACCOUNTS:
-            # The address is the provider's word only: the account's stays unverified, as after
-            # register/, until its owner follows a link (lifecycle's verification mail).
-            from tokens.lifecycle.models import EmailVerification
-
-            EmailVerification.objects.create(
-                user=user, purpose=EmailVerification.Purpose.SIGNUP, email=identity["email"]
+    try:
+        with transaction.atomic():
+            user = adapter.new_user_from_identity(
+                {"email": identity["email"], "name": identity.get("name", "")}
             )
-        row = SocialIdentity.objects.create(
-            user=user,
-            provider=provider.id,
-            issuer=identity["issuer"],
-            subject=identity["subject"],
-            email=identity["email"][:254],
-            last_used_at=clock.datetime_now(),
-        )
+            record_event(AuthEvent.Kind.SIGNED_UP, request, user, detail=f"social: {provider.id}")
+            if not trusted and identity["email"] and token_settings.ACCOUNTS:
+                # The address is the provider's word only: the account's stays unverified, as after
+                # register/, until its owner follows a link (lifecycle's verification mail).
+                from tokens.lifecycle.models import EmailVerification
+
+                EmailVerification.objects.create(
+                    user=user, purpose=EmailVerification.Purpose.SIGNUP, email=identity["email"]
+                )
+            row = SocialIdentity.objects.create(
+                user=user,
+                provider=provider.id,
+                issuer=identity["issuer"],
+                subject=identity["subject"],
+                email=identity["email"][:254],
+                last_used_at=clock.datetime_now(),
+            )
+    except IntegrityError:
+        # The same identity's first login, made by a concurrent request; or the database's unique
+        # address, compared its own way (lower() makes a dotted capital I an i), is another's.
+        row = find(identity)
+        if row is None:
+            raise SocialError("social_email_conflict", "the database holds this address") from None
+        return row
     metrics.SOCIAL.labels(provider.id, "signed_up").inc()
     return row
 

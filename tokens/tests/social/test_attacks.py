@@ -4,6 +4,7 @@ or that nobody verified, odd bodies at the callback and the native endpoint, and
 be counted and logged.
 """
 
+from tokens.social.models import SocialIdentity
 from tokens.tests.social.support import SocialTestCase, fragment
 from tokens.tests.support import make_user
 
@@ -54,3 +55,47 @@ class RedirectTests(SocialTestCase):
     def test_dots_inside_a_segment_are_a_name(self):
         self.configure(SOCIAL_REDIRECT_URLS=["http://localhost:8000/app/"])
         self.assertEqual(self.start(next_url="http://localhost:8000/app/v1.2/..x").status_code, 302)
+
+
+class LookAlikeAddressTests(SocialTestCase):
+    """A provider trusted for e-mail vouches for an address that a database's case-insensitive
+    comparison (PostgreSQL's upper(), MySQL's accent-blind collations) takes for an account's: a
+    dotless i or an accent makes another mailbox, which never reaches that account.
+    """
+
+    def test_an_address_equal_only_beyond_ascii_case_never_links(self):
+        alice = make_user("alice", email="alice@github.com")
+        for number, address in enumerate(
+            (
+                "alice@g\u0131thub.com",
+                "AL\u0130CE@github.com",
+                "al\u0131ce@github.com",
+                "alice@gith\u00fcb.com",
+            )
+        ):
+            with self.subTest(address):
+                self.idp.identity = {"sub": f"look-alike-{number}", "email": address}
+                self.idp.identity["email_verified"] = True
+                self.round_trip()
+                self.assertFalse(SocialIdentity.objects.filter(user=alice).exists())
+
+    def test_the_same_address_in_other_ascii_case_still_links(self):
+        alice = make_user("alice", email="alice@github.com")
+        self.idp.identity["email"] = "Alice@GitHub.COM"
+        self.assertIn("code", fragment(self.round_trip()))
+        self.assertTrue(SocialIdentity.objects.filter(user=alice).exists())
+
+
+class PreAccountTakeoverTests(SocialTestCase):
+    def test_without_accounts_an_address_never_links_by_itself(self):
+        # The attacker signs up first through a provider not trusted for e-mail, naming the
+        # victim's address; without tokens.lifecycle nothing records that it was never verified.
+        # The victim's later login through a trusted provider must not land in that account.
+        self.configure(ACCOUNTS=False)
+        self.idp.github_emails = [{"email": "victim@example.com", "primary": True}]
+        self.idp.github_emails[0]["verified"] = True
+        self.assertIn("code", fragment(self.round_trip("github")))
+        planted = SocialIdentity.objects.get(provider="github").user
+        self.idp.identity["email"] = "victim@example.com"
+        self.assertEqual(fragment(self.round_trip()), {"error": "social_email_conflict"})
+        self.assertEqual(SocialIdentity.objects.filter(user=planted).count(), 1)
