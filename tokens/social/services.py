@@ -6,6 +6,7 @@ the provider's answer, the code exchange and every check of the ID token, then t
 ``#error=``.
 """
 
+import json
 import logging
 from typing import Any
 
@@ -110,16 +111,23 @@ def identify(provider: Provider, record: dict, params: dict[str, Any]) -> dict[s
     return idtokens.identity(provider, claims, _apple_name(params))
 
 
-def _apple_name(params: dict[str, Any]) -> str:
-    """The name Apple posts (``user``, JSON) on the first consent only: not in the ID token."""
-    import json
+# Longest ``user`` field of Apple's form post read: a name, and a deeper or longer text is no name.
+MAX_APPLE_USER_LENGTH = 2000
 
-    try:
-        user = json.loads(params.get("user") or "{}")
-        name = user.get("name") or {}
-        return " ".join(str(name.get(part) or "") for part in ("firstName", "lastName")).strip()
-    except (ValueError, AttributeError):
+
+def _apple_name(params: dict[str, Any]) -> str:
+    """The name Apple posts (``user``, JSON text) on the first consent only: not in the ID token."""
+    text = params.get("user")
+    if not isinstance(text, str) or len(text) > MAX_APPLE_USER_LENGTH:
         return ""
+    try:
+        user = json.loads(text)
+    except (ValueError, RecursionError):
+        return ""
+    name = user.get("name") if isinstance(user, dict) else None
+    if not isinstance(name, dict):
+        return ""
+    return " ".join(str(name.get(part) or "") for part in ("firstName", "lastName")).strip()
 
 
 def _flow_user(record: dict):

@@ -5,8 +5,11 @@ be counted and logged.
 """
 
 from tokens.social.models import SocialIdentity
+from tokens.tests.social.provider import b64
 from tokens.tests.social.support import SocialTestCase, fragment
 from tokens.tests.support import make_user
+
+CALLBACK = "/api/auth/social/idp/callback/"
 
 
 class LoginCsrfTests(SocialTestCase):
@@ -99,3 +102,34 @@ class PreAccountTakeoverTests(SocialTestCase):
         self.idp.identity["email"] = "victim@example.com"
         self.assertEqual(fragment(self.round_trip()), {"error": "social_email_conflict"})
         self.assertEqual(SocialIdentity.objects.filter(user=planted).count(), 1)
+
+
+class OddCallbackTests(SocialTestCase):
+    def test_json_body_that_is_no_object(self):
+        for body in ("[]", '["state"]', "1", '"x"', "null"):
+            with self.subTest(body):
+                response = self.client.post(CALLBACK, body, content_type="application/json")
+                self.assertError(response, 400, "social_state_invalid")
+
+    def test_apple_user_field_that_is_no_json_text(self):
+        for user in ({"name": {"firstName": "Ada"}}, ["Ada"], 7, "[" * 5000):
+            with self.subTest(user=str(user)[:20]):
+                start = self.start()
+                _, params = self.at_provider(start["Location"])
+                answer = self.client.post(CALLBACK, {**params, "user": user}, format="json")
+                self.assertEqual(answer.status_code, 302, answer.content)
+                self.assertIn("code", fragment(answer))
+
+
+class OddNativeTokenTests(SocialTestCase):
+    def test_header_that_is_no_json_object(self):
+        for header in ('["alg"]', '"alg"', '"xalgx"'):
+            with self.subTest(header):
+                nonce = self.client.post("/api/auth/login/social/nonce/").json()["nonce"]
+                id_token = f"{b64(header.encode())}.{b64(b'{}')}.c2ln"
+                response = self.client.post(
+                    "/api/auth/login/social/token/",
+                    {"provider": "idp", "id_token": id_token, "nonce": nonce},
+                    format="json",
+                )
+                self.assertError(response, 401, "token_invalid")
