@@ -37,6 +37,7 @@ class SocialDoor(Door):
         "wrong": "failed",
         "throttled": "throttled",
         "mfa_required": "mfa_required",
+        "mfa_enrollment_required": "mfa_enrollment_required",
         "succeeded": "succeeded",
     }
     # The provider proved the person, not the address: an account a social login made, whose

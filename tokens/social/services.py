@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from tokens.core.events import record_event
-from tokens.exceptions import SocialError
+from tokens.exceptions import SocialError, TokenError
 from tokens.models import AuthEvent
 from tokens.operations import metrics
 from tokens.social import accounts, client, flow, idtokens
@@ -48,20 +48,29 @@ def callback(request, provider: Provider, params: dict[str, Any]) -> str:
     """Where the browser goes after the provider: ``next`` with the outcome in its fragment.
     ``SocialError("social_state_invalid")`` when the state is not to be trusted (no ``next``).
     """
-    record = flow.take(request, provider.id, params.get("state"))
+    try:
+        record = flow.take(request, provider.id, params.get("state"))
+    except SocialError as exc:
+        # A forged, replayed or other browser's state (a login CSRF) is seen like any refusal.
+        _refused(request, provider, "", exc)
+        raise
     try:
         fragment = _finish(request, provider, record, params)
     except SocialError as exc:
-        logger.info("social %s %s refused: %s", provider.id, record["purpose"], exc)
-        outcome = (
-            "refused" if exc.code == "social_provider_error" else exc.code.removeprefix("social_")
-        )
-        metrics.SOCIAL.labels(provider.id, outcome).inc()
-        # In the log as a failed login, naming the provider, the flow's purpose and the refusal.
-        detail = f"social {provider.id} {record['purpose']}: {exc.code}"
-        record_event(AuthEvent.Kind.LOGIN_FAILED, request, detail=detail)
+        _refused(request, provider, record["purpose"], exc)
         return flow.with_fragment(record["next"], error=exc.code)
     return flow.with_fragment(record["next"], **fragment)
+
+
+def _refused(request, provider: Provider, purpose: str, exc: SocialError) -> None:
+    """A refused callback in the metric, the INFO log (the reason) and the auth events (a failed
+    login naming the provider, the flow's purpose when the state was trusted, and the code).
+    """
+    flow_name = f"{provider.id} {purpose}" if purpose else provider.id
+    logger.info("social %s refused: %s", flow_name, exc)
+    outcome = "refused" if exc.code == "social_provider_error" else exc.code.removeprefix("social_")
+    metrics.SOCIAL.labels(provider.id, outcome).inc()
+    record_event(AuthEvent.Kind.LOGIN_FAILED, request, detail=f"social {flow_name}: {exc.code}")
 
 
 def _finish(request, provider: Provider, record: dict, params: dict[str, Any]) -> dict[str, str]:
@@ -135,6 +144,23 @@ def _flow_user(record: dict):
     if user is None or not getattr(user, "is_active", True):
         raise SocialError("social_provider_error", "the account that started the flow is gone")
     return user
+
+
+def native_account(request, provider: Provider, id_token: str, nonce: str):
+    """The linked identity a native app's ID token logs in with; a token or nonce that fails a
+    check is ``TokenError`` (401 ``token_invalid``), a refusal of the linking rules their code.
+    Every refusal is counted and logged as at the callback.
+    """
+    try:
+        identity = native_identity(provider, id_token, nonce)
+    except SocialError as exc:
+        _refused(request, provider, "native", exc)
+        raise TokenError("social ID token refused") from exc
+    try:
+        return accounts.account_for_login(request, provider, identity)
+    except SocialError as exc:
+        _refused(request, provider, "native", exc)
+        raise
 
 
 def native_identity(provider: Provider, id_token: str, nonce: str) -> dict[str, Any]:

@@ -185,12 +185,7 @@ class SocialTokenLoginView(TokenEndpoint):
         provider = providers.get(data["provider"])
         if provider is None or provider.kind == GITHUB:
             raise TokenInvalid()
-        try:
-            identity = services.native_identity(provider, data["id_token"], data["nonce"])
-        except SocialError as exc:
-            metrics.SOCIAL.labels(provider.id, "refused").inc()
-            raise TokenInvalid() from exc
-        row = accounts.account_for_login(request, provider, identity)
+        row = services.native_account(request, provider, data["id_token"], data["nonce"])
         response = flows.login(request, SocialDoor(user_pk=row.user_id, provider_id=provider.id))
         return count(provider.id, response)
 

@@ -4,7 +4,9 @@ or that nobody verified, odd bodies at the callback and the native endpoint, and
 be counted and logged.
 """
 
+from tokens.models import AuthEvent
 from tokens.social.models import SocialIdentity
+from tokens.tests.operations.test_metrics import ScrapeMixin
 from tokens.tests.social.provider import b64
 from tokens.tests.social.support import SocialTestCase, fragment
 from tokens.tests.support import make_user
@@ -133,3 +135,77 @@ class OddNativeTokenTests(SocialTestCase):
                     format="json",
                 )
                 self.assertError(response, 401, "token_invalid")
+
+
+class CountedOutcomeTests(ScrapeMixin, SocialTestCase):
+    def setUp(self):
+        super().setUp()
+        self.configure(METRICS_ACCESS="open")
+
+    def test_an_untrusted_state_is_a_failed_login_and_counted(self):
+        moved = self.delta(
+            lambda: self.client.get(CALLBACK, {"state": "forged", "code": "x"}),
+            "auth_social_total",
+            provider="idp",
+            outcome="state_invalid",
+        )
+        self.assertEqual(moved, 1)
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual(event.detail, "social idp: social_state_invalid")
+
+    def test_a_login_held_back_for_enrolment_is_counted_as_at_login(self):
+        self.configure(MFA_REQUIRED="all")
+        code = self.login_code()
+        moved = self.delta(
+            lambda: self.assertError(self.social_login(code), 403, "mfa_enrollment_required"),
+            "auth_logins_total",
+            outcome="mfa_enrollment_required",
+        )
+        self.assertEqual(moved, 1)
+
+    def test_a_login_code_refused_is_a_failed_login(self):
+        moved = self.delta(
+            lambda: self.assertError(self.social_login("x" * 43), 400, "invalid_code"),
+            "auth_logins_total",
+            outcome="failed",
+        )
+        self.assertEqual(moved, 1)
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual(event.detail, "social: invalid_code")
+
+    def native(self, nonce: str | None = None):
+        if nonce is None:
+            nonce = self.client.post("/api/auth/login/social/nonce/").json()["nonce"]
+        return self.client.post(
+            "/api/auth/login/social/token/",
+            {
+                "provider": "idp",
+                "id_token": self.idp.sign(self.idp.native_claims(nonce)),
+                "nonce": nonce,
+            },
+            format="json",
+        )
+
+    def test_a_native_token_refused_is_a_failed_login(self):
+        moved = self.delta(
+            lambda: self.assertError(self.native("never-issued"), 401, "token_invalid"),
+            "auth_social_total",
+            provider="idp",
+            outcome="refused",
+        )
+        self.assertEqual(moved, 1)
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual(event.detail, "social idp native: social_provider_error")
+
+    def test_a_native_login_the_linking_rules_refuse_is_a_failed_login(self):
+        make_user("alice", email="alice@example.com")
+        self.configure(SOCIAL_PROVIDERS={"idp": self.idp.settings(trust_email=False)})
+        moved = self.delta(
+            lambda: self.assertEqual(self.native().json()["code"], "social_email_conflict"),
+            "auth_social_total",
+            provider="idp",
+            outcome="email_conflict",
+        )
+        self.assertEqual(moved, 1)
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual(event.detail, "social idp native: social_email_conflict")
