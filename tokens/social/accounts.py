@@ -119,10 +119,10 @@ def _new_account(request, provider: Provider, identity: dict[str, Any]) -> Socia
     except IntegrityError:
         # The same identity's first login, made by a concurrent request; or the database's unique
         # address, compared its own way (lower() makes a dotted capital I an i), is another's.
-        row = find(identity)
-        if row is None:
+        made = find(identity)
+        if made is None:
             raise SocialError("social_email_conflict", "the database holds this address") from None
-        return row
+        return made
     metrics.SOCIAL.labels(provider.id, "signed_up").inc()
     return row
 
