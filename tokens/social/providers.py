@@ -145,8 +145,10 @@ def build(provider_id: str, config: dict[str, Any]) -> Provider:
     config = {str(key).lower(): value for key, value in config.items()}
     values: dict[str, Any] = {**PRESETS.get(provider_id, {"name": provider_id})}
     values.update({key: str(config[key]) for key in _TEXT_KEYS if config.get(key)})
-    if config.get("trust_email") is not None:
-        values["trust_email"] = bool(config["trust_email"])
+    trust_email = config.get("trust_email")
+    if trust_email is not None:
+        # A security switch that fails closed: a text "false" (or anything but true) is off.
+        values["trust_email"] = trust_email is True or str(trust_email).strip().lower() == "true"
     values["audiences"] = tuple(config.get("audiences") or ())
     provider = Provider(id=provider_id, **values)
     if provider.kind == OIDC:

@@ -89,6 +89,16 @@ class FeatureAppCheckTests(SimpleTestCase):
         provider = providers.build("sso", {"ISSUER": "https://sso.example.com", "CLIENT_ID": "c"})
         self.assertEqual((provider.issuer, provider.client_id), ("https://sso.example.com", "c"))
 
+    def test_trust_email_given_as_text_is_on_only_for_true(self):
+        # A security switch: "false" or "0" from a project's own environment reading stays off.
+        for given, trusted in (("false", False), ("0", False), ("no", False), ("true", True)):
+            with self.subTest(given):
+                provider = providers.build(
+                    "sso", {"issuer": "https://sso.example.com", "trust_email": given}
+                )
+                self.assertIs(provider.trust_email, trusted)
+        self.assertFalse(providers.build("google", {"trust_email": False}).trust_email)
+
 
 class ProviderCheckTests(SimpleTestCase):
     def ids(self, **providers_on):
