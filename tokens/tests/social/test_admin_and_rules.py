@@ -99,6 +99,11 @@ class FeatureAppCheckTests(SimpleTestCase):
                 self.assertIs(provider.trust_email, trusted)
         self.assertFalse(providers.build("google", {"trust_email": False}).trust_email)
 
+    def test_audiences_given_as_text_are_comma_separated_ids(self):
+        # Not each character of the text as an accepted aud.
+        provider = providers.build("google", {"client_id": "web", "audiences": "ios-app, droid"})
+        self.assertEqual(provider.audiences_accepted, ("web", "ios-app", "droid"))
+
 
 class ProviderCheckTests(SimpleTestCase):
     def ids(self, **providers_on):
