@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from django.contrib.auth import get_user_model
 
 from tokens.core.events import record_event
-from tokens.exceptions import InvalidCodeError
+from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows import Door, LoginAttempt
 from tokens.models import AuthEvent
 from tokens.social import flow
@@ -70,6 +70,14 @@ class SocialDoor(Door):
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
         # The login's own event is recorded when the session opens (user_logged_in).
         return {"failed_event": None, "detail": f"social: {self.provider_id}"}
+
+    def allowed(self, attempt: LoginAttempt) -> None:
+        # A disabled account, refused as at login/, where authenticate()'s failure is in the log.
+        if not getattr(attempt.user, "is_active", True):
+            attempt.count("wrong")
+            detail = f"social: {self.provider_id}: disabled"
+            record_event(AuthEvent.Kind.LOGIN_FAILED, attempt.request, attempt.user, detail=detail)
+            raise InvalidCredentialsError("the user is disabled")
 
 
 class SocialReauthenticationDoor(Door):

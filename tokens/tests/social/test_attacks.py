@@ -173,6 +173,18 @@ class CountedOutcomeTests(ScrapeMixin, SocialTestCase):
         event = AuthEvent.objects.get(kind="login_failed")
         self.assertEqual(event.detail, "social: invalid_code")
 
+    def test_a_disabled_users_login_is_a_failed_login(self):
+        user = make_user("alice", email="alice@example.com", is_active=False)
+        code = self.login_code()
+        moved = self.delta(
+            lambda: self.assertError(self.social_login(code), 401, "invalid_credentials"),
+            "auth_logins_total",
+            outcome="failed",
+        )
+        self.assertEqual(moved, 1)
+        event = AuthEvent.objects.get(kind="login_failed")
+        self.assertEqual((event.user_id, event.detail), (user.pk, "social: idp: disabled"))
+
     def native(self, nonce: str | None = None):
         if nonce is None:
             nonce = self.client.post("/api/auth/login/social/nonce/").json()["nonce"]
