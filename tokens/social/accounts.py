@@ -53,6 +53,17 @@ def _verified_here(user) -> bool:
     return bool(token_settings.ACCOUNTS) and lifecycle.is_verified(user)
 
 
+def _new_row(user, provider: Provider, identity: dict[str, Any]) -> SocialIdentity:
+    return SocialIdentity.objects.create(
+        user=user,
+        provider=provider.id,
+        issuer=identity["issuer"],
+        subject=identity["subject"],
+        email=identity["email"][:254],
+        last_used_at=clock.datetime_now(),
+    )
+
+
 def find(identity: dict[str, Any]) -> SocialIdentity | None:
     return (
         SocialIdentity.objects.filter(issuer=identity["issuer"], subject=identity["subject"])
@@ -81,7 +92,7 @@ def account_for_login(request, provider: Provider, identity: dict[str, Any]) -> 
                 and _trusted_address(provider, identity)
                 and _verified_here(owner)
             ):
-                return link(request, provider, identity, owner, mail=True)
+                return link(request, provider, identity, owner)
             raise SocialError("social_email_conflict", "an account has this address")
     if not token_settings.SOCIAL_SIGNUP:
         raise SocialError("social_signup_closed")
@@ -108,14 +119,7 @@ def _new_account(request, provider: Provider, identity: dict[str, Any]) -> Socia
                 EmailVerification.objects.create(
                     user=user, purpose=EmailVerification.Purpose.SIGNUP, email=identity["email"]
                 )
-            row = SocialIdentity.objects.create(
-                user=user,
-                provider=provider.id,
-                issuer=identity["issuer"],
-                subject=identity["subject"],
-                email=identity["email"][:254],
-                last_used_at=clock.datetime_now(),
-            )
+            row = _new_row(user, provider, identity)
     except IntegrityError:
         # The same identity's first login, made by a concurrent request; or the database's unique
         # address, compared its own way (lower() makes a dotted capital I an i), is another's.
@@ -127,9 +131,7 @@ def _new_account(request, provider: Provider, identity: dict[str, Any]) -> Socia
     return row
 
 
-def link(
-    request, provider: Provider, identity: dict[str, Any], user, *, mail: bool = True
-) -> SocialIdentity:
+def link(request, provider: Provider, identity: dict[str, Any], user) -> SocialIdentity:
     """Link ``identity`` to ``user`` (already theirs: nothing new); ``social_already_linked`` when
     it is another account's. A new link is an auth event and a notice mailed to the owner.
     """
@@ -141,23 +143,15 @@ def link(
         return row
     try:
         with transaction.atomic():
-            row = SocialIdentity.objects.create(
-                user=user,
-                provider=provider.id,
-                issuer=identity["issuer"],
-                subject=identity["subject"],
-                email=identity["email"][:254],
-                last_used_at=clock.datetime_now(),
-            )
+            row = _new_row(user, provider, identity)
             record_event(AuthEvent.Kind.SOCIAL_LINKED, request, user, detail=provider.id)
     except IntegrityError:
         # Linked by another request in between: to whom decides the answer.
-        return link(request, provider, identity, user, mail=mail)
+        return link(request, provider, identity, user)
     metrics.SOCIAL.labels(provider.id, "linked").inc()
-    if mail:
-        get_adapter().notify(
-            user, "social_linked", {"provider": provider.name, "email": identity["email"]}, request
-        )
+    get_adapter().notify(
+        user, "social_linked", {"provider": provider.name, "email": identity["email"]}, request
+    )
     return row
 
 
