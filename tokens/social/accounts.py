@@ -175,7 +175,10 @@ def unlink(request, user, pk) -> bool:
     ``last_login_method`` when it is the account's last way in.
     """
     with transaction.atomic():
-        row = SocialIdentity.objects.select_for_update().filter(user=user, pk=pk).first()
+        # The user's row, locked: two unlinks at once would each count the other's identity as
+        # the way in that remains, and leave none.
+        get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
+        row = SocialIdentity.objects.filter(user=user, pk=pk).first()
         if row is None:
             return False
         if not has_other_way_in(user, row):

@@ -1,12 +1,23 @@
-"""The admin's linked identities, and the last-way-in rule's other ways."""
+"""The admin's linked identities, and the last-way-in rule's other ways, also under concurrent
+unlinks."""
 
+import threading
+import time
 from unittest import skipUnless
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import SimpleTestCase, TestCase, modify_settings, override_settings
+from django.db import connections, transaction
+from django.test import (
+    SimpleTestCase,
+    TestCase,
+    TransactionTestCase,
+    modify_settings,
+    override_settings,
+)
 
 from tokens import checks
+from tokens.exceptions import SocialError
 from tokens.mfa.models import Passkey
 from tokens.social import accounts, providers
 from tokens.social.models import SocialIdentity
@@ -74,6 +85,40 @@ class LastWayInTests(TestCase):
     def test_a_password_is_another_way_in(self):
         self.user.set_password("another-long-password-1")
         self.assertTrue(accounts.has_other_way_in(self.user, self.row))
+
+
+class ConcurrentUnlinkTests(TransactionTestCase):
+    def test_two_unlinks_at_once_never_leave_the_account_without_a_way_in(self):
+        user = make_user("alice")
+        user.set_unusable_password()
+        user.save()
+        first, second = (
+            SocialIdentity.objects.create(user=user, provider="idp", issuer="i", subject=subject)
+            for subject in ("s1", "s2")
+        )
+        checked = threading.Event()
+
+        def other_unlink():
+            # Another request unlinks the second identity: it has seen the first and holds its
+            # transaction open a moment before it commits.
+            try:
+                with transaction.atomic():
+                    self.assertTrue(accounts.unlink(None, user, second.pk))
+                    checked.set()
+                    time.sleep(0.5)
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=other_unlink)
+        worker.start()
+        self.assertTrue(checked.wait(10))
+        try:
+            with self.assertRaises(SocialError) as refused:
+                accounts.unlink(None, user, first.pk)
+            self.assertEqual(refused.exception.code, "last_login_method")
+        finally:
+            worker.join()
+        self.assertEqual(list(SocialIdentity.objects.values_list("pk", flat=True)), [first.pk])
 
 
 class FeatureAppCheckTests(SimpleTestCase):
