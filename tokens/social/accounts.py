@@ -34,6 +34,36 @@ def _trusted_address(provider: Provider, identity: dict[str, Any]) -> bool:
     return bool(provider.trust_email and identity["email_verified"] and identity["email"])
 
 
+def _same_address(stored: str, given: str) -> bool:
+    """Whether ``given`` is the mailbox ``stored`` names, differing in ASCII case at most. The
+    database's case-insensitive match is wider (PostgreSQL's upper() makes a dotless i, U+0131, an
+    I; MySQL's collations ignore accents): a domain spelt with one is another domain, another owner.
+    """
+    if stored == given:
+        return True
+    return stored.isascii() and given.isascii() and stored.lower() == given.lower()
+
+
+def _verified_here(user) -> bool:
+    """Whether this project verified the account's address. Without ``tokens.lifecycle``
+    (``ACCOUNTS`` off) it keeps no record: an account a social login made from an address nobody
+    vouched for would count as verified, and the owner of that address, logging in later, would
+    land in it.
+    """
+    return bool(token_settings.ACCOUNTS) and lifecycle.is_verified(user)
+
+
+def _new_row(user, provider: Provider, identity: dict[str, Any]) -> SocialIdentity:
+    return SocialIdentity.objects.create(
+        user=user,
+        provider=provider.id,
+        issuer=identity["issuer"],
+        subject=identity["subject"],
+        email=identity["email"][:254],
+        last_used_at=clock.datetime_now(),
+    )
+
+
 def find(identity: dict[str, Any]) -> SocialIdentity | None:
     return (
         SocialIdentity.objects.filter(issuer=identity["issuer"], subject=identity["subject"])
@@ -58,10 +88,11 @@ def account_for_login(request, provider: Provider, identity: dict[str, Any]) -> 
             owner = owners[0]
             if (
                 len(owners) == 1
+                and _same_address(lifecycle.address_of(owner), address)
                 and _trusted_address(provider, identity)
-                and lifecycle.is_verified(owner)
+                and _verified_here(owner)
             ):
-                return link(request, provider, identity, owner, mail=True)
+                return link(request, provider, identity, owner)
             raise SocialError("social_email_conflict", "an account has this address")
     if not token_settings.SOCIAL_SIGNUP:
         raise SocialError("social_signup_closed")
@@ -74,34 +105,33 @@ def _new_account(request, provider: Provider, identity: dict[str, Any]) -> Socia
     model = get_user_model()
     if model.get_email_field_name() == model.USERNAME_FIELD and not identity["email"]:
         raise SocialError("social_provider_error", "no address to name the account by")
-    with transaction.atomic():
-        user = adapter.new_user_from_identity(
-            {"email": identity["email"], "name": identity.get("name", "")}
-        )
-        record_event(AuthEvent.Kind.SIGNED_UP, request, user, detail=f"social: {provider.id}")
-        if not trusted and identity["email"] and token_settings.ACCOUNTS:
-            # The address is the provider's word only: the account's stays unverified, as after
-            # register/, until its owner follows a link (lifecycle's verification mail).
-            from tokens.lifecycle.models import EmailVerification
-
-            EmailVerification.objects.create(
-                user=user, purpose=EmailVerification.Purpose.SIGNUP, email=identity["email"]
+    try:
+        with transaction.atomic():
+            user = adapter.new_user_from_identity(
+                {"email": identity["email"], "name": identity.get("name", "")}
             )
-        row = SocialIdentity.objects.create(
-            user=user,
-            provider=provider.id,
-            issuer=identity["issuer"],
-            subject=identity["subject"],
-            email=identity["email"][:254],
-            last_used_at=clock.datetime_now(),
-        )
+            record_event(AuthEvent.Kind.SIGNED_UP, request, user, detail=f"social: {provider.id}")
+            if not trusted and identity["email"] and token_settings.ACCOUNTS:
+                # The address is the provider's word only: the account's stays unverified, as after
+                # register/, until its owner follows a link (lifecycle's verification mail).
+                from tokens.lifecycle.models import EmailVerification
+
+                EmailVerification.objects.create(
+                    user=user, purpose=EmailVerification.Purpose.SIGNUP, email=identity["email"]
+                )
+            row = _new_row(user, provider, identity)
+    except IntegrityError:
+        # The same identity's first login, made by a concurrent request; or the database's unique
+        # address, compared its own way (lower() makes a dotted capital I an i), is another's.
+        made = find(identity)
+        if made is None:
+            raise SocialError("social_email_conflict", "the database holds this address") from None
+        return made
     metrics.SOCIAL.labels(provider.id, "signed_up").inc()
     return row
 
 
-def link(
-    request, provider: Provider, identity: dict[str, Any], user, *, mail: bool = True
-) -> SocialIdentity:
+def link(request, provider: Provider, identity: dict[str, Any], user) -> SocialIdentity:
     """Link ``identity`` to ``user`` (already theirs: nothing new); ``social_already_linked`` when
     it is another account's. A new link is an auth event and a notice mailed to the owner.
     """
@@ -113,23 +143,15 @@ def link(
         return row
     try:
         with transaction.atomic():
-            row = SocialIdentity.objects.create(
-                user=user,
-                provider=provider.id,
-                issuer=identity["issuer"],
-                subject=identity["subject"],
-                email=identity["email"][:254],
-                last_used_at=clock.datetime_now(),
-            )
+            row = _new_row(user, provider, identity)
             record_event(AuthEvent.Kind.SOCIAL_LINKED, request, user, detail=provider.id)
     except IntegrityError:
         # Linked by another request in between: to whom decides the answer.
-        return link(request, provider, identity, user, mail=mail)
+        return link(request, provider, identity, user)
     metrics.SOCIAL.labels(provider.id, "linked").inc()
-    if mail:
-        get_adapter().notify(
-            user, "social_linked", {"provider": provider.name, "email": identity["email"]}, request
-        )
+    get_adapter().notify(
+        user, "social_linked", {"provider": provider.name, "email": identity["email"]}, request
+    )
     return row
 
 
@@ -153,7 +175,10 @@ def unlink(request, user, pk) -> bool:
     ``last_login_method`` when it is the account's last way in.
     """
     with transaction.atomic():
-        row = SocialIdentity.objects.select_for_update().filter(user=user, pk=pk).first()
+        # The user's row, locked: two unlinks at once would each count the other's identity as
+        # the way in that remains, and leave none.
+        get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
+        row = SocialIdentity.objects.filter(user=user, pk=pk).first()
         if row is None:
             return False
         if not has_other_way_in(user, row):

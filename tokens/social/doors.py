@@ -10,8 +10,10 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 
-from tokens.exceptions import InvalidCodeError
+from tokens.core.events import record_event
+from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows import Door, LoginAttempt
+from tokens.models import AuthEvent
 from tokens.social import flow
 from tokens.social.services import LOGIN, REAUTH
 from tokens.throttling import Subject
@@ -35,6 +37,7 @@ class SocialDoor(Door):
         "wrong": "failed",
         "throttled": "throttled",
         "mfa_required": "mfa_required",
+        "mfa_enrollment_required": "mfa_enrollment_required",
         "succeeded": "succeeded",
     }
     # The provider proved the person, not the address: an account a social login made, whose
@@ -46,7 +49,15 @@ class SocialDoor(Door):
 
     def identify(self, attempt: LoginAttempt) -> None:
         if self.code is not None:
-            record = flow.redeem_code(self.code, LOGIN)
+            try:
+                record = flow.redeem_code(attempt.request, self.code, LOGIN)
+            except InvalidCodeError:
+                # Expired, used, or another browser's (a login CSRF): a failed login all the same.
+                attempt.count("wrong")
+                record_event(
+                    AuthEvent.Kind.LOGIN_FAILED, attempt.request, detail="social: invalid_code"
+                )
+                raise
             self.user_pk, self.provider_id = record["user"], record["provider"]
         attempt.user = _user(self.user_pk)
         attempt.subject = Subject.of_user(attempt.user)
@@ -59,6 +70,14 @@ class SocialDoor(Door):
     def guard_options(self, attempt: LoginAttempt) -> dict[str, Any]:
         # The login's own event is recorded when the session opens (user_logged_in).
         return {"failed_event": None, "detail": f"social: {self.provider_id}"}
+
+    def allowed(self, attempt: LoginAttempt) -> None:
+        # A disabled account, refused as at login/, where authenticate()'s failure is in the log.
+        if not getattr(attempt.user, "is_active", True):
+            attempt.count("wrong")
+            detail = f"social: {self.provider_id}: disabled"
+            record_event(AuthEvent.Kind.LOGIN_FAILED, attempt.request, attempt.user, detail=detail)
+            raise InvalidCredentialsError("the user is disabled")
 
 
 class SocialReauthenticationDoor(Door):
@@ -75,7 +94,7 @@ class SocialReauthenticationDoor(Door):
     def identify(self, attempt: LoginAttempt) -> None:
         attempt.user = attempt.request.user
         attempt.subject = Subject.of_user(attempt.user)
-        record = flow.redeem_code(self.code, REAUTH)
+        record = flow.redeem_code(attempt.request, self.code, REAUTH)
         token = attempt.request.auth
         if record["user"] != str(attempt.user.pk) or record["sid"] != str(token["sid"]):
             raise InvalidCodeError("the code is another session's")

@@ -4,14 +4,16 @@ a cookie, and the one-time codes and nonces that come out of it.
 The ``state`` names the record by its digest; the record holds the ``nonce``, the PKCE code
 verifier (which never leaves the server), the provider, ``next``, the purpose (``login``, ``link``
 or ``reauth``), and the digest of the browser cookie's value: a callback in another browser (a
-login CSRF that hands the victim the attacker's code) finds no cookie that matches.
+login CSRF that hands the victim the attacker's code) finds no cookie that matches. The login code
+the callback gives out carries that digest too: a page opened with the attacker's ``#code=`` in
+another browser cannot trade it for the attacker's session.
 """
 
 import hashlib
 import json
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tokens.browser.cookie_names import cookie_name
 from tokens.browser.cookies import auth_url_prefix
@@ -63,7 +65,7 @@ def allowed_next(url: str | None) -> str:
     if len(url) > 2000 or "\\" in url or any(ord(c) < 33 or ord(c) == 127 for c in url):
         raise SocialError("invalid_redirect")
     given = _parts(url)
-    if given is None or "@" in urlsplit(url).netloc:
+    if given is None or "@" in urlsplit(url).netloc or _has_dot_segment(given[3]):
         raise SocialError("invalid_redirect")
     for prefix in prefixes:
         allowed = _parts(prefix)
@@ -73,6 +75,13 @@ def allowed_next(url: str | None) -> str:
         if given[3] == base or given[3].startswith(base if base.endswith("/") else base + "/"):
             return url
     raise SocialError("invalid_redirect")
+
+
+def _has_dot_segment(path: str) -> bool:
+    """Whether ``path`` has a ``.`` or ``..`` segment (``%2e`` too), which a browser resolves before
+    it loads the page: ``/app/../admin`` is ``/admin``, outside the prefix ``/app/``.
+    """
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))
 
 
 def with_fragment(url: str, **values: str) -> str:
@@ -92,7 +101,10 @@ def callback_url(provider_id: str) -> str:
 
 
 def cookie_path() -> str:
-    return f"{auth_url_prefix()}social/"
+    """All the app's URLs: the callback's, and ``login/social/`` and ``reauthenticate/``, where the
+    login code must come from the browser that ran the flow.
+    """
+    return auth_url_prefix()
 
 
 def flow_cookie_name() -> str:
@@ -108,14 +120,15 @@ def browser_secret(request) -> str:
 
 
 def set_flow_cookie(response, secret: str) -> None:
-    """HttpOnly, for the flow's lifetime; ``SameSite=None; Secure`` so that a provider's cross-site
-    form post (Apple) still carries it; Lax over plain HTTP in development, where None is refused.
+    """HttpOnly, for the flow's lifetime and then its login code's; ``SameSite=None; Secure`` so
+    that a provider's cross-site form post (Apple) still carries it; Lax over plain HTTP in
+    development, where None is refused.
     """
     secure = token_settings.COOKIE_SECURE
     response.set_cookie(
         flow_cookie_name(),
         secret,
-        max_age=FLOW_LIFETIME,
+        max_age=FLOW_LIFETIME + CODE_LIFETIME,
         path=cookie_path(),
         secure=secure,
         httponly=True,
@@ -158,37 +171,48 @@ def take(request, provider_id: str, state: Any) -> dict[str, Any]:
     if value is None:
         raise SocialError("social_state_invalid")
     record = json.loads(value)
-    secret = request.COOKIES.get(flow_cookie_name(), "")
     if (
         record["provider"] != provider_id
         or record["expires"] < clock.now()
-        or not secrets.compare_digest(digest(secret), record["browser"])
+        or not _is_this_browser(request, record["browser"])
     ):
         raise SocialError("social_state_invalid")
     return record
 
 
+def _is_this_browser(request, browser: str) -> bool:
+    """Whether the request carries the flow cookie whose digest is ``browser``."""
+    secret = request.COOKIES.get(flow_cookie_name(), "")
+    return secrets.compare_digest(digest(secret), browser)
+
+
 # One-time codes and nonces ----------------------------------------------------------------------
 
 
-def issue_code(**values: Any) -> str:
-    """A login code (``#code=``) standing for ``values``, single use, ``CODE_LIFETIME`` seconds."""
+def issue_code(flow: dict[str, Any], **values: Any) -> str:
+    """A login code (``#code=``) standing for ``values``, single use, ``CODE_LIFETIME`` seconds,
+    good only in the browser of ``flow``.
+    """
     code = secrets.token_urlsafe(32)
-    record = {**values, "expires": clock.now() + CODE_LIFETIME}
+    record = {**values, "browser": flow["browser"], "expires": clock.now() + CODE_LIFETIME}
     short_lived.put(redis_keys.social_code(digest(code)), json.dumps(record), CODE_LIFETIME)
     return code
 
 
-def redeem_code(code: str, purpose: str) -> dict[str, Any]:
-    """What ``code`` stands for, used up; ``invalid_code`` when it is unknown, used, expired or for
-    another purpose.
+def redeem_code(request, code: str, purpose: str) -> dict[str, Any]:
+    """What ``code`` stands for, used up; ``invalid_code`` when it is unknown, used, expired, for
+    another purpose, or brought by another browser than the flow's.
     """
     value = short_lived.take(redis_keys.social_code(digest(code))) if code else None
     if value is None:
         raise InvalidCodeError("unknown login code")
     record = json.loads(value)
-    if record.get("purpose") != purpose or record["expires"] < clock.now():
-        raise InvalidCodeError("expired or misused login code")
+    if (
+        record.get("purpose") != purpose
+        or record["expires"] < clock.now()
+        or not _is_this_browser(request, record.get("browser", ""))
+    ):
+        raise InvalidCodeError("expired, misused or another browser's login code")
     return record
 
 

@@ -58,6 +58,9 @@ def verify(
         header = jws.extract_compact(id_token.encode()).headers()
     except (JoseError, ValueError, UnicodeError):
         raise _refuse("malformed") from None
+    # joserfc asks only that "alg" be in the header: a JSON list or string naming it passes.
+    if not isinstance(header, dict):
+        raise _refuse("malformed header")
     alg = header.get("alg")
     announced = providers.discovery(provider).get(
         "id_token_signing_alg_values_supported", ["RS256"]

@@ -145,9 +145,15 @@ def build(provider_id: str, config: dict[str, Any]) -> Provider:
     config = {str(key).lower(): value for key, value in config.items()}
     values: dict[str, Any] = {**PRESETS.get(provider_id, {"name": provider_id})}
     values.update({key: str(config[key]) for key in _TEXT_KEYS if config.get(key)})
-    if config.get("trust_email") is not None:
-        values["trust_email"] = bool(config["trust_email"])
-    values["audiences"] = tuple(config.get("audiences") or ())
+    trust_email = config.get("trust_email")
+    if trust_email is not None:
+        # A security switch that fails closed: a text "false" (or anything but true) is off.
+        values["trust_email"] = trust_email is True or str(trust_email).strip().lower() == "true"
+    audiences = config.get("audiences") or ()
+    if isinstance(audiences, str):
+        # As the environment gives them: ids, comma separated (never each character an aud).
+        audiences = audiences.split(",")
+    values["audiences"] = tuple(str(aud).strip() for aud in audiences if str(aud).strip())
     provider = Provider(id=provider_id, **values)
     if provider.kind == OIDC:
         # Compared exactly as configured (a trailing slash too); the document's URL is made

@@ -6,13 +6,14 @@ the provider's answer, the code exchange and every check of the ID token, then t
 ``#error=``.
 """
 
+import json
 import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from tokens.core.events import record_event
-from tokens.exceptions import SocialError
+from tokens.exceptions import SocialError, TokenError
 from tokens.models import AuthEvent
 from tokens.operations import metrics
 from tokens.social import accounts, client, flow, idtokens
@@ -47,20 +48,29 @@ def callback(request, provider: Provider, params: dict[str, Any]) -> str:
     """Where the browser goes after the provider: ``next`` with the outcome in its fragment.
     ``SocialError("social_state_invalid")`` when the state is not to be trusted (no ``next``).
     """
-    record = flow.take(request, provider.id, params.get("state"))
+    try:
+        record = flow.take(request, provider.id, params.get("state"))
+    except SocialError as exc:
+        # A forged, replayed or other browser's state (a login CSRF) is seen like any refusal.
+        _refused(request, provider, "", exc)
+        raise
     try:
         fragment = _finish(request, provider, record, params)
     except SocialError as exc:
-        logger.info("social %s %s refused: %s", provider.id, record["purpose"], exc)
-        outcome = (
-            "refused" if exc.code == "social_provider_error" else exc.code.removeprefix("social_")
-        )
-        metrics.SOCIAL.labels(provider.id, outcome).inc()
-        # In the log as a failed login, naming the provider, the flow's purpose and the refusal.
-        detail = f"social {provider.id} {record['purpose']}: {exc.code}"
-        record_event(AuthEvent.Kind.LOGIN_FAILED, request, detail=detail)
+        _refused(request, provider, record["purpose"], exc)
         return flow.with_fragment(record["next"], error=exc.code)
     return flow.with_fragment(record["next"], **fragment)
+
+
+def _refused(request, provider: Provider, purpose: str, exc: SocialError) -> None:
+    """A refused callback in the metric, the INFO log (the reason) and the auth events (a failed
+    login naming the provider, the flow's purpose when the state was trusted, and the code).
+    """
+    flow_name = f"{provider.id} {purpose}" if purpose else provider.id
+    logger.info("social %s refused: %s", flow_name, exc)
+    outcome = "refused" if exc.code == "social_provider_error" else exc.code.removeprefix("social_")
+    metrics.SOCIAL.labels(provider.id, outcome).inc()
+    record_event(AuthEvent.Kind.LOGIN_FAILED, request, detail=f"social {flow_name}: {exc.code}")
 
 
 def _finish(request, provider: Provider, record: dict, params: dict[str, Any]) -> dict[str, str]:
@@ -83,11 +93,12 @@ def _finish(request, provider: Provider, record: dict, params: dict[str, Any]) -
         if auth_time is None or auth_time < record["started"]:
             raise SocialError("social_provider_error", "auth_time before the flow started")
         code = flow.issue_code(
-            purpose=REAUTH, user=str(user.pk), sid=record["sid"], provider=provider.id
+            record, purpose=REAUTH, user=str(user.pk), sid=record["sid"], provider=provider.id
         )
         return {"code": code}
     row = accounts.account_for_login(request, provider, identity)
-    return {"code": flow.issue_code(purpose=LOGIN, user=str(row.user_id), provider=provider.id)}
+    code = flow.issue_code(record, purpose=LOGIN, user=str(row.user_id), provider=provider.id)
+    return {"code": code}
 
 
 def identify(provider: Provider, record: dict, params: dict[str, Any]) -> dict[str, Any]:
@@ -109,16 +120,23 @@ def identify(provider: Provider, record: dict, params: dict[str, Any]) -> dict[s
     return idtokens.identity(provider, claims, _apple_name(params))
 
 
-def _apple_name(params: dict[str, Any]) -> str:
-    """The name Apple posts (``user``, JSON) on the first consent only: not in the ID token."""
-    import json
+# Longest ``user`` field of Apple's form post read: a name, and a deeper or longer text is no name.
+MAX_APPLE_USER_LENGTH = 2000
 
-    try:
-        user = json.loads(params.get("user") or "{}")
-        name = user.get("name") or {}
-        return " ".join(str(name.get(part) or "") for part in ("firstName", "lastName")).strip()
-    except (ValueError, AttributeError):
+
+def _apple_name(params: dict[str, Any]) -> str:
+    """The name Apple posts (``user``, JSON text) on the first consent only: not in the ID token."""
+    text = params.get("user")
+    if not isinstance(text, str) or len(text) > MAX_APPLE_USER_LENGTH:
         return ""
+    try:
+        user = json.loads(text)
+    except (ValueError, RecursionError):
+        return ""
+    name = user.get("name") if isinstance(user, dict) else None
+    if not isinstance(name, dict):
+        return ""
+    return " ".join(str(name.get(part) or "") for part in ("firstName", "lastName")).strip()
 
 
 def _flow_user(record: dict):
@@ -126,6 +144,23 @@ def _flow_user(record: dict):
     if user is None or not getattr(user, "is_active", True):
         raise SocialError("social_provider_error", "the account that started the flow is gone")
     return user
+
+
+def native_account(request, provider: Provider, id_token: str, nonce: str):
+    """The linked identity a native app's ID token logs in with; a token or nonce that fails a
+    check is ``TokenError`` (401 ``token_invalid``), a refusal of the linking rules their code.
+    Every refusal is counted and logged as at the callback.
+    """
+    try:
+        identity = native_identity(provider, id_token, nonce)
+    except SocialError as exc:
+        _refused(request, provider, "native", exc)
+        raise TokenError("social ID token refused") from exc
+    try:
+        return accounts.account_for_login(request, provider, identity)
+    except SocialError as exc:
+        _refused(request, provider, "native", exc)
+        raise
 
 
 def native_identity(provider: Provider, id_token: str, nonce: str) -> dict[str, Any]:

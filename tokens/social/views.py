@@ -5,6 +5,7 @@ Thin: the flow in ``tokens.social.services``, the rules in ``tokens.social.accou
 through the stages of ``tokens.flows`` like a password login.
 """
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -119,7 +120,9 @@ class SocialCallbackView(TokenEndpoint):
         return self.finish(request, provider_id, request.query_params)
 
     def post(self, request, provider_id):
-        return self.finish(request, provider_id, request.data)
+        # A JSON body that is no object (a list, a number) has no fields: no state either.
+        fields = request.data if isinstance(request.data, Mapping) else {}
+        return self.finish(request, provider_id, fields)
 
     def finish(self, request, provider_id, params):
         provider = provider_or_404(provider_id)
@@ -182,12 +185,7 @@ class SocialTokenLoginView(TokenEndpoint):
         provider = providers.get(data["provider"])
         if provider is None or provider.kind == GITHUB:
             raise TokenInvalid()
-        try:
-            identity = services.native_identity(provider, data["id_token"], data["nonce"])
-        except SocialError as exc:
-            metrics.SOCIAL.labels(provider.id, "refused").inc()
-            raise TokenInvalid() from exc
-        row = accounts.account_for_login(request, provider, identity)
+        row = services.native_account(request, provider, data["id_token"], data["nonce"])
         response = flows.login(request, SocialDoor(user_pk=row.user_id, provider_id=provider.id))
         return count(provider.id, response)
 

@@ -1,12 +1,23 @@
-"""The admin's linked identities, and the last-way-in rule's other ways."""
+"""The admin's linked identities, and the last-way-in rule's other ways, also under concurrent
+unlinks."""
 
+import threading
+import time
 from unittest import skipUnless
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import SimpleTestCase, TestCase, modify_settings, override_settings
+from django.db import connections, transaction
+from django.test import (
+    SimpleTestCase,
+    TestCase,
+    TransactionTestCase,
+    modify_settings,
+    override_settings,
+)
 
 from tokens import checks
+from tokens.exceptions import SocialError
 from tokens.mfa.models import Passkey
 from tokens.social import accounts, providers
 from tokens.social.models import SocialIdentity
@@ -76,6 +87,40 @@ class LastWayInTests(TestCase):
         self.assertTrue(accounts.has_other_way_in(self.user, self.row))
 
 
+class ConcurrentUnlinkTests(TransactionTestCase):
+    def test_two_unlinks_at_once_never_leave_the_account_without_a_way_in(self):
+        user = make_user("alice")
+        user.set_unusable_password()
+        user.save()
+        first, second = (
+            SocialIdentity.objects.create(user=user, provider="idp", issuer="i", subject=subject)
+            for subject in ("s1", "s2")
+        )
+        checked = threading.Event()
+
+        def other_unlink():
+            # Another request unlinks the second identity: it has seen the first and holds its
+            # transaction open a moment before it commits.
+            try:
+                with transaction.atomic():
+                    self.assertTrue(accounts.unlink(None, user, second.pk))
+                    checked.set()
+                    time.sleep(0.5)
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=other_unlink)
+        worker.start()
+        self.assertTrue(checked.wait(10))
+        try:
+            with self.assertRaises(SocialError) as refused:
+                accounts.unlink(None, user, first.pk)
+            self.assertEqual(refused.exception.code, "last_login_method")
+        finally:
+            worker.join()
+        self.assertEqual(list(SocialIdentity.objects.values_list("pk", flat=True)), [first.pk])
+
+
 class FeatureAppCheckTests(SimpleTestCase):
     def test_setting_on_without_the_app(self):
         with modify_settings(INSTALLED_APPS={"remove": "tokens.social"}):
@@ -88,6 +133,21 @@ class FeatureAppCheckTests(SimpleTestCase):
     def test_provider_keys_in_either_case(self):
         provider = providers.build("sso", {"ISSUER": "https://sso.example.com", "CLIENT_ID": "c"})
         self.assertEqual((provider.issuer, provider.client_id), ("https://sso.example.com", "c"))
+
+    def test_trust_email_given_as_text_is_on_only_for_true(self):
+        # A security switch: "false" or "0" from a project's own environment reading stays off.
+        for given, trusted in (("false", False), ("0", False), ("no", False), ("true", True)):
+            with self.subTest(given):
+                provider = providers.build(
+                    "sso", {"issuer": "https://sso.example.com", "trust_email": given}
+                )
+                self.assertIs(provider.trust_email, trusted)
+        self.assertFalse(providers.build("google", {"trust_email": False}).trust_email)
+
+    def test_audiences_given_as_text_are_comma_separated_ids(self):
+        # Not each character of the text as an accepted aud.
+        provider = providers.build("google", {"client_id": "web", "audiences": "ios-app, droid"})
+        self.assertEqual(provider.audiences_accepted, ("web", "ios-app", "droid"))
 
 
 class ProviderCheckTests(SimpleTestCase):
