@@ -24,6 +24,7 @@ from tokens.mfa import factors
 from tokens.mfa.models import Passkey, TotpFactor
 from tokens.models import AuthEvent, Session
 from tokens.operations import charts, overview
+from tokens.social.providers import display_name
 
 
 class StoreErrorsAsMessages(admin.ModelAdmin):
@@ -80,6 +81,21 @@ SESSION_STATES = {"live": _("live"), "expired": _("expired"), "revoked": _("revo
 def user_agent_cell(user_agent: str) -> str:
     """A user agent in a list: its readable device name, the whole string when hovered."""
     return format_html('<span title="{}">{}</span>', user_agent, readable_device(user_agent))
+
+
+def provider_cell(session: Session) -> str:
+    """Where a session began, in a list: the outside identity provider's name (its id when
+    hovered), or "-" for a session no social login opened.
+    """
+    if not session.provider:
+        return "-"
+    return format_html(
+        '<span title="{}">{}</span>', session.provider, display_name(session.provider)
+    )
+
+
+# The column of both session lists (the Sessions admin's, a user's page): the provider's name.
+SIGNED_IN_WITH = _("signed in with")
 
 
 class FitsTheWindow(admin.ModelAdmin):
@@ -219,6 +235,7 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
         "usable_until",
         "ip_address",
         "device",
+        "signed_in_with",
         "state",
     )
     list_filter = ("revoked_reason", "created_at")
@@ -236,6 +253,10 @@ class SessionAdmin(StoreErrorsAsMessages, ReadOnlyAdmin):
     @admin.display(description=_("user agent"))
     def device(self, session):
         return user_agent_cell(session.user_agent)
+
+    @admin.display(description=SIGNED_IN_WITH)
+    def signed_in_with(self, session):
+        return provider_cell(session)
 
     @admin.display(description=_("state"))
     def state(self, session):

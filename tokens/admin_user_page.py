@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tokens.admin import SIGNED_IN_WITH, provider_cell
 from tokens.browser.device_names import readable_device
 from tokens.core.revocation import revoke
 from tokens.mfa.models import Passkey, RecoveryCode, TotpFactor
@@ -100,6 +101,7 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
             (
                 readable_device(session.user_agent),
                 session.ip_address or "-",
+                provider_cell(session),
                 session.created_at.strftime("%Y-%m-%d %H:%M"),
                 session.last_used_at.strftime("%Y-%m-%d %H:%M"),
                 format_html(
@@ -111,7 +113,14 @@ class UserSecurityAdminMixin(admin.ModelAdmin):
             )
             for session in sessions
         ]
-        headers = (_("device"), _("IP address"), _("signed in"), _("last used"), "")
+        headers = (
+            _("device"),
+            _("IP address"),
+            SIGNED_IN_WITH,
+            _("signed in"),
+            _("last used"),
+            "",
+        )
         return _table(headers, rows)
 
     @admin.display(description=_("second factors"))

@@ -6,12 +6,14 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from tokens.browser.cookies import COOKIE_ONLY
 from tokens.browser.device_names import device_name
 from tokens.conf import token_settings
 from tokens.renderers import login_form
 from tokens.schema import TokenPairSerializer
+from tokens.social.providers import display_name
 from tokens.users import pk_json
 
 if TYPE_CHECKING:
@@ -228,6 +230,17 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
+class SignedInWithField(serializers.CharField):
+    """The name of the outside identity provider a session began at (a social login), such as
+    "Google"; the key is left out of every other session, whose item keeps the contract's shape.
+    """
+
+    def get_attribute(self, instance):
+        if not instance.provider:
+            raise SkipField()
+        return display_name(instance.provider)
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField()
@@ -239,6 +252,12 @@ class SessionSerializer(serializers.Serializer):
         help_text=_('A readable name of the user agent, such as "Firefox on Linux".')
     )
     current = serializers.SerializerMethodField()
+    provider = SignedInWithField(
+        required=False,
+        help_text=_(
+            'Only on a session a social login opened: the name of its provider, such as "Google".'
+        ),
+    )
 
     def get_device(self, session) -> str:
         return device_name(session.user_agent)

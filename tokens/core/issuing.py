@@ -85,9 +85,11 @@ def login(
     user,
     fingerprint_digest: str | None = None,
     amr: Sequence[str] = (claims.PASSWORD,),
+    provider: str = "",
 ) -> TokenPair:
     """Open a session for a user who just proved the methods ``amr`` and issue its first pair
-    (bound to a device if given).
+    (bound to a device if given); ``provider``: the outside identity provider a social login
+    began at, kept with the session for as long as it lasts.
     """
     now = clock.now()
     session_end = now + token_settings.SESSION_LIFETIME
@@ -119,6 +121,7 @@ def login(
             ip_address=client.address(request),
             user_agent=client.user_agent(request),
             claims=carried,
+            provider=provider or None,
         )
         # In the transaction: a login whose commit fails leaves no event (nor last_login) behind.
         user_logged_in.send(sender=user.__class__, request=request, user=user)
@@ -138,6 +141,7 @@ def login(
                 refresh_jti,
                 fingerprint_digest=fingerprint_digest,
                 claims=carried,
+                provider=provider,
             ),
             ttl=pair.refresh_expires_at - now,
         )

@@ -173,6 +173,7 @@ def _reseed(
         grace_ends_at,
         record["fingerprint_digest"],
         record["claims"],
+        record["provider"],
     )
     if seed:
         copies.seed(sub, session_id, fields, ttl=refresh_expires_at - now)
@@ -184,4 +185,5 @@ def _reseed(
         record["refresh_jti"],
         record["fingerprint_digest"],
         str(fields[copies.CLAIMS] or "{}"),
+        provider=record["provider"],
     )

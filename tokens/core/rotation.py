@@ -116,6 +116,7 @@ def _rotate_current(presented) -> TokenPair | None:
             refresh_expires_at=clock.to_epoch(rotation.refresh_expires_at),
             fingerprint=fingerprint,
             session_claims=rotation.claims,
+            provider=rotation.provider,
             tally=redis_keys.refresh_tally(now // 3600),
         )
     return pair
@@ -133,6 +134,7 @@ def _write_rotated(
     refresh_expires_at: int,
     fingerprint: str,
     session_claims: Mapping[str, Any],
+    provider: str,
     tally: str = "",
 ) -> None:
     """The copy of a session whose refresh token ``replaced_jti`` was just rotated into ``pair``,
@@ -156,6 +158,7 @@ def _write_rotated(
             grace_ends_at=now + grace,
             fingerprint_digest=fingerprint,
             claims=session_claims,
+            provider=provider,
         ),
         ttl=refresh_expires_at - now,
         successor=json.dumps(
@@ -226,6 +229,7 @@ def reauthenticate(request, token, user, amr: Sequence[str]) -> TokenPair:
             refresh_expires_at=pair.refresh_expires_at,
             fingerprint=session.fingerprint_digest,
             session_claims=carried,
+            provider=session.provider or "",
         )
         record_event(AuthEvent.Kind.REAUTHENTICATED, request, user, session_id=session_id)
     return pair

@@ -29,6 +29,9 @@ class LoginAttempt:
     user: Any = None
     # The RFC 8176 methods proven, in order (``tokens.core.claims``).
     amr: list[str] = field(default_factory=list)
+    # The outside identity provider a social login began at (its id), kept with the session it
+    # opens, through a second factor's step too; "" for any other login.
+    provider: str = ""
     # The session opened (or, re-authenticating, refreshed) and its device fingerprint.
     pair: TokenPair | None = None
     fingerprint: str | None = None

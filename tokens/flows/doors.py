@@ -136,6 +136,7 @@ class SecondFactorDoor(Door):
     def identify(self, attempt: LoginAttempt) -> None:
         attempt.user, self.waiting = factors.pending_login(self.mfa_token)
         attempt.amr.extend(self.waiting["amr"])
+        attempt.provider = self.waiting.get("provider", "")
         attempt.subject = Subject.of_user(attempt.user)
 
     def verify(self, attempt: LoginAttempt) -> None:
@@ -172,6 +173,7 @@ class EnrolmentDoor(Door):
     def identify(self, attempt: LoginAttempt) -> None:
         attempt.user = self.waiting.user
         attempt.amr.extend(self.waiting.amr)
+        attempt.provider = self.waiting.provider
         # No guess is checked here: the factor's own step counted its wrong codes.
         attempt.subject = None
 

@@ -119,7 +119,7 @@ class SecondFactorStage(LoginStage):
         return self.refuse(
             "mfa_required",
             _("A second factor is needed: finish at login/mfa/."),
-            **factors.start_login(self.request, attempt.user, attempt.amr),
+            **factors.start_login(self.request, attempt.user, attempt.amr, attempt.provider),
         )
 
     def check_inline_code(self) -> Response | None:
@@ -150,7 +150,7 @@ class EnrolmentStage(LoginStage):
         return self.refuse(
             "mfa_enrollment_required",
             detail,
-            enrollment_token=enrolment.start(attempt.user, attempt.amr),
+            enrollment_token=enrolment.start(attempt.user, attempt.amr, attempt.provider),
         )
 
 
@@ -175,7 +175,7 @@ class OpenSessionStage(LoginStage):
         )
         attempt.fingerprint = binding.new_fingerprint() if binding.enabled() else None
         digest = attempt.fingerprint and binding.digest(attempt.fingerprint)
-        attempt.pair = login(self.request, user, digest, amr=attempt.amr)
+        attempt.pair = login(self.request, user, digest, amr=attempt.amr, provider=attempt.provider)
         # Signed in from now on, as Django's own login() does: the browsable API's navbar shows it
         # at once.
         self.request.user = user

@@ -48,6 +48,8 @@ class Enrolment:
     user: Any
     # The RFC 8176 methods proven at the login (a password).
     amr: list[str] = field(default_factory=list)
+    # The outside identity provider a social login began at; "" for any other login.
+    provider: str = ""
 
 
 def _digest(enrollment_token: str) -> str:
@@ -61,8 +63,10 @@ def _password_state(user) -> str:
     return hashlib.sha256(str(getattr(user, "password", "")).encode()).hexdigest()
 
 
-def start(user, amr: Sequence[str]) -> str:
-    """A new ``enrollment_token`` for ``user``, who proved ``amr`` and must enrol a factor."""
+def start(user, amr: Sequence[str], provider: str = "") -> str:
+    """A new ``enrollment_token`` for ``user``, who proved ``amr`` (at an outside ``provider``, for
+    a social login) and must enrol a factor.
+    """
     enrollment_token = secrets.token_urlsafe(32)
     lifetime = token_settings.MFA_ENROLLMENT_TOKEN_LIFETIME
     waiting = {
@@ -72,6 +76,8 @@ def start(user, amr: Sequence[str]) -> str:
         "expires": clock.now() + lifetime,
         "password": _password_state(user),
     }
+    if provider:
+        waiting["provider"] = provider
     short_lived.put(
         redis_keys.enrollment_token(_digest(enrollment_token)), json.dumps(waiting), lifetime
     )
@@ -97,7 +103,7 @@ def pending(enrollment_token: str) -> Enrolment:
     # A token given for an account without a factor must not replace one enrolled since.
     if factors.has_second_factor(user):
         raise TokenError("the user has a second factor now")
-    return Enrolment(digest, user, list(state["amr"]))
+    return Enrolment(digest, user, list(state["amr"]), state.get("provider", ""))
 
 
 def finish(enrolment: Enrolment) -> None:

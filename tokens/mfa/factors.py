@@ -284,14 +284,20 @@ def _digest(mfa_token: str) -> str:
     return hashlib.sha256(mfa_token.encode()).hexdigest()
 
 
-def start_login(request, user, amr: Sequence[str] = (claims.PASSWORD,)) -> dict[str, Any]:
-    """A login whose first proof (``amr``, a password) was right, waiting for a second factor: the
-    ``mfa_required`` body's ``mfa_token``, ``methods`` and, with passkeys, ``passkey_options``.
+def start_login(
+    request, user, amr: Sequence[str] = (claims.PASSWORD,), provider: str = ""
+) -> dict[str, Any]:
+    """A login whose first proof (``amr``, a password or an outside ``provider``'s) was right,
+    waiting for a second factor: the ``mfa_required`` body's ``mfa_token``, ``methods`` and, with
+    passkeys, ``passkey_options``.
 
     Redis keeps the login under the token's digest (a copy of Redis holds no usable token).
     """
     mfa_token = secrets.token_urlsafe(32)
     waiting: dict[str, Any] = {"user": str(user.pk), "amr": list(amr)}
+    if provider:
+        # The session the second factor opens records where the login began.
+        waiting["provider"] = provider
     body: dict[str, Any] = {"mfa_token": mfa_token, "methods": methods(user)}
     own = list(Passkey.objects.filter(user_id=user.pk))
     if own:

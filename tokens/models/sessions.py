@@ -2,8 +2,9 @@
 
 A session's row is the durable record of everything that decides it: owner, ends, the
 current refresh token id (and the one it replaced, with the end of its grace window),
-the token binding, and when and why it was revoked. Redis (``tokens.store.copies``) holds a
-copy for the hot path that may be lost at any moment; a miss is answered from this row.
+the token binding, and when and why it was revoked; and the outside identity provider it began
+at, if a social login opened it. Redis (``tokens.store.copies``) holds a copy for the hot path
+that may be lost at any moment; a miss is answered from this row.
 """
 
 import json
@@ -35,6 +36,8 @@ class Rotation:
     expires_at: datetime
     refresh_expires_at: datetime
     claims: dict
+    # The outside identity provider the session began at; "" for any other login.
+    provider: str = ""
 
 
 def _as_claims(value) -> dict:
@@ -85,7 +88,8 @@ class SessionQuerySet(models.QuerySet):
         It wins only while the presented id is the session's current one, the session is open
         and its owner active, so it refuses a second winner and a disabled owner in the same
         statement that durably records the rotation. ``RETURNING`` hands back the username, the
-        ends and the session's claims, so a refresh costs this one statement and no read.
+        ends, the session's claims and its provider, so a refresh costs this one statement and no
+        read.
         """
         connection = connections[self.db]
         moment = connection.ops.adapt_datetimefield_value
@@ -107,7 +111,13 @@ class SessionQuerySet(models.QuerySet):
             row = cursor.fetchone()
         if row is None:
             return None
-        return Rotation(str(row[0]), _as_datetime(row[1]), _as_datetime(row[2]), _as_claims(row[3]))
+        return Rotation(
+            str(row[0]),
+            _as_datetime(row[1]),
+            _as_datetime(row[2]),
+            _as_claims(row[3]),
+            row[4] or "",
+        )
 
     def record(self, session_id, user_id) -> dict | None:
         """The session's row with its owner's name and activity and the outage epoch, or None:
@@ -133,6 +143,7 @@ class SessionQuerySet(models.QuerySet):
                 record[name] = _as_datetime(record[name])
         record["owner_active"] = bool(record["owner_active"])
         record["claims"] = _as_claims(record["claims"])
+        record["provider"] = record["provider"] or ""
         record["user_id"] = users.to_python(record["user_id"])
         return record
 
@@ -151,6 +162,7 @@ _RECORD_FIELDS = (
     "revoked_at",
     "revoked_reason",
     "claims",
+    "provider",
     "store_epoch",
 )
 
@@ -202,6 +214,7 @@ def _rotation_statement(connection) -> str:
             "refresh_expires_at",
             "revoked_at",
             "claims",
+            "provider",
         )
     }
     username = quote(column_of(users, user_model.USERNAME_FIELD))
@@ -214,7 +227,7 @@ def _rotation_statement(connection) -> str:
         f"{column['revoked_at']} IS NULL "
         f"AND {column['expires_at']} > %s{active} "
         f"RETURNING (SELECT {username} {owner_row}), {column['expires_at']}, "
-        f"{column['refresh_expires_at']}, {column['claims']}"
+        f"{column['refresh_expires_at']}, {column['claims']}, {column['provider']}"
     )
 
 
@@ -315,6 +328,17 @@ class Session(models.Model):
         default=dict,
         blank=True,
         help_text=_("Claims every token of the session carries (auth_time, amr)."),
+    )
+    # NULL, not "", for every other login: a nullable column is added without rewriting the table
+    # (SQLite rebuilds it for a NOT NULL one), so an upgrade leaves every session as it was.
+    provider = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The outside identity provider the session began at (its id in SOCIAL_PROVIDERS); "
+            "empty for any other login."
+        ),
     )
 
     objects = SessionQuerySet.as_manager()

@@ -64,6 +64,7 @@ class SocialDoor(Door):
 
     def verify(self, attempt: LoginAttempt) -> None:
         attempt.amr.append(FEDERATED)
+        attempt.provider = self.provider_id
         # The login's event names the provider (tokens.signals.record_login).
         attempt.request.login_detail = f"social: {self.provider_id}"
 

@@ -183,6 +183,16 @@ def get(provider_id: str) -> Provider | None:
     return None if config is None else build(provider_id, config or {})
 
 
+def display_name(provider_id: str) -> str:
+    """What a person reads for the provider ``provider_id``: its configured name, its preset's
+    once it is off (a session it opened outlives it), else the id itself.
+    """
+    config = token_settings.SOCIAL_PROVIDERS.get(provider_id)
+    if config is not None:
+        return build(provider_id, config or {}).name
+    return str(PRESETS.get(provider_id, {}).get("name") or provider_id)
+
+
 def require_https(url: str) -> str:
     """``url`` when it is https, or http on a loopback address (development and tests)."""
     parts = urlsplit(url)

@@ -6,8 +6,9 @@ two forms:
 
 - live: what the hot path needs, owner id (``u``), username (``n``), absolute end (``e``),
   idle end (``i``), current (``r``) and previous (``p``) refresh token ids, the end of the
-  previous one's grace window (``g``), the token binding digest (``f``) and the claims every
-  token of the session carries (``c``, JSON: ``auth_time``, ``amr``, ...);
+  previous one's grace window (``g``), the token binding digest (``f``), the claims every
+  token of the session carries (``c``, JSON: ``auth_time``, ``amr``, ...) and, for a session a
+  social login opened, the outside identity provider it began at (``s``, its id);
 - tombstone: only the revocation reason (``x``), kept until every token of the session has
   expired, so a revoked session is refused without asking the database.
 
@@ -39,11 +40,15 @@ CURRENT, PREVIOUS, GRACE_ENDS, FINGERPRINT, REVOKED = "r", "p", "g", "f", "x"
 
 CLAIMS = "c"
 
+# The outside identity provider a social login's session began at (none for any other login).
+PROVIDER = "s"
+
 # The outage epoch a live copy was written in (tokens.core.degraded).
 EPOCH = "o"
 
 _LOOKUP_FIELDS = (
-    *(OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT, REVOKED, CLAIMS, EPOCH),
+    *(OWNER, USERNAME, EXPIRES, REFRESH_EXPIRES, CURRENT, FINGERPRINT),
+    *(REVOKED, CLAIMS, EPOCH, PROVIDER),
 )
 
 # KEYS: session hash, successor key. ARGV: hash ttl, successor ttl (0: none), successor,
@@ -102,6 +107,8 @@ class SessionCopy:
     claims_json: str = "{}"
     # The outage epoch it was written in; None when it carries none.
     epoch: int | None = None
+    # The outside identity provider the session began at (its id); "" for any other login.
+    provider: str = ""
 
     @property
     def usable_until(self) -> int:
@@ -134,6 +141,7 @@ def live_fields(
     grace_ends_at: int | None = None,
     fingerprint_digest: str = "",
     claims: Mapping[str, Any] | None = None,
+    provider: str = "",
 ) -> dict:
     """The live copy's hash fields (empty ones are left out)."""
     return {
@@ -146,6 +154,7 @@ def live_fields(
         GRACE_ENDS: grace_ends_at,
         FINGERPRINT: fingerprint_digest,
         CLAIMS: json.dumps(claims, separators=(",", ":")) if claims else "",
+        PROVIDER: provider,
     }
 
 
@@ -287,9 +296,18 @@ def _read(session_key: str, epoch_key: str, lease_end: int):
         else:
             values, held = run(_LOOKUP, [session_key, epoch_key], [lease_end, *_LOOKUP_FIELDS])
     epoch = int(held) if held is not None else None
-    owner, username, expires, refresh_expires, current, fingerprint, revoked, claims, stamp = (
-        value.decode() if value is not None else None for value in values
-    )
+    (
+        owner,
+        username,
+        expires,
+        refresh_expires,
+        current,
+        fingerprint,
+        revoked,
+        claims,
+        stamp,
+        provider,
+    ) = (value.decode() if value is not None else None for value in values)
     if revoked is not None:
         return Tombstone(revoked), epoch
     if owner is None or expires is None or refresh_expires is None:
@@ -303,6 +321,7 @@ def _read(session_key: str, epoch_key: str, lease_end: int):
         fingerprint or "",
         claims or "{}",
         int(stamp) if stamp is not None else None,
+        provider or "",
     )
     return copy, epoch
 
