@@ -63,11 +63,11 @@ PEER_VENV = RESULTS / "peer-venv"
 PEER_MIGRATIONS = RESULTS / "peer"
 # kind -> (settings module, WSGI application); peer-nocheck is the peer with its session check off.
 KINDS = {
-    "allauth": ("bench.allauth_headless.settings", "bench.allauth_headless.wsgi:application"),
     "project": ("bench.settings", "config.wsgi:application"),
     "anchor": ("bench.anchor.settings", "bench.anchor.wsgi:application"),
     "peer": ("bench.peer.settings", "bench.peer.wsgi:application"),
     "peer-nocheck": ("bench.peer.settings", "bench.peer.wsgi:application"),
+    "allauth": ("bench.allauth_headless.settings", "bench.allauth_headless.wsgi:application"),
 }
 
 
