@@ -72,9 +72,10 @@ messages: install
 redis-stop: install
 	$(BIN)/python -c "from config import embedded_redis; embedded_redis.stop('var')"
 
-# Benchmarks against a stock simplejwt project (bench/README.md); BENCH_QUICK=1 for a short run.
+# Benchmarks against a stock simplejwt project and two peers (bench/README.md); BENCH_QUICK=1 for
+# a short run, BENCH_ARGS for more of bench.run's options (--no-allauth, --throughput-only, ...).
 bench: tools
-	$(BIN)/python -m bench.run $(if $(BENCH_QUICK),--quick)
+	$(BIN)/python -m bench.run $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
 soak: tools
 	$(BIN)/python -m bench.run --soak

@@ -28,7 +28,8 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bench import production
+from bench import production, venvs
+from bench.allauth_headless import harness as allauth
 from config import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ KINDS = {
     "anchor": ("bench.anchor.settings", "bench.anchor.wsgi:application"),
     "peer": ("bench.peer.settings", "bench.peer.wsgi:application"),
     "peer-nocheck": ("bench.peer.settings", "bench.peer.wsgi:application"),
+    "allauth": ("bench.allauth_headless.settings", "bench.allauth_headless.wsgi:application"),
 }
 
 
@@ -95,24 +97,7 @@ def free_port() -> int:
 
 
 def peer_python() -> str:
-    """The peer's virtualenv (made once, again when the pins change): its Python."""
-    from importlib import metadata
-
-    pins = [PEER_PACKAGE, *(f"{name}=={metadata.version(name)}" for name in PEER_SHARED)]
-    python = PEER_VENV / "bin" / "python"
-    stamp = PEER_VENV / "pins.txt"
-    if python.exists() and stamp.exists() and stamp.read_text().split() == pins:
-        return str(python)
-    log(f"installing the peer into {PEER_VENV}: {' '.join(pins)}")
-    shutil.rmtree(PEER_VENV, ignore_errors=True)
-    subprocess.run([PYTHON, "-m", "venv", str(PEER_VENV)], check=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins],
-        check=True,
-        timeout=900,
-    )
-    stamp.write_text("\n".join(pins) + "\n")
-    return str(python)
+    return venvs.python(PEER_VENV, PEER_PACKAGE, PEER_SHARED)
 
 
 def recreate_postgres(name: str) -> None:
@@ -134,14 +119,15 @@ class Target:
         redis_socket: Path,
         python: str = PYTHON,
         shares: "Target | None" = None,
+        extra: dict | None = None,
     ):
         self.name, self.kind, self.database = name, kind, database
         self.python, self.shares = python, shares
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        extra = {}
+        extra = dict(extra or {})
         if kind.startswith("peer"):
-            extra = {
+            extra |= {
                 "PYTHONPATH": f"{ROOT}{os.pathsep}{PEER_MIGRATIONS}",
                 "PEER_SESSION_CHECK": "0" if kind == "peer-nocheck" else "1",
             }
@@ -215,11 +201,8 @@ class Target:
                 str(RESULTS / f"{self.name}.gunicorn.log"),
                 "--log-level",
                 "warning",
-                *(
-                    ["--config", "bench/peer/gunicorn_conf.py"]
-                    if self.kind.startswith("peer")
-                    else []
-                ),
+                # Another library's server: not the project's gunicorn.conf.py (its metrics).
+                *(["--config", "bench/peer/gunicorn_conf.py"] if self.python != PYTHON else []),
                 wsgi,
             ],
             cwd=ROOT,
@@ -365,8 +348,11 @@ SCENARIOS = {
         "me": ("get", "/jwt-allauth/user/", BEARER),
         "session": ("get", "/bench/session/", BEARER),
     },
+    # django-allauth's headless API, JWT validated statefully: its auth/session endpoint, in the
+    # me group and again in the session group (bench/allauth_headless/harness.py).
+    "allauth": allauth.SCENARIOS,
 }
-KIND_ORDER = ("project", "anchor", "peer", "peer-nocheck")
+KIND_ORDER = ("project", "anchor", "peer", "peer-nocheck", "allauth")
 # The order of a round: group by group, and within a group database by database, project then
 # anchor, so
 # that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are
@@ -513,6 +499,8 @@ RATIOS = {
     "me project/peer {db}": ("project-{db}/me", "peer-{db}/me"),
     "me project/peer-nocheck {db}": ("project-{db}/me", "peer-nocheck-{db}/me"),
     "refresh project/peer {db}": ("project-{db}/refresh", "peer-{db}/refresh"),
+    "me project/allauth {db}": ("project-{db}/me", "allauth-{db}/me"),
+    "session project/allauth {db}": ("project-{db}/session", "allauth-{db}/session"),
 }
 
 
@@ -669,6 +657,36 @@ def save_partial(report: dict) -> None:
     log(f"report so far: {RESULTS / 'partial.json'}")
 
 
+def studies(
+    report: dict, targets: list[Target], rounds: int, quick: bool, keep: bool, redis_socket: Path
+) -> None:
+    """After the throughput rounds: revocation reach, then the scale and memory studies (project
+    on SQLite, ``targets[0]``; the other servers are stopped first).
+    """
+    log("revocation reach: 4 single-worker servers")
+    from bench.reach import reach_study
+
+    report["reach"] = reach_study(targets[0].env, 200 if quick else 400, redis_socket)
+    log(json.dumps(report["reach"]["all"]))
+    save_partial(report)
+    for target in targets[1:]:
+        if not keep:
+            target.stop()
+    # The scale study before the memory study: the longest part (opening 111,112
+    # sessions through the services) comes last, and each part is saved as it ends.
+    levels = [1_000, 100_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
+    report["scale"] = scale_study(targets[0], levels, rounds, 2 if quick else 5)
+    save_partial(report)
+    log("memory study")
+    report["memory"] = memory_study(
+        targets[0],
+        10_000 if quick else 100_000,
+        2_000 if quick else 10_000,
+        2_000 if quick else 10_000,
+    )
+    log(json.dumps(report["memory"]))
+
+
 def machine() -> dict:
     info = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -692,6 +710,15 @@ def main() -> None:
     )
     parser.add_argument("--soak", action="store_true", help="only the mixed soak run")
     parser.add_argument("--no-peer", action="store_true", help="leave django-jwt-allauth out")
+    parser.add_argument(
+        "--no-allauth", action="store_true", help="leave django-allauth's headless API out"
+    )
+    parser.add_argument("--no-anchor", action="store_true", help="leave the simplejwt anchor out")
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="the throughput rounds only: no revocation reach, scale or memory study",
+    )
     parser.add_argument("--soak-seconds", type=int, default=300)
     parser.add_argument("--soak-database", choices=("sqlite", "postgres"), default="postgres")
     parser.add_argument(
@@ -744,6 +771,8 @@ def main() -> None:
                     ("anchor", "postgres"),
                 ]
             ):
+                if kind == "anchor" and args.no_anchor:
+                    continue
                 targets.append(
                     Target(f"{kind}-{database}", kind, database, index, common, redis_socket)
                 )
@@ -764,6 +793,21 @@ def main() -> None:
                         shares=peer,
                     )
                     targets += [peer, nocheck]
+            if not args.no_allauth:
+                python, key = allauth.python(), allauth.environment()
+                for database, redis_db in allauth.REDIS_DBS.items():
+                    targets.append(
+                        Target(
+                            f"allauth-{database}",
+                            "allauth",
+                            database,
+                            redis_db,
+                            common,
+                            redis_socket,
+                            python,
+                            extra=key,
+                        )
+                    )
             for target in targets:
                 log(f"preparing {target.name}")
                 target.prepare()
@@ -773,28 +817,8 @@ def main() -> None:
             report["seconds_per_run"] = seconds
             report["throughput"] = throughput_rounds(targets, rounds, seconds)
             save_partial(report)
-            log("revocation reach: 4 single-worker servers")
-            from bench.reach import reach_study
-
-            report["reach"] = reach_study(targets[0].env, 200 if args.quick else 400, redis_socket)
-            log(json.dumps(report["reach"]["all"]))
-            save_partial(report)
-            for target in targets[1:]:
-                if not args.keep:
-                    target.stop()
-            # The scale study before the memory study: the longest part (opening 111,112
-            # sessions through the services) comes last, and each part is saved as it ends.
-            levels = [1_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
-            report["scale"] = scale_study(targets[0], levels, rounds, 2 if args.quick else 5)
-            save_partial(report)
-            log("memory study")
-            report["memory"] = memory_study(
-                targets[0],
-                10_000 if args.quick else 100_000,
-                2_000 if args.quick else 10_000,
-                2_000 if args.quick else 10_000,
-            )
-            log(json.dumps(report["memory"]))
+            if not args.throughput_only:
+                studies(report, targets, rounds, args.quick, args.keep, redis_socket)
     finally:
         if not args.keep:
             for target in targets:
@@ -802,6 +826,8 @@ def main() -> None:
             embedded_redis.stop(redis_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     name = "soak" if args.soak else ("quick" if args.quick else "bench")
+    if args.throughput_only:  # a partial run: its charts stay with its report
+        name = f"throughput-{name}"
     out = RESULTS / f"{name}-{stamp}.json"
     out.write_text(json.dumps(report, indent=1, default=str))
     from bench.summary import summarize

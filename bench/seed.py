@@ -299,6 +299,8 @@ def effective_settings() -> dict:
         "vendor": connection.vendor,
         "conn_max_age": database.get("CONN_MAX_AGE"),
         "conn_health_checks": database.get("CONN_HEALTH_CHECKS"),
+        "session_engine": settings.SESSION_ENGINE,
+        "cache": settings.CACHES["default"]["BACKEND"],
         "options": {k: v for k, v in database.get("OPTIONS", {}).items() if k != "password"},
     }
     with connection.cursor() as cursor:
@@ -444,7 +446,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("users")
     command.add_argument("count", type=int)
-    for name in ("project-sessions", "anchor-sessions", "peer-sessions"):
+    for name in ("project-sessions", "anchor-sessions", "peer-sessions", "allauth-sessions"):
         command = commands.add_parser(name)
         command.add_argument("count", type=int)
         command.add_argument("out")
@@ -478,6 +480,10 @@ def main() -> None:
         result = anchor_sessions(args.count, args.out, args.spread)
     elif args.command == "peer-sessions":
         result = peer_sessions(args.count, args.out, args.spread)
+    elif args.command == "allauth-sessions":
+        from bench.allauth_headless.seed import sessions
+
+        result = sessions(_bench_users(args.spread), PASSWORD, args.count, args.out)
     elif args.command == "memory":
         result = memory(args.count, args.revoke_share, args.rotate_sample)
     elif args.command == "expiry":
