@@ -51,6 +51,7 @@ PLACES = (
     ("tokens.operations.metrics", "foundation"),
     ("tokens.operations.logs", "foundation"),
     ("tokens.operations.request_ids", "foundation"),
+    ("tokens.languages", "foundation"),
     ("tokens.operations.charts", "foundation"),
     ("tokens.templatetags*", "foundation"),
     ("tokens.lifecycle", "foundation"),

@@ -1,0 +1,56 @@
+"""The language of each answer: Django's own choice of it, made once per distinct request header.
+
+``LanguageMiddleware`` stands where Django's ``LocaleMiddleware`` would and chooses exactly as it
+does (``translation.get_language_from_request``: the language cookie, then ``Accept-Language``,
+then ``LANGUAGE_CODE``), for projects that do not prefix their URLs with a language
+(``i18n_patterns``; those keep Django's middleware). It differs in cost only, which on the
+token-checked reads is most of what a request costs besides the framework: Django's middleware
+parses the headers, activates a translation and reads it back on every request, about a tenth of
+an authenticated read's instructions (docs/benchmarks.md). Here the choice is remembered per
+(cookie, header) pair, and a request in the language already active activates nothing. A
+language other than that one is active for the request only, and the previous one comes back
+after it, so no thread keeps a request's language.
+"""
+
+from functools import lru_cache
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+# Distinct (cookie, Accept-Language) pairs remembered: browsers send a handful; a client that
+# sends a new header each time costs what Django's middleware would, and evicts nothing it needs
+# for long.
+_CHOICES = 1024
+
+
+@lru_cache(maxsize=_CHOICES)
+def chosen_language(cookie: str | None, accept: str) -> str:
+    """The language Django's ``LocaleMiddleware`` would choose for this cookie and header."""
+    asked = SimpleNamespace(
+        COOKIES={} if cookie is None else {settings.LANGUAGE_COOKIE_NAME: cookie},
+        META={"HTTP_ACCEPT_LANGUAGE": accept},
+    )
+    return translation.get_language_from_request(asked)  # type: ignore[arg-type]  # reads COOKIES and META only
+
+
+class LanguageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = chosen_language(
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        request.LANGUAGE_CODE = language
+        if language == translation.get_language():
+            response = self.get_response(request)
+        else:
+            with translation.override(language):
+                response = self.get_response(request)
+        # As Django's middleware: caches keep one answer per language asked for.
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response
