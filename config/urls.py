@@ -21,6 +21,8 @@ admin.site.site_header = format_lazy(_("{name} administration"), name=_site_name
 admin.site.site_title = format_lazy(_("{name} admin"), name=_site_name)
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and the token-checked reads are most requests.
+    path("api/auth/", include("tokens.urls")),
     # The account page; it hands browsers the CSRF cookie their cookie-authenticated requests
     # need. The mails' links (e-mail verification, password reset) point here.
     path(
@@ -51,7 +53,6 @@ urlpatterns = [
         include([path("passkey-login/", admin_passkey_login, name="admin-passkey-login")]),
     ),
     path("admin/", admin.site.urls),
-    path("api/auth/", include("tokens.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("tokens.well_known_urls")),

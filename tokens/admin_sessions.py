@@ -90,6 +90,10 @@ class AdminSessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Without the session cookie there is no signed-in session to end (a sign-in during this
+        # request is checked from the next one on): the token-checked API pays nothing here.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and hasattr(request, "session"):
             request.user = SimpleLazyObject(lambda: self.checked(request, user))

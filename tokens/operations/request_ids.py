@@ -5,8 +5,8 @@ The id is kept in a context variable while the request runs, so a line logged an
 response's ``X-Request-ID`` so a client or a proxy can quote it.
 """
 
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 HEADER = "X-Request-ID"
@@ -29,7 +29,8 @@ class RequestIdMiddleware:
     def __call__(self, request):
         # From META: request.headers builds a dictionary of every header on first use.
         given = request.META.get(_META_KEY, "")
-        request_id = given if _ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex gives, without building a UUID.
+        request_id = given if _ACCEPTED.fullmatch(given) else os.urandom(16).hex()
         reset = _current.set(request_id)
         try:
             response = self.get_response(request)
