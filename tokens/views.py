@@ -336,11 +336,12 @@ class SessionView(AuthAPIView):
         body = {
             "session_id": token["sid"],
             "user": {"id": request.user.pk, "username": request.user.get_username()},
-            "access_expires_at": clock.to_datetime(token["exp"]),
-            "session_expires_at": clock.to_datetime(copy.usable_until),
+            "access_expires_at": clock.to_iso(token["exp"]),
+            "session_expires_at": clock.to_iso(copy.usable_until),
         }
         # No serializer on the way out: it would cost more than the rest of the request (the
-        # renderer writes the datetimes as ISO 8601); ``serializer_class`` documents the shape.
+        # times are written as the renderer writes datetimes); ``serializer_class`` documents
+        # the shape.
         return Response(body)
 
 
