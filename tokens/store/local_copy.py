@@ -67,25 +67,45 @@ class _Copy:
         self.confirmed = float("-inf")
         self.pid = 0
         self.thread: threading.Thread | None = None
+        # Whether the copy is on (``enabled``), worked out once per copy: a change of settings
+        # makes a new copy (``_restart``).
+        self.on: bool | None = None
 
 
 _copy = _Copy()
 
 
 def enabled() -> bool:
-    return bool(token_settings.LOCAL_SESSION_COPY) and not isinstance(redis_client(), RedisCluster)
+    state = _copy
+    if state.on is None:
+        state.on = bool(token_settings.LOCAL_SESSION_COPY) and not isinstance(
+            redis_client(), RedisCluster
+        )
+    return state.on
+
+
+# This process's id, kept by a fork hook: asked on every lookup, and a system call each time.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _ensure_listener() -> None:
     """Start this process's channel (after a fork the parent's thread and entries are not ours)."""
     global _copy
-    if _copy.pid == os.getpid():
+    if _copy.pid == _pid:
         return
     with _copy.lock:
-        if _copy.pid == os.getpid():
+        if _copy.pid == _pid:
             return
         fresh = _Copy()
-        fresh.pid = os.getpid()
+        fresh.pid = _pid
         fresh.thread = threading.Thread(
             target=_listen, args=(fresh,), name="local-copy-channel", daemon=True
         )
@@ -158,7 +178,7 @@ def put(key: str, value: Any, until: float, read_in: int | None) -> None:
     if read_in is None or until <= time.time():
         return
     with state.lock:
-        if state.generation != read_in or not _trusted(state) or state.pid != os.getpid():
+        if state.generation != read_in or not _trusted(state) or state.pid != _pid:
             return
         state.entries[key] = (value, until)
         state.entries.move_to_end(key)
@@ -282,7 +302,7 @@ def _listen(state: _Copy) -> None:
     drop the copy and connect again (a new connection has a new id: tracking is set up anew).
     """
     pause = _RECONNECT_AFTER
-    while state is _copy and state.pid == os.getpid():
+    while state is _copy and state.pid == _pid:
         connection = None
         connected = False
         try:
