@@ -85,14 +85,16 @@ RATIO_TARGETS = (
     (
         "`GET session/` >= {t} x anchor `me-stateless/`",
         "session project/anchor me-stateless {db}",
-        {"sqlite": 0.9, "postgres": 0.9},
+        {"sqlite": 0.95, "postgres": 0.95},
     ),
     ("`GET session/` >= {t} x floor", "session/floor {db}", {"sqlite": 0.7, "postgres": 0.7}),
-    ("`GET me/` >= {t} x anchor `me/`", "me project/anchor {db}", {"sqlite": 1.0, "postgres": 1.0}),
+    ("`GET me/` >= {t} x anchor `me/`", "me project/anchor {db}", {"sqlite": 1.2, "postgres": 1.2}),
+    # Refresh must be no slower against the anchor than before the process-local copy: the ratios
+    # of the 2026-12-06 reference run on a quiet machine.
     (
         "refresh >= {t} x anchor refresh",
         "refresh project/anchor {db}",
-        {"sqlite": 3, "postgres": 3},
+        {"sqlite": 3.01, "postgres": 2.61},
     ),
     (
         "`GET session/` >= {t} x the peer's session view, check on",
