@@ -88,11 +88,13 @@ class AdminSessionTimeoutMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Read once: each read of a setting is a lazy object's lookup.
+        self.cookie_name = settings.SESSION_COOKIE_NAME
 
     def __call__(self, request):
         # Without the session cookie there is no signed-in session to end (a sign-in during this
         # request is checked from the next one on): the token-checked API pays nothing here.
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        if self.cookie_name not in request.COOKIES:
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and hasattr(request, "session"):

@@ -38,11 +38,12 @@ def chosen_language(cookie: str | None, accept: str) -> str:
 class LanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # Read once: each read of a setting is a lazy object's lookup.
+        self.cookie_name = settings.LANGUAGE_COOKIE_NAME
 
     def __call__(self, request):
         language = chosen_language(
-            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
-            request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+            request.COOKIES.get(self.cookie_name), request.META.get("HTTP_ACCEPT_LANGUAGE", "")
         )
         request.LANGUAGE_CODE = language
         if language == translation.get_language():
