@@ -25,7 +25,6 @@ not measured here, only used to open the sessions.
 """
 
 import os
-from pathlib import Path
 
 # allauth 65.22.1 reaches cryptography through a lazy module proxy that resolves
 # ``cryptography.hazmat.primitives.serialization`` (and ``ciphers``) as attributes, which exist
@@ -35,9 +34,8 @@ from pathlib import Path
 import cryptography.hazmat.primitives.asymmetric.rsa
 import cryptography.hazmat.primitives.ciphers
 import cryptography.hazmat.primitives.serialization  # noqa: F401
-import dj_database_url
 
-BENCH_DIR = Path(__file__).resolve().parent.parent
+from bench.stock_database import stock_databases
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
@@ -81,20 +79,8 @@ TEMPLATES = [
     },
 ]
 
-# The anchor's connection settings: reuse, and Django's health check (bench/anchor/settings.py).
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BENCH_DIR / 'results' / 'allauth.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+# The same database settings as every stock side (bench/stock_database.py).
+DATABASES = stock_databases("allauth")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CACHES = {

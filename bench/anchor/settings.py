@@ -10,11 +10,8 @@ Two read views for the comparison of reads (``bench/anchor/views.py``): ``api/au
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
-import dj_database_url
-
-BENCH_DIR = Path(__file__).resolve().parent.parent
+from bench.stock_database import stock_databases
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
@@ -56,24 +53,8 @@ TEMPLATES = [
     },
 ]
 
-# The project's connection reuse (config/settings.py), with Django's health check on: simplejwt
-# and the ORM have no retry of a read whose connection died, so the check (a SELECT 1 before each
-# request's first query) is what spares a stock project a 500 after a database restart. The
-# project has the retry and runs without the check.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BENCH_DIR / 'results' / 'anchor.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Production SQLite: WAL (readers never wait for the writer), writes take the lock up front.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+# The same database settings as every stock side (bench/stock_database.py).
+DATABASES = stock_databases("anchor")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

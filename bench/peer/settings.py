@@ -21,11 +21,8 @@ into ``PEER_MIGRATIONS``.
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
-import dj_database_url
-
-BENCH_DIR = Path(__file__).resolve().parent.parent
+from bench.stock_database import stock_databases
 
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
@@ -72,20 +69,8 @@ TEMPLATES = [
     },
 ]
 
-# The anchor's connection settings: reuse, and Django's health check (bench/anchor/settings.py).
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BENCH_DIR / 'results' / 'peer.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+# The same database settings as every stock side (bench/stock_database.py).
+DATABASES = stock_databases("peer")
 
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -37,6 +37,20 @@ REVOKED_REASONS = frozenset(
     }
 )
 
+# The keys of an item of ``GET sessions/`` as the API contract fixes them.
+SESSION_ITEM_KEYS = frozenset(
+    {
+        "id",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "ip_address",
+        "user_agent",
+        "device",
+        "current",
+    }
+)
+
 
 def claims(token: str) -> dict:
     """The payload of a JWT, read without verifying it."""

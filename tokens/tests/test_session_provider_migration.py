@@ -1,4 +1,4 @@
-"""Upgrading to the release that records a session's provider (tokens 0017) keeps every session:
+"""Upgrading to the release that records a session's provider (tokens 0018) keeps every session:
 live ones go on working, from their Redis copy and from their row, and show no provider.
 """
 
@@ -7,20 +7,10 @@ from rest_framework.test import APITransactionTestCase
 
 from tokens.models import Session
 from tokens.store import redis_keys
-from tokens.tests.support import AuthAPIMixin, bearer
+from tokens.tests.support import SESSION_ITEM_KEYS, AuthAPIMixin, bearer
 from tokens.tests.test_app_migrations import migrate
 
 BEFORE = [("tokens", "0017_model_and_field_names_translated")]
-CONTRACT_KEYS = {
-    "id",
-    "created_at",
-    "last_used_at",
-    "expires_at",
-    "ip_address",
-    "user_agent",
-    "device",
-    "current",
-}
 
 
 class UpgradeKeepsSessionsTests(AuthAPIMixin, APITransactionTestCase):
@@ -52,7 +42,7 @@ class UpgradeKeepsSessionsTests(AuthAPIMixin, APITransactionTestCase):
         self.assertEqual(response.status_code, 200)
         [item] = response.json()
         self.assertEqual(item["id"], self.pair["session_id"])
-        self.assertEqual(set(item), CONTRACT_KEYS)
+        self.assertEqual(set(item), SESSION_ITEM_KEYS)
         self.assertIsNone(Session.objects.get(pk=self.pair["session_id"]).provider)
 
     def test_revoked_sessions_stay_revoked(self):

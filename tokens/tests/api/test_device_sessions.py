@@ -1,6 +1,7 @@
 from tokens.models import AuthEvent, Session
 from tokens.tests.support import (
     PASSWORD,
+    SESSION_ITEM_KEYS,
     AuthAPITestCase,
     bearer,
     login_name,
@@ -29,19 +30,7 @@ class DeviceSessionTests(AuthAPITestCase):
         sessions = {item["id"]: item for item in response.json()}
         self.assertEqual(set(sessions), {self.phone["session_id"], self.laptop["session_id"]})
         phone = sessions[self.phone["session_id"]]
-        self.assertEqual(
-            set(phone),
-            {
-                "id",
-                "created_at",
-                "last_used_at",
-                "expires_at",
-                "ip_address",
-                "user_agent",
-                "device",
-                "current",
-            },
-        )
+        self.assertEqual(set(phone), SESSION_ITEM_KEYS)
         self.assertTrue(phone["current"])
         self.assertFalse(sessions[self.laptop["session_id"]]["current"])
         self.assertEqual(phone["user_agent"], "Phone/1")

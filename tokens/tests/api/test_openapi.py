@@ -8,8 +8,8 @@ from tokens.tests.support import RealRedisMixin
 
 
 def api_paths(patterns=None, prefix="") -> set[str]:
-    """Every URL of the API contract (the admin, the account and demo pages and the document's own
-    pages left out).
+    """Every URL of the API contract (the admin, the account and demo pages with their language
+    catalogue and switch, and the document's own pages left out).
     """
     paths = set()
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -20,6 +20,8 @@ def api_paths(patterns=None, prefix="") -> set[str]:
         elif isinstance(pattern, URLPattern) and route not in {
             "",
             "demo/",
+            "i18n/catalogue.js",
+            "i18n/language/",
             "api/schema/",
             "api/docs/",
         }:

@@ -27,7 +27,7 @@ from tokens.tests.chromium import (
     requires_chromium,
     wait_until_loaded,
 )
-from tokens.tests.live.test_page_ux import AXE, SIZES, throttled
+from tokens.tests.live.test_page_ux import AXE, SIZES, serious_violations, throttled
 from tokens.tests.support import PASSWORD, make_user
 
 # Playwright's locale: the browser's Accept-Language and navigator.language.
@@ -259,13 +259,7 @@ class AccessibilityInBothLanguagesTests(LanguageTestCase):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         self.assertLessEqual(overflow, 0, f"{state} at {size} in {language} scrolls sideways")
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [
-            (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
-            for violation in result["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        bad = serious_violations(page)
         self.assertEqual(bad, [], f"{state} at {size} in {language}")
 
     def states(self, language: str, size: str, username: str):

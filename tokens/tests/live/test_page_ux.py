@@ -28,6 +28,17 @@ AXE = Path(__file__).resolve().parents[3] / "var/axe/node_modules/axe-core/axe.m
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
+def serious_violations(page) -> list:
+    """axe-core's serious and critical findings on the page: rule, impact, the first three nodes."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
 def throttled(route):
     """A 429 as the API's throttles answer it, with a two-second wait."""
     route.fulfill(
@@ -195,13 +206,7 @@ class AccessibilityTests(SignedInPageTestCase):
     def check(self, page, state: str, size: str):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"ux-{state}-{size}.png"), full_page=True)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [
-            (violation["id"], violation["impact"], [n["target"] for n in violation["nodes"]][:3])
-            for violation in result["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
+        bad = serious_violations(page)
         self.assertEqual(bad, [], f"{state} at {size}")
 
     def test_every_state_at_both_sizes(self):
