@@ -60,8 +60,6 @@ WORDS = {
     *["HS256", "RS256", "ES256", "ERROR", "WARNING", "INFO", "DEBUG"],
     # The names of things in settings that are not settings themselves.
     *["DEFAULTS", "TOKENS", "CONNECTION_FACTORY", "USERNAME_FIELD", "REMOTE_ADDR"],
-    # A setting of the benchmark's peer (django-allauth), named where the benchmarks describe it.
-    "HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED",
 }
 
 
