@@ -130,6 +130,10 @@ def child(side: str, path: str, requests: int) -> None:
     for _ in range(requests):
         call()
     subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
+    if side == "project":
+        from config import embedded_redis
+
+        embedded_redis.stop(work / "redis")
 
 
 def count(side: str, scenario: str, path: str, requests: int) -> float:
