@@ -11,9 +11,7 @@ class IsoTests(SimpleTestCase):
         encoder = JSONEncoder()
         for epoch in (0, 1, 1_800_000_000, 2_000_000_000, 1_800_000_000.25, 1_800_000_000.000001):
             with self.subTest(epoch=epoch):
-                self.assertEqual(
-                    clock.to_iso(epoch), encoder.default(clock.to_datetime(epoch))
-                )
+                self.assertEqual(clock.to_iso(epoch), encoder.default(clock.to_datetime(epoch)))
 
     def test_a_known_instant(self):
         self.assertEqual(clock.to_iso(1_800_000_000), "2027-01-15T08:00:00Z")
