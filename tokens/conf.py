@@ -278,7 +278,26 @@ _imported: dict[str, Any] = {}
 token_settings = TokenSettings()
 
 
+# Django settings the hot path reads, by name, as read until the setting changes.
+_django_settings: dict[str, Any] = {}
+
+
+def django_setting(name: str) -> Any:
+    """Django's setting ``name``, read once and again only after it changes (``override_settings``).
+
+    Each read through ``django.conf.settings`` passes through its lazy object's
+    ``__getattribute__``, which raises and catches an exception per read: a few microseconds a
+    token-checked request would pay per setting.
+    """
+    try:
+        return _django_settings[name]
+    except KeyError:
+        value = _django_settings[name] = getattr(settings, name)
+        return value
+
+
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    _django_settings.pop(setting, None)
     if setting == "TOKENS" or setting in TOP_LEVEL:
         token_settings.reload()
 

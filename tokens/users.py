@@ -5,22 +5,33 @@ something else is asked; the primary key a ``sub`` claim names; the account a lo
 """
 
 import time
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.utils.functional import SimpleLazyObject, empty
 
-from tokens.conf import token_settings
+from tokens.conf import django_setting, token_settings
 from tokens.core.database import retry_read
 from tokens.core.statements import built_once
 from tokens.exceptions import UserInactive
 from tokens.store import local_copy, redis_keys
 
 
+@lru_cache(maxsize=4)
+def _model_names(label: str) -> tuple[Any, str, str]:
+    """The user model's primary key field, its attribute name and ``USERNAME_FIELD``, looked up
+    once per ``AUTH_USER_MODEL`` (every token-checked request needs them; the app registry's
+    lookup costs more than the rest of building ``request.user``).
+    """
+    model = get_user_model()
+    return model._meta.pk, model._meta.pk.attname, model.USERNAME_FIELD
+
+
 def user_pk(sub: str) -> Any:
     """The primary key a ``sub`` claim names, in the user model's own type (integer, UUID, ...)."""
-    return get_user_model()._meta.pk.to_python(sub)
+    return _model_names(django_setting("AUTH_USER_MODEL"))[0].to_python(sub)
 
 
 def pk_json(pk: Any) -> int | str:
@@ -105,13 +116,18 @@ class TokenUser(SimpleLazyObject):
     """
 
     def __init__(self, sub: str, username: str):
-        pk = user_pk(sub)
-        super().__init__(lambda: _load(pk))
-        model = get_user_model()
-        self.__dict__["_carried"] = {
+        pk_field, pk_attname, username_field = _model_names(django_setting("AUTH_USER_MODEL"))
+        pk = pk_field.to_python(sub)
+        # What SimpleLazyObject.__init__ sets, set in the instance's dictionary directly: each
+        # ``self.__dict__`` there would pass through this class's __getattribute__ and
+        # LazyObject's, an exception raised and caught each time, three per request.
+        state = object.__getattribute__(self, "__dict__")
+        state["_setupfunc"] = lambda: _load(pk)
+        state["_wrapped"] = empty
+        state["_carried"] = {
             "pk": pk,
-            model._meta.pk.attname: pk,
-            model.USERNAME_FIELD: username,
+            pk_attname: pk,
+            username_field: username,
             "get_username": lambda: username,
             "is_authenticated": True,
             "is_anonymous": False,

@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from tokens.browser.cookies import auth_url_prefix
+from tokens.conf import django_setting
 from tokens.exceptions import HttpsRequired
 
 
@@ -59,7 +60,11 @@ class HttpsRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SECURE_SSL_REDIRECT and not request.is_secure() and under_the_api(request):
+        if (
+            django_setting("SECURE_SSL_REDIRECT")
+            and not request.is_secure()
+            and under_the_api(request)
+        ):
             path = request.path.lstrip("/")
             if not any(re.search(pattern, path) for pattern in settings.SECURE_REDIRECT_EXEMPT):
                 return https_required(request)
