@@ -4,7 +4,7 @@ request's language behind in the thread that served it.
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.test import RequestFactory, SimpleTestCase
+from django.test import RequestFactory, SimpleTestCase, override_settings
 from django.utils import translation
 
 from tokens.languages import LanguageMiddleware, chosen_language
@@ -76,13 +76,48 @@ class MiddlewareTests(SimpleTestCase):
         self.assertEqual(during, "en")
         self.assertEqual(response["Content-Language"], "en")
 
-    def test_a_language_active_around_the_request_is_not_the_answers(self):
-        # A request without a preference is answered in LANGUAGE_CODE, whatever the thread had.
-        with translation.override("zh-hans"):
+    def test_a_request_after_one_in_another_language_is_answered_in_the_default(self):
+        # Requests in LANGUAGE_CODE activate nothing: what a Chinese request activated must be
+        # gone before the next request, or that one would be answered in Chinese.
+        for accept, expected in [
+            ("zh-CN", "zh-hans"),
+            ("", "en"),
+            ("zh-CN", "zh-hans"),
+            ("", "en"),
+        ]:
+            with self.subTest(accept=accept):
+                response, during = self.serve(accept)
+                self.assertEqual(during, expected)
+                self.assertEqual(response["Content-Language"], expected)
+
+    def test_a_changed_default_language_is_followed_at_once(self):
+        # The choice and the default are remembered; override_settings must reach both.
+        self.assertEqual(self.serve("")[1], "en")
+        with override_settings(LANGUAGE_CODE="zh-hans"):
             response, during = self.serve("")
-            self.assertEqual(during, "en")
-            self.assertEqual(translation.get_language(), "zh-hans")
-        self.assertEqual(response["Content-Language"], "en")
+            self.assertEqual(during, "zh-hans")
+            self.assertEqual(response["Content-Language"], "zh-hans")
+        self.assertEqual(self.serve("")[1], "en")
+
+    def test_the_vary_header_names_the_language_once_whatever_the_view_sent(self):
+        for sent, expected in [
+            (None, "Accept-Language"),
+            ("Accept", "Accept, Accept-Language"),
+            ("Cookie", "Cookie, Accept-Language"),
+            ("Accept, Accept-Language", "Accept, Accept-Language"),
+            ("accept-language", "accept-language"),
+            ("*", "*"),
+        ]:
+            with self.subTest(sent=sent):
+
+                def view(request, sent=sent):
+                    response = HttpResponse("ok")
+                    if sent is not None:
+                        response.headers["Vary"] = sent
+                    return response
+
+                response = LanguageMiddleware(view)(RequestFactory().get("/"))
+                self.assertEqual(response["Vary"], expected)
 
     def test_caches_are_told_the_answer_depends_on_the_language(self):
         response, _ = self.serve("zh-CN")
