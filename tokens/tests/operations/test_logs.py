@@ -134,6 +134,27 @@ class AuthEventLogTests(AuthAPITestCase):
             self.client.get("/healthz", HTTP_X_REQUEST_ID="probe-1")["X-Request-ID"], "probe-1"
         )
 
+    def test_forked_workers_do_not_repeat_each_others_request_ids(self):
+        # Ids come from the process's random generator, which each forked worker must reseed:
+        # two gunicorn workers forked from one master would otherwise log the same ids.
+        ids = []
+        for _ in range(2):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child reports through the pipe
+                try:
+                    # A page that does not exist: no database or Redis connection shared with
+                    # the parent.
+                    os.write(write, self.client.get("/nothing-here/")["X-Request-ID"].encode())
+                finally:
+                    os._exit(0)
+            os.close(write)
+            ids.append(os.read(read, 64).decode())
+            os.close(read)
+            os.waitpid(pid, 0)
+        self.assertRegex(ids[0], r"^[0-9a-f]{32}$")
+        self.assertNotEqual(ids[0], ids[1])
+
 
 # An unsaved event logged through the project's own logging configuration, in a fresh interpreter.
 LOG_ONE = (
