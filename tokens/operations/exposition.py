@@ -26,7 +26,7 @@ from tokens.authentication import AccessTokenAuthentication, bearer_token
 from tokens.conf import token_settings
 from tokens.exceptions import www_authenticate
 from tokens.negotiation import IgnoreAcceptNegotiation
-from tokens.operations import tallies
+from tokens.operations import batched_metrics
 from tokens.schema import EXPOSITION, OPERATIONS, document, responses
 
 OPEN, BEARER, STAFF = "open", "bearer", "staff"
@@ -78,7 +78,7 @@ class MetricsView(APIView):
         return www_authenticate()
 
     def get(self, request):
-        tallies.fold()  # this process's counts, up to the moment
+        batched_metrics.fold()  # this process's counts, up to the moment
         registry = REGISTRY  # one process (no PROMETHEUS_MULTIPROC_DIR): its own counters
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()

@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
-from tokens.operations import metrics, tallies
+from tokens.operations import batched_metrics, metrics
 from tokens.store import redis_keys
 from tokens.store.breaker import breaker
 from tokens.store.connection import redis_client, unavailable
@@ -167,7 +167,7 @@ def _count(kind: str, outcome: str) -> None:
     counter = _counters.get((kind, outcome))
     if counter is None:
         counter = _counters[kind, outcome] = metrics.LOCAL_COPY_LOOKUPS.labels(kind, outcome)
-    tallies.count(counter)
+    batched_metrics.count(counter)
 
 
 def put(key: str, value: Any, until: float, read_in: int | None) -> None:

@@ -49,7 +49,7 @@ PLACES = (
     ("tokens.browser.*", "foundation"),
     ("tokens.operations", "foundation"),
     ("tokens.operations.metrics", "foundation"),
-    ("tokens.operations.tallies", "foundation"),
+    ("tokens.operations.batched_metrics", "foundation"),
     ("tokens.operations.logs", "foundation"),
     ("tokens.operations.request_ids", "foundation"),
     ("tokens.languages", "foundation"),

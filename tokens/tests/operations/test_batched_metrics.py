@@ -7,7 +7,7 @@ import time
 
 from django.test import SimpleTestCase
 
-from tokens.operations import metrics, tallies
+from tokens.operations import batched_metrics, metrics
 
 
 def buckets(histogram) -> dict[str, float]:
@@ -22,7 +22,7 @@ def buckets(histogram) -> dict[str, float]:
 
 class TallyTests(SimpleTestCase):
     def setUp(self):
-        tallies.fold()  # nothing counted by an earlier test is taken for this one's
+        batched_metrics.fold()  # nothing counted by an earlier test is taken for this one's
         self.counter = metrics.LOCAL_COPY_LOOKUPS.labels("session", "miss")
 
     def test_a_folded_histogram_is_what_observe_would_have_made_it(self):
@@ -30,9 +30,9 @@ class TallyTests(SimpleTestCase):
         amounts = [0.0001, 0.0005, 0.0031, 0.3, 0.3, 2.5, 100.0]
         before = buckets(histogram)
         for amount in amounts:
-            tallies.observe(histogram, amount)
+            batched_metrics.observe(histogram, amount)
         self.assertEqual(buckets(histogram), before, "counted, not yet added")
-        tallies.fold()
+        batched_metrics.fold()
         after = buckets(histogram)
         # Cumulative, as prometheus-client exposes them: an amount equal to a bound is in it.
         expected = {
@@ -61,25 +61,25 @@ class TallyTests(SimpleTestCase):
     def test_counts_reach_the_counter_within_a_second_without_a_scrape(self):
         before = self.counter._value.get()
         for _ in range(3):
-            tallies.count(self.counter)
-        deadline = time.monotonic() + 3 * tallies.FOLD_EVERY
+            batched_metrics.count(self.counter)
+        deadline = time.monotonic() + 3 * batched_metrics.FOLD_EVERY
         while self.counter._value.get() - before < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(self.counter._value.get() - before, 3)
 
     def test_a_forked_child_does_not_add_its_parents_counts(self):
         before = self.counter._value.get()
-        tallies.count(self.counter)  # the parent's, pending (unless folded meanwhile)
+        batched_metrics.count(self.counter)  # the parent's, pending (unless folded meanwhile)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child reports through its exit status
             try:
                 before = self.counter._value.get()
-                tallies.count(self.counter)
-                tallies.fold()
+                batched_metrics.count(self.counter)
+                batched_metrics.fold()
                 os._exit(int(self.counter._value.get() - before))
             finally:
                 os._exit(99)
         _, status = os.waitpid(pid, 0)
         self.assertEqual(os.waitstatus_to_exitcode(status), 1, "the child's one count alone")
-        tallies.fold()
+        batched_metrics.fold()
         self.assertEqual(self.counter._value.get() - before, 1, "the parent's count, once")
