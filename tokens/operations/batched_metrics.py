@@ -1,5 +1,6 @@
-"""The metrics every authenticated request moves, counted in process memory and added to
-prometheus-client's own values within a second.
+"""The metrics every authenticated request moves (and the invalidations every write to a session
+brings every process), counted in process memory and added to prometheus-client's own values
+within a second.
 
 In multiprocess mode (every server of this project: ``config/prometheus.py``), each ``inc()`` and
 ``observe()`` of prometheus-client takes a lock, asks the kernel for the process id (to notice a
