@@ -339,14 +339,15 @@ def _listen(state: _Copy) -> None:
 
 
 def _serve(state: _Copy, connection) -> None:
-    """Once a tick (a quarter of the lag): read everything Redis sent since the last, in order
-    (invalidations, then the PONG of the last PING), then PING again.
+    """Once a tick (a quarter of the lag): PING, wake for the first reply (its PONG a moment
+    later, unless invalidations came first), read everything Redis sent, in order, and sleep out
+    the tick.
 
-    A tick, not a wake-up per message: under a burst of writes (every refresh rewrites its
-    session's hash, and every process hears of it) one read takes them all, where a wake-up each
-    cost every worker a thread switch and a GIL hand-over per write anywhere. Nothing is trusted
-    longer for it: a hit still needs a PING answered within the lag, and the PONG is read only
-    after the invalidations Redis sent before it.
+    At most two wake-ups a tick, not one per message: under a burst of writes (every refresh
+    rewrites its session's hash, and every process hears of it) one read takes them all, where a
+    wake-up each cost every worker a thread switch and a GIL hand-over per write anywhere. Nothing
+    is trusted longer for it: a hit still needs a PING answered within the lag, and its PONG is
+    read only after the invalidations Redis sent before it.
     """
     lag = token_settings.LOCAL_SESSION_COPY_LAG
     interval = lag / 4
@@ -354,18 +355,25 @@ def _serve(state: _Copy, connection) -> None:
     dead_after = max(10 * lag, 0.5)
     sent_at: float | None = None
     while state is _copy:
-        while connection.can_read(timeout=0):
-            reply = connection.read_response()
-            kind = reply[0]
-            if kind == b"message" and reply[1] == CHANNEL.encode():
-                _invalidate(state, reply[2])
-            elif kind == b"pong" and sent_at is not None:
-                _confirm(state, sent_at)
-                sent_at = None
-        now = time.monotonic()
+        tick_ends = time.monotonic() + interval
         if sent_at is None:
             connection.send_command("PING")
-            sent_at = now
-        elif now - sent_at > dead_after:
+            sent_at = time.monotonic()
+        elif time.monotonic() - sent_at > dead_after:
             raise TimeoutError("the channel's PING went unanswered")
-        time.sleep(interval)
+        if connection.can_read(timeout=interval):
+            sent_at = _read_sent(state, connection, sent_at)
+        time.sleep(max(tick_ends - time.monotonic(), 0))
+
+
+def _read_sent(state: _Copy, connection, sent_at: float | None) -> float | None:
+    """Apply every reply Redis has sent so far; the PING still unanswered (None: none)."""
+    while connection.can_read(timeout=0):
+        reply = connection.read_response()
+        kind = reply[0]
+        if kind == b"message" and reply[1] == CHANNEL.encode():
+            _invalidate(state, reply[2])
+        elif kind == b"pong" and sent_at is not None:
+            _confirm(state, sent_at)
+            sent_at = None
+    return sent_at
