@@ -339,36 +339,30 @@ def _listen(state: _Copy) -> None:
 
 
 def _serve(state: _Copy, connection) -> None:
-    """Once a tick (a quarter of the lag): PING, wake for the first reply (its PONG a moment
-    later, unless invalidations came first), read everything Redis sent, in order, and sleep out
-    the tick.
+    """Read invalidations as they come, and PING once a tick (a quarter of the lag).
 
-    At most two wake-ups a tick, not one per message: under a burst of writes (every refresh
-    rewrites its session's hash, and every process hears of it) one read takes them all, where a
-    wake-up each cost every worker a thread switch and a GIL hand-over per write anywhere. Nothing
-    is trusted longer for it: a hit still needs a PING answered within the lag, and its PONG is
-    read only after the invalidations Redis sent before it.
+    A message wakes the thread at once, so another process's revocation is applied here before
+    the next request reaches this process (a revocation's invalidation leaves Redis before its
+    answer does). Reading once a tick instead saved each busy worker a thread switch per write
+    anywhere, but let a worker answer from its copy for up to a tick after a revocation
+    elsewhere (docs/benchmarks.md).
     """
     lag = token_settings.LOCAL_SESSION_COPY_LAG
     interval = lag / 4
     # Past this without a PONG the connection is given up and made again.
     dead_after = max(10 * lag, 0.5)
     sent_at: float | None = None
+    next_ping = 0.0
     while state is _copy:
-        tick_ends = time.monotonic() + interval
-        if sent_at is None:
+        now = time.monotonic()
+        if sent_at is None and now >= next_ping:
             connection.send_command("PING")
-            sent_at = time.monotonic()
-        elif time.monotonic() - sent_at > dead_after:
+            sent_at, next_ping = now, now + interval
+        if sent_at is not None and now - sent_at > dead_after:
             raise TimeoutError("the channel's PING went unanswered")
-        if connection.can_read(timeout=interval):
-            sent_at = _read_sent(state, connection, sent_at)
-        time.sleep(max(tick_ends - time.monotonic(), 0))
-
-
-def _read_sent(state: _Copy, connection, sent_at: float | None) -> float | None:
-    """Apply every reply Redis has sent so far; the PING still unanswered (None: none)."""
-    while connection.can_read(timeout=0):
+        wait = next_ping - now if sent_at is None else interval
+        if not connection.can_read(timeout=max(wait, 0.001)):
+            continue
         reply = connection.read_response()
         kind = reply[0]
         if kind == b"message" and reply[1] == CHANNEL.encode():
@@ -376,4 +370,3 @@ def _read_sent(state: _Copy, connection, sent_at: float | None) -> float | None:
         elif kind == b"pong" and sent_at is not None:
             _confirm(state, sent_at)
             sent_at = None
-    return sent_at
