@@ -342,10 +342,10 @@ def _serve(state: _Copy, connection) -> None:
     """Read invalidations as they come, and PING once a tick (a quarter of the lag).
 
     A message wakes the thread at once, so another process's revocation is applied here before
-    the next request reaches this process (a revocation's invalidation leaves Redis before its
-    answer does). Reading once a tick instead saved each busy worker a thread switch per write
-    anywhere, but let a worker answer from its copy for up to a tick after a revocation
-    elsewhere (docs/benchmarks.md).
+    the next request reaches this process (Redis writes a revocation's invalidation out in the
+    same pass of its event loop as its answer). Reading once a tick instead saved each busy
+    worker a thread switch per write anywhere, but let a worker answer from its copy for up to a
+    tick after a revocation elsewhere (docs/benchmarks.md).
     """
     lag = token_settings.LOCAL_SESSION_COPY_LAG
     interval = lag / 4
