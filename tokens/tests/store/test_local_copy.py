@@ -48,11 +48,16 @@ class LocalCopyTests(AuthAPITestCase):
     def warm(self):
         """Two reads: the first refills the local copy from Redis, the second is answered by it."""
         # Freshly confirmed first: a login's password hash may have kept the channel's thread
-        # from its PINGs for longer than the lag, and an untrusted copy keeps nothing.
-        self.assertTrue(local_copy.settle(), "the invalidation channel did not answer")
-        self.assertEqual(self.session().status_code, 200)
-        self.assertEqual(self.session().status_code, 200)
-        self.assertIsNot(local_session_entry(self.pair["access_token"]), local_copy.MISSING)
+        # from its PINGs for longer than the lag, and an untrusted copy keeps nothing. On a
+        # machine busy with other suites the thread can miss the lag between any two steps, so
+        # the copy must come to hold the session in one of a few tries, not in the first.
+        for _attempt in range(5):
+            self.assertTrue(local_copy.settle(), "the invalidation channel did not answer")
+            self.assertEqual(self.session().status_code, 200)
+            self.assertEqual(self.session().status_code, 200)
+            if local_session_entry(self.pair["access_token"]) is not local_copy.MISSING:
+                return
+        self.fail("no read kept the session in the local copy")
 
     @skipUnless(uses_accounts(), "written for the project's own user model (accounts.User)")
     def test_a_trusted_copy_answers_session_and_me_without_redis_or_sql(self):
