@@ -2,12 +2,9 @@
 
 Entries are keyed by the Redis key they copy (a session's hash, the epoch key, a user's version
 key) and hold what the hot path made of it. Redis's server-assisted client-side caching keeps them
-exact: one connection per process (the channel) turns on ``CLIENT TRACKING ... REDIRECT <its own
-id> BCAST`` for the prefixes of those keys and subscribes to ``__redis__:invalidate``, so every
-write to such a key, by any process, reaches every process as the key's name; a flush as a null.
-BCAST, not the default mode: it tracks the writes under the prefixes whoever read the keys, so the
-pooled connections (and Lua scripts) that read them need nothing turned on; tracking and the
-subscription share the one connection, so they are lost and restored together.
+exact: every write to such a key, by any process, reaches every process's invalidation channel
+(``tokens.store.invalidation_channel``) as the key's name, and a lookup reads what the channel
+holds before it answers from the copy.
 
 Trust: an entry answers only while the channel has proved itself recent. The channel PINGs Redis
 every quarter of ``LOCAL_SESSION_COPY_LAG`` and a PONG comes back after every invalidation Redis
@@ -31,24 +28,16 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import transaction
 from redis.cluster import RedisCluster
-from redis.exceptions import RedisError
 
 from tokens.conf import token_settings
 from tokens.exceptions import StoreUnavailableError
 from tokens.operations import batched_metrics, metrics
-from tokens.store import redis_keys
+from tokens.store import invalidation_channel, redis_keys
 from tokens.store.breaker import breaker
 from tokens.store.connection import redis_client, unavailable
 
-CHANNEL = "__redis__:invalidate"
-
 # What ``get`` answers when the copy has nothing it may use.
 MISSING: Any = object()
-
-# Seconds between attempts to connect the channel again after it failed.
-_RECONNECT_AFTER = 0.05
-_RECONNECT_AT_MOST = 1.0
-
 
 _copies_made = itertools.count(1)
 
@@ -65,11 +54,45 @@ class _Copy:
         self.generation = next(_copies_made) << 40
         # ``time.monotonic()`` when the last PING the channel saw answered was sent.
         self.confirmed = float("-inf")
+        # The invalidation channel's: its connection and socket while it is up, and when its
+        # unanswered PING was sent (``time.monotonic()``), under ``channel_lock``.
+        self.channel: tuple[Any, int] | None = None
+        self.channel_lock = threading.Lock()
+        self.pinged: float | None = None
         self.pid = 0
         self.thread: threading.Thread | None = None
+        # Set once another copy replaced this one (new settings): its channel's thread ends.
+        self.retired = False
         # Whether the copy is on (``enabled``), worked out once per copy: a change of settings
         # makes a new copy (``_restart``).
         self.on: bool | None = None
+
+    def invalidate(self, names) -> None:
+        """Forget the entries of ``names`` (key names Redis sent), or all (None: a flush)."""
+        batched_metrics.count(metrics.LOCAL_COPY_INVALIDATIONS)
+        with self.lock:
+            self.generation += 1
+            if names is None:
+                self.entries.clear()
+                return
+            for name in names:
+                self.entries.pop(name.decode() if isinstance(name, bytes) else name, None)
+
+    def confirm(self, sent_at: float) -> None:
+        """A PING sent at ``sent_at`` was answered: what Redis wrote before it has been applied."""
+        with self.lock:
+            if sent_at - self.confirmed > token_settings.LOCAL_SESSION_COPY_LAG:
+                # A lapse: whatever happened meanwhile, nothing from before it is kept.
+                self.generation += 1
+                self.entries.clear()
+            self.confirmed = sent_at
+
+    def lose(self) -> None:
+        """The channel is down, or only just up: nothing kept is trusted, nothing is kept."""
+        with self.lock:
+            self.confirmed = float("-inf")
+            self.generation += 1
+            self.entries.clear()
 
 
 _copy = _Copy()
@@ -107,7 +130,10 @@ def _ensure_listener() -> None:
         fresh = _Copy()
         fresh.pid = _pid
         fresh.thread = threading.Thread(
-            target=_listen, args=(fresh,), name="local-copy-channel", daemon=True
+            target=invalidation_channel.listen,
+            args=(fresh,),
+            name="local-copy-channel",
+            daemon=True,
         )
         _copy = fresh
     fresh.thread.start()
@@ -117,6 +143,7 @@ def _restart(*, setting, **kwargs) -> None:
     # Another Redis, or other settings: a new channel and an empty copy (the old thread ends).
     global _copy
     if setting in ("CACHES", "TOKENS"):
+        _copy.retired = True
         _copy = _Copy()
 
 
@@ -144,7 +171,7 @@ def get(key: str, kind: str = "session") -> Any:
         return MISSING
     _ensure_listener()
     state = _copy
-    if not _trusted(state):
+    if not _trusted(state) or not invalidation_channel.caught_up(state):
         _count(kind, "untrusted")
         return MISSING
     with state.lock:
@@ -264,109 +291,3 @@ def settle(timeout: float = 1.0) -> bool:
             return True
         time.sleep(0.002)
     return False
-
-
-def _invalidate(state: _Copy, names) -> None:
-    batched_metrics.count(metrics.LOCAL_COPY_INVALIDATIONS)
-    with state.lock:
-        state.generation += 1
-        if names is None:  # a flush: every key is gone
-            state.entries.clear()
-            return
-        for name in names:
-            state.entries.pop(name.decode() if isinstance(name, bytes) else name, None)
-
-
-def _confirm(state: _Copy, sent_at: float) -> None:
-    with state.lock:
-        if sent_at - state.confirmed > token_settings.LOCAL_SESSION_COPY_LAG:
-            # A lapse: whatever happened meanwhile, nothing from before it is kept.
-            state.generation += 1
-            state.entries.clear()
-        state.confirmed = sent_at
-
-
-def _lose(state: _Copy) -> None:
-    with state.lock:
-        state.confirmed = float("-inf")
-        state.generation += 1
-        state.entries.clear()
-
-
-def _tracked_prefixes() -> list[str]:
-    return [redis_keys.user_prefix(), redis_keys.user_version_prefix(), redis_keys.epoch()]
-
-
-def _listen(state: _Copy) -> None:
-    """The channel: connect, track, subscribe, then read invalidations and PONGs; on any failure
-    drop the copy and connect again (a new connection has a new id: tracking is set up anew).
-    """
-    pause = _RECONNECT_AFTER
-    while state is _copy and state.pid == _pid:
-        connection = None
-        connected = False
-        try:
-            connection = redis_client().connection_pool.make_connection()
-            connection.connect()
-            connection.send_command("CLIENT", "ID")
-            client_id = connection.read_response()
-            prefixes = [item for prefix in _tracked_prefixes() for item in ("PREFIX", prefix)]
-            connection.send_command(
-                "CLIENT", "TRACKING", "on", "REDIRECT", client_id, "BCAST", *prefixes
-            )
-            connection.read_response()
-            connection.send_command("SUBSCRIBE", CHANNEL)
-            connection.read_response()
-            connected = True
-            pause = _RECONNECT_AFTER
-            _lose(state)  # anything kept before this connection tracked it is suspect
-            _serve(state, connection)
-        except (RedisError, OSError):
-            # Refused, closed, timed out: the copy is dropped below and the channel made again.
-            # Anything else ends the thread with the copy dropped: never trusted again, and every
-            # lookup asks Redis.
-            pass
-        finally:
-            _lose(state)
-            if connected:
-                metrics.LOCAL_COPY_CHANNEL_DROPS.inc()
-            if connection is not None:
-                connection.disconnect()
-        time.sleep(pause)
-        # A Redis that keeps refusing (down, or one without CLIENT TRACKING: older than 6.0, or
-        # an ACL that forbids it) is asked less and less often, up to once a second.
-        pause = min(pause * 2, _RECONNECT_AT_MOST) if not connected else _RECONNECT_AFTER
-
-
-def _serve(state: _Copy, connection) -> None:
-    """Read invalidations as they come, and PING once a tick (a quarter of the lag).
-
-    A message wakes the thread at once, so another process's revocation is applied here before
-    the next request reaches this process (Redis writes a revocation's invalidation out in the
-    same pass of its event loop as its answer). Reading once a tick instead saved each busy
-    worker a thread switch per write anywhere, but let a worker answer from its copy for up to a
-    tick after a revocation elsewhere (docs/benchmarks.md).
-    """
-    lag = token_settings.LOCAL_SESSION_COPY_LAG
-    interval = lag / 4
-    # Past this without a PONG the connection is given up and made again.
-    dead_after = max(10 * lag, 0.5)
-    sent_at: float | None = None
-    next_ping = 0.0
-    while state is _copy:
-        now = time.monotonic()
-        if sent_at is None and now >= next_ping:
-            connection.send_command("PING")
-            sent_at, next_ping = now, now + interval
-        if sent_at is not None and now - sent_at > dead_after:
-            raise TimeoutError("the channel's PING went unanswered")
-        wait = next_ping - now if sent_at is None else interval
-        if not connection.can_read(timeout=max(wait, 0.001)):
-            continue
-        reply = connection.read_response()
-        kind = reply[0]
-        if kind == b"message" and reply[1] == CHANNEL.encode():
-            _invalidate(state, reply[2])
-        elif kind == b"pong" and sent_at is not None:
-            _confirm(state, sent_at)
-            sent_at = None

@@ -107,18 +107,19 @@ class LocalCopyTests(AuthAPITestCase):
                 expected = model.objects.get(pk=self.user.pk).first_name
                 self.assertEqual(self.me(self.pair["access_token"]).json()["first_name"], expected)
 
-    def test_a_write_redis_made_for_another_process_is_seen_within_the_lag(self):
-        self.warm()
-        # Another process's logout, as Redis sees it: the hash becomes a tombstone.
+    def test_a_write_redis_made_for_another_process_is_seen_by_the_next_lookup(self):
+        # Another process's logout, as Redis sees it: the hash becomes a tombstone. The channel's
+        # thread wakes once a tick, so the lookup right after the write is answered by a copy
+        # that has not heard of it unless the lookup reads the channel first.
         payload = claims(self.pair["access_token"])
         name = redis_keys.session(payload["sub"], payload["sid"])
-        get_redis_connection("default").pipeline().delete(name).hset(name, "x", "logout").expire(
-            name, 60
-        ).execute()
-        written = time.monotonic()
-        while self.session().status_code == 200:
-            self.assertLess(time.monotonic() - written, 0.1, "still accepted 100 ms on")
-        self.assertError(self.session(), 401, "token_revoked")
+        redis = get_redis_connection("default")
+        live, ttl = redis.hgetall(name), redis.pttl(name)
+        for _attempt in range(20):
+            self.warm()
+            redis.pipeline().delete(name).hset(name, "x", "logout").expire(name, 60).execute()
+            self.assertError(self.session(), 401, "token_revoked")
+            redis.pipeline().delete(name).hset(name, mapping=live).pexpire(name, ttl).execute()
 
     def test_a_flush_revives_nothing(self):
         self.warm()
@@ -151,7 +152,7 @@ class LocalCopyTests(AuthAPITestCase):
         self.assertIn("t", channels[0]["flags"])
         self.assertIn("B", channels[0]["flags"])
         # And a write now reaches the copy again.
-        self.test_a_write_redis_made_for_another_process_is_seen_within_the_lag()
+        self.test_a_write_redis_made_for_another_process_is_seen_by_the_next_lookup()
 
 
 @token_settings(LOCAL_SESSION_COPY_SIZE=2)
