@@ -9,7 +9,8 @@ read is answered by its local copy), the revocation, then every worker is polled
 thread until it refuses. Per revocation, the longest of the four times from the revocation's answer
 to a refusal's arrival (an upper bound of the reach: it includes that request's own round trip),
 and to the arrival of the last acceptance (a request accepted at the latest then); every worker is
-then asked again (a token accepted after a refusal is counted).
+then asked again (a token accepted after a refusal is counted), and asked once to refresh the
+revoked session's refresh token (a refresh accepted is counted).
 Every fifth revocation follows a ``CLIENT KILL TYPE pubsub`` that cuts every worker's
 invalidation channel just before it.
 
@@ -145,7 +146,9 @@ def _metrics(port: int) -> dict:
     return found
 
 
-def _summary(values: list[float], accepted: int, last_accepted: list[float]) -> dict:
+def _summary(
+    values: list[float], accepted: int, last_accepted: list[float], refreshed: int
+) -> dict:
     ordered = sorted(values)
     return {
         "last_acceptance_max_ms": round(max(last_accepted), 1) if last_accepted else None,
@@ -156,6 +159,7 @@ def _summary(values: list[float], accepted: int, last_accepted: list[float]) -> 
         else None,
         "max_ms": round(ordered[-1], 1) if ordered else None,
         "accepted_after": accepted,
+        "refreshes_accepted": refreshed,
     }
 
 
@@ -176,6 +180,7 @@ def reach_study(env: dict, revocations: int, redis_socket: Path) -> dict:
     results: dict[str, list] = {kind: [] for kind in (*KINDS, "cut")}
     last_accepted: dict[str, list] = {kind: [] for kind in results}
     accepted = {kind: 0 for kind in results}
+    refreshed = {kind: 0 for kind in results}
     try:
         for number in range(revocations):
             kind = KINDS[number % len(KINDS)]
@@ -224,6 +229,10 @@ def reach_study(env: dict, revocations: int, redis_socket: Path) -> dict:
             results[label].append(max(out["ms"] for out in polled))
             last_accepted[label].append(max(out["accepted_ms"] for out in polled))
             accepted[label] += sum(out["accepted_after"] for out in polled)
+            body = {"refresh_token": pair["refresh_token"]}
+            refreshed[label] += sum(
+                _call(port, "POST", "/api/auth/refresh/", body=body)[0] == 200 for port in ports
+            )
         local = {}
         for port in ports:
             for name, number in _metrics(port).items():
@@ -243,9 +252,11 @@ def reach_study(env: dict, revocations: int, redis_socket: Path) -> dict:
             every,
             sum(accepted.values()),
             [value for values in last_accepted.values() for value in values],
+            sum(refreshed.values()),
         ),
         "by_kind": {
-            kind: _summary(results[kind], accepted[kind], last_accepted[kind]) for kind in results
+            kind: _summary(results[kind], accepted[kind], last_accepted[kind], refreshed[kind])
+            for kind in results
         },
         "local_copy_metrics": local,
     }

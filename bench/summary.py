@@ -249,13 +249,14 @@ def reach_table(reach: dict) -> list[str]:
         "cut: every worker's invalidation channel killed just before)",
         "",
         "| revocation | count | first refusal received: p50 ms | p99 ms | max ms | last acceptance "
-        "received, max ms | accepted after a refusal |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "received, max ms | accepted after a refusal | refreshes accepted after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for kind, row in [*reach["by_kind"].items(), ("all", reach["all"])]:
         lines.append(
             f"| {kind} | {row['count']} | {row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} "
-            f"| {row.get('last_acceptance_max_ms', '-')} | {row['accepted_after']} |"
+            f"| {row.get('last_acceptance_max_ms', '-')} | {row['accepted_after']} "
+            f"| {row.get('refreshes_accepted', '-')} |"
         )
     return lines
 
