@@ -33,6 +33,10 @@ from tokens.operations import metrics
 from tokens.store import redis_keys
 from tokens.store.connection import redis_client
 
+# Lookups and the thread poll the channel's socket: where Python has no ``select.poll``
+# (Windows), there is no channel, and no local copy.
+AVAILABLE = hasattr(select, "poll")
+
 CHANNEL = "__redis__:invalidate"
 _CHANNEL_NAME = CHANNEL.encode()
 

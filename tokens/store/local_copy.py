@@ -101,8 +101,10 @@ _copy = _Copy()
 def enabled() -> bool:
     state = _copy
     if state.on is None:
-        state.on = bool(token_settings.LOCAL_SESSION_COPY) and not isinstance(
-            redis_client(), RedisCluster
+        state.on = (
+            bool(token_settings.LOCAL_SESSION_COPY)
+            and not isinstance(redis_client(), RedisCluster)
+            and invalidation_channel.AVAILABLE
         )
     return state.on
 
