@@ -61,7 +61,10 @@ def caught_up(state) -> bool:
     if channel is None:
         return False
     if not _waiting(channel):
-        return True
+        # redis-py forgets the socket before it closes it (a read failed in another thread):
+        # polled after that, the descriptor may already be another socket's, and its silence
+        # says nothing of the channel.
+        return channel[0]._sock is not None
     with state.channel_lock:
         if state.channel is not channel:
             return False

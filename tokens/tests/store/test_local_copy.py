@@ -4,6 +4,7 @@ Each test is a way a local copy could answer for a token that Redis (or the reco
 the copy's own costs when it answers.
 """
 
+import socket
 import time
 from unittest import mock, skipUnless
 
@@ -177,6 +178,23 @@ class LocalCopyBookkeepingTests(AuthAPITestCase):
         self.assertEqual(
             [local_copy.get(name) for name in ("a", "b", "c")], ["a", local_copy.MISSING, "c"]
         )
+
+    def test_a_channel_closed_under_a_lookup_is_not_trusted_for_its_silence(self):
+        # A read of the channel failed in another thread and redis-py closed the socket; a new
+        # socket took its descriptor before the copy was dropped. That socket's silence must not
+        # pass for the channel's.
+        local_copy.put("kept", "live", time.time() + 60, local_copy.generation())
+        self.assertEqual(local_copy.get("kept"), "live")
+        connection, descriptor = local_copy._copy.channel
+        connection.disconnect()
+        opened: list[socket.socket] = []
+        while descriptor not in [end.fileno() for end in opened] and len(opened) < 64:
+            opened.extend(socket.socketpair())  # the lowest free descriptors first
+        for end in opened:
+            self.addCleanup(end.close)
+        self.assertIn(descriptor, [end.fileno() for end in opened], "not reused")
+        self.assertIs(local_copy.get("kept"), local_copy.MISSING)
+        self.assertTrue(local_copy.settle(), "the channel did not come back")
 
     def test_without_poll_there_is_no_copy_and_redis_answers(self):
         # Windows has no select.poll: the channel cannot be read, so nothing is kept or trusted.
