@@ -33,6 +33,18 @@ class UserAdminLifecycleTests(AuthAPITestCase):
         response = self.client.get(CHANGELIST, {"email_verified": "yes"})
         self.assertEqual(len(response.context["cl"].result_list), 2)
 
+    def test_a_notice_waits_in_the_session_and_never_in_a_cookie(self):
+        response = self.client.post(
+            CHANGELIST, {"action": "send_password_reset_mail", "_selected_action": [self.user.pk]}
+        )
+        self.assertEqual(response.status_code, 302)
+        # Django's default storage would set a "messages" cookie, which no __Host- prefix guards.
+        self.assertNotIn("messages", response.cookies)
+        shown = self.client.get(CHANGELIST)
+        self.assertEqual([message.level_tag for message in shown.context["messages"]], ["success"])
+        again = self.client.get(CHANGELIST)
+        self.assertEqual(list(again.context["messages"]), [])
+
     def test_action_send_a_password_reset_mail(self):
         self.user.email = ""
         self.user.save()
