@@ -131,7 +131,8 @@ def _poll(port: int, token: str, answered: float, out: dict) -> None:
     out["ms"], out["accepted_after"] = float("inf"), 0
 
 
-def _metrics(port: int) -> dict:
+def metrics(port: int) -> dict:
+    """The ``auth_local_copy*`` samples of the server on ``port``, by name and labels."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request("GET", "/metrics")
@@ -235,7 +236,7 @@ def reach_study(env: dict, revocations: int, redis_socket: Path) -> dict:
             )
         local = {}
         for port in ports:
-            for name, number in _metrics(port).items():
+            for name, number in metrics(port).items():
                 local[name] = local.get(name, 0.0) + number
     finally:
         disabler.stdin.close()

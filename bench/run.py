@@ -148,6 +148,8 @@ class Target:
             "REDIS_URL": f"unix://{redis_socket}?db={redis_db}",
             # Each server empties its metrics directory when it starts (gunicorn.conf.py): one each.
             "PROMETHEUS_MULTIPROC_DIR": str(RESULTS / f"{name}.prometheus"),
+            # bench.run reads the project's lookup counters after the rounds (local_copy_counts).
+            "METRICS_ACCESS": "open",
             "DJANGO_SETTINGS_MODULE": KINDS[kind][0],
         }
         self.process = None
@@ -476,7 +478,26 @@ def throughput_rounds(targets: list[Target], rounds: int, seconds: float) -> dic
                 f"{' POOL EXHAUSTED' if result['exhausted_threads'] else ''}"
             )
         results.append({"runs": runs, "ratios": round_ratios(runs)})
-    return {"rounds": results, "smoke": checks}
+    return {"rounds": results, "smoke": checks, "local_copy": local_copy_counts(targets)}
+
+
+def local_copy_counts(targets: list[Target]) -> dict:
+    """How the project's lookups were answered over the rounds (its workers' metrics, summed):
+    a copy the channel could not vouch for sends every lookup to Redis, and its figures would
+    then measure Redis, not the copy.
+    """
+    from bench.reach import metrics
+
+    counts = {}
+    for target in targets:
+        if target.kind == "project":
+            counts[target.name] = {
+                name.removeprefix("auth_local_copy_lookups_total"): value
+                for name, value in metrics(target.port).items()
+                if name.startswith("auth_local_copy_lookups_total")
+            }
+            log(f"{target.name} local copy lookups: {counts[target.name]}")
+    return counts
 
 
 # name -> (numerator run, denominator run), "{db}" standing for sqlite or postgres.
