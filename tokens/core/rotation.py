@@ -9,7 +9,6 @@ transaction, the copy last (``tokens.core.copy_writes``).
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -161,9 +160,7 @@ def _write_rotated(
             provider=provider,
         ),
         ttl=refresh_expires_at - now,
-        successor=json.dumps(
-            {"replaces": replaced_jti, "until": now + grace, "pair": asdict(pair)}
-        ),
+        successor=json.dumps({"replaces": replaced_jti, "until": now + grace, "pair": vars(pair)}),
         successor_ttl=grace + 1 if grace > 0 else 0,
         tally=tally,
     )

@@ -169,6 +169,7 @@ def encode(token_class: type[BaseToken], claims: dict[str, Any]) -> str:
     """Sign a new token of ``token_class`` carrying exactly ``claims``, its type, and ``iss`` and
     ``aud`` when configured.
     """
-    token = token_class()
-    token.payload = {"token_type": token_class.token_type, **claims, **audience_claims()}
-    return str(token)
+    payload = {"token_type": token_class.token_type, **claims, **audience_claims()}
+    # Signed by the type's backend without simplejwt's constructor, which would first build a
+    # default payload (the time, twice, and a uuid4) for these claims to replace whole.
+    return token_class.__new__(token_class).get_token_backend().encode(payload)
