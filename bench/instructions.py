@@ -1,4 +1,4 @@
-"""Instructions per request, counted by valgrind: the project's reads beside the anchor's.
+"""Instructions per request, counted by valgrind: the project's reads and refresh, and the anchor's.
 
 ``python -m bench.instructions [--requests N]`` (after ``make install``; valgrind from Debian's
 package). Each read is served in-process through the WSGI application, as gunicorn calls it, in a
@@ -8,6 +8,9 @@ instruction the process ran meanwhile, the local copy's channel thread included,
 depend on what else the machine is doing: where wrk's throughput on a shared machine moves by
 a factor of two from one round to the next, this moves by about 1 %. What it leaves out is what
 both sides share, gunicorn's parsing and the socket; ``bench.run`` measures the whole.
+
+A refresh is a chain, as a client makes it: each request presents the refresh token the one
+before it returned (``refresh_token`` on the project, simplejwt's ``refresh`` on the anchor).
 
 Production settings on both sides (``bench.production``), each on a SQLite file and (the project)
 an embedded Redis of its own under bench/results/instructions/. The one change: the local copy's
@@ -39,7 +42,11 @@ READS = (
     ("anchor", "me", "/api/auth/me/"),
     ("project", "floor", "/bench/floor/"),
     ("anchor", "floor", "/bench/floor/"),
+    ("project", "refresh", "/api/auth/refresh/"),
+    ("anchor", "refresh", "/api/token/refresh/"),
 )
+# side -> the refresh token's field, in the request's body and in the answer's
+REFRESH_FIELD = {"project": "refresh_token", "anchor": "refresh"}
 RATIOS = (
     (
         "session/ against the anchor's stateless read",
@@ -48,6 +55,7 @@ RATIOS = (
     ),
     ("me/ against the anchor's me/", ("anchor", "me"), ("project", "me")),
     ("the floor (DRF alone) against the anchor's", ("anchor", "floor"), ("project", "floor")),
+    ("refresh against the anchor's", ("anchor", "refresh"), ("project", "refresh")),
 )
 
 
@@ -82,22 +90,26 @@ def child(side: str, path: str, requests: int) -> None:
         seed.users(5)
         with tempfile.NamedTemporaryFile("r", suffix=".tokens") as pool:
             seed.project_sessions(1, pool.name, 1)
-            token = pool.read().split()[0]
+            token, refresh = pool.read().split()[:2]
         from config.wsgi import application
     else:
         from django.contrib.auth import get_user_model
         from django.core.wsgi import get_wsgi_application
-        from rest_framework_simplejwt.tokens import AccessToken
+        from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
         user, _ = get_user_model().objects.get_or_create(username="bench-0")
         access = AccessToken.for_user(user)
         access["username"] = user.get_username()  # as bench.seed.anchor_sessions writes it
         token = str(access)
+        refresh = str(RefreshToken.for_user(user))
         application = get_wsgi_application()
+    field = REFRESH_FIELD[side]
+    chain = {field: refresh}
 
     def call() -> str:
+        body = json.dumps(chain).encode() if path.endswith("refresh/") else b""
         environ = {
-            "REQUEST_METHOD": "GET",
+            "REQUEST_METHOD": "POST" if body else "GET",
             "PATH_INFO": path,
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
@@ -106,19 +118,24 @@ def child(side: str, path: str, requests: int) -> None:
             "HTTP_HOST": "127.0.0.1",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_ACCEPT": "*/*",
-            "HTTP_AUTHORIZATION": f"Bearer {token}",
-            "wsgi.input": io.BytesIO(b""),
+            "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",
         }
+        if body:
+            environ.update(CONTENT_LENGTH=str(len(body)), CONTENT_TYPE="application/json")
+        else:
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         statuses = []
         result = application(
             environ, lambda status, headers, exc_info=None: statuses.append(status)
         )
         try:
-            b"".join(result)
+            content = b"".join(result)
         finally:
             result.close()
+        if body and statuses[0].startswith("200"):
+            chain[field] = json.loads(content)[field]
         return statuses[0]
 
     for _ in range(WARM_UP):
@@ -128,7 +145,9 @@ def child(side: str, path: str, requests: int) -> None:
     pid = str(os.getpid())
     subprocess.run(["callgrind_control", "-z", pid], check=True, capture_output=True)
     for _ in range(requests):
-        call()
+        status = call()
+        if not status.startswith("200"):  # a broken refresh chain would count refusals
+            sys.exit(f"{side} {path}: {status}")
     subprocess.run(["callgrind_control", "-d", pid], check=True, capture_output=True)
     if side == "project":
         from config import embedded_redis
