@@ -67,6 +67,7 @@ def throughput_table(throughput: dict) -> list[str]:
             f"| {key} | {_median(values):.2f} | "
             f"{' / '.join('-' if v is None else f'{v:.2f}' for v in values)} |"
         )
+    lines += _local_copy_lines(throughput.get("local_copy") or {})
     smoke = throughput.get("smoke") or {}
     failed = {name: check for name, check in smoke.items() if check["status"] != 200}
     if failed:
@@ -75,6 +76,25 @@ def throughput_table(throughput: dict) -> list[str]:
             f"- {name}: {check['status']} `{check['body'][:160]}`"
             for name, check in sorted(failed.items())
         ]
+    return lines
+
+
+def _local_copy_lines(counts: dict) -> list[str]:
+    """The project's lookups over the rounds, by what was looked up and how it was answered."""
+    if not counts:
+        return []
+    lines = [
+        "",
+        "| project's lookups over the rounds | hit | miss | untrusted |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for target, samples in sorted(counts.items()):
+        for kind in ("session", "user", "epoch"):
+            found = [
+                samples.get(f'{{kind="{kind}",outcome="{outcome}"}}', 0)
+                for outcome in ("hit", "miss", "untrusted")
+            ]
+            lines.append(f"| {target} {kind} | {' | '.join(f'{n:,.0f}' for n in found)} |")
     return lines
 
 
