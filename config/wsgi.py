@@ -2,7 +2,7 @@
 
 Start-up builds some 140,000 objects that live as long as the process: modules, classes, URL
 patterns, translations. Python's collector walks every one of them again on each full collection:
-some 60 ms once in about 10,000 authenticated reads, 2 % of their time (docs/benchmarks.md).
+some 60 ms once in every 3,000 to 10,000 authenticated reads (docs/benchmarks.md).
 ``gc.freeze()`` moves them where no collection looks, once the URLconf (which Django would
 otherwise import on the first request) is loaded and start-up's own garbage collected; what
 requests create is collected as before.
