@@ -1,5 +1,5 @@
 """The app's admin pages fit a 1280 px wide window, in English and in Chinese: nothing scrolls
-sideways.
+sideways. An action's notice shows once, carried by the admin's session.
 """
 
 from unittest import skipUnless
@@ -102,6 +102,27 @@ class AdminLayoutTests(BrowserTestCase):
 
     def test_every_page_fits_1280_pixels_in_chinese(self):
         self.check_pages("zh-hans")
+
+    def test_an_actions_notice_shows_once_and_no_cookie_carries_it(self):
+        page = self.context.new_page()
+        page.goto(f"{self.live_server_url}/admin/login/?next=/admin/")
+        page.fill("#id_username", login_name("admin"))
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#content")
+        page.goto(self.live_server_url + reverse("admin:tokens_session_changelist"))
+        page.locator("input.action-select").first.check()
+        page.select_option("select[name=action]", "revoke_selected")
+        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+            page.click("button[name=index]")
+        page.wait_for_selector("ul.messagelist")
+        self.assertEqual(page.inner_text("ul.messagelist").strip(), "Revoked 1 session.")
+        # It waited in the Django session: no cookie of its own, which no __Host- prefix guards.
+        self.assertNotIn("messages=", posted.value.header_value("set-cookie") or "")
+        self.assertEqual(Session.objects.filter(revoked_at__isnull=False).count(), 1)
+        page.reload()
+        page.wait_for_selector("#content")
+        self.assertEqual(page.locator("ul.messagelist").count(), 0)
 
     def check_pages(self, language: str) -> None:
         context = self.browser.new_context(
