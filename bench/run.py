@@ -61,9 +61,11 @@ PEER_SHARED = (
 )
 PEER_VENV = RESULTS / "peer-venv"
 PEER_MIGRATIONS = RESULTS / "peer"
-# kind -> (settings module, WSGI application); peer-nocheck is the peer with its session check off.
+# kind -> (settings module, WSGI application); peer-nocheck is the peer with its session check off,
+# baseline the project at an earlier revision (--baseline).
 KINDS = {
     "project": ("bench.settings", "config.wsgi:application"),
+    "baseline": ("bench.settings", "config.wsgi:application"),
     "anchor": ("bench.anchor.settings", "bench.anchor.wsgi:application"),
     "peer": ("bench.peer.settings", "bench.peer.wsgi:application"),
     "peer-nocheck": ("bench.peer.settings", "bench.peer.wsgi:application"),
@@ -100,6 +102,31 @@ def peer_python() -> str:
     return venvs.python(PEER_VENV, PEER_PACKAGE, PEER_SHARED)
 
 
+def baseline_tree(revision: str) -> Path:
+    """The project's files at git ``revision`` (``git archive``), under bench/results/: served
+    beside this checkout, with its own code, settings and gunicorn.conf.py.
+    """
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tree = RESULTS / f"baseline-{commit[:12]}"
+    if not tree.exists():
+        partial = tree.with_name(f"{tree.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", commit], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(partial)], input=archive, check=True)
+        partial.rename(tree)
+    (tree / "bench" / "results" / "static").mkdir(parents=True, exist_ok=True)
+    return tree
+
+
 def recreate_postgres(name: str) -> None:
     with psycopg.connect(POSTGRES.format("postgres"), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -120,9 +147,10 @@ class Target:
         python: str = PYTHON,
         shares: "Target | None" = None,
         extra: dict | None = None,
+        root: Path = ROOT,
     ):
         self.name, self.kind, self.database = name, kind, database
-        self.python, self.shares = python, shares
+        self.python, self.shares, self.root = python, shares, root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         extra = dict(extra or {})
@@ -131,6 +159,8 @@ class Target:
                 "PYTHONPATH": f"{ROOT}{os.pathsep}{PEER_MIGRATIONS}",
                 "PEER_SESSION_CHECK": "0" if kind == "peer-nocheck" else "1",
             }
+        if root != ROOT:  # the project at another revision: its code, not this checkout's
+            extra["PYTHONPATH"] = str(root)
         if shares is not None:  # the same database as another target (the peer, check on or off)
             database_url = shares.env["DATABASE_URL"]
         elif database == "sqlite":
@@ -159,7 +189,7 @@ class Target:
         result = subprocess.run(
             [self.python, *args],
             check=False,
-            cwd=ROOT,
+            cwd=self.root,
             env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
@@ -207,7 +237,7 @@ class Target:
                 *(["--config", "bench/peer/gunicorn_conf.py"] if self.python != PYTHON else []),
                 wsgi,
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             start_new_session=True,
         )
@@ -354,7 +384,10 @@ SCENARIOS = {
     # me group and again in the session group (bench/allauth_headless/harness.py).
     "allauth": allauth.SCENARIOS,
 }
-KIND_ORDER = ("project", "anchor", "peer", "peer-nocheck", "allauth")
+SCENARIOS["baseline"] = SCENARIOS["project"]
+KIND_ORDER = ("project", "baseline", "anchor", "peer", "peer-nocheck", "allauth")
+# The bench.seed command that opens a kind's sessions.
+SESSIONS_COMMAND = {"baseline": "project-sessions", "peer-nocheck": "peer-sessions"}
 # The order of a round: group by group, and within a group database by database, project then
 # anchor, so
 # that the two runs a ratio compares (same scenario, or session/ against me-stateless/) are
@@ -395,13 +428,12 @@ def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
     plan = {
         scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in SCENARIOS[target.kind]
     }
-    if target.kind == "project":
+    if "logout" in SCENARIOS[target.kind]:
         plan["logout"] = int(seconds * LOGOUT_POOL_PER_SECOND)
     total = sum(plan.values()) * rounds
     source = RESULTS / f"{target.name}.tokens"
-    seeded = target.seed(
-        f"{target.kind.removesuffix('-nocheck')}-sessions", str(total), str(source)
-    )
+    command = SESSIONS_COMMAND.get(target.kind, f"{target.kind}-sessions")
+    seeded = target.seed(command, str(total), str(source))
     log(f"{target.name}: {total} sessions seeded {json.dumps(seeded)}")
     lines = source.read_text().split()
     pairs = [f"{a} {r}" for a, r in zip(lines[::2], lines[1::2], strict=True)]
@@ -520,6 +552,11 @@ RATIOS = {
     "me project/peer {db}": ("project-{db}/me", "peer-{db}/me"),
     "me project/peer-nocheck {db}": ("project-{db}/me", "peer-nocheck-{db}/me"),
     "refresh project/peer {db}": ("project-{db}/refresh", "peer-{db}/refresh"),
+    # Against the project at an earlier revision (--baseline), in the same rounds.
+    "session project/baseline {db}": ("project-{db}/session", "baseline-{db}/session"),
+    "me project/baseline {db}": ("project-{db}/me", "baseline-{db}/me"),
+    "refresh project/baseline {db}": ("project-{db}/refresh", "baseline-{db}/refresh"),
+    "login project/baseline {db}": ("project-{db}/login", "baseline-{db}/login"),
     "me project/allauth {db}": ("project-{db}/me", "allauth-{db}/me"),
     "session project/allauth {db}": ("project-{db}/session", "allauth-{db}/session"),
 }
@@ -736,6 +773,11 @@ def main() -> None:
     )
     parser.add_argument("--no-anchor", action="store_true", help="leave the simplejwt anchor out")
     parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also serve the project at this git revision, so that each round compares the two",
+    )
+    parser.add_argument(
         "--throughput-only",
         action="store_true",
         help="the throughput rounds only: no revocation reach, scale or memory study",
@@ -797,6 +839,21 @@ def main() -> None:
                 targets.append(
                     Target(f"{kind}-{database}", kind, database, index, common, redis_socket)
                 )
+            if args.baseline:
+                tree = baseline_tree(args.baseline)
+                report["baseline"] = {"revision": args.baseline, "tree": tree.name}
+                for database, redis_db in (("sqlite", 4), ("postgres", 5)):
+                    targets.append(
+                        Target(
+                            f"baseline-{database}",
+                            "baseline",
+                            database,
+                            redis_db,
+                            common,
+                            redis_socket,
+                            root=tree,
+                        )
+                    )
             if not args.no_peer:
                 python = peer_python()
                 for database in ("sqlite", "postgres"):

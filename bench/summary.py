@@ -116,6 +116,18 @@ RATIO_TARGETS = (
         "refresh project/anchor {db}",
         {"sqlite": 3.01, "postgres": 2.61},
     ),
+    # The same, measured directly: against the project at the revision before the local copy
+    # (``--baseline``), in the same rounds.
+    (
+        "refresh >= {t} x the project at the baseline revision",
+        "refresh project/baseline {db}",
+        {"sqlite": 1.0, "postgres": 1.0},
+    ),
+    (
+        "login >= {t} x the project at the baseline revision",
+        "login project/baseline {db}",
+        {"sqlite": 1.0, "postgres": 1.0},
+    ),
     (
         "`GET session/` >= {t} x the peer's session view, check on",
         "session project/peer {db}",
@@ -289,6 +301,12 @@ def summarize(report: dict) -> str:
         f"load average before {machine['load_before'][0]:.2f}."
     )
     lines = [header, ""]
+    if report.get("baseline"):
+        lines += [
+            f"Baseline: the project at {report['baseline']['revision']}, served beside this "
+            "checkout with its own code and the same production settings.",
+            "",
+        ]
     if report.get("settings"):
         lines += [
             "Served settings, as each target's own process reads them: "
