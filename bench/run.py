@@ -421,14 +421,16 @@ def round_order(targets: list["Target"]) -> list[tuple["Target", str]]:
     return order
 
 
-def seed_tokens(target: Target, rounds: int, seconds: float) -> dict:
+def seed_tokens(
+    target: Target, rounds: int, seconds: float, scenarios: tuple[str, ...] | None = None
+) -> dict:
     """Per round and scenario, the token file each wrk run reads (sessions made before the clock
-    starts).
+    starts); for the target's scenarios, or only ``scenarios`` (and ``me``'s, the default file).
     """
-    plan = {
-        scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in SCENARIOS[target.kind]
-    }
-    if "logout" in SCENARIOS[target.kind]:
+    wanted = set(SCENARIOS[target.kind] if scenarios is None else (*scenarios, "me"))
+    wanted &= set(SCENARIOS[target.kind])
+    plan = {scenario: CONNECTIONS for scenario in TOKEN_SCENARIOS if scenario in wanted}
+    if "logout" in wanted:
         plan["logout"] = int(seconds * LOGOUT_POOL_PER_SECOND)
     total = sum(plan.values()) * rounds
     source = RESULTS / f"{target.name}.tokens"
