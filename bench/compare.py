@@ -40,12 +40,18 @@ def measured(target: Target, scenario: str, round_index: int, files: dict, secon
     busy_before, idle_before = machine_cpu()
     result = wrk(target, mode, path, seconds, BENCH_TOKENS=tokens_file, **env)
     busy_after, idle_after = machine_cpu()
+    if not result["requests"] or result["non2xx"]:
+        # A figure of refusals or of nothing is not the scenario's: stop rather than compare it.
+        sys.exit(
+            f"{target.name} {scenario}: {result['requests']} requests, "
+            f"{result['non2xx']} not 2xx (see {RESULTS / (target.name + '.gunicorn.log')})"
+        )
     busy = (busy_after - busy_before) / tick
     return {
         "rps": result["rps"],
         "requests": result["requests"],
         "non2xx": result["non2xx"],
-        "cpu_us_per_request": busy * 1e6 / result["requests"] if result["requests"] else None,
+        "cpu_us_per_request": busy * 1e6 / result["requests"],
         "busy_cpus": busy / seconds,
         "idle_cpus": (idle_after - idle_before) / tick / seconds,
     }
@@ -63,7 +69,7 @@ def compare(targets: list[Target], scenarios: list[str], rounds: int, seconds: i
                 t.kind: measured(t, scenario, round_index, files[t.name], seconds) for t in order
             }
             project, baseline = runs["project"], runs["baseline"]
-            ratio = project["rps"] / baseline["rps"] if baseline["rps"] else None
+            ratio = project["rps"] / baseline["rps"]
             out.append(
                 {"round": round_index + 1, "scenario": scenario, "first": order[0].kind}
                 | {"project": project, "baseline": baseline, "ratio": ratio}
