@@ -14,15 +14,17 @@ from config import prometheus
 
 _directory = prometheus.multiprocess_dir(Path(__file__).resolve().parent / "var")
 
+# Imported once the directory is in the environment (the mode is chosen at import), and here rather
+# than in child_exit: that hook runs in the master's SIGCHLD handler, and an import begun inside a
+# signal handler can find the import lock held by the code it interrupted (a KeyError at shutdown).
+from prometheus_client import multiprocess  # noqa: E402
+
 
 def on_starting(server):
     prometheus.clear(_directory)
 
 
 def child_exit(server, worker):
-    # Imported here, after the directory is in the environment: the mode is chosen at import.
-    from prometheus_client import multiprocess
-
     # Drops the exited worker's live gauges (the "live*" multiprocess modes); its counters stay
     # counted.
     multiprocess.mark_process_dead(worker.pid)
