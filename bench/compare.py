@@ -21,7 +21,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import production
-from bench.run import RESULTS, ROOT, SCENARIOS, Target, baseline_tree, log, seed_tokens, wrk
+from bench.run import (
+    RESULTS,
+    ROOT,
+    SCENARIOS,
+    Target,
+    baseline_tree,
+    ensure_wrk,
+    log,
+    seed_tokens,
+    wrk,
+)
 from config import embedded_redis
 
 
@@ -117,6 +127,7 @@ def main() -> None:
     unknown = set(scenarios) - set(SCENARIOS["project"])
     if unknown:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    ensure_wrk()
     (RESULTS / "static").mkdir(parents=True, exist_ok=True)
     redis_dir = RESULTS / "redis-compare"
     embedded_redis.stop(redis_dir)
