@@ -195,6 +195,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a server started by a test in another process sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Django's backend, with writers queued by the kernel rather than by SQLite's sleeps.
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         # Write-ahead log: readers never wait for the writer (and vice versa), as production wants.

@@ -113,7 +113,7 @@ class SettingsFromEnvironmentTests(SimpleTestCase):
         settings = self.report(DEBUG="1")
         self.assertTrue(settings["debug"])
         self.assertEqual(settings["hosts"], ["localhost", "127.0.0.1"])
-        self.assertEqual(settings["engine"], "django.db.backends.sqlite3")
+        self.assertEqual(settings["engine"], "config.sqlite3")
         self.assertEqual(
             settings["tokens"],
             {

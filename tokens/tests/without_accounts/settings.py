@@ -15,7 +15,7 @@ TOKENS = {**TOKENS, "ACCOUNTS": False}
 _database = DATABASES["default"]
 _test_name = (
     str(VAR_DIR / "test-db-without-accounts.sqlite3")
-    if _database["ENGINE"] == "django.db.backends.sqlite3"
+    if _database["ENGINE"].endswith("sqlite3")
     else f"test_{_database['NAME']}_without_accounts"
 )
 DATABASES = {"default": {**_database, "TEST": {**_database.get("TEST", {}), "NAME": _test_name}}}

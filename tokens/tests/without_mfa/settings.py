@@ -24,7 +24,7 @@ TOKENS = {
 _database = DATABASES["default"]
 _test_name = (
     str(VAR_DIR / "test-db-without-mfa.sqlite3")
-    if _database["ENGINE"] == "django.db.backends.sqlite3"
+    if _database["ENGINE"].endswith("sqlite3")
     else f"test_{_database['NAME']}_without_mfa"
 )
 DATABASES = {"default": {**_database, "TEST": {**_database.get("TEST", {}), "NAME": _test_name}}}
