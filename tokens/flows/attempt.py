@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from tokens.core import claims
 from tokens.core.issuing import TokenPair
+from tokens.lifecycle import services as lifecycle
 from tokens.mfa import enrolment, factors
 from tokens.operations import metrics
 from tokens.throttling import Subject
@@ -40,12 +41,21 @@ class LoginAttempt:
     # The answer being built; a stage that hands back its own ends the attempt with it.
     response: Response | None = None
     _second_factor: bool | None = field(default=None, repr=False)
+    _may_log_in: bool | None = field(default=None, repr=False)
 
     def has_second_factor(self) -> bool:
         """Whether the user has a second factor enrolled (one query, asked once per attempt)."""
         if self._second_factor is None:
             self._second_factor = factors.has_second_factor(self.user)
         return self._second_factor
+
+    def may_log_in(self) -> bool:
+        """Whether the account's address lets it in (``lifecycle.may_log_in``: one query, asked
+        once per attempt; the password's guard and the account's stage both ask).
+        """
+        if self._may_log_in is None:
+            self._may_log_in = lifecycle.may_log_in(self.user)
+        return self._may_log_in
 
     def needs_enrolment(self) -> bool:
         """Whether ``MFA_REQUIRED`` holds the user back until a first second factor is enrolled:

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from tokens.core import claims
 from tokens.exceptions import InvalidCodeError, InvalidCredentialsError
 from tokens.flows.attempt import LoginAttempt
-from tokens.lifecycle import services as lifecycle
 from tokens.mfa import enrolment, factors, passkeys
 from tokens.mfa.models import Passkey
 from tokens.models import AuthEvent
@@ -115,7 +114,7 @@ class PasswordDoor(Door):
         except (InvalidCredentialsError, ValidationError):
             return False
         return (
-            lifecycle.may_log_in(attempt.user)
+            attempt.may_log_in()
             and not attempt.has_second_factor()
             and not attempt.needs_enrolment()
         )

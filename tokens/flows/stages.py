@@ -94,8 +94,12 @@ class AccountStateStage(LoginStage):
         attempt.door.allowed(attempt)
         if not getattr(attempt.user, "is_active", True):
             raise InvalidCredentialsError("the user is disabled")
-        if not attempt.door.reauthenticates and attempt.door.checks_address:
-            lifecycle.check_may_log_in(attempt.user)
+        if (
+            not attempt.door.reauthenticates
+            and attempt.door.checks_address
+            and not attempt.may_log_in()
+        ):
+            lifecycle.check_may_log_in(attempt.user)  # raises the refusal
         return None
 
 

@@ -1,3 +1,6 @@
+from unittest import skipUnless
+
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -100,3 +103,19 @@ class HotPathCostTests(AuthAPITestCase):
         response, sent, queries = self.measure(lambda: self.session(self.pair["access_token"]))
         self.assertError(response, 401, "token_revoked")
         self.assertEqual((len(sent), queries), (1, []))
+
+
+@skipUnless(apps.is_installed("tokens.lifecycle"), "sign-up and its verification")
+@token_settings(EMAIL_VERIFICATION="mandatory")
+class LoginCostTests(AuthAPITestCase):
+    """What a password login asks of the database about the account's state."""
+
+    def test_a_password_login_asks_whether_the_address_is_verified_once(self):
+        # The password's guard asks (does this right password end the run of wrong guesses?),
+        # and so does the account's stage: one answer for both.
+        self.login()  # warm up: connections open, the browser known
+        with CaptureQueriesContext(connection) as queries:
+            self.login()
+        statements = [query["sql"] for query in queries]
+        verification = [sql for sql in statements if "emailverification" in sql.lower()]
+        self.assertEqual(len(verification), 1, statements)
