@@ -26,7 +26,7 @@ from django.db.backends.sqlite3 import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     # The queue file's descriptor, opened by this connection's own process (a descriptor
-    # inherited through a fork shares its lock with the parent: it is dropped, not used).
+    # inherited through a fork shares its lock with the parent: it is replaced, not used).
     _queue: int | None = None
     _queue_pid: int | None = None
     _queued = False
@@ -58,18 +58,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()
         finally:
             # Closed in a transaction, SQLite rolled it back: the lock is free, so is the queue.
-            self._leave_queue()
+            # The descriptor goes with the connection (a thread's connection ends with it).
+            self._queued = False
+            self._drop_descriptor()
 
     def _queue_descriptor(self) -> int:
         pid = os.getpid()
-        if self._queue is None or self._queue_pid != pid:
+        if self._queue_pid != pid:
+            self._drop_descriptor()
             self._queue = os.open(
                 f"{self.settings_dict['NAME']}-writers", os.O_RDWR | os.O_CREAT, 0o600
             )
             self._queue_pid = pid
         return self._queue
 
+    def _drop_descriptor(self) -> None:
+        # Closing a copy inherited through a fork leaves the parent's lock alone: a lock goes
+        # with the last descriptor of its open file.
+        if self._queue is not None:
+            os.close(self._queue)
+            self._queue, self._queue_pid = None, None
+
     def _leave_queue(self) -> None:
-        if self._queued:
+        if self._queued and self._queue is not None:
             self._queued = False
             fcntl.flock(self._queue, fcntl.LOCK_UN)
