@@ -81,4 +81,4 @@ soak: tools
 	$(BIN)/python -m bench.run --soak
 
 clean: redis-stop
-	rm -rf $(VENV) var staticfiles db.sqlite3
+	rm -rf $(VENV) var staticfiles db.sqlite3 db.sqlite3-*
