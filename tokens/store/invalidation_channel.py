@@ -8,13 +8,13 @@ connections (and Lua scripts) that read them need nothing turned on; tracking an
 subscription share the one connection, so they are lost and restored together.
 
 Who reads it: a lookup about to answer from the copy reads whatever the socket holds first
-(``caught_up``: one ``poll`` with no wait; the reading itself only when something arrived), so an
-invalidation Redis wrote before the lookup is applied before it, however late this thread is
-scheduled. The thread wakes once a tick (a quarter of ``LOCAL_SESSION_COPY_LAG``): it PINGs, and
-reads what no lookup read until the PONG is in. A PONG comes after every invalidation Redis sent
-before it, so the copy may trust what it holds for the lag after the PING's sending
-(``confirm``). Waking for every message instead cost every busy worker a thread switch per write
-anywhere (each rotation is a write).
+(``caught_up``: one ``poll`` with no wait; the reading itself only when something arrived, or
+when another thread is reading), so an invalidation Redis wrote before the lookup is applied
+before it, however late this thread is scheduled. The thread wakes once a tick (a quarter of
+``LOCAL_SESSION_COPY_LAG``): it PINGs, and reads what no lookup read until the PONG is in. A
+PONG comes after every invalidation Redis sent before it, so the copy may trust what it holds
+for the lag after the PING's sending (``confirm``). Waking for every message instead cost every
+busy worker a thread switch per write anywhere (each rotation is a write).
 
 The copy (``tokens.store.local_copy``) hands in its state: ``channel``, ``channel_lock`` and
 ``pinged`` are this module's, read and written under ``channel_lock`` (taken before the copy's
@@ -60,7 +60,11 @@ def caught_up(state) -> bool:
     channel = state.channel
     if channel is None:
         return False
-    if not _waiting(channel):
+    # Whatever left the socket did so under the lock, and is applied before the lock is let
+    # go: so the lock is asked after the socket. An empty socket while another thread holds the
+    # lock may mean that thread has read an invalidation it has not applied yet, and the lookup
+    # waits for it.
+    if not _waiting(channel) and not state.channel_lock.locked():
         # redis-py forgets the socket before it closes it (a read failed in another thread):
         # polled after that, the descriptor may already be another socket's, and its silence
         # says nothing of the channel.
@@ -107,15 +111,21 @@ def _read_waiting(state, connection, at_most: int | None = None) -> bool:
     while connection.can_read(timeout=0):
         if read == at_most:
             return False
-        reply = connection.read_response()
+        apply(state, connection.read_response())
         read += 1
-        kind = reply[0]
-        if kind == b"message" and reply[1] == _CHANNEL_NAME:
-            state.invalidate(reply[2])
-        elif kind == b"pong" and state.pinged is not None:
-            state.confirm(state.pinged)
-            state.pinged = None
     return True
+
+
+def apply(state, reply) -> None:
+    """One reply the channel's socket gave, applied to the copy (holding ``channel_lock``): an
+    invalidation drops its keys, a PONG confirms the copy.
+    """
+    kind = reply[0]
+    if kind == b"message" and reply[1] == _CHANNEL_NAME:
+        state.invalidate(reply[2])
+    elif kind == b"pong" and state.pinged is not None:
+        state.confirm(state.pinged)
+        state.pinged = None
 
 
 def _tracked_prefixes() -> list[str]:

@@ -4,7 +4,9 @@ Each test is a way a local copy could answer for a token that Redis (or the reco
 the copy's own costs when it answers.
 """
 
+import select
 import socket
+import threading
 import time
 from unittest import mock, skipUnless
 
@@ -121,6 +123,52 @@ class LocalCopyTests(AuthAPITestCase):
             redis.pipeline().delete(name).hset(name, "x", "logout").expire(name, 60).execute()
             self.assertError(self.session(), 401, "token_revoked")
             redis.pipeline().delete(name).hset(name, mapping=live).pexpire(name, ttl).execute()
+
+    @token_settings(LOCAL_SESSION_COPY_LAG=1.0)
+    def test_an_invalidation_read_off_the_socket_but_not_applied_is_waited_for(self):
+        # Another thread (the channel's, or a lookup's) has taken the invalidation off the socket
+        # and not applied it yet: a lookup that finds the socket empty must wait for it, not
+        # answer from before the write. (A long lag: the copy stays trusted while the channel's
+        # thread is held up, so only the wait can make the answer right.)
+        self.assertTrue(local_copy.settle())
+        self.warm()
+        state = local_copy._copy
+        payload = claims(self.pair["access_token"])
+        name = redis_keys.session(payload["sub"], payload["sid"])
+        holding, written, taken = threading.Event(), threading.Event(), threading.Event()
+        failures = []
+
+        def reader():
+            try:
+                with state.channel_lock:  # the channel's thread reads nothing meanwhile
+                    connection, descriptor = state.channel
+                    holding.set()
+                    self.assertTrue(written.wait(5))
+                    poller = select.poll()
+                    poller.register(descriptor, select.POLLIN)
+                    replies = []
+                    while not any(r[0] == b"message" and r[2] for r in replies):
+                        self.assertTrue(poller.poll(2000), "no invalidation came")
+                        replies.append(connection.read_response())
+                    taken.set()
+                    time.sleep(0.3)  # read, not yet applied: a lookup comes now
+                    for reply in replies:
+                        invalidation_channel.apply(state, reply)
+            except Exception as exc:  # reported by the test's thread
+                failures.append(exc)
+                taken.set()
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        self.assertTrue(holding.wait(5))
+        redis = get_redis_connection("default")
+        redis.pipeline().delete(name).hset(name, "x", "logout").expire(name, 60).execute()
+        written.set()
+        self.assertTrue(taken.wait(5))
+        response = self.session()
+        thread.join(5)
+        self.assertEqual(failures, [])
+        self.assertError(response, 401, "token_revoked")
 
     def test_a_flush_revives_nothing(self):
         self.warm()
