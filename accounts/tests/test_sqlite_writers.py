@@ -1,5 +1,5 @@
 """The SQLite writers' queue (config/sqlite3): held from a transaction's begin to its end, and a
-writer in another process waits in it, then writes.
+writer in another process waits in it, then writes; the log is checkpointed with the queue let go.
 """
 
 import fcntl
@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from unittest import skipUnless
+from unittest import mock, skipUnless
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import TransactionTestCase
+
+from config.sqlite3 import base as engine
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -135,3 +137,36 @@ class WritersQueueTests(TransactionTestCase):
             ),
             {"first-writer", "second-writer"},
         )
+
+    def test_the_log_is_checkpointed_every_so_many_commits_with_the_queue_let_go(self):
+        path = queue_path()
+        connection.ensure_connection()
+        checkpoints = []  # for each checkpoint the connection ran: whether the queue was free
+
+        def traced(statement):
+            if "wal_checkpoint" in statement:
+                checkpoints.append(free(path))
+
+        connection.connection.set_trace_callback(traced)
+        self.addCleanup(connection.connection.set_trace_callback, None)
+        connection._commits = 0  # the earlier tests' commits on this connection
+        with mock.patch.object(engine, "CHECKPOINT_EVERY", 3):
+            for number in range(5):
+                with transaction.atomic():
+                    get_user_model().objects.create(username=f"writer-{number}")
+            self.assertEqual(checkpoints, [True])
+            with transaction.atomic():
+                get_user_model().objects.create(username="writer-5")
+        self.assertEqual(checkpoints, [True, True])
+        # Nothing is left in the log that the checkpoint did not copy.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            busy, in_log, copied = cursor.fetchone()
+        self.assertEqual((busy, copied), (0, in_log))
+
+    def test_sqlite_checkpoints_inside_a_commit_only_past_its_net(self):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            self.assertEqual(cursor.fetchone()[0], engine.AUTOCHECKPOINT_PAGES)
+            cursor.execute("PRAGMA journal_mode")
+            self.assertEqual(cursor.fetchone()[0], "wal")

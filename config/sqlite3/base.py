@@ -13,15 +13,32 @@ guards the data: a writer that does not queue (a statement outside a transaction
 program) is waited for in the busy handler as before, and no one waits for the queue while
 holding SQLite's lock, so the two cannot wait for each other.
 
+The log is copied into the database (a checkpoint) by the committing connection, after it has let
+the queue go: SQLite's own checkpoint runs inside the commit that fills the log past 1,000 pages,
+tens of milliseconds of copying and syncing during which the queue would stay held and every
+other writer wait, where SQLite itself lets them write. Its own stays on, at ten times the size,
+as a net for writes that no commit here counts.
+
 A held queue has no timeout, unlike the busy handler's 20 s: its holder is a transaction of this
 project, bounded by its own statement and Redis timeouts. In-memory databases have nothing to
 queue on and keep SQLite's behaviour.
 """
 
 import fcntl
+import logging
 import os
 
 from django.db.backends.sqlite3 import base
+
+logger = logging.getLogger(__name__)
+
+# Transactions a connection commits between two checkpoints it makes, the queue let go. A refresh
+# writes a few pages: about SQLite's own 1,000 pages of log a checkpoint.
+CHECKPOINT_EVERY = 250
+# SQLite's own checkpoint, inside a commit (the queue held), at ten times its default size: it
+# runs only when the checkpoints above fall behind (statements outside a transaction, which
+# nothing here counts).
+AUTOCHECKPOINT_PAGES = 10_000
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -30,6 +47,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _queue: int | None = None
     _queue_pid: int | None = None
     _queued = False
+    _commits = 0
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+        return connection
 
     def _start_transaction_under_autocommit(self):
         if not self.is_in_memory_db():
@@ -42,10 +65,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self):
+        queued = self._queued
         try:
             super()._commit()
         finally:
             self._leave_queue()
+        if queued:
+            self._checkpoint_now_and_then()
 
     def _rollback(self):
         try:
@@ -78,6 +104,21 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._queue is not None:
             os.close(self._queue)
             self._queue, self._queue_pid = None, None
+
+    def _checkpoint_now_and_then(self) -> None:
+        """Every ``CHECKPOINT_EVERY`` commits, copy the log into the database, the queue let go
+        (the next writer is already in). PASSIVE: it takes no lock a writer or a reader waits for,
+        and gives way to another connection's checkpoint.
+        """
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY:
+            return
+        self._commits = 0
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except self.Database.Error:
+            # What was committed stays committed; the next checkpoint, or SQLite's, copies it.
+            logger.warning("a checkpoint of the SQLite log failed", exc_info=True)
 
     def _leave_queue(self) -> None:
         if self._queued and self._queue is not None:
