@@ -8,7 +8,9 @@ sides, always this checkout first; here the two alternate, so that whatever a ru
 CPU time all processes used while it ran (``/proc/stat``: workers, database, Redis, wrk and the
 kernel), which in-process timings leave out. Its own Redis under bench/results/redis-compare/;
 the production environment of ``bench.production``; anything set in the environment (say
-``MAIL_THREADS=0``) applies to both sides.
+``MAIL_THREADS=0``) applies to both sides, and ``--baseline-env NAME=VALUE`` (repeatable) to the
+baseline alone: ``--baseline HEAD --baseline-env LOCAL_SESSION_COPY=0`` sets the code of the last
+commit with its local copy off beside this checkout with it on.
 """
 
 import argparse
@@ -62,6 +64,7 @@ def measured(target: Target, scenario: str, round_index: int, files: dict, secon
         "requests": result["requests"],
         "non2xx": result["non2xx"],
         "cpu_us_per_request": busy * 1e6 / result["requests"],
+        "p99_ms": result["p99_ms"],
         "busy_cpus": busy / seconds,
         "idle_cpus": (idle_after - idle_before) / tick / seconds,
     }
@@ -97,17 +100,21 @@ def compare(targets: list[Target], scenarios: list[str], rounds: int, seconds: i
 
 def summary(report: dict) -> str:
     lines = [
-        f"Run of {report['date']}: this checkout against {report['baseline']} on "
+        f"Run of {report['date']}: this checkout against {report['baseline']}"
+        + "".join(f" {name}={value}" for name, value in report.get("baseline_env", {}).items())
+        + " on "
         f"{report['database']}, {report['seconds']} s runs, the order swapped each round.",
         "",
-        "| scenario | round | first | ratio | CPU per request, this checkout | the baseline |",
-        "| --- | ---: | --- | ---: | ---: | ---: |",
+        "| scenario | round | first | ratio | CPU per request, this checkout | the baseline "
+        "| p99, this checkout / the baseline |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for row in report["rows"]:
         lines.append(
             f"| {row['scenario']} | {row['round']} | {row['first']} | {row['ratio']:.2f} | "
             f"{row['project']['cpu_us_per_request']:,.0f} us | "
-            f"{row['baseline']['cpu_us_per_request']:,.0f} us |"
+            f"{row['baseline']['cpu_us_per_request']:,.0f} us | "
+            f"{row['project']['p99_ms']:.1f} / {row['baseline']['p99_ms']:.1f} ms |"
         )
     for scenario in report["scenarios"]:
         ratios = [r["ratio"] for r in report["rows"] if r["scenario"] == scenario]
@@ -122,7 +129,11 @@ def main() -> None:
     parser.add_argument("--scenarios", default="refresh,login")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--baseline-env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
+    if any(not item.partition("=")[0] or "=" not in item for item in args.baseline_env):
+        sys.exit("--baseline-env takes NAME=VALUE")
+    baseline_env = dict(item.partition("=")[::2] for item in args.baseline_env)
     scenarios = args.scenarios.split(",")
     unknown = set(scenarios) - set(SCENARIOS["project"])
     if unknown:
@@ -138,7 +149,16 @@ def main() -> None:
     database = args.database
     targets = [
         Target(f"project-{database}", "project", database, 0, common, redis_socket),
-        Target(f"baseline-{database}", "baseline", database, 4, common, redis_socket, root=tree),
+        Target(
+            f"baseline-{database}",
+            "baseline",
+            database,
+            4,
+            common,
+            redis_socket,
+            root=tree,
+            extra=baseline_env,
+        ),
     ]
     try:
         for target in targets:
@@ -153,6 +173,7 @@ def main() -> None:
     report = {
         "date": stamp.strftime("%Y-%m-%d %H:%M UTC"),
         "baseline": args.baseline,
+        "baseline_env": baseline_env,
         "database": database,
         "seconds": args.seconds,
         "scenarios": scenarios,
