@@ -141,11 +141,13 @@ class WritersQueueTests(TransactionTestCase):
     def test_the_log_is_checkpointed_every_so_many_commits_with_the_queue_let_go(self):
         path = queue_path()
         connection.ensure_connection()
-        checkpoints = []  # for each checkpoint the connection ran: whether the queue was free
+        # What happened after each commit: its hooks ran, and a checkpoint (with whether the queue
+        # was free while it ran).
+        happened = []
 
         def traced(statement):
             if "wal_checkpoint" in statement:
-                checkpoints.append(free(path))
+                happened.append(("checkpoint", free(path)))
 
         connection.connection.set_trace_callback(traced)
         self.addCleanup(connection.connection.set_trace_callback, None)
@@ -154,10 +156,21 @@ class WritersQueueTests(TransactionTestCase):
             for number in range(5):
                 with transaction.atomic():
                     get_user_model().objects.create(username=f"writer-{number}")
-            self.assertEqual(checkpoints, [True])
+                    transaction.on_commit(lambda number=number: happened.append(("hook", number)))
+            self.assertEqual(
+                happened,
+                [
+                    ("hook", 0),
+                    ("hook", 1),
+                    ("hook", 2),
+                    ("checkpoint", True),
+                    ("hook", 3),
+                    ("hook", 4),
+                ],
+            )
             with transaction.atomic():
                 get_user_model().objects.create(username="writer-5")
-        self.assertEqual(checkpoints, [True, True])
+        self.assertEqual(happened[-1], ("checkpoint", True))
         # Nothing is left in the log that the checkpoint did not copy.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")

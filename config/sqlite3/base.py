@@ -14,7 +14,8 @@ program) is waited for in the busy handler as before, and no one waits for the q
 holding SQLite's lock, so the two cannot wait for each other.
 
 The log is copied into the database (a checkpoint) by the committing connection, after it has let
-the queue go: SQLite's own checkpoint runs inside the commit that fills the log past 1,000 pages,
+the queue go and run the commit's hooks: SQLite's own checkpoint runs inside the commit that
+fills the log past 1,000 pages,
 tens of milliseconds of copying and syncing during which the queue would stay held and every
 other writer wait, where SQLite itself lets them write. Its own stays on, at ten times the size,
 as a net for writes that no commit here counts.
@@ -71,7 +72,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._leave_queue()
         if queued:
-            self._checkpoint_now_and_then()
+            self._commits += 1
+
+    def run_and_clear_commit_hooks(self):
+        # After the commit's hooks, not before them: they tell other processes of the change (the
+        # local copy's announcements), and a checkpoint takes tens of milliseconds.
+        try:
+            super().run_and_clear_commit_hooks()
+        finally:
+            if self._commits >= CHECKPOINT_EVERY:
+                self._commits = 0
+                self._checkpoint()
 
     def _rollback(self):
         try:
@@ -105,15 +116,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             os.close(self._queue)
             self._queue, self._queue_pid = None, None
 
-    def _checkpoint_now_and_then(self) -> None:
-        """Every ``CHECKPOINT_EVERY`` commits, copy the log into the database, the queue let go
-        (the next writer is already in). PASSIVE: it takes no lock a writer or a reader waits for,
-        and gives way to another connection's checkpoint.
+    def _checkpoint(self) -> None:
+        """Copy the log into the database, the queue let go (the next writer may already be in).
+        PASSIVE: it takes no lock a writer or a reader waits for, and gives way to another
+        connection's checkpoint.
         """
-        self._commits += 1
-        if self._commits < CHECKPOINT_EVERY:
+        if self.connection is None:  # closed by a commit hook
             return
-        self._commits = 0
         try:
             self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except self.Database.Error:
