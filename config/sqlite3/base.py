@@ -15,10 +15,9 @@ holding SQLite's lock, so the two cannot wait for each other.
 
 The log is copied into the database (a checkpoint) by the committing connection, after it has let
 the queue go and run the commit's hooks: SQLite's own checkpoint runs inside the commit that
-fills the log past 1,000 pages,
-tens of milliseconds of copying and syncing during which the queue would stay held and every
-other writer wait, where SQLite itself lets them write. Its own stays on, at ten times the size,
-as a net for writes that no commit here counts.
+fills the log past 1,000 pages, tens of milliseconds of copying and syncing during which the
+queue would stay held and every other writer wait, where SQLite itself lets them write. Its own
+stays on, at ten times the size, as a net for writes that no commit here counts.
 
 A held queue has no timeout, unlike the busy handler's 20 s: its holder is a transaction of this
 project, bounded by its own statement and Redis timeouts. In-memory databases have nothing to
