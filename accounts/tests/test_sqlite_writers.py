@@ -177,6 +177,23 @@ class WritersQueueTests(TransactionTestCase):
             busy, in_log, copied = cursor.fetchone()
         self.assertEqual((busy, copied), (0, in_log))
 
+    def test_a_checkpoint_that_fails_is_logged_and_the_commit_stands(self):
+        connection.ensure_connection()
+        raw = connection.connection
+        with (
+            mock.patch.object(engine, "CHECKPOINT_EVERY", 1),
+            self.assertLogs("config.sqlite3.base", "WARNING") as logs,
+        ):
+            connection._commits = 0
+            with transaction.atomic():
+                get_user_model().objects.create(username="kept")
+                # A hook that leaves the checkpoint a closed SQLite connection.
+                transaction.on_commit(raw.close)
+        self.assertIn("a checkpoint of the SQLite log failed", logs.output[0])
+        connection.close()
+        self.assertTrue(get_user_model().objects.filter(username="kept").exists())
+        self.assertTrue(free(queue_path()))
+
     def test_sqlite_checkpoints_inside_a_commit_only_past_its_net(self):
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint")
